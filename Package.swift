@@ -1,0 +1,66 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 language mode (complete concurrency checking) and the
+/// upcoming features that keep imports and existentials explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-commerce",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CommerceCore", targets: ["CommerceCore"]),
+        .library(name: "CommerceStorage", targets: ["CommerceStorage"]),
+        .library(name: "CommerceTesting", targets: ["CommerceTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+    ],
+    targets: [
+        .target(
+            name: "CommerceCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CommerceStorage",
+            dependencies: ["CommerceCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CommerceTesting",
+            dependencies: ["CommerceCore", "CommerceStorage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommerceCoreTests",
+            dependencies: ["CommerceCore", "CommerceTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommerceStorageTests",
+            dependencies: ["CommerceStorage", "CommerceTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommerceTestingTests",
+            dependencies: ["CommerceTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,20 @@
+import Foundation
+import JWTKit
+
+/// The claims of an access token: `sub` (user id), `iat`, `exp`, `iss`, `aud`, and `nbf` when present.
+/// Checking them is ``TokenService``'s job, against the injected clock, so `verify(using:)` does nothing.
+struct AccessTokenClaims: JWTPayload {
+    var sub: SubjectClaim
+    var iat: IssuedAtClaim
+    var exp: ExpirationClaim
+    var iss: IssuerClaim
+    var aud: AudienceClaim
+    var nbf: NotBeforeClaim?
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// The part of a token's header that decides which algorithm was used.
+struct TokenHeaderFields: Decodable {
+    var alg: String?
+}

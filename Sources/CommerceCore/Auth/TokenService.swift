@@ -1,0 +1,107 @@
+import Foundation
+import Crypto
+import JWTKit
+
+/// Issues and verifies the HS256 access tokens both services accept.
+///
+/// Verification pins the algorithm (a token whose header says anything but `HS256`, `none` included, is
+/// refused before its signature is looked at), checks the signature, then checks `iss`, `aud`, `exp`,
+/// `iat` and `nbf` against the injected clock with a small leeway for clock skew.
+public struct TokenService: Sendable {
+    /// How tokens are made and checked.
+    public struct Configuration: Sendable {
+        public var secret: SigningSecret
+        public var issuer: String
+        public var audience: String
+        /// How long a token is valid.
+        public var lifetime: Duration
+        /// Tolerated clock skew between issuer and verifier.
+        public var leeway: Duration
+
+        public init(
+            secret: SigningSecret, issuer: String = "swift-commerce", audience: String = "swift-commerce",
+            lifetime: Duration = .seconds(3600), leeway: Duration = .seconds(60)
+        ) {
+            self.secret = secret
+            self.issuer = issuer
+            self.audience = audience
+            self.lifetime = lifetime
+            self.leeway = leeway
+        }
+    }
+
+    /// A freshly issued token.
+    public struct IssuedToken: Sendable, Hashable, CustomStringConvertible {
+        /// The compact JWT. A credential: never log it.
+        public let token: String
+        public let expiresIn: Duration
+        public let userId: UserID
+
+        public var description: String { "IssuedToken(userId: \(userId), expiresIn: \(expiresIn), token: redacted)" }
+    }
+
+    public static let algorithm = "HS256"
+
+    private let configuration: Configuration
+    private let keys: JWTKeyCollection
+    private let clock: any CommerceClock
+
+    public init(configuration: Configuration, clock: any CommerceClock = SystemClock()) async {
+        self.configuration = configuration
+        self.clock = clock
+        self.keys = await JWTKeyCollection().add(
+            hmac: HMACKey(key: SymmetricKey(data: configuration.secret.bytes)), digestAlgorithm: .sha256)
+    }
+
+    /// Issues a token whose subject is `userId`, valid for the configured lifetime from now.
+    public func issue(for userId: UserID) async throws -> IssuedToken {
+        let now = clock.now().truncatedToMilliseconds
+        let claims = AccessTokenClaims(
+            sub: SubjectClaim(value: userId.description),
+            iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: now.addingTimeInterval(configuration.lifetime.timeInterval)),
+            iss: IssuerClaim(value: configuration.issuer),
+            aud: AudienceClaim(value: configuration.audience),
+            nbf: nil)
+        let token = try await keys.sign(claims)
+        return IssuedToken(token: token, expiresIn: configuration.lifetime, userId: userId)
+    }
+
+    /// The user a token speaks for.
+    /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
+    public func verify(_ token: String) async throws(CommerceError) -> UserID {
+        guard Self.headerAlgorithm(of: token) == Self.algorithm else {
+            throw .unauthenticated("The token's algorithm is not accepted.")
+        }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch {
+            throw .unauthenticated("The token is malformed or its signature is invalid.")
+        }
+        let now = clock.now()
+        let leeway = configuration.leeway.timeInterval
+        guard claims.iss.value == configuration.issuer, claims.aud.value.contains(configuration.audience) else {
+            throw .unauthenticated("The token was not issued for this service.")
+        }
+        guard now.addingTimeInterval(-leeway) < claims.exp.value else {
+            throw .unauthenticated("The token has expired.")
+        }
+        guard claims.iat.value <= now.addingTimeInterval(leeway),
+            (claims.nbf?.value ?? .distantPast) <= now.addingTimeInterval(leeway)
+        else { throw .unauthenticated("The token is not valid yet.") }
+        guard let userId = UserID(claims.sub.value) else {
+            throw .unauthenticated("The token's subject is not a user id.")
+        }
+        return userId
+    }
+
+    /// The `alg` of a compact JWT's header, or `nil` when the header cannot be read.
+    static func headerAlgorithm(of token: String) -> String? {
+        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return (try? JSONDecoder().decode(TokenHeaderFields.self, from: data))?.alg
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Delivers every pending ``UserDeletedEvent`` to the Order service until it succeeds: at least once,
+/// forever, resuming after restarts (the events live in the ``UserStore``).
+///
+/// Run it as a swift-service-lifecycle `Service` next to the User service. ``UserService/delete(_:as:)``
+/// also asks it for one prompt delivery, so that a healthy Order service purges before delete answers.
+/// Delivery may happen more than once (a prompt delivery racing the loop, a crash before the event is
+/// marked); the purge is idempotent, so that is harmless.
+public struct DeletionPropagator: Service {
+    /// How deliveries are paced.
+    public struct Configuration: Sendable {
+        /// Retries of the background loop; every failure is retried, without end by default.
+        public var retry: RetryPolicy
+        /// The one quick try made while `DELETE` waits: one attempt, 2 s at most, by default.
+        public var prompt: RetryPolicy
+        /// How often the loop looks for pending events when there are none.
+        public var pollInterval: Duration
+        /// How many events one look fetches.
+        public var batchSize: Int
+
+        public init(
+            retry: RetryPolicy = .background,
+            prompt: RetryPolicy = RetryPolicy(
+                maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: .seconds(2), deadline: .seconds(2)),
+            pollInterval: Duration = .seconds(1), batchSize: Int = 100
+        ) {
+            self.retry = retry
+            self.prompt = prompt
+            self.pollInterval = pollInterval
+            self.batchSize = batchSize
+        }
+    }
+
+    private let events: any UserStore
+    private let orders: any OrderServicePeer
+    private let configuration: Configuration
+    private let clock: any CommerceClock
+    private let logger: Logger
+
+    public init(
+        events: any UserStore, orders: any OrderServicePeer, configuration: Configuration = Configuration(),
+        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.deletion-propagator")
+    ) {
+        self.events = events
+        self.orders = orders
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// One quick delivery of `event` under the prompt policy; `true` when the Order service confirmed and
+    /// the event is marked delivered. Never throws: a failure leaves the event to the loop.
+    public func deliverPromptly(_ event: UserDeletedEvent) async -> Bool {
+        do {
+            try await deliver(event, policy: configuration.prompt, retryingEverything: false)
+            return true
+        } catch {
+            logger.notice(
+                "user deletion not yet propagated; will retry",
+                metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Delivers everything pending now, each event retried under the background policy until it succeeds.
+    /// Returns how many events were delivered. Stops with `CancellationError` when cancelled.
+    @discardableResult
+    public func deliverPending() async throws -> Int {
+        var delivered = 0
+        while true {
+            let batch = try await events.pendingDeletions(limit: configuration.batchSize)
+            for event in batch {
+                try await deliver(event, policy: configuration.retry, retryingEverything: true)
+                delivered += 1
+            }
+            if batch.count < configuration.batchSize { return delivered }
+        }
+    }
+
+    /// The loop: deliver what is pending, wait a poll interval, again, until graceful shutdown or cancellation.
+    public func run() async throws {
+        logger.info("deletion propagator started")
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    do {
+                        try await deliverPending()
+                    } catch let error as CancellationError {
+                        throw error
+                    } catch {
+                        logger.error("reading pending deletions failed", metadata: ["error": "\(error)"])
+                    }
+                    try await clock.sleep(for: configuration.pollInterval)
+                }
+            }
+        } catch is CancellationError {}
+        logger.info("deletion propagator stopped")
+    }
+
+    private func deliver(_ event: UserDeletedEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
+        let orders = orders
+        let userId = event.userId
+        let deleted = try await policy.run(clock: clock, retryingEverything: retryingEverything, logger: logger) {
+            try await orders.purgeOrders(of: userId)
+        }
+        try await events.markDelivered(event.id)
+        logger.info(
+            "user deletion propagated",
+            metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "ordersDeleted": "\(deleted)"])
+    }
+}

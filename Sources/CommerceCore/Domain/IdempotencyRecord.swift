@@ -1,0 +1,43 @@
+import Foundation
+
+/// A client's idempotency key for order placement: 1–255 visible ASCII characters, scoped to one user.
+public struct IdempotencyKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ raw: String, field: String = "Idempotency-Key") throws(CommerceError) {
+        guard (1...255).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .validation(field: field, "must be 1–255 visible ASCII characters")
+        }
+        value = raw
+    }
+
+    public var description: String { value }
+}
+
+/// What an ``OrderStore`` remembers about an idempotent placement: which request made which order.
+public struct IdempotencyRecord: Sendable, Hashable {
+    public let userId: UserID
+    public let key: IdempotencyKey
+    /// ``OrderDraft/fingerprint`` of the request that made the order.
+    public let fingerprint: String
+    public let orderId: OrderID
+    /// After this instant the record may be forgotten and the key reused.
+    public let expiresAt: Date
+
+    public init(userId: UserID, key: IdempotencyKey, fingerprint: String, orderId: OrderID, expiresAt: Date) {
+        self.userId = userId
+        self.key = key
+        self.fingerprint = fingerprint
+        self.orderId = orderId
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What ``OrderStore/insert(_:idempotency:now:)`` did.
+public enum OrderInsertion: Sendable, Hashable {
+    /// The order was stored.
+    case created(Order)
+    /// A live record with the same key already existed for this user; this is the order it made, and
+    /// nothing was stored. The caller compares fingerprints.
+    case existing(Order, fingerprint: String)
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// A typed UUID identifier. Its text form is the lower-case UUID string; ordering follows that text, so
+/// every store orders ids the same way.
+public protocol CommerceIdentifier: Sendable, Hashable, Comparable, Codable, CustomStringConvertible,
+    LosslessStringConvertible
+{
+    var uuid: UUID { get }
+    init(uuid: UUID)
+}
+
+extension CommerceIdentifier {
+    /// A new random identifier.
+    public init() { self.init(uuid: UUID()) }
+
+    /// Parses a UUID in any letter case; `nil` when the text is not a UUID.
+    public init?(_ description: String) {
+        guard let uuid = UUID(uuidString: description) else { return nil }
+        self.init(uuid: uuid)
+    }
+
+    /// The lower-case UUID string.
+    public var description: String { uuid.uuidString.lowercased() }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = Self(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a UUID"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Identifies a user.
+public struct UserID: CommerceIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies an order.
+public struct OrderID: CommerceIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies a pending or delivered domain event.
+public struct EventID: CommerceIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A position in a user's newest-first order list: orders strictly after it are older, or as old with a
+/// smaller id. Its text form is opaque to clients.
+public struct OrderCursor: Sendable, Hashable, CustomStringConvertible {
+    public let createdAt: Date
+    public let id: OrderID
+
+    public init(createdAt: Date, id: OrderID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// Parses the text form; `nil` when the text is not a cursor this library made.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, let millis = Int64(parts[0]), let id = OrderID(String(parts[1])) else { return nil }
+        self.init(createdAt: Date(millisecondsSince1970: millis), id: id)
+    }
+
+    /// `<milliseconds>_<order id>`.
+    public var description: String { "\(createdAt.millisecondsSince1970)_\(id)" }
+
+    /// Whether `order` comes after this cursor in newest-first order.
+    public func precedes(_ order: Order) -> Bool {
+        order.createdAt < createdAt || (order.createdAt == createdAt && order.id < id)
+    }
+}
+
+/// One page of a user's orders, newest first.
+public struct OrderPage: Sendable, Hashable {
+    public let orders: [Order]
+    /// Where the next page starts, when there is one.
+    public let next: OrderCursor?
+
+    public init(orders: [Order], next: OrderCursor?) {
+        self.orders = orders
+        self.next = next
+    }
+}
+
+extension Date {
+    /// Whole milliseconds since 1970: the precision every timestamp of this library is kept at, so that a
+    /// value survives any store unchanged.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public init(millisecondsSince1970 millis: Int64) {
+        self.init(timeIntervalSince1970: TimeInterval(millis) / 1000)
+    }
+
+    /// This instant truncated to whole milliseconds.
+    public var truncatedToMilliseconds: Date { Date(millisecondsSince1970: millisecondsSince1970) }
+}

@@ -1,0 +1,13 @@
+/// A display name: trimmed, 1–64 characters, no control characters.
+public struct Username: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ raw: String?, field: String = "username") throws(CommerceError) {
+        value = try TextRules.boundedText(raw, field: field, length: 1...64)
+    }
+
+    /// Wraps a value that was validated before (read back from a store).
+    public init(trusted value: String) { self.value = value }
+
+    public var description: String { value }
+}

@@ -1,0 +1,107 @@
+/// The one error type of the domain.
+///
+/// Services, stores and peers throw `CommerceError`; only the transport edge maps it to a status code.
+/// Match on ``code``; read ``fields`` for validation failures and ``retryAfter`` for rate limits and
+/// unavailable peers.
+///
+/// ```swift
+/// do { try await users.register(form) }
+/// catch let error as CommerceError where error.code == .validation { print(error.fields) }
+/// ```
+public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is. A closed set today, a struct so new codes are not source-breaking.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case validation, notFound, conflict, idempotencyKeyReused, unauthenticated, forbidden
+            case rateLimited, unavailable, internalFailure
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// Input broke one or more rules; ``CommerceError/fields`` lists every one.
+        public static let validation = Code(.validation)
+        /// The thing asked for does not exist.
+        public static let notFound = Code(.notFound)
+        /// The request clashes with the current state (a taken email, a request still in flight).
+        public static let conflict = Code(.conflict)
+        /// An idempotency key was sent again with a different request.
+        public static let idempotencyKeyReused = Code(.idempotencyKeyReused)
+        /// The caller is not known: no, bad or expired credentials, or a user that no longer exists.
+        public static let unauthenticated = Code(.unauthenticated)
+        /// The caller is known but may not do this.
+        public static let forbidden = Code(.forbidden)
+        /// Too many attempts; ``CommerceError/retryAfter`` says when to try again.
+        public static let rateLimited = Code(.rateLimited)
+        /// A dependency (the other service, the database) is not answering; transient.
+        public static let unavailable = Code(.unavailable)
+        /// A bug or a broken invariant; the detail is for logs, never for clients.
+        public static let internalFailure = Code(.internalFailure)
+
+        public var description: String { value.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// A human-readable explanation, safe to show to the caller (never a secret, SQL or stack trace).
+    public let message: String
+    /// Every field at fault, for ``Code/validation``; empty otherwise.
+    public let fields: [FieldViolation]
+    /// How long the caller should wait before trying again, when known.
+    public let retryAfter: Duration?
+
+    public init(code: Code, message: String, fields: [FieldViolation] = [], retryAfter: Duration? = nil) {
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String {
+        var text = "\(code): \(message)"
+        if !fields.isEmpty {
+            text += " [" + fields.map(\.description).joined(separator: "; ") + "]"
+        }
+        return text
+    }
+
+    /// Whether retrying the same call later may succeed (a peer or database that is down or busy).
+    public var isTransient: Bool { code == .unavailable || code == .rateLimited }
+}
+
+extension CommerceError {
+    public static func validation(_ fields: [FieldViolation]) -> CommerceError {
+        CommerceError(code: .validation, message: "The request has invalid fields.", fields: fields)
+    }
+
+    public static func validation(field: String, _ message: String) -> CommerceError {
+        .validation([FieldViolation(field: field, message: message)])
+    }
+
+    public static func notFound(_ message: String) -> CommerceError {
+        CommerceError(code: .notFound, message: message)
+    }
+
+    public static func conflict(_ message: String) -> CommerceError {
+        CommerceError(code: .conflict, message: message)
+    }
+
+    public static func unauthenticated(_ message: String = "Missing or invalid credentials.") -> CommerceError {
+        CommerceError(code: .unauthenticated, message: message)
+    }
+
+    public static func forbidden(_ message: String = "You may not access this resource.") -> CommerceError {
+        CommerceError(code: .forbidden, message: message)
+    }
+
+    public static func unavailable(_ message: String, retryAfter: Duration? = nil) -> CommerceError {
+        CommerceError(code: .unavailable, message: message, retryAfter: retryAfter)
+    }
+
+    public static func rateLimited(_ message: String, retryAfter: Duration?) -> CommerceError {
+        CommerceError(code: .rateLimited, message: message, retryAfter: retryAfter)
+    }
+
+    public static func internalFailure(_ message: String) -> CommerceError {
+        CommerceError(code: .internalFailure, message: message)
+    }
+}

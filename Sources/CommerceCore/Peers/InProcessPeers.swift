@@ -1,0 +1,22 @@
+/// A ``UserServicePeer`` for both services in one process: it answers from the User service's store,
+/// exactly as the User service answers the internal lookup over HTTP.
+public struct InProcessUserServicePeer: UserServicePeer {
+    private let users: any UserStore
+
+    public init(users: any UserStore) { self.users = users }
+
+    public func userExists(_ id: UserID) async throws -> Bool {
+        try await users.user(id: id) != nil
+    }
+}
+
+/// An ``OrderServicePeer`` that calls an ``OrderService`` in the same process as the internal service.
+public struct InProcessOrderServicePeer: OrderServicePeer {
+    private let orders: OrderService
+
+    public init(orders: OrderService) { self.orders = orders }
+
+    public func purgeOrders(of userId: UserID) async throws -> Int {
+        try await orders.purge(userId, as: .internalService)
+    }
+}

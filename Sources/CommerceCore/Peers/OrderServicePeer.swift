@@ -1,0 +1,7 @@
+/// The User service's view of the Order service.
+///
+/// Implementations make **one attempt** per call, and classify failures as ``UserServicePeer`` says.
+public protocol OrderServicePeer: Sendable {
+    /// Deletes every order of the user and tombstones it. Idempotent. Returns how many orders went.
+    func purgeOrders(of userId: UserID) async throws -> Int
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+
+/// The Order service's rules: place an order, list a user's orders, purge a user's orders.
+///
+/// Placing checks the user with the User service (through ``UserServicePeer`` under a ``RetryPolicy``)
+/// and is refused atomically for a user whose orders were purged. With an idempotency key, a repeat of the
+/// same request returns the original order; the key with a different request is
+/// ``CommerceError/Code/idempotencyKeyReused``; a repeat while the first is still running is `conflict`.
+public struct OrderService: Sendable {
+    /// Limits and windows.
+    public struct Configuration: Sendable {
+        /// Retries of the user check on the request path.
+        public var userCheck: RetryPolicy
+        /// How long an idempotency key is remembered.
+        public var idempotencyWindow: Duration
+        /// The page size when a client names none, and the largest it may name.
+        public var defaultPageSize: Int
+        public var maximumPageSize: Int
+
+        public init(
+            userCheck: RetryPolicy = .requestPath, idempotencyWindow: Duration = .seconds(24 * 3600),
+            defaultPageSize: Int = 20, maximumPageSize: Int = 100
+        ) {
+            self.userCheck = userCheck
+            self.idempotencyWindow = idempotencyWindow
+            self.defaultPageSize = defaultPageSize
+            self.maximumPageSize = maximumPageSize
+        }
+    }
+
+    private let store: any OrderStore
+    private let users: any UserServicePeer
+    private let configuration: Configuration
+    private let clock: any CommerceClock
+    private let inFlight = InFlightKeys()
+    private let logger: Logger
+
+    public init(
+        store: any OrderStore, users: any UserServicePeer, configuration: Configuration = Configuration(),
+        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.order-service")
+    ) {
+        self.store = store
+        self.users = users
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Places an order for the calling user. The server sets `id`, `status` (`pending`), `total` and the
+    /// timestamps.
+    /// - Parameter idempotencyKey: the client's `Idempotency-Key`, if it sent one.
+    /// - Throws: `forbidden` unless a user calls; `validation` listing every bad field; `unauthenticated`
+    ///   when the user no longer exists; `unavailable` when the User service cannot say;
+    ///   `idempotencyKeyReused` / `conflict` for key misuse.
+    public func place(_ form: OrderForm, idempotencyKey: String? = nil, as principal: Principal) async throws
+        -> PlacedOrder
+    {
+        guard case .user(let userId) = principal else { throw CommerceError.forbidden("Only users place orders.") }
+        var collector = ViolationCollector()
+        let draft = collector.check { () throws(CommerceError) in try OrderDraft(form) }
+        let key = collector.check { () throws(CommerceError) -> IdempotencyKey? in
+            guard let idempotencyKey else { return nil }
+            return try IdempotencyKey(idempotencyKey)
+        }
+        try collector.finish()
+        guard let key = key ?? nil else { return try await place(draft!, for: userId, key: nil) }
+        try await inFlight.begin(userId: userId, key: key)
+        do {
+            let placed = try await place(draft!, for: userId, key: key)
+            await inFlight.end(userId: userId, key: key)
+            return placed
+        } catch {
+            await inFlight.end(userId: userId, key: key)
+            throw error
+        }
+    }
+
+    private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?) async throws -> PlacedOrder {
+        let fingerprint = draft.fingerprint
+        let now = clock.now().truncatedToMilliseconds
+        if let key, let previous = try await store.idempotentOrder(userId: userId, key: key, now: now) {
+            return try Self.replay(previous.order, previous.fingerprint, matching: fingerprint)
+        }
+        let users = users
+        let exists = try await configuration.userCheck.run(clock: clock, logger: logger) {
+            try await users.userExists(userId)
+        }
+        guard exists else { throw Self.userGone }
+
+        let order = Order(
+            id: OrderID(), userId: userId, items: draft.items, deliveryAddress: draft.deliveryAddress,
+            status: .pending, currency: draft.currency, total: draft.total, createdAt: now, updatedAt: now)
+        let record = key.map {
+            IdempotencyRecord(
+                userId: userId, key: $0, fingerprint: fingerprint, orderId: order.id,
+                expiresAt: now.addingTimeInterval(configuration.idempotencyWindow.timeInterval))
+        }
+        let insertion: OrderInsertion
+        do {
+            insertion = try await store.insert(order, idempotency: record, now: now)
+        } catch let error as CommerceError where error.code == .notFound {
+            throw Self.userGone
+        }
+        switch insertion {
+        case .created(let order):
+            logger.info("order placed", metadata: ["orderId": "\(order.id)", "userId": "\(userId)"])
+            return PlacedOrder(order: order, replayed: false)
+        case .existing(let order, let previous):
+            return try Self.replay(order, previous, matching: fingerprint)
+        }
+    }
+
+    /// A page of the calling user's orders, newest first.
+    /// - Parameters:
+    ///   - limit: 1–100; 20 when `nil`.
+    ///   - after: the text of an ``OrderCursor`` from a previous page.
+    /// - Throws: `forbidden` for anyone but that user; `validation` for a bad limit or cursor.
+    public func orders(of userId: UserID, limit: Int? = nil, after: String? = nil, as principal: Principal)
+        async throws -> OrderPage
+    {
+        guard case .user(let caller) = principal, caller == userId else { throw CommerceError.forbidden() }
+        var collector = ViolationCollector()
+        let limit = limit ?? configuration.defaultPageSize
+        if !(1...configuration.maximumPageSize).contains(limit) {
+            collector.add("limit", "must be 1–\(configuration.maximumPageSize)")
+        }
+        let cursor = after.flatMap(OrderCursor.init)
+        if after != nil, cursor == nil { collector.add("after", "is not a cursor from a previous page") }
+        try collector.finish()
+        var orders = try await store.orders(of: userId, after: cursor, limit: limit + 1)
+        let hasMore = orders.count > limit
+        if hasMore { orders.removeLast(orders.count - limit) }
+        return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
+    }
+
+    /// Deletes every order of a user and tombstones them, so no order can be placed for them again.
+    /// Idempotent. Returns how many orders were deleted.
+    /// - Throws: `forbidden` unless the internal service calls.
+    public func purge(_ userId: UserID, as principal: Principal) async throws -> Int {
+        guard case .internalService = principal else { throw CommerceError.forbidden() }
+        let deleted = try await store.purge(userId, at: clock.now().truncatedToMilliseconds)
+        logger.info("orders purged", metadata: ["userId": "\(userId)", "deleted": "\(deleted)"])
+        return deleted
+    }
+
+    private static let userGone = CommerceError.unauthenticated("The token's user no longer exists.")
+
+    private static func replay(_ order: Order, _ previous: String, matching fingerprint: String) throws
+        -> PlacedOrder
+    {
+        guard previous == fingerprint else {
+            throw CommerceError(
+                code: .idempotencyKeyReused,
+                message: "This Idempotency-Key was already used with a different request.")
+        }
+        return PlacedOrder(order: order, replayed: true)
+    }
+}
+
+/// The outcome of ``OrderService/place(_:idempotencyKey:as:)``.
+public struct PlacedOrder: Sendable, Hashable {
+    public let order: Order
+    /// `true` when this answers a repeat of an idempotent request: nothing new was stored.
+    public let replayed: Bool
+
+    public init(order: Order, replayed: Bool) {
+        self.order = order
+        self.replayed = replayed
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+
+/// The User service's rules: register, log in, read a user, delete a user.
+///
+/// It decides authorisation itself from the ``Principal`` the transport hands it: a user reads and deletes
+/// only themself (any other id is `forbidden`, whether or not it exists); the internal service may read
+/// any user. Deleting commits the user's removal together with its ``UserDeletedEvent``, then asks the
+/// ``DeletionPropagator`` for one prompt delivery; if that fails the propagator keeps trying.
+public struct UserService: Sendable {
+    private let store: any UserStore
+    private let hasher: any PasswordHasher
+    private let tokens: TokenService
+    private let deletions: DeletionPropagator
+    private let clock: any CommerceClock
+    private let decoy: DecoyHash
+    private let logger: Logger
+
+    public init(
+        store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, deletions: DeletionPropagator,
+        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.user-service")
+    ) {
+        self.store = store
+        self.hasher = hasher
+        self.tokens = tokens
+        self.deletions = deletions
+        self.clock = clock
+        self.decoy = DecoyHash(hasher: hasher)
+        self.logger = logger
+    }
+
+    /// Registers a new user.
+    /// - Throws: `validation` listing every bad field; `conflict` when the email is taken.
+    public func register(_ form: RegistrationForm) async throws -> User {
+        let registration = try Registration(form)
+        if try await store.user(email: registration.email) != nil {
+            throw CommerceError.conflict("A user with this email already exists.")
+        }
+        let now = clock.now().truncatedToMilliseconds
+        let user = User(
+            id: UserID(), username: registration.username, email: registration.email, phone: registration.phone,
+            address: registration.address, createdAt: now, updatedAt: now)
+        let hash = try await hasher.hash(registration.password)
+        try await store.insert(UserRecord(user: user, passwordHash: hash))
+        logger.info("user registered", metadata: ["userId": "\(user.id)"])
+        return user
+    }
+
+    /// Logs in with email and password.
+    ///
+    /// An unknown email and a wrong password fail the same way (`unauthenticated`, same message) and take
+    /// about as long: an unknown email is checked against a decoy hash of the same cost.
+    /// - Throws: `validation` when a field is missing; `unauthenticated` when the credentials do not match.
+    public func login(email: String?, password: String?) async throws -> TokenService.IssuedToken {
+        var collector = ViolationCollector()
+        if email?.isEmpty ?? true { collector.add("email", "is required") }
+        if password?.isEmpty ?? true { collector.add("password", "is required") }
+        try collector.finish()
+        var record: UserRecord?
+        if let address = try? EmailAddress(email) { record = try await store.user(email: address) }
+        let hash: String
+        if let record { hash = record.passwordHash } else { hash = try await decoy.value() }
+        let matches = try await hasher.verify(password!, against: hash)
+        guard let record, matches else {
+            throw CommerceError.unauthenticated("The email or password is incorrect.")
+        }
+        return try await tokens.issue(for: record.user.id)
+    }
+
+    /// The user with this id.
+    /// - Throws: `forbidden` for another user's id; `notFound` when there is no such user.
+    public func user(_ id: UserID, as principal: Principal) async throws -> User {
+        if case .user(let caller) = principal, caller != id { throw CommerceError.forbidden() }
+        guard let record = try await store.user(id: id) else { throw CommerceError.notFound("No such user.") }
+        return record.user
+    }
+
+    /// Deletes the caller's own account and starts removing their orders.
+    /// - Returns: whether the orders were already purged, or their purge is pending (it will happen).
+    /// - Throws: `forbidden` for any id but the caller's own; `notFound` when there is no such user.
+    public func delete(_ id: UserID, as principal: Principal) async throws -> UserDeletion {
+        guard case .user(let caller) = principal, caller == id else { throw CommerceError.forbidden() }
+        guard let event = try await store.delete(id, at: clock.now().truncatedToMilliseconds) else {
+            throw CommerceError.notFound("No such user.")
+        }
+        logger.info("user deleted", metadata: ["userId": "\(id)", "eventId": "\(event.id)"])
+        let purged = await deletions.deliverPromptly(event)
+        return UserDeletion(id: id, orders: purged ? .purged : .pending)
+    }
+
+    /// The user a bearer token speaks for.
+    /// - Throws: `unauthenticated` when the token is not valid.
+    public func authenticate(bearer token: String) async throws -> Principal {
+        .user(try await tokens.verify(token))
+    }
+}
+
+/// The outcome of ``UserService/delete(_:as:)``.
+public struct UserDeletion: Sendable, Hashable, Codable {
+    /// Where the deleted user's orders are.
+    public enum Orders: String, Sendable, Hashable, Codable {
+        /// The Order service confirmed the purge.
+        case purged
+        /// The purge is recorded and will be delivered when the Order service answers.
+        case pending
+    }
+
+    public let id: UserID
+    public let orders: Orders
+
+    public init(id: UserID, orders: Orders) {
+        self.id = id
+        self.orders = orders
+    }
+}

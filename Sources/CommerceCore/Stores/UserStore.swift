@@ -1,0 +1,29 @@
+import Foundation
+
+/// Where the User service keeps users and its outbox of deletion events.
+///
+/// Contract (checked by `UserStoreConformance` in CommerceTesting; every implementation must pass it):
+/// - Emails are unique: ``insert(_:)`` of a record whose normalised email is taken throws
+///   ``CommerceError`` with code ``CommerceError/Code/conflict`` and stores nothing. A taken id likewise.
+/// - ``delete(_:at:)`` removes the user **and** records a pending ``UserDeletedEvent`` as one atomic step:
+///   after a crash either both happened or neither did. Deleting an unknown id returns `nil`, changes
+///   nothing and records no event.
+/// - ``pendingDeletions(limit:)`` returns undelivered events oldest first, and keeps returning an event
+///   (across restarts, for a durable store) until ``markDelivered(_:)`` is called with its id.
+/// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
+/// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),
+///   never as a driver's own error type.
+public protocol UserStore: Sendable {
+    /// Stores a new user. Throws `conflict` when the id or email is taken.
+    func insert(_ record: UserRecord) async throws
+    /// The user with this id, or `nil`.
+    func user(id: UserID) async throws -> UserRecord?
+    /// The user with this normalised email, or `nil`.
+    func user(email: EmailAddress) async throws -> UserRecord?
+    /// Deletes the user and records its ``UserDeletedEvent`` atomically; `nil` when there was no such user.
+    func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent?
+    /// Up to `limit` undelivered events, oldest first.
+    func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent]
+    /// Marks an event delivered so it is not returned again. Idempotent.
+    func markDelivered(_ id: EventID) async throws
+}

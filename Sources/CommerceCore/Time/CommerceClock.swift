@@ -1,0 +1,34 @@
+import Foundation
+
+/// What time it is and how to wait, injected everywhere time matters (token expiry, idempotency windows,
+/// retry back-off) so that tests can control it. See `TestClock` in CommerceTesting.
+public protocol CommerceClock: Sendable {
+    /// The current wall-clock time.
+    func now() -> Date
+    /// Suspends for `duration`; throws `CancellationError` when the task is cancelled.
+    func sleep(for duration: Duration) async throws
+}
+
+/// The real clock: `Date()` and `Task.sleep`.
+public struct SystemClock: CommerceClock {
+    public init() {}
+
+    public func now() -> Date { Date() }
+
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    public var timeInterval: TimeInterval {
+        let parts = components
+        return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
+    }
+
+    /// A duration from a `TimeInterval`.
+    public static func interval(_ seconds: TimeInterval) -> Duration {
+        .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+}

@@ -1,0 +1,14 @@
+/// One input field that broke a rule: where (`items[2].price`) and why.
+public struct FieldViolation: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The JSON path of the field, for example `email` or `items[0].quantity`.
+    public let field: String
+    /// Why the value was refused, in words a client developer can act on.
+    public let message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(field): \(message)" }
+}

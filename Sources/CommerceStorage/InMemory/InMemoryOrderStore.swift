@@ -1,0 +1,76 @@
+import CommerceCore
+import Foundation
+
+/// An ``OrderStore`` in memory: for tests, examples and throwaway runs. Nothing survives the process.
+/// Every operation is one actor turn, so each is atomic.
+public actor InMemoryOrderStore: OrderStore {
+    private struct KeyScope: Hashable {
+        let userId: UserID
+        let key: IdempotencyKey
+    }
+
+    /// Each user's orders, newest first by (createdAt, id).
+    private var ordersByUser: [UserID: [Order]] = [:]
+    private var records: [KeyScope: IdempotencyRecord] = [:]
+    private var tombstones: [UserID: Date] = [:]
+
+    public init() {}
+
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) throws -> OrderInsertion {
+        guard tombstones[order.userId] == nil else { throw CommerceError.notFound("The user no longer exists.") }
+        if let idempotency {
+            let scope = KeyScope(userId: idempotency.userId, key: idempotency.key)
+            if let existing = liveRecord(scope, now: now), let made = find(existing.orderId, of: existing.userId) {
+                return .existing(made, fingerprint: existing.fingerprint)
+            }
+            records[scope] = idempotency
+        }
+        var orders = ordersByUser[order.userId, default: []]
+        let index = orders.firstIndex { Self.newestFirst(order, $0) } ?? orders.endIndex
+        orders.insert(order, at: index)
+        ordersByUser[order.userId] = orders
+        return .created(order)
+    }
+
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) -> (
+        order: Order, fingerprint: String
+    )? {
+        guard let record = liveRecord(KeyScope(userId: userId, key: key), now: now),
+            let order = find(record.orderId, of: userId)
+        else { return nil }
+        return (order, record.fingerprint)
+    }
+
+    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) -> [Order] {
+        let orders = ordersByUser[userId, default: []]
+        let start = cursor.map { cursor in orders.firstIndex { cursor.precedes($0) } ?? orders.endIndex } ?? 0
+        return Array(orders[start...].prefix(max(0, limit)))
+    }
+
+    public func purge(_ userId: UserID, at date: Date) -> Int {
+        let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
+        records = records.filter { $0.key.userId != userId }
+        if tombstones[userId] == nil { tombstones[userId] = date }
+        return deleted
+    }
+
+    public func isTombstoned(_ userId: UserID) -> Bool { tombstones[userId] != nil }
+
+    private func liveRecord(_ scope: KeyScope, now: Date) -> IdempotencyRecord? {
+        guard let record = records[scope] else { return nil }
+        guard record.expiresAt > now else {
+            records[scope] = nil
+            return nil
+        }
+        return record
+    }
+
+    private func find(_ id: OrderID, of userId: UserID) -> Order? {
+        ordersByUser[userId]?.first { $0.id == id }
+    }
+
+    /// Whether `lhs` comes before `rhs` in newest-first order.
+    private static func newestFirst(_ lhs: Order, _ rhs: Order) -> Bool {
+        lhs.createdAt > rhs.createdAt || (lhs.createdAt == rhs.createdAt && lhs.id > rhs.id)
+    }
+}

@@ -1,0 +1,38 @@
+import CommerceCore
+import Foundation
+
+/// A ``UserStore`` in memory: for tests, examples and throwaway runs. Nothing survives the process.
+/// Every operation is one actor turn, so each is atomic.
+public actor InMemoryUserStore: UserStore {
+    private var usersById: [UserID: UserRecord] = [:]
+    private var idsByEmail: [EmailAddress: UserID] = [:]
+    /// Undelivered events, oldest first.
+    private var pending: [UserDeletedEvent] = []
+
+    public init() {}
+
+    public func insert(_ record: UserRecord) throws {
+        guard usersById[record.user.id] == nil else { throw CommerceError.conflict("A user with this id exists.") }
+        guard idsByEmail[record.user.email] == nil else {
+            throw CommerceError.conflict("A user with this email already exists.")
+        }
+        usersById[record.user.id] = record
+        idsByEmail[record.user.email] = record.user.id
+    }
+
+    public func user(id: UserID) -> UserRecord? { usersById[id] }
+
+    public func user(email: EmailAddress) -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
+
+    public func delete(_ id: UserID, at date: Date) -> UserDeletedEvent? {
+        guard let record = usersById.removeValue(forKey: id) else { return nil }
+        idsByEmail[record.user.email] = nil
+        let event = UserDeletedEvent(userId: id, occurredAt: date)
+        pending.append(event)
+        return event
+    }
+
+    public func pendingDeletions(limit: Int) -> [UserDeletedEvent] { Array(pending.prefix(max(0, limit))) }
+
+    public func markDelivered(_ id: EventID) { pending.removeAll { $0.id == id } }
+}

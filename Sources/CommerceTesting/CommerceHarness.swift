@@ -1,0 +1,103 @@
+import CommerceCore
+import CommerceStorage
+import Foundation
+import Logging
+
+/// Both services wired in one process on in-memory stores, with fault-injecting peers between them:
+/// what an app's own tests need to exercise the whole flow without sockets.
+///
+/// ```swift
+/// let harness = try await CommerceHarness()
+/// let (user, token) = try await harness.registerAndLogIn()
+/// try await harness.orderPeer.plan.failNext(2)       // the Order service is down for two calls
+/// let deletion = try await harness.users.delete(user.id, as: .user(user.id))
+/// ```
+public struct CommerceHarness: Sendable {
+    /// A 40-byte secret for tests only.
+    public static let testSecret = try! SigningSecret("commerce-testing-secret-0123456789abcdef")
+
+    public let clock: any CommerceClock
+    public let userStore: InMemoryUserStore
+    public let orderStore: InMemoryOrderStore
+    /// The Order service's view of the User service; script its faults through `userPeer.plan`.
+    public let userPeer: FaultyUserServicePeer
+    /// The User service's view of the Order service; script its faults through `orderPeer.plan`.
+    public let orderPeer: FaultyOrderServicePeer
+    public let tokens: TokenService
+    public let users: UserService
+    public let orders: OrderService
+    public let propagator: DeletionPropagator
+
+    /// Retries that take milliseconds, not seconds: 4 attempts, 1 ms base, 10 ms cap, 1 s per attempt.
+    public static let fastRequestRetry = RetryPolicy(
+        maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10),
+        attemptTimeout: .seconds(1), deadline: .seconds(5))
+
+    /// Background retries for tests: without end, 1 ms base, 10 ms cap, 1 s per attempt.
+    public static let fastBackgroundRetry = RetryPolicy(
+        maxAttempts: nil, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10),
+        attemptTimeout: .seconds(1), deadline: nil)
+
+    /// - Parameters:
+    ///   - clock: the time every part sees; with a ``TestClock`` the test must advance it for retries
+    ///     and the propagator's polling to move on.
+    ///   - userStore, orderStore: start from existing stores (to simulate a restart).
+    ///   - bcryptCost: 4, the minimum, so tests stay fast.
+    public init(
+        clock: any CommerceClock = SystemClock(),
+        userStore: InMemoryUserStore = InMemoryUserStore(),
+        orderStore: InMemoryOrderStore = InMemoryOrderStore(),
+        requestRetry: RetryPolicy = fastRequestRetry,
+        propagation: DeletionPropagator.Configuration = DeletionPropagator.Configuration(
+            retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
+        bcryptCost: UInt8 = 4,
+        logger: Logger = Logger(label: "commerce.testing", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws {
+        self.clock = clock
+        self.userStore = userStore
+        self.orderStore = orderStore
+        userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
+        orders = OrderService(
+            store: orderStore, users: userPeer, configuration: .init(userCheck: requestRetry), clock: clock,
+            logger: logger)
+        orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: orders))
+        propagator = DeletionPropagator(
+            events: userStore, orders: orderPeer, configuration: propagation, clock: clock, logger: logger)
+        tokens = await TokenService(configuration: .init(secret: Self.testSecret), clock: clock)
+        users = UserService(
+            store: userStore, hasher: try BcryptPasswordHasher(cost: bcryptCost), tokens: tokens,
+            deletions: propagator, clock: clock, logger: logger)
+    }
+
+    /// Registers a user with a unique email and logs them in.
+    public func registerAndLogIn(
+        username: String = "Test User", password: String = "correct horse battery"
+    ) async throws -> (user: User, token: String) {
+        let email = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let user = try await users.register(
+            RegistrationForm(username: username, email: email, password: password))
+        let token = try await users.login(email: email, password: password)
+        return (user, token.token)
+    }
+
+    /// A small valid order form.
+    public static func sampleOrder(items: Int = 1, price: Decimal = Decimal(string: "9.99")!) -> OrderForm {
+        OrderForm(
+            items: (0..<items).map {
+                OrderItemForm(productId: "sku-\($0)", name: "Item \($0)", quantity: 1, price: price)
+            },
+            deliveryAddress: "1 Test Street, Testville")
+    }
+
+    /// Runs the deletion propagator for as long as `body` runs, then stops it.
+    public func withPropagatorRunning<Result: Sendable>(
+        _ body: @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let propagator = propagator
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await propagator.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+}

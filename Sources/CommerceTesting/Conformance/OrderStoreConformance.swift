@@ -1,0 +1,127 @@
+import CommerceCore
+import Foundation
+
+/// The ``OrderStore`` contract as runnable checks. Every store, ours and yours, must pass them all.
+public enum OrderStoreConformance {
+    /// Runs every check, each on a fresh store from `makeStore`.
+    public static func run(makeStore: () async throws -> any OrderStore) async throws {
+        try await runAll(checks, makeStore: makeStore)
+    }
+
+    private static let later = Fixtures.epoch.addingTimeInterval(3600)
+
+    /// Each check on its own, for one test case per check.
+    public static let checks: [ConformanceCheck<any OrderStore>] = [
+        ConformanceCheck("a stored order reads back unchanged") { store in
+            let order = Fixtures.order(for: UserID())
+            try require(try await store.insert(order, idempotency: nil, now: Fixtures.epoch) == .created(order),
+                "insert did not report the order created")
+            try require(try await store.orders(of: order.userId, after: nil, limit: 10) == [order], "not read back")
+        },
+        ConformanceCheck("orders list newest first, per user") { store in
+            let userId = UserID()
+            let orders = (0..<5).map { Fixtures.order(for: userId, at: Fixtures.epoch.addingTimeInterval(Double($0))) }
+            for order in orders.shuffled() { _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch) }
+            _ = try await store.insert(Fixtures.order(for: UserID()), idempotency: nil, now: Fixtures.epoch)
+            let listed = try await store.orders(of: userId, after: nil, limit: 10)
+            try require(listed == orders.reversed(), "not newest first, or another user's order is listed")
+            try require(try await store.orders(of: UserID(), after: nil, limit: 10).isEmpty, "a stranger has orders")
+        },
+        ConformanceCheck("cursor paging is stable when orders share a timestamp") { store in
+            let userId = UserID()
+            var all: [Order] = []
+            for second in 0..<3 {
+                for _ in 0..<4 {
+                    all.append(Fixtures.order(for: userId, at: Fixtures.epoch.addingTimeInterval(Double(second))))
+                }
+            }
+            for order in all { _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch) }
+            var seen: [Order] = []
+            var cursor: OrderCursor?
+            while true {
+                let page = try await store.orders(of: userId, after: cursor, limit: 5)
+                try require(page.count <= 5, "a page is longer than its limit")
+                seen += page
+                guard page.count == 5, let last = page.last else { break }
+                cursor = last.cursor
+            }
+            let expected = all.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            try require(seen == expected, "paging skipped, repeated or misordered orders")
+        },
+        ConformanceCheck("purge deletes every order, tombstones, and is idempotent") { store in
+            let userId = UserID()
+            let other = Fixtures.order(for: UserID())
+            for _ in 0..<3 { _ = try await store.insert(Fixtures.order(for: userId), idempotency: nil, now: later) }
+            _ = try await store.insert(other, idempotency: nil, now: later)
+            try require(try await store.isTombstoned(userId) == false, "tombstoned before the purge")
+            try require(try await store.purge(userId, at: later) == 3, "purge did not count 3 orders")
+            try require(try await store.orders(of: userId, after: nil, limit: 10).isEmpty, "orders survived")
+            try require(try await store.isTombstoned(userId), "no tombstone after the purge")
+            try require(try await store.purge(userId, at: later) == 0, "a second purge deleted something")
+            try require(try await store.orders(of: other.userId, after: nil, limit: 10) == [other],
+                "another user's order was touched")
+        },
+        ConformanceCheck("a tombstoned user's insert is refused and stores nothing") { store in
+            let userId = UserID()
+            try require(try await store.purge(userId, at: later) == 0, "purging a user with no orders deleted some")
+            let order = Fixtures.order(for: userId)
+            try await requireError(.notFound, "insert after purge") {
+                try await store.insert(order, idempotency: nil, now: later)
+            }
+            try require(try await store.orders(of: userId, after: nil, limit: 10).isEmpty, "the order was stored")
+        },
+        ConformanceCheck("an idempotency key stores one order per user and returns the first") { store in
+            let first = Fixtures.order(for: UserID())
+            let second = Fixtures.order(for: first.userId)
+            let expiry = later
+            _ = try await store.insert(first, idempotency: Fixtures.idempotency(for: first, expiresAt: expiry), now: Fixtures.epoch)
+            let again = try await store.insert(
+                second, idempotency: Fixtures.idempotency(for: second, fingerprint: "fp-2", expiresAt: expiry),
+                now: Fixtures.epoch)
+            try require(again == .existing(first, fingerprint: "fp-1"), "the second insert was not answered with the first")
+            try require(try await store.orders(of: first.userId, after: nil, limit: 10) == [first], "a second order was stored")
+            let found = try await store.idempotentOrder(userId: first.userId, key: Fixtures.key(), now: Fixtures.epoch)
+            try require(found?.order == first && found?.fingerprint == "fp-1", "the key does not find its order")
+            let stranger = Fixtures.order(for: UserID())
+            let strangerInsert = try await store.insert(
+                stranger, idempotency: Fixtures.idempotency(for: stranger, expiresAt: expiry), now: Fixtures.epoch)
+            try require(strangerInsert == .created(stranger), "a key is not scoped to its user")
+        },
+        ConformanceCheck("an expired idempotency key is forgotten") { store in
+            let first = Fixtures.order(for: UserID())
+            let expiry = Fixtures.epoch.addingTimeInterval(60)
+            _ = try await store.insert(first, idempotency: Fixtures.idempotency(for: first, expiresAt: expiry), now: Fixtures.epoch)
+            let found = try await store.idempotentOrder(userId: first.userId, key: Fixtures.key(), now: expiry)
+            try require(found == nil, "an expired key still finds its order")
+            let second = Fixtures.order(for: first.userId, at: expiry)
+            let insertion = try await store.insert(
+                second, idempotency: Fixtures.idempotency(for: second, expiresAt: later), now: expiry)
+            try require(insertion == .created(second), "an expired key blocked a new order")
+        },
+        ConformanceCheck("concurrent inserts with one key: exactly one order") { store in
+            let userId = UserID()
+            let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let order = Fixtures.order(for: userId)
+                        let record = Fixtures.idempotency(for: order, expiresAt: later)
+                        if case .created = try await store.insert(order, idempotency: record, now: Fixtures.epoch) {
+                            return true
+                        }
+                        return false
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try require(created == 1, "\(created) orders were created with one key")
+            try require(try await store.orders(of: userId, after: nil, limit: 100).count == 1, "more than one stored")
+        },
+        ConformanceCheck("purge forgets the user's idempotency keys") { store in
+            let order = Fixtures.order(for: UserID())
+            _ = try await store.insert(order, idempotency: Fixtures.idempotency(for: order, expiresAt: later), now: Fixtures.epoch)
+            _ = try await store.purge(order.userId, at: Fixtures.epoch)
+            let found = try await store.idempotentOrder(userId: order.userId, key: Fixtures.key(), now: Fixtures.epoch)
+            try require(found == nil, "a purged user's key still finds an order")
+        },
+    ]
+}

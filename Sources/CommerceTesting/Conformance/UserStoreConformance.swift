@@ -1,0 +1,102 @@
+import CommerceCore
+import Foundation
+
+/// The ``UserStore`` contract as runnable checks. Every store, ours and yours, must pass them all.
+public enum UserStoreConformance {
+    /// Runs every check, each on a fresh store from `makeStore`.
+    public static func run(makeStore: () async throws -> any UserStore) async throws {
+        try await runAll(checks, makeStore: makeStore)
+    }
+
+    /// Each check on its own, for one test case per check.
+    public static let checks: [ConformanceCheck<any UserStore>] = [
+        ConformanceCheck("a stored user reads back unchanged by id and by email") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            try require(try await store.user(id: record.user.id) == record, "by id: not the stored record")
+            try require(try await store.user(email: record.user.email) == record, "by email: not the stored record")
+            try require(try await store.user(id: UserID()) == nil, "an unknown id found a user")
+            let unknown = EmailAddress(trusted: "nobody@example.com")
+            try require(try await store.user(email: unknown) == nil, "an unknown email found a user")
+        },
+        ConformanceCheck("optional fields read back as nil") { store in
+            var record = Fixtures.record()
+            record.user.phone = nil
+            record.user.address = nil
+            try await store.insert(record)
+            try require(try await store.user(id: record.user.id) == record, "nil phone or address came back changed")
+        },
+        ConformanceCheck("a taken email is a conflict and stores nothing") { store in
+            let first = Fixtures.record(email: "taken@example.com")
+            let second = Fixtures.record(email: "taken@example.com")
+            try await store.insert(first)
+            try await requireError(.conflict, "second insert") { try await store.insert(second) }
+            try require(try await store.user(id: second.user.id) == nil, "the refused user was stored")
+            try require(try await store.user(email: first.user.email) == first, "the first user changed")
+        },
+        ConformanceCheck("a taken id is a conflict") { store in
+            let first = Fixtures.record()
+            var second = Fixtures.record()
+            second.user = User(
+                id: first.user.id, username: second.user.username, email: second.user.email,
+                createdAt: second.user.createdAt, updatedAt: second.user.updatedAt)
+            try await store.insert(first)
+            try await requireError(.conflict, "insert with a taken id") { try await store.insert(second) }
+            try require(try await store.user(email: second.user.email) == nil, "the refused user was stored")
+        },
+        ConformanceCheck("concurrent inserts of one email: exactly one wins") { store in
+            let records = (0..<20).map { _ in Fixtures.record(email: "race@example.com") }
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for record in records {
+                    group.addTask {
+                        do {
+                            try await store.insert(record)
+                            return true
+                        } catch let error as CommerceError where error.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try require(wins == 1, "\(wins) inserts of one email succeeded")
+        },
+        ConformanceCheck("delete removes the user and records one pending event") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let at = Fixtures.epoch.addingTimeInterval(60)
+            let event = try await store.delete(record.user.id, at: at)
+            try require(event?.userId == record.user.id, "no event for the deleted user")
+            try require(event?.occurredAt == at, "the event's time is not the deletion time")
+            try require(try await store.user(id: record.user.id) == nil, "the user is still there by id")
+            try require(try await store.user(email: record.user.email) == nil, "the user is still there by email")
+            try require(try await store.pendingDeletions(limit: 10) == [event!], "the event is not pending")
+            try await store.insert(Fixtures.record(email: record.user.email.value))
+        },
+        ConformanceCheck("deleting an unknown or deleted user does nothing") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            _ = try await store.delete(record.user.id, at: Fixtures.epoch)
+            try require(try await store.delete(record.user.id, at: Fixtures.epoch) == nil, "deleted twice")
+            try require(try await store.delete(UserID(), at: Fixtures.epoch) == nil, "deleted an unknown id")
+            try require(try await store.pendingDeletions(limit: 10).count == 1, "extra events were recorded")
+        },
+        ConformanceCheck("pending events come oldest first, limited, until marked delivered") { store in
+            var events: [UserDeletedEvent] = []
+            for minute in 0..<5 {
+                let record = Fixtures.record()
+                try await store.insert(record)
+                let at = Fixtures.epoch.addingTimeInterval(Double(minute) * 60)
+                events.append(try await store.delete(record.user.id, at: at)!)
+            }
+            try require(try await store.pendingDeletions(limit: 3) == Array(events.prefix(3)), "not oldest first")
+            try await store.markDelivered(events[1].id)
+            try await store.markDelivered(events[1].id)
+            try await store.markDelivered(EventID())
+            let rest = [events[0]] + events[2...]
+            try require(try await store.pendingDeletions(limit: 10) == rest, "a delivered event is still pending")
+            for event in rest { try await store.markDelivered(event.id) }
+            try require(try await store.pendingDeletions(limit: 10).isEmpty, "events left after delivering all")
+        },
+    ]
+}

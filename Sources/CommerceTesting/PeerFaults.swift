@@ -1,0 +1,98 @@
+import CommerceCore
+
+/// A failure a fault-injecting peer produces instead of calling through.
+public enum PeerFault: Sendable, Hashable {
+    /// Like a 503 or a refused connection: ``CommerceError/Code/unavailable``.
+    case unavailable
+    /// Like an attempt that ran out of time: ``AttemptTimedOut``.
+    case timeout
+    /// Like a 429 with `Retry-After`: ``CommerceError/Code/rateLimited``.
+    case rateLimited(retryAfter: Duration)
+    /// Never answers; the call ends only when its task is cancelled (by a per-attempt timeout, say).
+    case hang
+}
+
+/// The script a fault-injecting peer follows: fail the next N calls, or every call until healed, and
+/// count the calls. Share one plan between a test and the peer it controls.
+public actor FaultPlan {
+    private var queued: [PeerFault] = []
+    private var standing: PeerFault?
+    /// Every call the peer received, faulty or not.
+    public private(set) var calls = 0
+    /// The calls that went through to the real peer.
+    public private(set) var successes = 0
+
+    public init() {}
+
+    /// The next `count` calls fail with `fault`; later ones go through (unless the peer is down).
+    public func failNext(_ count: Int, with fault: PeerFault = .unavailable) {
+        queued += Array(repeating: fault, count: count)
+    }
+
+    /// Every call fails with `fault` until ``heal()``.
+    public func goDown(with fault: PeerFault = .unavailable) { standing = fault }
+
+    /// Drops every scripted and standing fault.
+    public func heal() {
+        queued = []
+        standing = nil
+    }
+
+    func nextFault() -> PeerFault? {
+        calls += 1
+        if !queued.isEmpty { return queued.removeFirst() }
+        return standing
+    }
+
+    func recordSuccess() { successes += 1 }
+
+    /// Runs one call under the plan: a scripted fault, or `body`.
+    func call<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        switch nextFault() {
+        case .none:
+            let result = try await body()
+            recordSuccess()
+            return result
+        case .unavailable:
+            throw CommerceError.unavailable("Injected fault: the peer is unavailable.")
+        case .timeout:
+            throw AttemptTimedOut()
+        case .rateLimited(let retryAfter):
+            throw CommerceError.rateLimited("Injected fault: slow down.", retryAfter: retryAfter)
+        case .hang:
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
+
+/// An ``OrderServicePeer`` that fails as its ``FaultPlan`` says and otherwise calls the real peer.
+public struct FaultyOrderServicePeer: OrderServicePeer {
+    public let plan: FaultPlan
+    private let peer: any OrderServicePeer
+
+    public init(wrapping peer: any OrderServicePeer, plan: FaultPlan = FaultPlan()) {
+        self.peer = peer
+        self.plan = plan
+    }
+
+    public func purgeOrders(of userId: UserID) async throws -> Int {
+        let peer = peer
+        return try await plan.call { try await peer.purgeOrders(of: userId) }
+    }
+}
+
+/// A ``UserServicePeer`` that fails as its ``FaultPlan`` says and otherwise calls the real peer.
+public struct FaultyUserServicePeer: UserServicePeer {
+    public let plan: FaultPlan
+    private let peer: any UserServicePeer
+
+    public init(wrapping peer: any UserServicePeer, plan: FaultPlan = FaultPlan()) {
+        self.peer = peer
+        self.plan = plan
+    }
+
+    public func userExists(_ id: UserID) async throws -> Bool {
+        let peer = peer
+        return try await plan.call { try await peer.userExists(id) }
+    }
+}
