@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommerceCoreTests",
-            dependencies: ["CommerceCore", "CommerceTesting"],
+            dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

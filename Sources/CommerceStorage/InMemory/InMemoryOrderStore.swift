@@ -32,7 +32,7 @@ public actor InMemoryOrderStore: OrderStore {
         return .created(order)
     }
 
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) -> (
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) throws -> (
         order: Order, fingerprint: String
     )? {
         guard let record = liveRecord(KeyScope(userId: userId, key: key), now: now),
@@ -41,20 +41,20 @@ public actor InMemoryOrderStore: OrderStore {
         return (order, record.fingerprint)
     }
 
-    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) -> [Order] {
+    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
         let orders = ordersByUser[userId, default: []]
         let start = cursor.map { cursor in orders.firstIndex { cursor.precedes($0) } ?? orders.endIndex } ?? 0
         return Array(orders[start...].prefix(max(0, limit)))
     }
 
-    public func purge(_ userId: UserID, at date: Date) -> Int {
+    public func purge(_ userId: UserID, at date: Date) throws -> Int {
         let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
         records = records.filter { $0.key.userId != userId }
         if tombstones[userId] == nil { tombstones[userId] = date }
         return deleted
     }
 
-    public func isTombstoned(_ userId: UserID) -> Bool { tombstones[userId] != nil }
+    public func isTombstoned(_ userId: UserID) throws -> Bool { tombstones[userId] != nil }
 
     private func liveRecord(_ scope: KeyScope, now: Date) -> IdempotencyRecord? {
         guard let record = records[scope] else { return nil }

@@ -20,11 +20,11 @@ public actor InMemoryUserStore: UserStore {
         idsByEmail[record.user.email] = record.user.id
     }
 
-    public func user(id: UserID) -> UserRecord? { usersById[id] }
+    public func user(id: UserID) throws -> UserRecord? { usersById[id] }
 
-    public func user(email: EmailAddress) -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
+    public func user(email: EmailAddress) throws -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
 
-    public func delete(_ id: UserID, at date: Date) -> UserDeletedEvent? {
+    public func delete(_ id: UserID, at date: Date) throws -> UserDeletedEvent? {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
         let event = UserDeletedEvent(userId: id, occurredAt: date)
@@ -32,7 +32,7 @@ public actor InMemoryUserStore: UserStore {
         return event
     }
 
-    public func pendingDeletions(limit: Int) -> [UserDeletedEvent] { Array(pending.prefix(max(0, limit))) }
+    public func pendingDeletions(limit: Int) throws -> [UserDeletedEvent] { Array(pending.prefix(max(0, limit))) }
 
-    public func markDelivered(_ id: EventID) { pending.removeAll { $0.id == id } }
+    public func markDelivered(_ id: EventID) throws { pending.removeAll { $0.id == id } }
 }

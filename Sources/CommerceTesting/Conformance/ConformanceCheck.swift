@@ -60,7 +60,7 @@ func runAll<Store: Sendable>(
 }
 
 /// Fails the check with `message` unless `condition` holds.
-func require(_ condition: Bool, _ message: @autoclosure () -> String) throws(ConformanceFailure) {
+func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw ConformanceFailure(message()) }
 }
 

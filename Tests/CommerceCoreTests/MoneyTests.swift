@@ -1,0 +1,41 @@
+import CommerceCore
+import Foundation
+import Testing
+
+@Suite("Money in integer minor units")
+struct MoneyTests {
+    @Test(arguments: [
+        ("0", 0), ("12", 1200), ("12.3", 1230), ("12.34", 1234), ("12.340", 1234), ("0.01", 1), ("-1.5", -150),
+        ("1000000", 100_000_000),
+    ] as [(String, Int64)])
+    func parsesDecimalTextExactly(_ text: String, _ minor: Int64) {
+        #expect(Money(decimalText: text) == Money(minorUnits: minor))
+    }
+
+    @Test(arguments: ["", ".", "1.", ".5", "1.234", "1e3", "abc", "1.2.3", "--1", "99999999999999999999"])
+    func refusesWhatIsNotAnAmount(_ text: String) {
+        #expect(Money(decimalText: text) == nil)
+    }
+
+    @Test func jsonNumbersDecodeExactlyThroughDecimal() throws {
+        let json = Data(#"[{"price": 0.1}, {"price": 19.99}, {"price": 1e2}, {"price": 123456.78}, {"price": 0.005}]"#.utf8)
+        let items = try JSONDecoder().decode([OrderItemForm].self, from: json)
+        #expect(items.map { $0.price.flatMap(Money.init(exactly:)) } == [
+            Money(minorUnits: 10), Money(minorUnits: 1999), Money(minorUnits: 10_000), Money(minorUnits: 12_345_678), nil,
+        ])
+    }
+
+    @Test func arithmeticIsChecked() throws {
+        #expect(try Money(minorUnits: 1).adding(Money(minorUnits: 2)) == Money(minorUnits: 3))
+        #expect(try Money(minorUnits: 250).multiplied(by: 4) == Money(minorUnits: 1000))
+        #expect(throws: CommerceError.self) { try Money(minorUnits: .max).adding(Money(minorUnits: 1)) }
+        #expect(throws: CommerceError.self) { try Money(minorUnits: .max / 2 + 1).multiplied(by: 2) }
+    }
+
+    @Test func describesAsMajorUnits() {
+        #expect(Money(minorUnits: 1234).description == "12.34")
+        #expect(Money(minorUnits: 5).description == "0.05")
+        #expect(Money(minorUnits: -150).description == "-1.50")
+        #expect(Money(minorUnits: 1999).decimalValue == Decimal(string: "19.99"))
+    }
+}

@@ -1,0 +1,175 @@
+import CommerceCore
+import CommerceStorage
+import CommerceTesting
+import Foundation
+import Testing
+
+@Suite("OrderService")
+struct OrderServiceTests {
+    @Test func placingSetsServerOwnedFields() async throws {
+        let harness = try await CommerceHarness()
+        let (user, _) = try await harness.registerAndLogIn()
+        let form = OrderForm(
+            items: [
+                OrderItemForm(productId: "sku-1", name: "Tea", quantity: 2, price: Decimal(string: "4.99")),
+                OrderItemForm(productId: "sku-2", name: "Cup", quantity: 1, price: Decimal(string: "12.5")),
+            ], deliveryAddress: "1 Main St", currency: "EUR")
+        let placed = try await harness.orders.place(form, as: .user(user.id))
+        #expect(!placed.replayed)
+        #expect(placed.order.userId == user.id)
+        #expect(placed.order.status == .pending)
+        #expect(placed.order.total == Money(minorUnits: 2248))
+        #expect(placed.order.currency.value == "EUR")
+        #expect(placed.order.createdAt == placed.order.updatedAt)
+    }
+
+    @Test func onlyUsersPlaceOrders() async throws {
+        let harness = try await CommerceHarness()
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(CommerceHarness.sampleOrder(), as: .internalService)
+        }
+        #expect(error?.code == .forbidden)
+    }
+
+    @Test func anOrderForAUserTheUserServiceDoesNotKnowIsUnauthenticated() async throws {
+        let harness = try await CommerceHarness()
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(UserID()))
+        }
+        #expect(error?.code == .unauthenticated)
+    }
+
+    @Test func theUserCheckIsRetriedThenGivesUpAsUnavailable() async throws {
+        let harness = try await CommerceHarness()
+        let (user, _) = try await harness.registerAndLogIn()
+        await harness.userPeer.plan.failNext(3)
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        #expect(await harness.userPeer.plan.calls == 4)
+
+        await harness.userPeer.plan.goDown()
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(await harness.userPeer.plan.calls == 8, "4 attempts, no more")
+        #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
+    }
+
+    @Test func listingPagesNewestFirstWithACursor() async throws {
+        let clock = TestClock()
+        let harness = try await CommerceHarness(clock: clock)
+        let (user, _) = try await harness.registerAndLogIn()
+        var placed: [Order] = []
+        for _ in 0..<5 {
+            placed.append(try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id)).order)
+            clock.advance(by: .seconds(1))
+        }
+        let first = try await harness.orders.orders(of: user.id, limit: 2, as: .user(user.id))
+        #expect(first.orders == [placed[4], placed[3]])
+        let second = try await harness.orders.orders(of: user.id, limit: 2, after: first.next?.description, as: .user(user.id))
+        #expect(second.orders == [placed[2], placed[1]])
+        let last = try await harness.orders.orders(of: user.id, limit: 2, after: second.next?.description, as: .user(user.id))
+        #expect(last.orders == [placed[0]])
+        #expect(last.next == nil)
+        let all = try await harness.orders.orders(of: user.id, as: .user(user.id))
+        #expect(all.orders.count == 5 && all.next == nil)
+    }
+
+    @Test func listingChecksItsParametersAndItsCaller() async throws {
+        let harness = try await CommerceHarness()
+        let (ann, _) = try await harness.registerAndLogIn()
+        let bad = await #expect(throws: CommerceError.self) {
+            try await harness.orders.orders(of: ann.id, limit: 101, after: "nonsense", as: .user(ann.id))
+        }
+        #expect(bad?.fields.map(\.field) == ["limit", "after"])
+        let zero = await #expect(throws: CommerceError.self) { try await harness.orders.orders(of: ann.id, limit: 0, as: .user(ann.id)) }
+        #expect(zero?.code == .validation)
+        for principal in [Principal.user(UserID()), .internalService] {
+            let error = await #expect(throws: CommerceError.self) { try await harness.orders.orders(of: ann.id, as: principal) }
+            #expect(error?.code == .forbidden)
+        }
+        #expect(try await harness.orders.orders(of: ann.id, as: .user(ann.id)).orders.isEmpty)
+    }
+
+    @Test func onlyTheInternalServicePurges() async throws {
+        let harness = try await CommerceHarness()
+        let (user, _) = try await harness.registerAndLogIn()
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        let error = await #expect(throws: CommerceError.self) { try await harness.orders.purge(user.id, as: .user(user.id)) }
+        #expect(error?.code == .forbidden)
+        #expect(try await harness.orders.purge(user.id, as: .internalService) == 1)
+        #expect(try await harness.orders.purge(user.id, as: .internalService) == 0, "purge is idempotent")
+    }
+}
+
+@Suite("Idempotent order placement")
+struct IdempotencyTests {
+    @Test func theSameKeyAndOrderReturnsTheOriginal() async throws {
+        let harness = try await CommerceHarness()
+        let (user, _) = try await harness.registerAndLogIn()
+        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let again = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        #expect(again.order == first.order)
+        #expect(again.replayed && !first.replayed)
+        #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
+    }
+
+    @Test func theSameKeyWithAnotherOrderIsRefused() async throws {
+        let harness = try await CommerceHarness()
+        let (user, _) = try await harness.registerAndLogIn()
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(items: 1), idempotencyKey: "k1", as: .user(user.id))
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(CommerceHarness.sampleOrder(items: 2), idempotencyKey: "k1", as: .user(user.id))
+        }
+        #expect(error?.code == .idempotencyKeyReused)
+    }
+
+    @Test func keysAreScopedToTheirUser() async throws {
+        let harness = try await CommerceHarness()
+        let (ann, _) = try await harness.registerAndLogIn()
+        let (bob, _) = try await harness.registerAndLogIn()
+        let a = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(ann.id))
+        let b = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(bob.id))
+        #expect(a.order.id != b.order.id && !b.replayed)
+    }
+
+    @Test func aRepeatWhileTheFirstRunsIsAConflict() async throws {
+        let harness = try await CommerceHarness(
+            requestRetry: RetryPolicy(maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: nil, deadline: nil))
+        let (user, _) = try await harness.registerAndLogIn()
+        await harness.userPeer.plan.failNext(1, with: .hang)
+        let first = Task {
+            try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        }
+        #expect(await eventually { await harness.userPeer.plan.calls == 1 })
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        }
+        #expect(error?.code == .conflict)
+        first.cancel()
+        _ = await first.result
+        let after = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        #expect(!after.replayed, "the key is free once the first request ended")
+    }
+
+    @Test func keysExpireAfter24Hours() async throws {
+        let clock = TestClock()
+        let harness = try await CommerceHarness(clock: clock)
+        let (user, _) = try await harness.registerAndLogIn()
+        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        clock.advance(by: .seconds(24 * 3600 - 1))
+        #expect(try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id)).replayed)
+        clock.advance(by: .seconds(1))
+        let later = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        #expect(!later.replayed && later.order.id != first.order.id)
+    }
+
+    @Test func aMalformedKeyIsAValidationError() async throws {
+        let harness = try await CommerceHarness()
+        let (user, _) = try await harness.registerAndLogIn()
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(OrderForm(), idempotencyKey: "with space", as: .user(user.id))
+        }
+        #expect(error?.fields.map(\.field) == ["items", "deliveryAddress", "Idempotency-Key"])
+    }
+}

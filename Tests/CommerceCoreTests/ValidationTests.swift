@@ -1,0 +1,140 @@
+import CommerceCore
+import Foundation
+import Testing
+
+@Suite("Validation in the value types")
+struct ValidationTests {
+    private func violations(_ body: () throws -> Void) -> [String] {
+        do {
+            try body()
+            return []
+        } catch let error as CommerceError {
+            return error.fields.map(\.field)
+        } catch {
+            return ["unexpected \(error)"]
+        }
+    }
+
+    @Test func registrationReportsEveryBadFieldAtOnce() {
+        let form = RegistrationForm(
+            username: "  ", email: "no-at-sign", password: "short", phone: "12ab",
+            address: AddressForm(street: String(repeating: "x", count: 201), city: "ok"))
+        #expect(violations { _ = try Registration(form) } == ["username", "email", "password", "phone", "address.street"])
+    }
+
+    @Test func missingFieldsAreReportedAsRequired() throws {
+        let error = #expect(throws: CommerceError.self) { try Registration(RegistrationForm()) }
+        #expect(error?.code == .validation)
+        #expect(error?.fields.map(\.field) == ["username", "email", "password"])
+        #expect(error?.fields.allSatisfy { $0.message == "is required" } == true)
+    }
+
+    @Test func registrationNormalises() throws {
+        let registration = try Registration(
+            RegistrationForm(
+                username: "  Ann  ", email: " Ann.Example@Example.COM ", password: "  spaced password  ",
+                phone: "+49 151-1234 5678", address: AddressForm(street: " 1 Main St ", city: "")))
+        #expect(registration.username.value == "Ann")
+        #expect(registration.email.value == "ann.example@example.com")
+        #expect(registration.password.clearText == "  spaced password  ", "passwords are never trimmed")
+        #expect(registration.phone?.value == "+4915112345678")
+        #expect(registration.address == PostalAddress(street: "1 Main St"))
+    }
+
+    @Test(arguments: [
+        ("a@b.co", true), ("first.last+tag@sub.example.org", true), ("a@b", false), ("a@@b.co", false),
+        ("a@b@c.co", false), ("@b.co", false), ("a@.co", false), ("a@b.", false), ("a b@c.co", false),
+        ("a@b..co", false), (String(repeating: "x", count: 65) + "@b.co", false),
+        (String(repeating: "x", count: 64) + "@b.co", true),
+        ("x@" + String(repeating: "d", count: 250) + ".co", false), ("a\u{7}@b.co", false),
+    ])
+    func emailRules(_ raw: String, _ valid: Bool) {
+        #expect(((try? EmailAddress(raw)) != nil) == valid, "\(raw)")
+    }
+
+    @Test func usernameRules() {
+        #expect((try? Username(String(repeating: "é", count: 64))) != nil)
+        #expect((try? Username(String(repeating: "a", count: 65))) == nil)
+        #expect((try? Username("tab\there")) == nil)
+        #expect((try? Username("")) == nil)
+    }
+
+    @Test func passwordLengthIsCountedInCharacters() {
+        #expect((try? Password(String(repeating: "a", count: 7))) == nil)
+        #expect((try? Password(String(repeating: "a", count: 8))) != nil)
+        #expect((try? Password(String(repeating: "ü", count: 128))) != nil)
+        #expect((try? Password(String(repeating: "a", count: 129))) == nil)
+        #expect("\(try! Password("secret-password"))".contains("secret") == false, "a password never prints")
+    }
+
+    @Test(arguments: [
+        ("1234567", true), ("+123456789012345", true), ("+1 555-123-4567", true), ("123456", false),
+        ("1234567890123456", false), ("++1234567", false), ("12a4567", false), ("1234567+", false),
+    ])
+    func phoneRules(_ raw: String, _ valid: Bool) {
+        #expect(((try? PhoneNumber(raw)) != nil) == valid, "\(raw)")
+    }
+
+    @Test func orderDraftComputesTheTotalExactly() throws {
+        let draft = try OrderDraft(
+            OrderForm(
+                items: [
+                    OrderItemForm(productId: "p1", name: "A", quantity: 3, price: Decimal(string: "0.1")),
+                    OrderItemForm(productId: "p2", name: "B", quantity: 1, price: Decimal(string: "0.2")),
+                ], deliveryAddress: "Somewhere 1"))
+        #expect(draft.total == Money(minorUnits: 50))
+        #expect(draft.currency == .usd)
+    }
+
+    @Test func orderDraftReportsEveryBadField() {
+        let form = OrderForm(
+            items: [
+                OrderItemForm(productId: "", name: String(repeating: "n", count: 201), quantity: 0, price: -1),
+                OrderItemForm(productId: "ok", name: "ok", quantity: 10_001, price: Decimal(string: "1.001")),
+                OrderItemForm(productId: String(repeating: "p", count: 65), name: "ok", quantity: 1, price: 1_000_001),
+                OrderItemForm(),
+            ],
+            deliveryAddress: "", currency: "usd")
+        #expect(
+            violations { _ = try OrderDraft(form) } == [
+                "items[0].productId", "items[0].name", "items[0].quantity", "items[0].price",
+                "items[1].quantity", "items[1].price",
+                "items[2].productId", "items[2].price",
+                "items[3].productId", "items[3].name", "items[3].quantity", "items[3].price",
+                "deliveryAddress", "currency",
+            ])
+    }
+
+    @Test func orderItemCountIsBounded() {
+        let item = OrderItemForm(productId: "p", name: "n", quantity: 1, price: 1)
+        #expect(violations { _ = try OrderDraft(OrderForm(items: [], deliveryAddress: "a")) } == ["items"])
+        #expect(violations { _ = try OrderDraft(OrderForm(items: Array(repeating: item, count: 101), deliveryAddress: "a")) } == ["items"])
+        #expect(violations { _ = try OrderDraft(OrderForm(items: Array(repeating: item, count: 100), deliveryAddress: "a")) } == [])
+        #expect(violations { _ = try OrderDraft(OrderForm(deliveryAddress: "a")) } == ["items"])
+    }
+
+    @Test func priceBoundsAreInclusive() throws {
+        for price in ["0", "1000000", "1000000.00", "0.01"] {
+            let form = OrderForm(
+                items: [OrderItemForm(productId: "p", name: "n", quantity: 1, price: Decimal(string: price))],
+                deliveryAddress: "a")
+            #expect(throws: Never.self, "\(price)") { try OrderDraft(form) }
+        }
+    }
+
+    @Test func fingerprintDependsOnContentOnly() throws {
+        let form = OrderForm(
+            items: [OrderItemForm(productId: "p", name: "n", quantity: 2, price: 3)], deliveryAddress: "a")
+        var other = form
+        other.items![0].quantity = 3
+        #expect(try OrderDraft(form).fingerprint == OrderDraft(form).fingerprint)
+        #expect(try OrderDraft(form).fingerprint != OrderDraft(other).fingerprint)
+    }
+
+    @Test func idempotencyKeysAreVisibleASCII() {
+        #expect((try? IdempotencyKey("abc-123_XYZ")) != nil)
+        #expect((try? IdempotencyKey("")) == nil)
+        #expect((try? IdempotencyKey("has space")) == nil)
+        #expect((try? IdempotencyKey(String(repeating: "k", count: 256))) == nil)
+    }
+}

@@ -1,0 +1,57 @@
+import CommerceCore
+import CommerceStorage
+import CommerceTesting
+import Foundation
+import Testing
+
+/// The conformance suite must catch a store that breaks the contract, or passing it means nothing.
+@Suite("The conformance suite catches broken stores")
+struct ConformanceSuiteTests {
+    /// An order store that forgets tombstones: purge works, but a late insert slips in.
+    actor ForgetfulOrderStore: OrderStore {
+        let inner = InMemoryOrderStore()
+        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+            _ = try? await inner.purge(UserID(), at: now)
+            return .created(order)
+        }
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (order: Order, fingerprint: String)? {
+            try await inner.idempotentOrder(userId: userId, key: key, now: now)
+        }
+        func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { [] }
+        func purge(_ userId: UserID, at date: Date) async throws -> Int { 0 }
+        func isTombstoned(_ userId: UserID) async throws -> Bool { false }
+    }
+
+    /// A user store that records no deletion event.
+    actor SilentUserStore: UserStore {
+        let inner = InMemoryUserStore()
+        func insert(_ record: UserRecord) async throws { try await inner.insert(record) }
+        func user(id: UserID) async throws -> UserRecord? { try await inner.user(id: id) }
+        func user(email: EmailAddress) async throws -> UserRecord? { try await inner.user(email: email) }
+        func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
+            guard let event = try await inner.delete(id, at: date) else { return nil }
+            try await inner.markDelivered(event.id)
+            return event
+        }
+        func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] { [] }
+        func markDelivered(_ id: EventID) async throws {}
+    }
+
+    @Test func aBrokenOrderStoreFails() async {
+        await #expect(throws: ConformanceFailure.self) {
+            try await OrderStoreConformance.run { ForgetfulOrderStore() }
+        }
+    }
+
+    @Test func aUserStoreWithoutAnOutboxFails() async {
+        let error = await #expect(throws: ConformanceFailure.self) {
+            try await UserStoreConformance.run { SilentUserStore() }
+        }
+        #expect(error?.description.contains("delete removes the user and records one pending event") == true)
+    }
+
+    @Test func theInMemoryStoresPassAsAWhole() async throws {
+        try await UserStoreConformance.run { InMemoryUserStore() }
+        try await OrderStoreConformance.run { InMemoryOrderStore() }
+    }
+}
