@@ -47,6 +47,12 @@ let package = Package(
             dependencies: ["CommerceCore", "CommerceStorage"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "commerce-inprocess-example",
+            dependencies: ["CommerceCore", "CommerceStorage"],
+            path: "Examples/InProcessFlow",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CommerceCoreTests",
             dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],
