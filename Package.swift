@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -39,7 +40,10 @@ let package = Package(
         ),
         .target(
             name: "CommerceStorage",
-            dependencies: ["CommerceCore"],
+            dependencies: [
+                "CommerceCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -60,7 +64,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CommerceStorageTests",
-            dependencies: ["CommerceStorage", "CommerceTesting"],
+            dependencies: [
+                "CommerceStorage", "CommerceTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

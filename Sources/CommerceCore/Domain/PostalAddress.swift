@@ -12,6 +12,9 @@ public struct PostalAddress: Sendable, Hashable, Codable {
         self.postalCode = postalCode
     }
 
+    /// Whether no part is set.
+    public var isEmpty: Bool { street == nil && city == nil && state == nil && postalCode == nil }
+
     /// Validates every part of a submitted address, reporting each bad part under `field.part`.
     public init(_ form: AddressForm, field: String = "address") throws(CommerceError) {
         var collector = ViolationCollector()

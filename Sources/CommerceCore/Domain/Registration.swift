@@ -44,7 +44,7 @@ public struct Registration: Sendable, Hashable {
             }
         }
         let address = collector.check { () throws(CommerceError) in
-            try form.address.map { form throws(CommerceError) in try PostalAddress(form) }
+            try form.address.map { form throws(CommerceError) in try PostalAddress(form) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         try collector.finish()
         // The collector returned a value for every field, or finish() threw.

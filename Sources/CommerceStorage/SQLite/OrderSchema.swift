@@ -1,0 +1,45 @@
+import GRDB
+
+/// The Order service's database schema, as versioned migrations. Never edit a shipped migration: add one.
+enum OrderSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-orders") { db in
+            // Items are a JSON array in the order row: a page of N orders is one query.
+            try db.execute(
+                sql: """
+                    CREATE TABLE "order" (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        userId TEXT NOT NULL,
+                        items TEXT NOT NULL,
+                        deliveryAddress TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        currency TEXT NOT NULL,
+                        totalMinorUnits INTEGER NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX order_user_newest ON "order"(userId, createdAt DESC, id DESC);
+                    """)
+        }
+        migrator.registerMigration("v2-tombstones-and-idempotency") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tombstone (
+                        userId TEXT PRIMARY KEY NOT NULL,
+                        purgedAt INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE idempotencyRecord (
+                        userId TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        orderId TEXT NOT NULL,
+                        expiresAt INTEGER NOT NULL,
+                        PRIMARY KEY (userId, key)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX idempotencyRecord_expiry ON idempotencyRecord(expiresAt);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,87 @@
+import CommerceCore
+import Foundation
+import GRDB
+
+/// How hard SQLite works to keep an acknowledged write.
+public enum SQLiteDurability: String, Sendable, Hashable, CaseIterable {
+    /// WAL with `synchronous=NORMAL`: a committed transaction survives the process crashing (it is in the
+    /// WAL, which the OS holds); the last transactions before a power loss or kernel crash may be lost.
+    /// The default.
+    case normal
+    /// WAL with `synchronous=FULL`: the WAL is fsynced at every commit, so a commit also survives power
+    /// loss. Each commit pays an fsync.
+    case full
+}
+
+/// Opening and configuring the GRDB connection a SQLite store runs on.
+enum SQLiteDatabase {
+    /// Opens (creating if needed, with its directory) a WAL database file and runs `migrator` on it.
+    static func open(
+        path: String, durability: SQLiteDurability, migrator: DatabaseMigrator
+    ) throws(CommerceError) -> DatabasePool {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw openFailure(path, "its directory cannot be created (\(error.localizedDescription))")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = false
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets synchronous=NORMAL on the writer when it enables WAL; only the writer commits.
+            let synchronous = durability == .full ? "FULL" : "NORMAL"
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+        } catch let error as DatabaseError {
+            throw openFailure(path, describe(error))
+        } catch {
+            throw openFailure(path, "\(error)")
+        }
+        try migrate(pool, with: migrator, path: path)
+        return pool
+    }
+
+    /// A private in-memory database with `migrator` run on it: for tests and throwaway runs.
+    static func inMemory(migrator: DatabaseMigrator) throws(CommerceError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        do {
+            let queue = try DatabaseQueue(configuration: configuration)
+            try migrate(queue, with: migrator, path: ":memory:")
+            return queue
+        } catch let error as CommerceError {
+            throw error
+        } catch {
+            throw openFailure(":memory:", "\(error)")
+        }
+    }
+
+    private static func migrate(
+        _ writer: any DatabaseWriter, with migrator: DatabaseMigrator, path: String
+    ) throws(CommerceError) {
+        do {
+            try migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw openFailure(path, describe(error))
+        } catch {
+            throw openFailure(path, "\(error)")
+        }
+    }
+
+    private static func describe(_ error: DatabaseError) -> String {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: "the file is not a SQLite database"
+        case .SQLITE_CANTOPEN: "the file cannot be opened or created (check the path and its permissions)"
+        case .SQLITE_READONLY, .SQLITE_PERM: "the file is not writable"
+        case .SQLITE_CORRUPT: "the database file is corrupt"
+        default: error.message ?? "SQLite error \(error.resultCode.rawValue)"
+        }
+    }
+
+    private static func openFailure(_ path: String, _ reason: String) -> CommerceError {
+        CommerceError(code: .unavailable, message: "Cannot open the database at \(path): \(reason).")
+    }
+}

@@ -1,0 +1,178 @@
+import CommerceCore
+import Foundation
+import GRDB
+
+/// An ``OrderStore`` on SQLite through GRDB: one database file for the Order service.
+///
+/// Orders, tombstones and idempotency records live in one database, so the tombstone check and the insert,
+/// and the purge and its tombstone, each commit in one transaction. Writes are serialised by SQLite's single
+/// writer, which is what makes (user, key) uniqueness and the tombstone check race-free.
+public struct SQLiteOrderStore: OrderStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
+    /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
+    ///   a database, or cannot be migrated.
+    public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
+        writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator)
+    }
+
+    /// A private in-memory database, for tests.
+    public static func inMemory() throws(CommerceError) -> SQLiteOrderStore {
+        SQLiteOrderStore(writer: try SQLiteDatabase.inMemory(migrator: OrderSchema.migrator))
+    }
+
+    init(writer: any DatabaseWriter) { self.writer = writer }
+
+    /// The underlying connection, for tests that inspect the schema and settings.
+    var databaseWriter: any DatabaseWriter { writer }
+
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+        let items = try OrderRow.encode(order.items)
+        return try await translatingDatabaseErrors {
+            try await writer.write { db -> OrderInsertion in
+                let tombstoned = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)",
+                    arguments: [order.userId.description]) ?? false
+                if tombstoned { throw CommerceError.notFound("The user no longer exists.") }
+                if let idempotency {
+                    if let previous = try Self.liveRecord(db, idempotency.userId, idempotency.key, now: now) {
+                        return .existing(previous.order, fingerprint: previous.fingerprint)
+                    }
+                    try db.execute(
+                        sql: """
+                            INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt)
+                            VALUES (?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            idempotency.userId.description, idempotency.key.value, idempotency.fingerprint,
+                            idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
+                        ])
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency, totalMinorUnits,
+                                             createdAt, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        order.id.description, order.userId.description, items, order.deliveryAddress,
+                        order.status.rawValue, order.currency.value, order.total.minorUnits,
+                        order.createdAt.millisecondsSince1970, order.updatedAt.millisecondsSince1970,
+                    ])
+                return .created(order)
+            }
+        }
+    }
+
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+        order: Order, fingerprint: String
+    )? {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in try Self.liveRecord(db, userId, key, now: now) }
+        }
+    }
+
+    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                if let cursor {
+                    return try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT * FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
+                            ORDER BY createdAt DESC, id DESC LIMIT ?
+                            """,
+                        arguments: [
+                            userId.description, cursor.createdAt.millisecondsSince1970, cursor.id.description,
+                            max(0, limit),
+                        ]
+                    ).map(OrderRow.order)
+                }
+                return try Row.fetchAll(
+                    db, sql: #"SELECT * FROM "order" WHERE userId = ? ORDER BY createdAt DESC, id DESC LIMIT ?"#,
+                    arguments: [userId.description, max(0, limit)]
+                ).map(OrderRow.order)
+            }
+        }
+    }
+
+    public func purge(_ userId: UserID, at date: Date) async throws -> Int {
+        try await translatingDatabaseErrors {
+            try await writer.write { db in
+                try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
+                let deleted = db.changesCount
+                try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO tombstone (userId, purgedAt) VALUES (?, ?)",
+                    arguments: [userId.description, date.millisecondsSince1970])
+                return deleted
+            }
+        }
+    }
+
+    public func isTombstoned(_ userId: UserID) async throws -> Bool {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)",
+                    arguments: [userId.description]) ?? false
+            }
+        }
+    }
+
+    /// The order a live idempotency record points at, with the record's fingerprint.
+    private static func liveRecord(
+        _ db: Database, _ userId: UserID, _ key: IdempotencyKey, now: Date
+    ) throws -> (order: Order, fingerprint: String)? {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT r.fingerprint AS recordFingerprint, o.* FROM idempotencyRecord r
+                JOIN "order" o ON o.id = r.orderId
+                WHERE r.userId = ? AND r.key = ? AND r.expiresAt > ?
+                """,
+            arguments: [userId.description, key.value, now.millisecondsSince1970])
+        guard let row else { return nil }
+        return (try OrderRow.order(row), row["recordFingerprint"])
+    }
+}
+
+/// How an ``Order`` maps to and from its row.
+enum OrderRow {
+    /// An item as stored in the `items` JSON column; its own type so the column's format does not follow
+    /// the domain type's `Codable` by accident.
+    private struct Item: Codable {
+        var productId: String
+        var name: String
+        var quantity: Int
+        var unitPriceMinorUnits: Int64
+    }
+
+    static func encode(_ items: [OrderItem]) throws -> String {
+        let rows = items.map {
+            Item(productId: $0.productId, name: $0.name, quantity: $0.quantity, unitPriceMinorUnits: $0.unitPrice.minorUnits)
+        }
+        return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+    }
+
+    static func order(_ row: Row) throws -> Order {
+        guard let id = OrderID(row["id"] as String), let userId = UserID(row["userId"] as String),
+            let status = OrderStatus(rawValue: row["status"])
+        else { throw CommerceError.internalFailure("A stored order is malformed.") }
+        let stored: [Item]
+        do {
+            stored = try JSONDecoder().decode([Item].self, from: Data((row["items"] as String).utf8))
+        } catch {
+            throw CommerceError.internalFailure("A stored order's items are malformed.")
+        }
+        let items = stored.map {
+            OrderItem(productId: $0.productId, name: $0.name, quantity: $0.quantity,
+                unitPrice: Money(minorUnits: $0.unitPriceMinorUnits))
+        }
+        return Order(
+            id: id, userId: userId, items: items, deliveryAddress: row["deliveryAddress"], status: status,
+            currency: CurrencyCode(trusted: row["currency"]), total: Money(minorUnits: row["totalMinorUnits"]),
+            createdAt: row.date("createdAt"), updatedAt: row.date("updatedAt"))
+    }
+}

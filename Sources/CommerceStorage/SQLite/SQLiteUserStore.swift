@@ -1,0 +1,123 @@
+import CommerceCore
+import Foundation
+import GRDB
+
+/// A ``UserStore`` on SQLite through GRDB: one database file for the User service.
+///
+/// Users and the outbox of ``UserDeletedEvent``s live in one database, so a deletion and its event commit in
+/// one transaction. Delivered events are removed. Timestamps are stored as integer milliseconds.
+public struct SQLiteUserStore: UserStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
+    /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
+    ///   a database, or cannot be migrated.
+    public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
+        writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: UserSchema.migrator)
+    }
+
+    /// A private in-memory database, for tests.
+    public static func inMemory() throws(CommerceError) -> SQLiteUserStore {
+        SQLiteUserStore(writer: try SQLiteDatabase.inMemory(migrator: UserSchema.migrator))
+    }
+
+    init(writer: any DatabaseWriter) { self.writer = writer }
+
+    /// The underlying connection, for tests that inspect the schema and settings.
+    var databaseWriter: any DatabaseWriter { writer }
+
+    public func insert(_ record: UserRecord) async throws {
+        try await translatingDatabaseErrors(conflictMessage: Self.conflictMessage) {
+            try await writer.write { db in
+                let user = record.user
+                try db.execute(
+                    sql: """
+                        INSERT INTO user (id, username, email, phone, street, city, state, postalCode, passwordHash,
+                                          createdAt, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        user.id.description, user.username.value, user.email.value, user.phone?.value,
+                        user.address?.street, user.address?.city, user.address?.state, user.address?.postalCode,
+                        record.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
+                    ])
+            }
+        }
+    }
+
+    public func user(id: UserID) async throws -> UserRecord? {
+        try await fetchUser(where: "id = ?", id.description)
+    }
+
+    public func user(email: EmailAddress) async throws -> UserRecord? {
+        try await fetchUser(where: "email = ?", email.value)
+    }
+
+    public func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
+        try await translatingDatabaseErrors {
+            try await writer.write { db -> UserDeletedEvent? in
+                try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
+                guard db.changesCount == 1 else { return nil }
+                let event = UserDeletedEvent(userId: id, occurredAt: date)
+                try db.execute(
+                    sql: "INSERT INTO userDeletedEvent (id, userId, occurredAt) VALUES (?, ?, ?)",
+                    arguments: [event.id.description, id.description, date.millisecondsSince1970])
+                return event
+            }
+        }
+    }
+
+    public func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT id, userId, occurredAt FROM userDeletedEvent ORDER BY occurredAt, sequence LIMIT ?",
+                    arguments: [max(0, limit)]
+                ).map { row in
+                    guard let id = EventID(row["id"] as String), let userId = UserID(row["userId"] as String) else {
+                        throw CommerceError.internalFailure("A stored deletion event has a malformed id.")
+                    }
+                    return UserDeletedEvent(id: id, userId: userId, occurredAt: row.date("occurredAt"))
+                }
+            }
+        }
+    }
+
+    public func markDelivered(_ id: EventID) async throws {
+        try await translatingDatabaseErrors {
+            try await writer.write { db in
+                try db.execute(sql: "DELETE FROM userDeletedEvent WHERE id = ?", arguments: [id.description])
+            }
+        }
+    }
+
+    private func fetchUser(where condition: String, _ argument: String) async throws -> UserRecord? {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM user WHERE \(condition)", arguments: [argument])
+                    .map(Self.record)
+            }
+        }
+    }
+
+    private static func record(_ row: Row) throws -> UserRecord {
+        guard let id = UserID(row["id"] as String) else {
+            throw CommerceError.internalFailure("A stored user has a malformed id.")
+        }
+        let parts: [String?] = [row["street"], row["city"], row["state"], row["postalCode"]]
+        let address =
+            parts.allSatisfy({ $0 == nil })
+            ? nil : PostalAddress(street: parts[0], city: parts[1], state: parts[2], postalCode: parts[3])
+        let user = User(
+            id: id, username: Username(trusted: row["username"]), email: EmailAddress(trusted: row["email"]),
+            phone: (row["phone"] as String?).map(PhoneNumber.init(trusted:)), address: address,
+            createdAt: row.date("createdAt"), updatedAt: row.date("updatedAt"))
+        return UserRecord(user: user, passwordHash: row["passwordHash"])
+    }
+
+    private static func conflictMessage(_ error: DatabaseError) -> String {
+        (error.message ?? "").contains("user.email")
+            ? "A user with this email already exists." : "A user with this id already exists."
+    }
+}

@@ -1,0 +1,40 @@
+import GRDB
+
+/// The User service's database schema, as versioned migrations. Never edit a shipped migration: add one.
+enum UserSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-users") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        username TEXT NOT NULL,
+                        email TEXT NOT NULL,
+                        phone TEXT,
+                        street TEXT,
+                        city TEXT,
+                        state TEXT,
+                        postalCode TEXT,
+                        passwordHash TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE UNIQUE INDEX user_email ON user(email);
+                    """)
+        }
+        migrator.registerMigration("v2-deletion-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE userDeletedEvent (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        userId TEXT NOT NULL,
+                        occurredAt INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX userDeletedEvent_age ON userDeletedEvent(occurredAt, sequence);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,208 @@
+@testable import CommerceStorage
+import CommerceCore
+import CommerceTesting
+import Foundation
+import GRDB
+import Testing
+
+@Suite("SQLite stores beyond the conformance suite")
+struct SQLiteStoreTests {
+    static let epoch = Date(millisecondsSince1970: 1_767_225_600_000)
+
+    static func record(email: String = "ann@example.com") -> UserRecord {
+        let user = User(
+            id: UserID(), username: Username(trusted: "Ann"), email: EmailAddress(trusted: email),
+            createdAt: epoch, updatedAt: epoch)
+        return UserRecord(user: user, passwordHash: "$2b$04$hash")
+    }
+
+    @Test func usersAndPendingEventsSurviveReopening() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "users.sqlite").path
+            let kept = Self.record(email: "kept@example.com")
+            let deleted = Self.record(email: "deleted@example.com")
+            var event: UserDeletedEvent?
+            do {
+                let store = try SQLiteUserStore(path: path)
+                try await store.insert(kept)
+                try await store.insert(deleted)
+                event = try await store.delete(deleted.user.id, at: Self.epoch)
+            }
+            let reopened = try SQLiteUserStore(path: path)
+            #expect(try await reopened.user(id: kept.user.id) == kept)
+            #expect(try await reopened.user(id: deleted.user.id) == nil)
+            #expect(try await reopened.pendingDeletions(limit: 10) == [event!])
+        }
+    }
+
+    @Test func ordersAndTombstonesSurviveReopening() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let userId = UserID()
+            let purgedUser = UserID()
+            let order = Order(
+                id: OrderID(), userId: userId,
+                items: [OrderItem(productId: "p", name: "n", quantity: 2, unitPrice: Money(minorUnits: 150))],
+                deliveryAddress: "a", status: .pending, currency: .usd, total: Money(minorUnits: 300),
+                createdAt: Self.epoch, updatedAt: Self.epoch)
+            do {
+                let store = try SQLiteOrderStore(path: path)
+                _ = try await store.insert(order, idempotency: nil, now: Self.epoch)
+                _ = try await store.purge(purgedUser, at: Self.epoch)
+            }
+            let reopened = try SQLiteOrderStore(path: path)
+            #expect(try await reopened.orders(of: userId, after: nil, limit: 10) == [order])
+            #expect(try await reopened.isTombstoned(purgedUser))
+        }
+    }
+
+    @Test func twoHundredConcurrentPlacementsForTwentyUsersAllLandOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)
+            let service = OrderService(store: store, users: AlwaysExistsPeer())
+            let users = (0..<20).map { _ in UserID() }
+            let placed = try await withThrowingTaskGroup(of: OrderID.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        try await service.place(
+                            CommerceHarness.sampleOrder(), idempotencyKey: "order-\(index)",
+                            as: .user(users[index % 20])
+                        ).order.id
+                    }
+                }
+                return try await group.reduce(into: [OrderID]()) { $0.append($1) }
+            }
+            #expect(Set(placed).count == 200)
+            var listed: [OrderID] = []
+            for user in users {
+                let orders = try await store.orders(of: user, after: nil, limit: 100)
+                #expect(orders.count == 10)
+                listed += orders.map(\.id)
+            }
+            #expect(Set(listed) == Set(placed))
+        }
+    }
+
+    @Test func aMissingDirectoryIsCreated() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "nested/deeper/users.sqlite").path
+            let store = try SQLiteUserStore(path: path)
+            try await store.insert(Self.record())
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test func anUnwritablePathFailsWithAClearError() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = directory.appending(path: "plain-file")
+            try Data("x".utf8).write(to: file)
+            let error = #expect(throws: CommerceError.self) {
+                try SQLiteUserStore(path: file.appending(path: "users.sqlite").path)
+            }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("Cannot open the database at") == true)
+        }
+    }
+
+    @Test func aFileThatIsNotADatabaseFailsWithAClearError() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = directory.appending(path: "orders.sqlite")
+            try Data(repeating: 0x42, count: 4096).write(to: file)
+            let error = #expect(throws: CommerceError.self) { try SQLiteOrderStore(path: file.path) }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("not a SQLite database") == true)
+        }
+    }
+
+    @Test func aUserDatabaseFromSchemaV1IsMigrated() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "users.sqlite").path
+            let id = UserID()
+            do {
+                let old = try DatabaseQueue(path: path)
+                try UserSchema.migrator.migrate(old, upTo: "v1-users")
+                try await old.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO user (id, username, email, passwordHash, createdAt, updatedAt)
+                            VALUES (?, 'Old', 'old@example.com', '$2b$04$hash', 1767225600000, 1767225600000)
+                            """, arguments: [id.description])
+                }
+                #expect(try await old.read { try $0.tableExists("userDeletedEvent") } == false)
+            }
+            let store = try SQLiteUserStore(path: path)
+            #expect(try await store.user(id: id)?.user.email.value == "old@example.com")
+            #expect(try await store.delete(id, at: Self.epoch)?.userId == id)
+            #expect(try await store.pendingDeletions(limit: 10).count == 1)
+        }
+    }
+
+    @Test func anOrderDatabaseFromSchemaV1IsMigrated() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let userId = UserID()
+            do {
+                let old = try DatabaseQueue(path: path)
+                try OrderSchema.migrator.migrate(old, upTo: "v1-orders")
+                try await old.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency, totalMinorUnits,
+                                                 createdAt, updatedAt)
+                            VALUES (?, ?, '[{"productId":"p","name":"n","quantity":1,"unitPriceMinorUnits":5}]',
+                                    'a', 'shipped', 'EUR', 5, 1767225600000, 1767225600000)
+                            """, arguments: [OrderID().description, userId.description])
+                }
+            }
+            let store = try SQLiteOrderStore(path: path)
+            let orders = try await store.orders(of: userId, after: nil, limit: 10)
+            #expect(orders.map(\.status) == [.shipped])
+            #expect(orders.first?.items.first?.unitPrice == Money(minorUnits: 5))
+            #expect(try await store.purge(userId, at: Self.epoch) == 1)
+            #expect(try await store.isTombstoned(userId))
+        }
+    }
+
+    @Test(arguments: SQLiteDurability.allCases)
+    func filesUseWALWithTheChosenSynchronousLevel(_ durability: SQLiteDurability) async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteOrderStore(path: directory.appending(path: "o.sqlite").path, durability: durability)
+            let (mode, synchronous) = try await store.databaseWriter.write { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            }
+            #expect(mode == "wal")
+            #expect(synchronous == (durability == .full ? 2 : 1))
+        }
+    }
+
+    @Test func everyLookupUsesAnIndex() async throws {
+        let users = try SQLiteUserStore.inMemory()
+        let orders = try SQLiteOrderStore.inMemory()
+        func plan(_ writer: any DatabaseWriter, _ sql: String) async throws -> String {
+            try await writer.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+                    .joined(separator: "; ")
+            }
+        }
+        let lookups: [(any DatabaseWriter, String)] = [
+            (users.databaseWriter, "SELECT * FROM user WHERE email = 'a@b.co'"),
+            (users.databaseWriter, "SELECT * FROM user WHERE id = 'x'"),
+            (users.databaseWriter, "SELECT id FROM userDeletedEvent ORDER BY occurredAt, sequence LIMIT 10"),
+            (orders.databaseWriter, #"SELECT * FROM "order" WHERE userId = 'u' ORDER BY createdAt DESC, id DESC LIMIT 20"#),
+            (orders.databaseWriter,
+             #"SELECT * FROM "order" WHERE userId = 'u' AND (createdAt, id) < (1, 'x') ORDER BY createdAt DESC, id DESC LIMIT 20"#),
+            (orders.databaseWriter, "SELECT 1 FROM tombstone WHERE userId = 'u'"),
+            (orders.databaseWriter, "SELECT * FROM idempotencyRecord WHERE userId = 'u' AND key = 'k'"),
+        ]
+        for (writer, sql) in lookups {
+            let detail = try await plan(writer, sql)
+            #expect(!detail.contains("SCAN") || detail.contains("USING"), "\(sql): \(detail)")
+            #expect(!detail.contains("TEMP B-TREE"), "\(sql) sorts without an index: \(detail)")
+        }
+    }
+}
+
+/// A User service view that says every user exists.
+struct AlwaysExistsPeer: UserServicePeer {
+    func userExists(_ id: UserID) async throws -> Bool { true }
+}
