@@ -57,6 +57,12 @@ let package = Package(
             path: "Examples/InProcessFlow",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "commerce-storage-benchmark",
+            dependencies: ["CommerceCore", "CommerceStorage"],
+            path: "Benchmarks/StorageBenchmark",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CommerceCoreTests",
             dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],

@@ -83,6 +83,31 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test func importStoresEverythingOrNothing() async throws {
+        let store = try SQLiteOrderStore.inMemory()
+        let userId = UserID()
+        let orders = (0..<50).map { index in
+            Order(
+                id: OrderID(), userId: userId, items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
+                deliveryAddress: "a", status: .delivered, currency: .usd, total: .zero,
+                createdAt: Self.epoch.addingTimeInterval(Double(index)), updatedAt: Self.epoch)
+        }
+        try await store.importOrders(orders)
+        #expect(try await store.orders(of: userId, after: nil, limit: 100) == orders.reversed())
+
+        let purged = UserID()
+        _ = try await store.purge(purged, at: Self.epoch)
+        var mixed = orders.map {
+            Order(id: OrderID(), userId: UserID(), items: $0.items, deliveryAddress: "a", status: .pending,
+                  currency: .usd, total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
+        }
+        mixed[25] = Order(id: OrderID(), userId: purged, items: orders[0].items, deliveryAddress: "a",
+                          status: .pending, currency: .usd, total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
+        let error = await #expect(throws: CommerceError.self) { try await store.importOrders(mixed) }
+        #expect(error?.code == .notFound)
+        #expect(try await store.orders(of: mixed[0].userId, after: nil, limit: 10).isEmpty, "nothing was stored")
+    }
+
     @Test func aMissingDirectoryIsCreated() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appending(path: "nested/deeper/users.sqlite").path

@@ -31,10 +31,9 @@ public struct SQLiteOrderStore: OrderStore {
         let items = try OrderRow.encode(order.items)
         return try await translatingDatabaseErrors {
             try await writer.write { db -> OrderInsertion in
-                let tombstoned = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)",
-                    arguments: [order.userId.description]) ?? false
-                if tombstoned { throw CommerceError.notFound("The user no longer exists.") }
+                if try Self.isTombstoned(db, order.userId) {
+                    throw CommerceError.notFound("The user no longer exists.")
+                }
                 if let idempotency {
                     if let previous = try Self.liveRecord(db, idempotency.userId, idempotency.key, now: now) {
                         return .existing(previous.order, fingerprint: previous.fingerprint)
@@ -49,18 +48,24 @@ public struct SQLiteOrderStore: OrderStore {
                             idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
                         ])
                 }
-                try db.execute(
-                    sql: """
-                        INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency, totalMinorUnits,
-                                             createdAt, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        order.id.description, order.userId.description, items, order.deliveryAddress,
-                        order.status.rawValue, order.currency.value, order.total.minorUnits,
-                        order.createdAt.millisecondsSince1970, order.updatedAt.millisecondsSince1970,
-                    ])
+                try Self.insertRow(db, order, items: items)
                 return .created(order)
+            }
+        }
+    }
+
+    /// Stores many orders in one transaction: for importing data from another system, and for benchmarks.
+    /// Orders of tombstoned users are refused (`notFound`) and nothing is stored; no idempotency records.
+    public func importOrders(_ orders: [Order]) async throws {
+        let rows = try orders.map { ($0, try OrderRow.encode($0.items)) }
+        try await translatingDatabaseErrors {
+            try await writer.write { db in
+                for (order, items) in rows {
+                    if try Self.isTombstoned(db, order.userId) {
+                        throw CommerceError.notFound("The user no longer exists.")
+                    }
+                    try Self.insertRow(db, order, items: items)
+                }
             }
         }
     }
@@ -113,12 +118,28 @@ public struct SQLiteOrderStore: OrderStore {
 
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingDatabaseErrors {
-            try await writer.read { db in
-                try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)",
-                    arguments: [userId.description]) ?? false
-            }
+            try await writer.read { db in try Self.isTombstoned(db, userId) }
         }
+    }
+
+    private static func isTombstoned(_ db: Database, _ userId: UserID) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)", arguments: [userId.description])
+            ?? false
+    }
+
+    private static func insertRow(_ db: Database, _ order: Order, items: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency, totalMinorUnits,
+                                     createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                order.id.description, order.userId.description, items, order.deliveryAddress,
+                order.status.rawValue, order.currency.value, order.total.minorUnits,
+                order.createdAt.millisecondsSince1970, order.updatedAt.millisecondsSince1970,
+            ])
     }
 
     /// The order a live idempotency record points at, with the record's fingerprint.
