@@ -1,0 +1,89 @@
+import CommerceCore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What both services' HTTP applications need beyond their stores and peers.
+public struct HTTPServiceSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// How tokens are signed and checked; the secret is shared by both services.
+    public var tokens: TokenService.Configuration
+    /// The internal API key both services share.
+    public var apiKey: SigningSecret
+    public var logger: Logger
+
+    public init(
+        host: String = "127.0.0.1", port: Int, tokens: TokenService.Configuration, apiKey: SigningSecret,
+        logger: Logger = Logger(label: "commerce")
+    ) {
+        self.host = host
+        self.port = port
+        self.tokens = tokens
+        self.apiKey = apiKey
+        self.logger = logger
+    }
+}
+
+/// The User service as a Hummingbird application: its routes, `GET /health`, problem+json errors, request
+/// logs, and the ``DeletionPropagator`` running beside the server.
+///
+/// - Parameters:
+///   - store: where users and pending deletion events live.
+///   - orders: how the Order service is reached (``HTTPOrderServicePeer`` in production).
+///   - services: more lifecycle services to run and stop with the application (an HTTP client, say).
+public func buildUserServiceApplication(
+    settings: HTTPServiceSettings, store: any UserStore, orders: any OrderServicePeer,
+    hasher: any PasswordHasher, propagation: DeletionPropagator.Configuration = .init(),
+    clock: any CommerceClock = SystemClock(), services: [any Service] = []
+) async -> some ApplicationProtocol {
+    let logger = settings.logger
+    let tokens = await TokenService(configuration: settings.tokens, clock: clock)
+    let propagator = DeletionPropagator(
+        events: store, orders: orders, configuration: propagation, clock: clock, logger: logger)
+    let users = UserService(
+        store: store, hasher: hasher, tokens: tokens, deletions: propagator, clock: clock, logger: logger)
+    let routeTable = RouteTable()
+    let router = baseRouter(routeTable: routeTable)
+    router.addUserServiceRoutes(
+        users: users, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-user"),
+        services: [propagator] + services, logger: logger)
+}
+
+/// The Order service as a Hummingbird application: its routes, `GET /health`, problem+json errors and
+/// request logs.
+///
+/// - Parameters:
+///   - store: where orders, tombstones and idempotency records live.
+///   - users: how the User service is reached (``HTTPUserServicePeer`` in production).
+///   - services: more lifecycle services to run and stop with the application (an HTTP client, say).
+public func buildOrderServiceApplication(
+    settings: HTTPServiceSettings, store: any OrderStore, users: any UserServicePeer,
+    configuration: OrderService.Configuration = .init(), clock: any CommerceClock = SystemClock(),
+    services: [any Service] = []
+) async -> some ApplicationProtocol {
+    let logger = settings.logger
+    let tokens = await TokenService(configuration: settings.tokens, clock: clock)
+    let orders = OrderService(store: store, users: users, configuration: configuration, clock: clock, logger: logger)
+    let routeTable = RouteTable()
+    let router = baseRouter(routeTable: routeTable)
+    router.addOrderServiceRoutes(
+        orders: orders, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-order"),
+        services: services, logger: logger)
+}
+
+/// A router with request logs, problem+json for every error (404 and 405 included) and `GET /health`.
+func baseRouter(routeTable: RouteTable) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ProblemMiddleware(routes: routeTable))
+    routeTable.add(.get, "/health")
+    router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
+    return router
+}

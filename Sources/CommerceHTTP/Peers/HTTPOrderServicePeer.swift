@@ -1,0 +1,39 @@
+import AsyncHTTPClient
+import CommerceCore
+import Foundation
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// The User service's view of the Order service over HTTP: `DELETE /api/order/:id` with `x-api-key`.
+///
+/// 200 with `{userId, deleted}` is success; 401/403 (a wrong key) is `forbidden`, which the propagator keeps
+/// retrying until an operator fixes the key; anything else is `unavailable`.
+public struct HTTPOrderServicePeer: OrderServicePeer {
+    private let call: HTTPPeerCall
+
+    /// - Parameters:
+    ///   - baseURL: the Order service's root, for example `http://127.0.0.1:5000`.
+    ///   - apiKey: the internal API key both services share.
+    public init(client: HTTPClient, baseURL: String, apiKey: SigningSecret) {
+        call = HTTPPeerCall(client: client, baseURL: HTTPUserServicePeer.trimmed(baseURL), apiKey: apiKey)
+    }
+
+    public func purgeOrders(of userId: UserID) async throws -> Int {
+        let (status, body) = try await call.send(.DELETE, "/api/order/\(userId)")
+        switch status.code {
+        case 200:
+            struct Answer: Decodable {
+                let userId: String
+                let deleted: Int
+            }
+            guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(buffer: body)),
+                UserID(answer.userId) == userId
+            else { throw CommerceError.unavailable("The Order service answered with an unexpected body.") }
+            return answer.deleted
+        case 401, 403:
+            throw CommerceError.forbidden("The Order service refused our API key.")
+        default:
+            throw CommerceError.unavailable("The Order service answered HTTP \(status.code).")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import AsyncHTTPClient
+import CommerceCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP call to the other service, classified the way ``RetryPolicy`` expects: connection failures,
+/// 502/503/504 and any answer that cannot be understood are `unavailable`; 429 is `rateLimited` with the
+/// peer's `Retry-After`. Makes exactly one attempt.
+struct HTTPPeerCall: Sendable {
+    let client: HTTPClient
+    let baseURL: String
+    let apiKey: SigningSecret
+    /// A backstop; the caller's ``RetryPolicy`` normally cancels an attempt sooner.
+    let timeout: TimeAmount = .seconds(30)
+
+    /// Sends the request and returns status and body (at most 64 KiB) for the caller to interpret.
+    func send(_ method: HTTPMethod, _ path: String) async throws -> (status: HTTPResponseStatus, body: ByteBuffer) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "x-api-key", value: String(decoding: apiKey.bytes, as: UTF8.self))
+        request.headers.add(name: "accept", value: "application/json")
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: timeout)
+            body = try await response.body.collect(upTo: 64 * 1024)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw CommerceError.unavailable("The other service could not be reached.")
+        }
+        switch response.status.code {
+        case 429:
+            throw CommerceError.rateLimited(
+                "The other service asked us to slow down.", retryAfter: Self.retryAfter(response.headers))
+        case 502, 503, 504:
+            throw CommerceError.unavailable(
+                "The other service is unavailable (HTTP \(response.status.code)).",
+                retryAfter: Self.retryAfter(response.headers))
+        default:
+            return (response.status, body)
+        }
+    }
+
+    /// `Retry-After` in seconds (the HTTP-date form is treated as absent).
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        headers.first(name: "retry-after").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            .map { .seconds(max(0, $0)) }
+    }
+}

@@ -1,0 +1,90 @@
+import CommerceCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An RFC 9457 problem: what every error of both services answers, as `application/problem+json`.
+public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
+    /// A URI naming the kind of problem, `urn:swift-commerce:problem:<kind>`.
+    public let type: String
+    public let title: String
+    public let status: HTTPResponse.Status
+    public let detail: String
+    /// Every field at fault, for validation problems.
+    public let errors: [FieldViolation]?
+    /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `Allow`); not part of the body.
+    public let headers: HTTPFields
+
+    public init(
+        kind: String, status: HTTPResponse.Status, detail: String, errors: [FieldViolation]? = nil,
+        headers: HTTPFields = [:]
+    ) {
+        self.type = "urn:swift-commerce:problem:\(kind)"
+        self.title = status.reasonPhrase
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(title, forKey: .title)
+        try container.encode(status.code, forKey: .status)
+        try container.encode(detail, forKey: .detail)
+        try container.encodeIfPresent(errors, forKey: .errors)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        let body = try JSONCoding.encoder.encode(self)
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension Problem {
+    /// The problem a domain error maps to. The only place codes become statuses.
+    public init(_ error: CommerceError) {
+        switch error.code {
+        case .validation:
+            self.init(kind: "validation", status: .badRequest, detail: error.message, errors: error.fields)
+        case .notFound:
+            self.init(kind: "not-found", status: .notFound, detail: error.message)
+        case .conflict:
+            self.init(kind: "conflict", status: .conflict, detail: error.message)
+        case .idempotencyKeyReused:
+            self.init(kind: "idempotency-key-reused", status: .unprocessableContent, detail: error.message)
+        case .unauthenticated:
+            self.init(
+                kind: "unauthenticated", status: .unauthorized, detail: error.message,
+                headers: [.wwwAuthenticate: #"Bearer realm="swift-commerce""#])
+        case .forbidden:
+            self.init(kind: "forbidden", status: .forbidden, detail: error.message)
+        case .rateLimited:
+            self.init(
+                kind: "rate-limited", status: .tooManyRequests, detail: error.message,
+                headers: Self.retryAfter(error.retryAfter ?? .seconds(1)))
+        case .unavailable:
+            self.init(
+                kind: "unavailable", status: .serviceUnavailable, detail: error.message,
+                headers: error.retryAfter.map(Self.retryAfter) ?? [:])
+        default:
+            self = .internalError
+        }
+    }
+
+    /// A 500 that says nothing about what went wrong inside.
+    public static let internalError = Problem(
+        kind: "internal", status: .internalServerError, detail: "The server failed to answer this request.")
+
+    private static func retryAfter(_ duration: Duration) -> HTTPFields {
+        [.retryAfter: String(max(1, Int(duration.timeInterval.rounded(.up))))]
+    }
+}

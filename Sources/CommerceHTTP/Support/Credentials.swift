@@ -1,0 +1,47 @@
+import CommerceCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Turns a request's credentials into a ``Principal``: a bearer token, or the internal API key.
+public struct Credentials: Sendable {
+    private let tokens: TokenService
+    private let apiKey: SigningSecret
+
+    public init(tokens: TokenService, apiKey: SigningSecret) {
+        self.tokens = tokens
+        self.apiKey = apiKey
+    }
+
+    /// The user of a valid bearer token.
+    /// - Throws: `unauthenticated` when there is no bearer token or it is not valid.
+    public func user(_ request: Request) async throws -> Principal {
+        guard let token = Self.bearerToken(request) else {
+            throw CommerceError.unauthenticated("A bearer token is required.")
+        }
+        return .user(try await tokens.verify(token))
+    }
+
+    /// The internal service, when the request carries the right API key.
+    /// - Throws: `unauthenticated` when the key is missing or wrong (compared in constant time).
+    public func internalService(_ request: Request) throws -> Principal {
+        guard let key = request.headers[.apiKey], apiKey.constantTimeEquals(Array(key.utf8)) else {
+            throw CommerceError.unauthenticated("A valid x-api-key is required.")
+        }
+        return .internalService
+    }
+
+    /// The API key's service when the request carries `x-api-key`, else the bearer token's user.
+    public func userOrInternalService(_ request: Request) async throws -> Principal {
+        request.headers[.apiKey] != nil ? try internalService(request) : try await user(request)
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}
+

@@ -1,0 +1,56 @@
+import CommerceCore
+import Foundation
+import NIOFoundationCompat
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Reading JSON requests and writing JSON responses, the same way on every route.
+enum JSONBody {
+    /// The largest request body any route reads: 1 MiB (or the context's `maxUploadSize`, if smaller).
+    static let maximumBytes = 1024 * 1024
+
+    /// Decodes the body as `T`: 415 unless the content type is JSON, 413 past the upload limit (checked
+    /// before decoding, from `Content-Length` when sent), 400 when it is not JSON of the right shape.
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, context: some RequestContext
+    ) async throws -> T {
+        guard let contentType = request.headers[.contentType], Self.isJSON(contentType) else {
+            throw Problem(
+                kind: "unsupported-media-type", status: .unsupportedMediaType,
+                detail: "The request body must be application/json.")
+        }
+        let limit = min(maximumBytes, context.maxUploadSize)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw NIOTooManyBytesError(maxBytes: limit)
+        }
+        let buffer = try await request.body.collect(upTo: limit)
+        return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    /// A JSON response.
+    static func response(
+        _ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(value))))
+    }
+}
+
+extension Parameters {
+    /// A path parameter that must be a UUID of the given kind; a 404 otherwise (no such resource can exist).
+    func id<ID: CommerceIdentifier>(_ name: String, as type: ID.Type) throws -> ID {
+        guard let text = self.get(name), let id = ID(text) else {
+            throw Problem(kind: "not-found", status: .notFound, detail: "No such resource.")
+        }
+        return id
+    }
+}

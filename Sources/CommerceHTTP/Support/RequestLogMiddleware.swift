@@ -1,0 +1,29 @@
+import CommerceCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// One `info` line per request: method, path (never the query, which may carry a cursor), status and
+/// duration. Headers and bodies — tokens, passwords, keys — are never logged.
+public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        var status = 500
+        defer {
+            let elapsed = ContinuousClock.now - start
+            context.logger.info(
+                "request",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
+                    "durationMs": "\(String(format: "%.2f", elapsed.timeInterval * 1000))",
+                ])
+        }
+        let response = try await next(request, context)
+        status = response.status.code
+        return response
+    }
+}
