@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import CommerceCore
+import CommerceHTTP
+import CommerceStorage
+import CommerceTesting
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// Both services over real sockets on ephemeral ports, talking to each other with HTTP peers.
+@Suite("Live services over HTTP", .serialized)
+struct LiveServiceTests {
+    static let order = #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
+    static let key = String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)
+
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let userPort: Int
+    let orderPort: Int
+    var userURL: String { "http://127.0.0.1:\(userPort)" }
+    var orderURL: String { "http://127.0.0.1:\(orderPort)" }
+    var live: LiveClient { LiveClient(client: client) }
+
+    init() throws {
+        userPort = try freePort()
+        orderPort = try freePort()
+    }
+
+    func userApp(store: any UserStore, apiKey: SigningSecret = TestSystem.apiKey) async throws -> any Service {
+        await buildUserServiceApplication(
+            settings: TestSystem.settings(port: userPort), store: store,
+            orders: HTTPOrderServicePeer(client: client, baseURL: orderURL, apiKey: apiKey),
+            hasher: try BcryptPasswordHasher(cost: 4),
+            propagation: .init(
+                retry: RetryPolicy(
+                    maxAttempts: nil, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200),
+                    attemptTimeout: .seconds(2), deadline: nil),
+                pollInterval: .milliseconds(50)))
+    }
+
+    func orderApp(store: any OrderStore, userURL: String? = nil) async -> any Service {
+        await buildOrderServiceApplication(
+            settings: TestSystem.settings(port: orderPort), store: store,
+            users: HTTPUserServicePeer(client: client, baseURL: userURL ?? self.userURL, apiKey: TestSystem.apiKey))
+    }
+
+    func shutdown() async { try? await client.shutdown() }
+
+    @Test func theWholeFlowAcrossTwoServices() async throws {
+        let orderStore = InMemoryOrderStore()
+        let services = [try await userApp(store: InMemoryUserStore()), await orderApp(store: orderStore)]
+        try await withRunning(services) { [live, userURL, orderURL] in
+            #expect(await live.waitUntilHealthy(userURL))
+            #expect(await live.waitUntilHealthy(orderURL))
+            let (id, token) = try await live.registerAndLogIn(userURL)
+            #expect(try await live.send(.GET, userURL + "/api/user/\(id)", token: token).status == 200)
+            let placed = try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order)
+            #expect(placed.status == 201)
+            #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: token).jsonArray.count == 1)
+            let deleted = try await live.send(.DELETE, userURL + "/api/user/\(id)", token: token)
+            #expect(deleted.status == 200)
+            #expect(deleted.json["orders"] as? String == "purged")
+            #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: token).jsonArray.isEmpty)
+            #expect(try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order).status == 401)
+        }
+        await shutdown()
+    }
+
+    @Test func placingAnOrderWhileTheUserServiceIsDownIs503WithinTheDeadline() async throws {
+        let userStore = InMemoryUserStore()
+        let harness = try await CommerceHarness(userStore: userStore)
+        let (_, token) = try await harness.registerAndLogIn()
+        // Only the Order service runs; the User service's port answers nothing.
+        try await withRunning([await orderApp(store: InMemoryOrderStore())]) { [live, orderURL] in
+            #expect(await live.waitUntilHealthy(orderURL))
+            let start = ContinuousClock.now
+            let answer = try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order)
+            #expect(answer.status == 503)
+            #expect(answer.headers.first(name: "content-type") == "application/problem+json")
+            #expect(ContinuousClock.now - start < .seconds(6), "the 5 s deadline holds")
+            #expect(try await live.send(.GET, orderURL + "/health").status == 200, "the Order service stays healthy")
+        }
+        await shutdown()
+    }
+
+    @Test func deletingWhileTheOrderServiceIsDownIsPendingThenPurged() async throws {
+        let userStore = InMemoryUserStore()
+        let orderStore = InMemoryOrderStore()
+        let userApp = try await userApp(store: userStore)
+        let (id, token) = try await withRunning([userApp]) { [live, userURL] in
+            #expect(await live.waitUntilHealthy(userURL))
+            let user = try await live.registerAndLogIn(userURL)
+            // Place an order with the Order service up, then stop it.
+            try await withRunning([await orderApp(store: orderStore)]) { [live, orderURL] in
+                #expect(await live.waitUntilHealthy(orderURL))
+                let placed = try await live.send(.POST, orderURL + "/api/order", token: user.token, body: Self.order)
+                #expect(placed.status == 201)
+            }
+            let deleted = try await live.send(.DELETE, userURL + "/api/user/\(user.id)", token: user.token)
+            #expect(deleted.status == 200)
+            #expect(deleted.json["orders"] as? String == "pending")
+            #expect(try await orderStore.orders(of: UserID(user.id)!, after: nil, limit: 10).count == 1)
+            // The Order service comes back: the propagator delivers the purge.
+            try await withRunning([await orderApp(store: orderStore)]) {
+                let purged = try await eventually(timeout: .seconds(10)) {
+                    try await userStore.pendingDeletions(limit: 10).isEmpty
+                }
+                #expect(purged)
+            }
+            return user
+        }
+        #expect(try await orderStore.orders(of: UserID(id)!, after: nil, limit: 10).isEmpty)
+        #expect(try await orderStore.isTombstoned(UserID(id)!))
+        _ = token
+        await shutdown()
+    }
+
+    @Test func aUserServiceAnswering503TwiceIsRetriedToSuccess() async throws {
+        let harness = try await CommerceHarness()
+        let (user, token) = try await harness.registerAndLogIn()
+        let calls = Atomic<Int>(0)
+        let fakeUsers = Router()
+        fakeUsers.get("api/user/:id") { _, context -> Response in
+            if calls.add(1, ordering: .relaxed).newValue <= 2 { return Response(status: .serviceUnavailable) }
+            return try JSONBody(["id": context.parameters.get("id") ?? ""])
+        }
+        let fakePort = try freePort()
+        let fake = Application(
+            router: fakeUsers, configuration: .init(address: .hostname("127.0.0.1", port: fakePort)),
+            logger: TestSystem.quiet)
+        let orderApp = await orderApp(store: InMemoryOrderStore(), userURL: "http://127.0.0.1:\(fakePort)")
+        try await withRunning([fake, orderApp]) { [live, orderURL] in
+            #expect(await live.waitUntilHealthy(orderURL))
+            let answer = try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order)
+            #expect(answer.status == 201)
+            #expect(answer.json["userId"] as? String == user.id.description)
+        }
+        #expect(calls.load(ordering: .relaxed) == 3)
+        await shutdown()
+    }
+
+    @Test func theWrongAPIKeyDeletesNothing() async throws {
+        let orderStore = InMemoryOrderStore()
+        let wrongKey = try SigningSecret("a-wrong-api-key-that-is-long-enough-to-pass", field: "API_KEY")
+        let userStore = InMemoryUserStore()
+        let services = [try await userApp(store: userStore, apiKey: wrongKey), await orderApp(store: orderStore)]
+        try await withRunning(services) { [live, userURL, orderURL] in
+            #expect(await live.waitUntilHealthy(userURL))
+            #expect(await live.waitUntilHealthy(orderURL))
+            let (id, token) = try await live.registerAndLogIn(userURL)
+            #expect(try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order).status == 201)
+            let direct = try await live.send(.DELETE, orderURL + "/api/order/\(id)", headers: [("x-api-key", "wrong")])
+            #expect(direct.status == 401)
+            let deleted = try await live.send(.DELETE, userURL + "/api/user/\(id)", token: token)
+            #expect(deleted.json["orders"] as? String == "pending", "the Order service refused the User service's key")
+            #expect(try await orderStore.orders(of: UserID(id)!, after: nil, limit: 10).count == 1)
+            #expect(try await userStore.pendingDeletions(limit: 10).count == 1, "kept for when the key is fixed")
+        }
+        await shutdown()
+    }
+}
+
+/// A JSON response for the fake peers.
+func JSONBody(_ value: [String: String]) throws -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+}
