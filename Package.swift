@@ -90,6 +90,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "commerce-embedded-example",
+            dependencies: [
+                "CommerceCore", "CommerceHTTP", "CommerceStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/EmbeddedServer",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "commerce-storage-benchmark",
             dependencies: ["CommerceCore", "CommerceStorage"],
             path: "Benchmarks/StorageBenchmark",
@@ -118,6 +127,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleServerTests",
+            dependencies: [
+                "ExampleServer",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),

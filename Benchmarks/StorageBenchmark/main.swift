@@ -63,6 +63,8 @@ func measureListing(storedOrders: Int) async throws -> (first: (Double, Double),
     // A cursor half-way down the list: keyset paging must not get slower with depth.
     let middle = order(for: userId, storedOrders / 2).cursor
     let iterations = quick ? 200 : 2000
+    // Warm up: the first reads pay for opening connections and filling SQLite's page cache.
+    for _ in 0..<200 { _ = try await store.orders(of: userId, after: nil, limit: 20) }
     let first = try await latency(iterations: iterations) { _ = try await store.orders(of: userId, after: nil, limit: 20) }
     let deep = try await latency(iterations: iterations) { _ = try await store.orders(of: userId, after: middle, limit: 20) }
     return (first, deep)

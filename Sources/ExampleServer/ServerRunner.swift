@@ -45,13 +45,14 @@ struct ServerRunner {
             // Both services in one process talk through in-process peers: the same rules, no sockets.
             let userStore = try userStore()
             let orderStore = try orderStore()
-            let orders = OrderService(store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: logger)
+            let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
+            let orders = OrderService(
+                store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: orderSettings.logger)
             let userApp = await buildUserServiceApplication(
                 settings: httpSettings(port: settings.userServicePort, label: "user"), store: userStore,
                 orders: InProcessOrderServicePeer(orders: orders), hasher: hasher)
             let orderApp = await buildOrderServiceApplication(
-                settings: httpSettings(port: settings.orderServicePort, label: "order"), store: orderStore,
-                users: InProcessUserServicePeer(users: userStore))
+                settings: orderSettings, store: orderStore, users: InProcessUserServicePeer(users: userStore))
             return [userApp, orderApp]
         case .user:
             let client = HTTPClient(eventLoopGroupProvider: .singleton)

@@ -55,7 +55,8 @@ public struct TokenService: Sendable {
 
     /// Issues a token whose subject is `userId`, valid for the configured lifetime from now.
     public func issue(for userId: UserID) async throws -> IssuedToken {
-        let now = clock.now().truncatedToMilliseconds
+        // NumericDate claims in whole seconds, as RFC 7519 consumers expect.
+        let now = Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
             sub: SubjectClaim(value: userId.description),
             iat: IssuedAtClaim(value: now),

@@ -1,0 +1,121 @@
+@testable import ExampleServer
+import CommerceCore
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+import Testing
+
+@Suite("commerce-server settings")
+struct ServerSettingsTests {
+    let dataDirectory = FileManager.default.temporaryDirectory.appending(path: "commerce-settings-\(UUID())").path
+    static let secret = "a-jwt-secret-that-is-at-least-32-bytes-long"
+    static let key = "an-api-key-that-is-also-at-least-32-bytes-long"
+
+    func load(
+        _ mode: ServiceMode, flags: [String: ConfigContent] = [:], environment: [String: String] = [:]
+    ) throws -> ServerSettings {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in flags {
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(value, isSecret: false)
+        }
+        var environment = environment
+        environment["COMMERCE_DATA_DIR"] = environment["COMMERCE_DATA_DIR"] ?? dataDirectory
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(values: values), EnvironmentVariablesProvider(environmentVariables: environment),
+        ])
+        return try ServerSettings.load(mode: mode, from: reader)
+    }
+
+    @Test func defaultsAreTheDocumentedOnes() throws {
+        let settings = try load(.all)
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.userServicePort == 3000 && settings.orderServicePort == 5000)
+        #expect(settings.database == .sqliteDirectory(dataDirectory))
+        #expect(settings.tokenLifetime == .seconds(3600))
+        #expect(settings.bcryptCost == 12)
+        #expect(settings.userServiceURL == "http://127.0.0.1:3000")
+        #expect(!settings.production)
+    }
+
+    @Test func flagsWinOverTheEnvironment() throws {
+        let settings = try load(.user, flags: ["port": .int(4000)], environment: ["PORT": "4100", "HOST": "0.0.0.0"])
+        #expect(settings.userServicePort == 4000)
+        #expect(settings.host == "0.0.0.0")
+        #expect(try load(.order, environment: ["PORT": "4100"]).orderServicePort == 4100)
+    }
+
+    @Test func aDotEnvFileIsRead() async throws {
+        let file = FileManager.default.temporaryDirectory.appending(path: "commerce-\(UUID()).env")
+        try Data("BCRYPT_COST=10\nLOG_LEVEL=debug\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let reader = ConfigReader(providers: [
+            EnvironmentVariablesProvider(environmentVariables: ["COMMERCE_DATA_DIR": dataDirectory, "BCRYPT_COST": "11"]),
+            try await EnvironmentVariablesProvider(environmentFilePath: .init(file.path), allowMissing: false),
+        ])
+        let settings = try ServerSettings.load(mode: .all, from: reader)
+        #expect(settings.bcryptCost == 11, "the environment wins over .env")
+        #expect(settings.logLevel == .debug)
+    }
+
+    @Test func productionRefusesMissingOrShortSecrets() throws {
+        let production = ["COMMERCE_ENV": "production"]
+        #expect(throws: SettingsError.self) { try load(.all, environment: production) }
+        #expect(throws: SettingsError.self) {
+            try load(.all, environment: production.merging(["JWT_SECRET": "short", "API_KEY": Self.key]) { $1 })
+        }
+        #expect(throws: SettingsError.self) {
+            try load(.all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": "short"]) { $1 })
+        }
+        let ok = try load(.all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": Self.key]) { $1 })
+        #expect(ok.production && ok.jwtSecret.bytes == Array(Self.secret.utf8))
+        do {
+            _ = try load(.all, environment: production)
+        } catch {
+            #expect(!"\(error)".contains("\n"), "one line")
+            #expect("\(error)".contains("JWT_SECRET"))
+        }
+    }
+
+    @Test func secretsMayComeFromFiles() throws {
+        let file = FileManager.default.temporaryDirectory.appending(path: "commerce-secret-\(UUID())")
+        try Data((Self.secret + "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let settings = try load(.all, environment: ["JWT_SECRET_FILE": file.path, "API_KEY": Self.key])
+        #expect(settings.jwtSecret.bytes == Array(Self.secret.utf8))
+        #expect(throws: SettingsError.self) { try load(.all, environment: ["JWT_SECRET_FILE": "/nonexistent/secret"]) }
+    }
+
+    @Test func developmentSecretsAreGeneratedOncePrivatelyAndShared() throws {
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let user = try load(.user)
+        let order = try load(.order)
+        #expect(user.jwtSecret == order.jwtSecret && user.apiKey == order.apiKey)
+        #expect(user.jwtSecret != user.apiKey)
+        #expect(user.jwtSecret.bytes.count >= 32)
+        let attributes = try FileManager.default.attributesOfItem(atPath: dataDirectory + "/secrets/jwt-secret")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func databaseURLs() throws {
+        #expect(try ServerSettings.database("memory:", mode: .all, dataDirectory: "d") == .memory)
+        #expect(try ServerSettings.database(nil, mode: .all, dataDirectory: "d") == .sqliteDirectory("d"))
+        #expect(try ServerSettings.database("sqlite:/x/users.sqlite", mode: .user, dataDirectory: "d") == .sqliteFile("/x/users.sqlite"))
+        #expect(try ServerSettings.database("sqlite:///x/data", mode: .all, dataDirectory: "d") == .sqliteDirectory("/x/data"))
+        #expect(try ServerSettings.database("/var/lib/commerce", mode: .all, dataDirectory: "d") == .sqliteDirectory("/var/lib/commerce"))
+        #expect(throws: SettingsError.self) { try ServerSettings.database("/x/one.sqlite", mode: .all, dataDirectory: "d") }
+        #expect(throws: SettingsError.self) { try ServerSettings.database("postgres://db/x", mode: .user, dataDirectory: "d") }
+    }
+
+    @Test func badValuesAreRefusedWithTheirName() throws {
+        for (name, value) in [("BCRYPT_COST", "3"), ("LOG_LEVEL", "loud"), ("JWT_TTL_SECONDS", "5"), ("USER_SERVICE_PORT", "70000")] {
+            do {
+                _ = try load(.all, environment: [name: value])
+                Issue.record("\(name)=\(value) was accepted")
+            } catch {
+                #expect("\(error)".contains(name))
+            }
+        }
+        #expect(throws: SettingsError.self) { try load(.all, environment: ["USER_SERVICE_PORT": "5000"]) }
+    }
+}
