@@ -42,12 +42,15 @@ public struct CommerceHarness: Sendable {
     ///   - clock: the time every part sees; with a ``TestClock`` the test must advance it for retries
     ///     and the propagator's polling to move on.
     ///   - userStore, orderStore: start from existing stores (to simulate a restart).
+    ///   - requestRetry: the Order service's retries of its user check.
+    ///   - userCacheLifetime: how long the Order service trusts "the user exists"; zero asks every time.
     ///   - bcryptCost: 4, the minimum, so tests stay fast.
     public init(
         clock: any CommerceClock = SystemClock(),
         userStore: InMemoryUserStore = InMemoryUserStore(),
         orderStore: InMemoryOrderStore = InMemoryOrderStore(),
         requestRetry: RetryPolicy = fastRequestRetry,
+        userCacheLifetime: Duration = .seconds(30),
         propagation: DeletionPropagator.Configuration = DeletionPropagator.Configuration(
             retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
         bcryptCost: UInt8 = 4,
@@ -58,7 +61,8 @@ public struct CommerceHarness: Sendable {
         self.orderStore = orderStore
         userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
         orders = OrderService(
-            store: orderStore, users: userPeer, configuration: .init(userCheck: requestRetry), clock: clock,
+            store: orderStore, users: userPeer,
+            configuration: .init(userCheck: requestRetry, userCacheLifetime: userCacheLifetime), clock: clock,
             logger: logger)
         orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: orders))
         propagator = DeletionPropagator(

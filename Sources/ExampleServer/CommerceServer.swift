@@ -29,6 +29,10 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "User service base URL, for the Order service (USER_SERVICE_URL).") var userServiceURL: String?
     @Option(help: "Order service base URL, for the User service (ORDER_SERVICE_URL).") var orderServiceURL: String?
     @Option(help: "Environment; production refuses weak or missing secrets (COMMERCE_ENV).") var env: String?
+    @Option(help: "Longest wait between deletion propagation tries, seconds (DELETION_RETRY_MAX_SECONDS; default 30).")
+    var deletionRetryMaxSeconds: Int?
+    @Option(help: "How long the Order service trusts that a user exists, seconds (USER_CACHE_TTL_SECONDS; default 30).")
+    var userCacheTTLSeconds: Int?
 
     /// The flags as configuration values, ahead of every other provider.
     func values(port: Int?, userServicePort: Int?, orderServicePort: Int?) -> [AbsoluteConfigKey: ConfigValue] {
@@ -45,6 +49,8 @@ struct SharedOptions: ParsableArguments {
         set("user.service.url", userServiceURL.map { .string($0) })
         set("order.service.url", orderServiceURL.map { .string($0) })
         set("commerce.env", env.map { .string($0) })
+        set("deletion.retry.max.seconds", deletionRetryMaxSeconds.map { .int($0) })
+        set("user.cache.ttl.seconds", userCacheTTLSeconds.map { .int($0) })
         set("port", port.map { .int($0) })
         set("user.service.port", userServicePort.map { .int($0) })
         set("order.service.port", orderServicePort.map { .int($0) })

@@ -40,6 +40,10 @@ struct ServerRunner {
                 host: settings.host, port: port, tokens: tokens, apiKey: settings.apiKey, logger: serviceLogger)
         }
         let hasher = try BcryptPasswordHasher(cost: settings.bcryptCost)
+        var retry = RetryPolicy.background
+        retry.maxDelay = settings.deletionRetryMaxDelay
+        let propagation = DeletionPropagator.Configuration(retry: retry)
+        let orderConfiguration = OrderService.Configuration(userCacheLifetime: settings.userCacheLifetime)
         switch settings.mode {
         case .all:
             // Both services in one process talk through in-process peers: the same rules, no sockets.
@@ -47,26 +51,28 @@ struct ServerRunner {
             let orderStore = try orderStore()
             let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
             let orders = OrderService(
-                store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: orderSettings.logger)
+                store: orderStore, users: InProcessUserServicePeer(users: userStore), configuration: orderConfiguration,
+                logger: orderSettings.logger)
             let userApp = await buildUserServiceApplication(
                 settings: httpSettings(port: settings.userServicePort, label: "user"), store: userStore,
-                orders: InProcessOrderServicePeer(orders: orders), hasher: hasher)
+                orders: InProcessOrderServicePeer(orders: orders), hasher: hasher, propagation: propagation)
             let orderApp = await buildOrderServiceApplication(
-                settings: orderSettings, store: orderStore, users: InProcessUserServicePeer(users: userStore))
+                settings: orderSettings, store: orderStore, users: InProcessUserServicePeer(users: userStore),
+                configuration: orderConfiguration)
             return [userApp, orderApp]
         case .user:
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let app = await buildUserServiceApplication(
                 settings: httpSettings(port: settings.userServicePort, label: "user"), store: try userStore(),
                 orders: HTTPOrderServicePeer(client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
-                hasher: hasher, services: [HTTPClientService(client: client)])
+                hasher: hasher, propagation: propagation, services: [HTTPClientService(client: client)])
             return [app]
         case .order:
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let app = await buildOrderServiceApplication(
                 settings: httpSettings(port: settings.orderServicePort, label: "order"), store: try orderStore(),
                 users: HTTPUserServicePeer(client: client, baseURL: settings.userServiceURL, apiKey: settings.apiKey),
-                services: [HTTPClientService(client: client)])
+                configuration: orderConfiguration, services: [HTTPClientService(client: client)])
             return [app]
         }
     }

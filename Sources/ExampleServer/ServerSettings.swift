@@ -36,6 +36,10 @@ struct ServerSettings: Sendable {
     var bcryptCost: UInt8
     var logLevel: Logger.Level
     var production: Bool
+    /// The longest wait between two tries of a pending deletion (the propagator's back-off cap).
+    var deletionRetryMaxDelay: Duration
+    /// How long the Order service trusts "the user exists".
+    var userCacheLifetime: Duration
 
     /// Reads and checks every setting.
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
@@ -67,6 +71,14 @@ struct ServerSettings: Sendable {
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw SettingsError("LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
+        let retryMax = config.int(forKey: "deletion.retry.max.seconds", default: 30)
+        guard (1...3600).contains(retryMax) else {
+            throw SettingsError("DELETION_RETRY_MAX_SECONDS must be 1–3600, not \(retryMax).")
+        }
+        let cacheSeconds = config.int(forKey: "user.cache.ttl.seconds", default: 30)
+        guard (0...3600).contains(cacheSeconds) else {
+            throw SettingsError("USER_CACHE_TTL_SECONDS must be 0–3600, not \(cacheSeconds).")
+        }
         return ServerSettings(
             mode: mode, host: config.string(forKey: "host", default: "127.0.0.1"), userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
@@ -74,7 +86,8 @@ struct ServerSettings: Sendable {
             jwtSecret: secrets.jwtSecret, apiKey: secrets.apiKey,
             userServiceURL: config.string(forKey: "user.service.url", default: "http://127.0.0.1:\(userPort)"),
             orderServiceURL: config.string(forKey: "order.service.url", default: "http://127.0.0.1:\(orderPort)"),
-            tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production)
+            tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
+            deletionRetryMaxDelay: .seconds(retryMax), userCacheLifetime: .seconds(cacheSeconds))
     }
 
     /// The store location a `DATABASE_URL` names.

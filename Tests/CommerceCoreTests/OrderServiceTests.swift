@@ -42,17 +42,54 @@ struct OrderServiceTests {
     @Test func theUserCheckIsRetriedThenGivesUpAsUnavailable() async throws {
         let harness = try await CommerceHarness()
         let (user, _) = try await harness.registerAndLogIn()
+        let (other, _) = try await harness.registerAndLogIn()
         await harness.userPeer.plan.failNext(3)
         _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
         #expect(await harness.userPeer.plan.calls == 4)
 
         await harness.userPeer.plan.goDown()
         let error = await #expect(throws: CommerceError.self) {
-            try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+            try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(other.id))
         }
         #expect(error?.code == .unavailable)
         #expect(await harness.userPeer.plan.calls == 8, "4 attempts, no more")
-        #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
+        #expect(try await harness.orderStore.orders(of: other.id, after: nil, limit: 10).isEmpty)
+    }
+
+    @Test func aUserCheckIsCachedForItsLifetime() async throws {
+        let clock = TestClock()
+        let harness = try await CommerceHarness(clock: clock, userCacheLifetime: .seconds(30))
+        let (user, _) = try await harness.registerAndLogIn()
+        for _ in 0..<3 { _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id)) }
+        #expect(await harness.userPeer.plan.calls == 1, "one peer call for three orders")
+        // While cached, the User service being down does not matter.
+        await harness.userPeer.plan.goDown()
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        await harness.userPeer.plan.heal()
+        clock.advance(by: .seconds(30))
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        #expect(await harness.userPeer.plan.calls == 2, "asked again once the answer expired")
+    }
+
+    @Test func onlyPositiveAnswersAreCachedAndAPurgeDropsThem() async throws {
+        let harness = try await CommerceHarness(userCacheLifetime: .seconds(30))
+        let stranger = UserID()
+        for _ in 0..<2 {
+            await #expect(throws: CommerceError.self) {
+                try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(stranger))
+            }
+        }
+        #expect(await harness.userPeer.plan.calls == 2, "a no is asked again every time")
+
+        let (user, _) = try await harness.registerAndLogIn()
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        _ = try await harness.orders.purge(user.id, as: .internalService)
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        }
+        #expect(error?.code == .unauthenticated, "the cached yes cannot let an order in after the purge")
+        #expect(await harness.userPeer.plan.calls == 4, "the purge dropped the cached yes, so the user was asked again")
+        #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).isEmpty)
     }
 
     @Test func listingPagesNewestFirstWithACursor() async throws {

@@ -106,6 +106,26 @@ struct OrderRoutesTests {
         }
     }
 
+    @Test func aRepeatWhileTheFirstIsRunningIs409() async throws {
+        let system = TestSystem()
+        let ann = try await Self.user(in: system)
+        // The first request's user check hangs until its 1 s attempt timeout, then is retried and succeeds.
+        await system.userPeer.plan.failNext(1, with: .hang)
+        try await system.orderApp().test(.router) { client in
+            var headers = bearer(ann.token)
+            headers[.idempotencyKey] = "slow-order"
+            async let first = client.execute(uri: "/api/order", method: .post, headers: headers, body: json(Self.order)) {
+                $0.status
+            }
+            #expect(await eventually { await system.userPeer.plan.calls >= 1 })
+            try await client.execute(uri: "/api/order", method: .post, headers: headers, body: json(Self.order)) {
+                #expect($0.status == .conflict)
+                #expect($0.headers[.contentType] == "application/problem+json")
+            }
+            #expect(try await first == .created)
+        }
+    }
+
     @Test func listingPagesWithLinkAndIsForYourselfOnly() async throws {
         let system = TestSystem()
         let ann = try await Self.user(in: system)

@@ -116,6 +116,9 @@ struct UserRoutesTests {
                 }
             }
             #expect(bodies[0] == bodies[1], "the same body whatever was wrong")
+            try await client.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: json(#"{"email":"ann@example.com"}"#)) {
+                #expect($0.status == .badRequest)
+            }
         }
     }
 
@@ -165,6 +168,11 @@ struct UserRoutesTests {
             try await client.execute(uri: "/api/user/\(bob.id)", method: .delete, headers: bearer(ann.token)) {
                 #expect($0.status == .forbidden)
             }
+            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete) { #expect($0.status == .unauthorized) }
+            try await client.execute(
+                uri: "/api/user/\(ann.id)", method: .delete,
+                headers: [.apiKey: String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)]
+            ) { #expect($0.status == .unauthorized, "the API key cannot delete users") }
             try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) { response in
                 #expect(response.status == .ok)
                 let body = try object(response)
@@ -177,6 +185,29 @@ struct UserRoutesTests {
             return ann.id
         }
         #expect(try await system.orderStore.isTombstoned(UserID(annId)!), "the Order service purged and tombstoned")
+    }
+
+    @Test func healthShowsTheDeletionBacklog() async throws {
+        let system = TestSystem()
+        await system.orderPeer.plan.goDown()
+        try await system.userApp().test(.router) { client in
+            let ann = try await client.registerAndLogIn()
+            try await client.execute(uri: "/health", method: .get) { response in
+                let health = try object(response)
+                #expect(health["pendingDeletions"] as? Int == 0)
+            }
+            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) { response in
+                let body = try object(response)
+                #expect(body["orders"] as? String == "pending")
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let health = try object(response)
+                #expect(health["status"] as? String == "ok")
+                #expect(health["pendingDeletions"] as? Int == 1)
+                #expect(health["oldestPendingDeletionAgeSeconds"] as? Int != nil)
+            }
+        }
     }
 
     @Test func unknownRoutesAre404AndWrongMethods405() async throws {

@@ -35,6 +35,7 @@ struct ConformanceSuiteTests {
         }
         func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] { [] }
         func markDelivered(_ id: EventID) async throws {}
+        func deletionBacklog() async throws -> DeletionBacklog { .empty }
     }
 
     @Test func aBrokenOrderStoreFails() async {

@@ -20,17 +20,20 @@ public struct DeletionPropagator: Service {
         public var pollInterval: Duration
         /// How many events one look fetches.
         public var batchSize: Int
+        /// How often the backlog is checked, to log when it grows.
+        public var backlogCheckInterval: Duration
 
         public init(
             retry: RetryPolicy = .background,
             prompt: RetryPolicy = RetryPolicy(
                 maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: .seconds(2), deadline: .seconds(2)),
-            pollInterval: Duration = .seconds(1), batchSize: Int = 100
+            pollInterval: Duration = .seconds(1), batchSize: Int = 100, backlogCheckInterval: Duration = .seconds(10)
         ) {
             self.retry = retry
             self.prompt = prompt
             self.pollInterval = pollInterval
             self.batchSize = batchSize
+            self.backlogCheckInterval = backlogCheckInterval
         }
     }
 
@@ -80,24 +83,58 @@ public struct DeletionPropagator: Service {
         }
     }
 
+    /// The pending deletions now: how many, and how old the oldest is.
+    public func backlog() async throws -> DeletionBacklog {
+        try await events.deletionBacklog()
+    }
+
     /// The loop: deliver what is pending, wait a poll interval, again, until graceful shutdown or cancellation.
+    /// Beside it, the backlog is checked every ``Configuration/backlogCheckInterval`` and a `warning` is
+    /// logged whenever it has grown, so a stuck Order service shows in the logs.
     public func run() async throws {
         logger.info("deletion propagator started")
         do {
             try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    do {
-                        try await deliverPending()
-                    } catch let error as CancellationError {
-                        throw error
-                    } catch {
-                        logger.error("reading pending deletions failed", metadata: ["error": "\(error)"])
-                    }
-                    try await clock.sleep(for: configuration.pollInterval)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await deliverForever() }
+                    group.addTask { try await watchBacklog() }
+                    try await group.next()
+                    group.cancelAll()
                 }
             }
         } catch is CancellationError {}
         logger.info("deletion propagator stopped")
+    }
+
+    private func deliverForever() async throws {
+        while true {
+            do {
+                try await deliverPending()
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                logger.error("reading pending deletions failed", metadata: ["error": "\(error)"])
+            }
+            try await clock.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    private func watchBacklog() async throws {
+        var lastCount = 0
+        while true {
+            if let backlog = try? await backlog() {
+                if backlog.count > lastCount {
+                    logger.warning(
+                        "user deletions are waiting for the Order service",
+                        metadata: [
+                            "pendingDeletions": "\(backlog.count)",
+                            "oldestPendingAgeSeconds": "\(Int(backlog.oldestAge(at: clock.now()).timeInterval))",
+                        ])
+                }
+                lastCount = backlog.count
+            }
+            try await clock.sleep(for: configuration.backlogCheckInterval)
+        }
     }
 
     private func deliver(_ event: UserDeletedEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {

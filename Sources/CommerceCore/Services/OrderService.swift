@@ -17,15 +17,18 @@ public struct OrderService: Sendable {
         /// The page size when a client names none, and the largest it may name.
         public var defaultPageSize: Int
         public var maximumPageSize: Int
+        /// How long a "the user exists" answer of the User service is trusted; zero asks every time.
+        public var userCacheLifetime: Duration
 
         public init(
             userCheck: RetryPolicy = .requestPath, idempotencyWindow: Duration = .seconds(24 * 3600),
-            defaultPageSize: Int = 20, maximumPageSize: Int = 100
+            defaultPageSize: Int = 20, maximumPageSize: Int = 100, userCacheLifetime: Duration = .seconds(30)
         ) {
             self.userCheck = userCheck
             self.idempotencyWindow = idempotencyWindow
             self.defaultPageSize = defaultPageSize
             self.maximumPageSize = maximumPageSize
+            self.userCacheLifetime = userCacheLifetime
         }
     }
 
@@ -34,6 +37,7 @@ public struct OrderService: Sendable {
     private let configuration: Configuration
     private let clock: any CommerceClock
     private let inFlight = InFlightKeys()
+    private let knownUsers: UserExistenceCache
     private let logger: Logger
 
     public init(
@@ -44,6 +48,7 @@ public struct OrderService: Sendable {
         self.users = users
         self.configuration = configuration
         self.clock = clock
+        self.knownUsers = UserExistenceCache(lifetime: configuration.userCacheLifetime, clock: clock)
         self.logger = logger
     }
 
@@ -82,11 +87,7 @@ public struct OrderService: Sendable {
         if let key, let previous = try await store.idempotentOrder(userId: userId, key: key, now: now) {
             return try Self.replay(previous.order, previous.fingerprint, matching: fingerprint)
         }
-        let users = users
-        let exists = try await configuration.userCheck.run(clock: clock, logger: logger) {
-            try await users.userExists(userId)
-        }
-        guard exists else { throw Self.userGone }
+        try await checkUserExists(userId)
 
         let order = Order(
             id: OrderID(), userId: userId, items: draft.items, deliveryAddress: draft.deliveryAddress,
@@ -109,6 +110,17 @@ public struct OrderService: Sendable {
         case .existing(let order, let previous):
             return try Self.replay(order, previous, matching: fingerprint)
         }
+    }
+
+    /// Asks the User service (or the cache of its recent answers) whether the user exists.
+    private func checkUserExists(_ userId: UserID) async throws {
+        if await knownUsers.knownToExist(userId) { return }
+        let users = users
+        let exists = try await configuration.userCheck.run(clock: clock, logger: logger) {
+            try await users.userExists(userId)
+        }
+        guard exists else { throw Self.userGone }
+        await knownUsers.rememberExists(userId)
     }
 
     /// A page of the calling user's orders, newest first.
@@ -139,6 +151,7 @@ public struct OrderService: Sendable {
     /// - Throws: `forbidden` unless the internal service calls.
     public func purge(_ userId: UserID, as principal: Principal) async throws -> Int {
         guard case .internalService = principal else { throw CommerceError.forbidden() }
+        await knownUsers.forget(userId)
         let deleted = try await store.purge(userId, at: clock.now().truncatedToMilliseconds)
         logger.info("orders purged", metadata: ["userId": "\(userId)", "deleted": "\(deleted)"])
         return deleted

@@ -11,6 +11,7 @@ import Foundation
 /// - ``pendingDeletions(limit:)`` returns undelivered events oldest first, and keeps returning an event
 ///   (across restarts, for a durable store) until ``markDelivered(_:)`` is called with its id.
 /// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
+/// - ``deletionBacklog()`` counts the pending events and reports the oldest one's time.
 /// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),
 ///   never as a driver's own error type.
 public protocol UserStore: Sendable {
@@ -26,4 +27,6 @@ public protocol UserStore: Sendable {
     func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent]
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
+    /// How many events are pending, and when the oldest happened.
+    func deletionBacklog() async throws -> DeletionBacklog
 }

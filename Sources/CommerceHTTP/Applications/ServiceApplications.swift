@@ -44,7 +44,12 @@ public func buildUserServiceApplication(
     let users = UserService(
         store: store, hasher: hasher, tokens: tokens, deletions: propagator, clock: clock, logger: logger)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable)
+    let router = baseRouter(routeTable: routeTable) {
+        let backlog = try? await propagator.backlog()
+        return HealthRepresentation(
+            pendingDeletions: backlog?.count,
+            oldestPendingDeletionAgeSeconds: backlog.map { Int($0.oldestAge(at: clock.now()).timeInterval) })
+    }
     router.addUserServiceRoutes(
         users: users, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
     return Application(
@@ -69,7 +74,7 @@ public func buildOrderServiceApplication(
     let tokens = await TokenService(configuration: settings.tokens, clock: clock)
     let orders = OrderService(store: store, users: users, configuration: configuration, clock: clock, logger: logger)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable)
+    let router = baseRouter(routeTable: routeTable) { HealthRepresentation() }
     router.addOrderServiceRoutes(
         orders: orders, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
     return Application(
@@ -79,11 +84,21 @@ public func buildOrderServiceApplication(
 }
 
 /// A router with request logs, problem+json for every error (404 and 405 included) and `GET /health`.
-func baseRouter(routeTable: RouteTable) -> Router<BasicRequestContext> {
+func baseRouter(
+    routeTable: RouteTable, health: @escaping @Sendable () async -> HealthRepresentation
+) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routeTable))
     routeTable.add(.get, "/health")
-    router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
+    router.get("health") { _, _ in try JSONBody.response(await health()) }
     return router
+}
+
+/// `GET /health`: the process answers. The User service adds its deletion backlog, so an operator sees a
+/// stuck Order service.
+struct HealthRepresentation: Encodable {
+    var status = "ok"
+    var pendingDeletions: Int?
+    var oldestPendingDeletionAgeSeconds: Int?
 }

@@ -35,4 +35,8 @@ public actor InMemoryUserStore: UserStore {
     public func pendingDeletions(limit: Int) throws -> [UserDeletedEvent] { Array(pending.prefix(max(0, limit))) }
 
     public func markDelivered(_ id: EventID) throws { pending.removeAll { $0.id == id } }
+
+    public func deletionBacklog() throws -> DeletionBacklog {
+        DeletionBacklog(count: pending.count, oldestOccurredAt: pending.map(\.occurredAt).min())
+    }
 }

@@ -92,6 +92,18 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    public func deletionBacklog() async throws -> DeletionBacklog {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT COUNT(*) AS count, MIN(occurredAt) AS oldest FROM userDeletedEvent")
+                let oldest: Int64? = row?["oldest"]
+                return DeletionBacklog(
+                    count: row?["count"] ?? 0, oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
+            }
+        }
+    }
+
     private func fetchUser(where condition: String, _ argument: String) async throws -> UserRecord? {
         try await translatingDatabaseErrors {
             try await writer.read { db in

@@ -98,5 +98,19 @@ public enum UserStoreConformance {
             for event in rest { try await store.markDelivered(event.id) }
             try require(try await store.pendingDeletions(limit: 10).isEmpty, "events left after delivering all")
         },
+        ConformanceCheck("the backlog counts pending events and dates the oldest") { store in
+            try require(try await store.deletionBacklog() == .empty, "an empty store has a backlog")
+            var events: [UserDeletedEvent] = []
+            for minute in [3, 1, 2] {
+                let record = Fixtures.record()
+                try await store.insert(record)
+                events.append(try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
+            }
+            let expected = DeletionBacklog(count: 3, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(60))
+            try require(try await store.deletionBacklog() == expected, "wrong count or oldest time")
+            try await store.markDelivered(events[1].id)
+            let after = DeletionBacklog(count: 2, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(120))
+            try require(try await store.deletionBacklog() == after, "a delivered event still counts")
+        },
     ]
 }
