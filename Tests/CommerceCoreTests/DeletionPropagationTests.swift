@@ -18,11 +18,13 @@ struct DeletionPropagationTests {
         #expect(try await harness.orders.orders(of: registered.id, as: principal).orders == [placed.order])
         // delete the user → orders purged
         #expect(try await harness.users.delete(registered.id, as: principal).orders == .purged)
-        #expect(try await harness.orders.orders(of: registered.id, as: principal).orders.isEmpty)
+        #expect(try await harness.orderStore.orders(of: registered.id, after: nil, limit: 10).isEmpty)
         #expect(try await harness.userStore.pendingDeletions(limit: 10).isEmpty)
-        // the token still verifies, but its user is gone everywhere
+        // the token still verifies, but its user is gone everywhere: every use of it is unauthenticated
         let gone = await #expect(throws: CommerceError.self) { try await harness.users.user(registered.id, as: principal) }
-        #expect(gone?.code == .notFound)
+        #expect(gone?.code == .unauthenticated)
+        let list = await #expect(throws: CommerceError.self) { try await harness.orders.orders(of: registered.id, as: principal) }
+        #expect(list?.code == .unauthenticated)
         let refused = await #expect(throws: CommerceError.self) {
             try await harness.orders.place(CommerceHarness.sampleOrder(), as: principal)
         }

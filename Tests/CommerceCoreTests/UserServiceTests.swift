@@ -87,7 +87,7 @@ struct UserServiceTests {
         #expect(try await harness.userStore.user(id: ann.id) != nil)
         #expect(try await harness.users.delete(ann.id, as: .user(ann.id)) == UserDeletion(id: ann.id, orders: .purged))
         let again = await #expect(throws: CommerceError.self) { try await harness.users.delete(ann.id, as: .user(ann.id)) }
-        #expect(again?.code == .notFound)
+        #expect(again?.code == .unauthenticated, "a deleted user's token no longer authenticates")
     }
 }
 

@@ -180,7 +180,7 @@ struct UserRoutesTests {
                 #expect(body["orders"] as? String == "purged")
             }
             try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) {
-                #expect($0.status == .notFound)
+                #expect($0.status == .unauthorized, "a deleted user's token no longer authenticates")
             }
             return ann.id
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Crypto
 import HummingbirdBcrypt
+import NIOCore
 import NIOPosix
 
 /// bcrypt over hummingbird-auth's `Bcrypt`, run on a `NIOThreadPool` so hashing never blocks the
@@ -9,29 +10,41 @@ import NIOPosix
 /// bcrypt reads only the first 72 bytes of its input. To make every character of a password count (up to
 /// 128 characters, far more bytes in UTF-8), the password is pre-hashed: bcrypt is given the base64 of its
 /// SHA-256 (44 ASCII bytes, no NUL).
+///
+/// The work is bounded: at most `maxConcurrent` hashes run at once (by default one core fewer than the
+/// machine has, at least one, so the event loops always keep a core) and at most `maxWaiting` wait; a
+/// caller past that is refused with `unavailable` (503, `Retry-After: 1`) instead of queueing without end.
 public struct BcryptPasswordHasher: PasswordHasher {
     /// The work factor: log2 of the rounds. 12 in production; 4 (the minimum) keeps tests fast.
     public let cost: UInt8
     private let threadPool: NIOThreadPool
+    private let gate: WorkGate
 
     /// - Parameters:
     ///   - cost: 4–31; 12 by default.
     ///   - threadPool: where hashing runs; NIO's shared pool by default.
-    public init(cost: UInt8 = 12, threadPool: NIOThreadPool = .singleton) throws(CommerceError) {
+    ///   - maxConcurrent: hashes running at once; all cores but one by default.
+    ///   - maxWaiting: hashes waiting for a turn before callers are refused.
+    public init(
+        cost: UInt8 = 12, threadPool: NIOThreadPool = .singleton,
+        maxConcurrent: Int = max(1, System.coreCount - 1), maxWaiting: Int = 64
+    ) throws(CommerceError) {
         guard (4...31).contains(cost) else { throw .validation(field: "bcryptCost", "must be 4–31") }
         self.cost = cost
         self.threadPool = threadPool
+        self.gate = WorkGate(permits: max(1, maxConcurrent), maxWaiting: max(0, maxWaiting))
     }
 
     public func hash(_ password: Password) async throws -> String {
         let input = Self.prehash(password.clearText)
-        let cost = cost
-        return try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) }
+        let (cost, threadPool) = (cost, threadPool)
+        return try await gate.run { try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) } }
     }
 
     public func verify(_ clearText: String, against hash: String) async throws -> Bool {
         let input = Self.prehash(clearText)
-        return try await threadPool.runIfActive { Bcrypt.verify(input, hash: hash) }
+        let threadPool = threadPool
+        return try await gate.run { try await threadPool.runIfActive { Bcrypt.verify(input, hash: hash) } }
     }
 
     static func prehash(_ clearText: String) -> String {

@@ -127,7 +127,8 @@ public struct OrderService: Sendable {
     /// - Parameters:
     ///   - limit: 1–100; 20 when `nil`.
     ///   - after: the text of an ``OrderCursor`` from a previous page.
-    /// - Throws: `forbidden` for anyone but that user; `validation` for a bad limit or cursor.
+    /// - Throws: `forbidden` for anyone but that user; `validation` for a bad limit or cursor;
+    ///   `unauthenticated` when the user was deleted and their orders purged.
     public func orders(of userId: UserID, limit: Int? = nil, after: String? = nil, as principal: Principal)
         async throws -> OrderPage
     {
@@ -140,6 +141,7 @@ public struct OrderService: Sendable {
         let cursor = after.flatMap(OrderCursor.init)
         if after != nil, cursor == nil { collector.add("after", "is not a cursor from a previous page") }
         try collector.finish()
+        if try await store.isTombstoned(userId) { throw Self.userGone }
         var orders = try await store.orders(of: userId, after: cursor, limit: limit + 1)
         let hasMore = orders.count > limit
         if hasMore { orders.removeLast(orders.count - limit) }

@@ -14,11 +14,15 @@ public struct UserService: Sendable {
     private let deletions: DeletionPropagator
     private let clock: any CommerceClock
     private let decoy: DecoyHash
+    private let throttle: any LoginThrottle
     private let logger: Logger
 
+    /// - Parameter throttle: limits failed logins; 5 per email and 50 per client address in 5 minutes,
+    ///   in memory, by default.
     public init(
         store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, deletions: DeletionPropagator,
-        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.user-service")
+        throttle: (any LoginThrottle)? = nil, clock: any CommerceClock = SystemClock(),
+        logger: Logger = Logger(label: "commerce.user-service")
     ) {
         self.store = store
         self.hasher = hasher
@@ -26,6 +30,7 @@ public struct UserService: Sendable {
         self.deletions = deletions
         self.clock = clock
         self.decoy = DecoyHash(hasher: hasher)
+        self.throttle = throttle ?? SlidingWindowLoginThrottle(clock: clock)
         self.logger = logger
     }
 
@@ -49,39 +54,56 @@ public struct UserService: Sendable {
     /// Logs in with email and password.
     ///
     /// An unknown email and a wrong password fail the same way (`unauthenticated`, same message) and take
-    /// about as long: an unknown email is checked against a decoy hash of the same cost.
-    /// - Throws: `validation` when a field is missing; `unauthenticated` when the credentials do not match.
-    public func login(email: String?, password: String?) async throws -> TokenService.IssuedToken {
+    /// about as long: an unknown email is checked against a decoy hash of the same cost. Failures count
+    /// against the email and the client address; past the throttle's limit, `rateLimited` comes before any
+    /// password work.
+    /// - Parameter clientAddress: the caller's network address, when the transport knows it.
+    /// - Throws: `validation` when a field is missing; `rateLimited` when throttled; `unauthenticated` when
+    ///   the credentials do not match.
+    public func login(email: String?, password: String?, clientAddress: String? = nil) async throws
+        -> TokenService.IssuedToken
+    {
         var collector = ViolationCollector()
         if email?.isEmpty ?? true { collector.add("email", "is required") }
         if password?.isEmpty ?? true { collector.add("password", "is required") }
         try collector.finish()
+        let (email, password) = (email!, password!)
+        try await throttle.check(email: email, address: clientAddress)
         var record: UserRecord?
         if let address = try? EmailAddress(email) { record = try await store.user(email: address) }
         let hash: String
         if let record { hash = record.passwordHash } else { hash = try await decoy.value() }
-        let matches = try await hasher.verify(password!, against: hash)
+        let matches = try await hasher.verify(password, against: hash)
         guard let record, matches else {
+            await throttle.recordFailure(email: email, address: clientAddress)
             throw CommerceError.unauthenticated("The email or password is incorrect.")
         }
+        await throttle.recordSuccess(email: email)
         return try await tokens.issue(for: record.user.id)
     }
 
     /// The user with this id.
-    /// - Throws: `forbidden` for another user's id; `notFound` when there is no such user.
+    /// - Throws: `forbidden` for another user's id; `unauthenticated` when the caller's own user no longer
+    ///   exists; `notFound` when the internal service asks for a user that does not exist.
     public func user(_ id: UserID, as principal: Principal) async throws -> User {
         if case .user(let caller) = principal, caller != id { throw CommerceError.forbidden() }
-        guard let record = try await store.user(id: id) else { throw CommerceError.notFound("No such user.") }
+        guard let record = try await store.user(id: id) else {
+            if case .user = principal { throw Self.callerGone }
+            throw CommerceError.notFound("No such user.")
+        }
         return record.user
     }
 
+    private static let callerGone = CommerceError.unauthenticated("The token's user no longer exists.")
+
     /// Deletes the caller's own account and starts removing their orders.
     /// - Returns: whether the orders were already purged, or their purge is pending (it will happen).
-    /// - Throws: `forbidden` for any id but the caller's own; `notFound` when there is no such user.
+    /// - Throws: `forbidden` for any id but the caller's own; `unauthenticated` when the caller no longer
+    ///   exists (deleted already).
     public func delete(_ id: UserID, as principal: Principal) async throws -> UserDeletion {
         guard case .user(let caller) = principal, caller == id else { throw CommerceError.forbidden() }
         guard let event = try await store.delete(id, at: clock.now().truncatedToMilliseconds) else {
-            throw CommerceError.notFound("No such user.")
+            throw Self.callerGone
         }
         logger.info("user deleted", metadata: ["userId": "\(id)", "eventId": "\(event.id)"])
         let purged = await deletions.deliverPromptly(event)

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Limits failed logins, per email and per client address, so passwords cannot be guessed at speed.
+///
+/// Contract: ``check(email:address:)`` throws ``CommerceError/Code/rateLimited`` (with `retryAfter`)
+/// while either key is over its limit, and is called before any password work; failures are recorded
+/// with ``recordFailure(email:address:)``; a success clears the email's failures (not the address's).
+/// Implementations shared by several replicas (a database, Redis) make the limit global; the in-memory
+/// ``SlidingWindowLoginThrottle`` limits per process.
+public protocol LoginThrottle: Sendable {
+    func check(email: String, address: String?) async throws
+    func recordFailure(email: String, address: String?) async
+    func recordSuccess(email: String) async
+}
+
+/// A ``LoginThrottle`` in memory with sliding windows: by default 5 failures per email and 50 per client
+/// address within 5 minutes.
+public actor SlidingWindowLoginThrottle: LoginThrottle {
+    /// The limits of one kind of key.
+    public struct Limit: Sendable, Hashable {
+        public var failures: Int
+        public var window: Duration
+
+        public init(failures: Int, window: Duration) {
+            self.failures = failures
+            self.window = window
+        }
+    }
+
+    private let perEmail: Limit
+    private let perAddress: Limit
+    private let clock: any CommerceClock
+    private var failures: [String: [Date]] = [:]
+    private var recordsSinceSweep = 0
+
+    public init(
+        perEmail: Limit = Limit(failures: 5, window: .seconds(300)),
+        perAddress: Limit = Limit(failures: 50, window: .seconds(300)),
+        clock: any CommerceClock = SystemClock()
+    ) {
+        self.perEmail = perEmail
+        self.perAddress = perAddress
+        self.clock = clock
+    }
+
+    public func check(email: String, address: String?) throws {
+        let now = clock.now()
+        var wait: TimeInterval = 0
+        for (key, limit) in keys(email: email, address: address) {
+            let recent = live(key, limit, now: now)
+            if recent.count >= limit.failures, let oldest = recent.first {
+                wait = max(wait, oldest.addingTimeInterval(limit.window.timeInterval).timeIntervalSince(now))
+            }
+        }
+        if wait > 0 {
+            throw CommerceError.rateLimited(
+                "Too many failed logins; try again later.", retryAfter: .seconds(Int64(wait.rounded(.up))))
+        }
+    }
+
+    public func recordFailure(email: String, address: String?) {
+        let now = clock.now()
+        for (key, limit) in keys(email: email, address: address) {
+            failures[key] = live(key, limit, now: now) + [now]
+        }
+        recordsSinceSweep += 1
+        if recordsSinceSweep >= 1024 { sweep(now: now) }
+    }
+
+    public func recordSuccess(email: String) {
+        failures[Self.emailKey(email)] = nil
+    }
+
+    private func keys(email: String, address: String?) -> [(String, Limit)] {
+        var keys = [(Self.emailKey(email), perEmail)]
+        if let address { keys.append(("address:" + address, perAddress)) }
+        return keys
+    }
+
+    private static func emailKey(_ email: String) -> String {
+        "email:" + email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// The key's failures still inside its window, oldest first.
+    private func live(_ key: String, _ limit: Limit, now: Date) -> [Date] {
+        let start = now.addingTimeInterval(-limit.window.timeInterval)
+        return failures[key, default: []].filter { $0 > start }
+    }
+
+    /// Drops keys with no failure inside the longer window, so memory stays bounded.
+    private func sweep(now: Date) {
+        recordsSinceSweep = 0
+        let start = now.addingTimeInterval(-max(perEmail.window, perAddress.window).timeInterval)
+        failures = failures.filter { $0.value.contains { $0 > start } }
+    }
+}
