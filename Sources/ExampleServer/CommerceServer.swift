@@ -33,6 +33,8 @@ struct SharedOptions: ParsableArguments {
     var deletionRetryMaxSeconds: Int?
     @Option(help: "How long the Order service trusts that a user exists, seconds (USER_CACHE_TTL_SECONDS; default 30).")
     var userCacheTTLSeconds: Int?
+    @Option(help: "Comma-separated browser origins allowed by CORS (CORS_ALLOWED_ORIGINS; default none).")
+    var corsAllowedOrigins: String?
 
     /// The flags as configuration values, ahead of every other provider.
     func values(port: Int?, userServicePort: Int?, orderServicePort: Int?) -> [AbsoluteConfigKey: ConfigValue] {
@@ -51,6 +53,7 @@ struct SharedOptions: ParsableArguments {
         set("commerce.env", env.map { .string($0) })
         set("deletion.retry.max.seconds", deletionRetryMaxSeconds.map { .int($0) })
         set("user.cache.ttl.seconds", userCacheTTLSeconds.map { .int($0) })
+        set("cors.allowed.origins", corsAllowedOrigins.map { .string($0) })
         set("port", port.map { .int($0) })
         set("user.service.port", userServicePort.map { .int($0) })
         set("order.service.port", orderServicePort.map { .int($0) })

@@ -37,7 +37,8 @@ struct ServerRunner {
             var serviceLogger = logger
             serviceLogger[metadataKey: "service"] = "\(label)"
             return HTTPServiceSettings(
-                host: settings.host, port: port, tokens: tokens, apiKey: settings.apiKey, logger: serviceLogger)
+                host: settings.host, port: port, tokens: tokens, apiKey: settings.apiKey,
+                corsAllowedOrigins: settings.corsAllowedOrigins, logger: serviceLogger)
         }
         let hasher = try BcryptPasswordHasher(cost: settings.bcryptCost)
         var retry = RetryPolicy.background

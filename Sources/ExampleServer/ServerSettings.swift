@@ -40,6 +40,8 @@ struct ServerSettings: Sendable {
     var deletionRetryMaxDelay: Duration
     /// How long the Order service trusts "the user exists".
     var userCacheLifetime: Duration
+    /// Browser origins allowed to call the services; empty: no CORS.
+    var corsAllowedOrigins: [String]
 
     /// Reads and checks every setting.
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
@@ -87,7 +89,9 @@ struct ServerSettings: Sendable {
             userServiceURL: config.string(forKey: "user.service.url", default: "http://127.0.0.1:\(userPort)"),
             orderServiceURL: config.string(forKey: "order.service.url", default: "http://127.0.0.1:\(orderPort)"),
             tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
-            deletionRetryMaxDelay: .seconds(retryMax), userCacheLifetime: .seconds(cacheSeconds))
+            deletionRetryMaxDelay: .seconds(retryMax), userCacheLifetime: .seconds(cacheSeconds),
+            corsAllowedOrigins: config.string(forKey: "cors.allowed.origins", default: "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
     /// The store location a `DATABASE_URL` names.

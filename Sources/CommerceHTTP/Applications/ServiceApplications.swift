@@ -1,5 +1,6 @@
 import CommerceCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -11,17 +12,30 @@ public struct HTTPServiceSettings: Sendable {
     public var tokens: TokenService.Configuration
     /// The internal API key both services share.
     public var apiKey: SigningSecret
+    /// Origins a browser may call from (CORS); empty, the default, sends no CORS headers at all.
+    public var corsAllowedOrigins: [String]
     public var logger: Logger
 
     public init(
         host: String = "127.0.0.1", port: Int, tokens: TokenService.Configuration, apiKey: SigningSecret,
-        logger: Logger = Logger(label: "commerce")
+        corsAllowedOrigins: [String] = [], logger: Logger = Logger(label: "commerce")
     ) {
         self.host = host
         self.port = port
         self.tokens = tokens
         self.apiKey = apiKey
+        self.corsAllowedOrigins = corsAllowedOrigins
         self.logger = logger
+    }
+
+    /// Header limits per request (16 KiB a field, 32 KiB in all, 100 fields) and a 60 s idle timeout, so
+    /// oversized or slow-drip headers are refused before anything reads them.
+    var server: HTTPServerBuilder {
+        .http1(
+            configuration: .init(
+                idleTimeout: .seconds(60),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)))
     }
 }
 
@@ -44,7 +58,7 @@ public func buildUserServiceApplication(
     let users = UserService(
         store: store, hasher: hasher, tokens: tokens, deletions: propagator, clock: clock, logger: logger)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable) {
+    let router = baseRouter(routeTable: routeTable, settings: settings) {
         let backlog = try? await propagator.backlog()
         return HealthRepresentation(
             pendingDeletions: backlog?.count,
@@ -53,7 +67,7 @@ public func buildUserServiceApplication(
     router.addUserServiceRoutes(
         users: users, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
     return Application(
-        router: router,
+        router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-user"),
         services: [propagator] + services, logger: logger)
 }
@@ -74,21 +88,27 @@ public func buildOrderServiceApplication(
     let tokens = await TokenService(configuration: settings.tokens, clock: clock)
     let orders = OrderService(store: store, users: users, configuration: configuration, clock: clock, logger: logger)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable) { HealthRepresentation() }
+    let router = baseRouter(routeTable: routeTable, settings: settings) { HealthRepresentation() }
     router.addOrderServiceRoutes(
         orders: orders, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
     return Application(
-        router: router,
+        router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-order"),
         services: services, logger: logger)
 }
 
-/// A router with request logs, problem+json for every error (404 and 405 included) and `GET /health`.
+/// A router with request logs, security headers, CORS when configured, problem+json for every error (404
+/// and 405 included) and `GET /health`.
 func baseRouter(
-    routeTable: RouteTable, health: @escaping @Sendable () async -> HealthRepresentation
-) -> Router<BasicRequestContext> {
-    let router = Router()
+    routeTable: RouteTable, settings: HTTPServiceSettings,
+    health: @escaping @Sendable () async -> HealthRepresentation
+) -> Router<CommerceRequestContext> {
+    let router = Router(context: CommerceRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    if !settings.corsAllowedOrigins.isEmpty {
+        router.add(middleware: CORSAllowListMiddleware(origins: settings.corsAllowedOrigins))
+    }
     router.add(middleware: ProblemMiddleware(routes: routeTable))
     routeTable.add(.get, "/health")
     router.get("health") { _, _ in try JSONBody.response(await health()) }

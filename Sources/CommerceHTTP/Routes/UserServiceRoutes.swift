@@ -22,7 +22,8 @@ extension Router {
         routeTable.add(.post, "/api/user/login")
         api.post("login") { request, context in
             let form = try await JSONBody.decode(LoginForm.self, from: request, context: context)
-            let issued = try await users.login(email: form.email, password: form.password)
+            let issued = try await users.login(
+                email: form.email, password: form.password, clientAddress: context.clientAddress)
             return try JSONBody.response(
                 LoginRepresentation(
                     token: issued.token, expiresIn: Int(issued.expiresIn.timeInterval), userId: issued.userId.description),

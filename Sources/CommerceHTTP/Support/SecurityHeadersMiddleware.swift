@@ -1,0 +1,16 @@
+import Hummingbird
+
+/// Headers every response carries: `X-Content-Type-Options: nosniff` (no MIME sniffing of JSON), and
+/// `Cache-Control: no-store` (answers are personal or credentials, never for shared caches).
+public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}
