@@ -82,7 +82,11 @@ let package = Package(
         ),
         .target(
             name: "CommerceTesting",
-            dependencies: ["CommerceCore", "CommerceStorage"],
+            dependencies: [
+                "CommerceCore", "CommerceStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -2,7 +2,6 @@ import CommerceCore
 import CommerceStorage
 import CommerceTesting
 import Logging
-import Synchronization
 import Testing
 
 @Suite("Deletion backlog visibility")
@@ -23,8 +22,8 @@ struct DeletionBacklogTests {
     }
 
     @Test func aGrowingBacklogIsLogged() async throws {
-        let records = LogRecords()
-        let logger = Logger(label: "test") { _ in RecordingLogHandler(records: records) }
+        let recorder = LogRecorder()
+        let logger = Logger(label: "test", factory: recorder.handler)
         let harness = try await CommerceHarness(
             propagation: .init(
                 retry: CommerceHarness.fastBackgroundRetry, pollInterval: .milliseconds(10),
@@ -35,39 +34,12 @@ struct DeletionBacklogTests {
         _ = try await harness.users.delete(ann.id, as: .user(ann.id))
         try await harness.withPropagatorRunning {
             let logged = await eventually {
-                records.messages.contains { $0.message == "user deletions are waiting for the Order service" && $0.metadata["pendingDeletions"] == "1" }
+                recorder.entriesSoFar.contains {
+                    $0.message == "user deletions are waiting for the Order service" && $0.metadata["pendingDeletions"] == "1"
+                }
             }
             #expect(logged)
         }
     }
 }
 
-/// Log lines kept for inspection.
-final class LogRecords: Sendable {
-    struct Entry: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
-    }
-
-    private let entries = Mutex<[Entry]>([])
-    var messages: [Entry] { entries.withLock { $0 } }
-    func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
-}
-
-/// A log handler that records every line in memory.
-struct RecordingLogHandler: LogHandler {
-    let records: LogRecords
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        records.append(.init(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
-    }
-}

@@ -7,8 +7,6 @@ extension HTTPField.Name {
     public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// RFC 8288 web links (`rel="next"` on order pages).
     public static let link = HTTPField.Name("Link")!
-    /// `nosniff` on every response.
-    public static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
     /// Marks a replayed idempotent answer.
     public static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }
