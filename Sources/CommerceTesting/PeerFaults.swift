@@ -96,3 +96,13 @@ public struct FaultyUserServicePeer: UserServicePeer {
         return try await plan.call { try await peer.userExists(id) }
     }
 }
+
+/// A ``UserServicePeer`` with a fixed answer, for an Order service tested without any User service.
+public struct StaticUserServicePeer: UserServicePeer {
+    public let exists: Bool
+
+    /// - Parameter exists: what every lookup answers; `true` by default.
+    public init(exists: Bool = true) { self.exists = exists }
+
+    public func userExists(_ id: UserID) async throws -> Bool { exists }
+}

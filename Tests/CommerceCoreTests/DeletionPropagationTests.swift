@@ -88,7 +88,7 @@ struct DeletionPropagationTests {
         }
         #expect(refused?.code == .notFound)
         // Through the service, even when the user check is (wrongly) answered "exists" by a stale peer.
-        let stale = OrderService(store: harness.orderStore, users: AlwaysExists())
+        let stale = OrderService(store: harness.orderStore, users: StaticUserServicePeer())
         let error = await #expect(throws: CommerceError.self) {
             try await stale.place(CommerceHarness.sampleOrder(), as: .user(user.id))
         }
@@ -107,9 +107,4 @@ struct DeletionPropagationTests {
         }
         #expect(try await harness.userStore.pendingDeletions(limit: 10).count == 1, "still pending, not lost")
     }
-}
-
-/// A User service view that says yes to everything.
-struct AlwaysExists: UserServicePeer {
-    func userExists(_ id: UserID) async throws -> Bool { true }
 }

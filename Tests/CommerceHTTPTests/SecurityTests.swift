@@ -320,7 +320,7 @@ struct SecurityTests {
 
     @Test func api8ErrorsRevealNoInternals() async throws {
         let app = await buildOrderServiceApplication(
-            settings: TestSystem.settings(), store: BrokenOrderStore(), users: AlwaysThere())
+            settings: TestSystem.settings(), store: BrokenOrderStore(), users: StaticUserServicePeer())
         let token = try await TokenService(configuration: TestSystem.tokens).issue(for: UserID()).token
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/order", method: .post, headers: bearer(token), body: json(Self.order)) { response in
@@ -367,9 +367,4 @@ struct BrokenOrderStore: OrderStore {
     func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { throw Leak() }
     func purge(_ userId: UserID, at date: Date) async throws -> Int { throw Leak() }
     func isTombstoned(_ userId: UserID) async throws -> Bool { throw Leak() }
-}
-
-/// A User service view for which every user exists.
-struct AlwaysThere: UserServicePeer {
-    func userExists(_ id: UserID) async throws -> Bool { true }
 }

@@ -59,7 +59,7 @@ struct SQLiteStoreTests {
     @Test func twoHundredConcurrentPlacementsForTwentyUsersAllLandOnce() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)
-            let service = OrderService(store: store, users: AlwaysExistsPeer())
+            let service = OrderService(store: store, users: StaticUserServicePeer())
             let users = (0..<20).map { _ in UserID() }
             let placed = try await withThrowingTaskGroup(of: OrderID.self) { group in
                 for index in 0..<200 {
@@ -225,9 +225,4 @@ struct SQLiteStoreTests {
             #expect(!detail.contains("TEMP B-TREE"), "\(sql) sorts without an index: \(detail)")
         }
     }
-}
-
-/// A User service view that says every user exists.
-struct AlwaysExistsPeer: UserServicePeer {
-    func userExists(_ id: UserID) async throws -> Bool { true }
 }
