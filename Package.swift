@@ -104,6 +104,24 @@ let package = Package(
             path: "Examples/EmbeddedServer",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ExampleCustomStore",
+            dependencies: ["CommerceCore"],
+            path: "Examples/CustomStore/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleCustomStoreTests",
+            dependencies: ["ExampleCustomStore", "CommerceCore", "CommerceStorage", "CommerceTesting"],
+            path: "Examples/CustomStore/Tests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleHarnessTests",
+            dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],
+            path: "Examples/HarnessTests",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "commerce-storage-benchmark",
             dependencies: ["CommerceCore", "CommerceStorage"],
