@@ -62,14 +62,14 @@ struct ServerRunner {
                 configuration: orderConfiguration)
             return [userApp, orderApp]
         case .user:
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = HTTPClient.forPeers()
             let app = await buildUserServiceApplication(
                 settings: httpSettings(port: settings.userServicePort, label: "user"), store: try userStore(),
                 orders: HTTPOrderServicePeer(client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
                 hasher: hasher, propagation: propagation, services: [HTTPClientService(client: client)])
             return [app]
         case .order:
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = HTTPClient.forPeers()
             let app = await buildOrderServiceApplication(
                 settings: httpSettings(port: settings.orderServicePort, label: "order"), store: try orderStore(),
                 users: HTTPUserServicePeer(client: client, baseURL: settings.userServiceURL, apiKey: settings.apiKey),

@@ -18,7 +18,7 @@ struct LiveServiceTests {
     static let order = #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
     static let key = String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)
 
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let client = HTTPClient.forPeers()
     let userPort: Int
     let orderPort: Int
     var userURL: String { "http://127.0.0.1:\(userPort)" }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOCore
 import ServiceLifecycle
 
 /// Keeps an `HTTPClient` for the lifetime of a service group and shuts it down on graceful shutdown, so
@@ -11,5 +12,17 @@ public struct HTTPClientService: Service {
     public func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
+    }
+}
+
+extension HTTPClient {
+    /// The client the HTTP peers should share: it makes no connection retries of its own (the caller's
+    /// `RetryPolicy` decides about retries, so a refused connection fails the attempt at once instead of
+    /// being retried inside it until its deadline), with a 2 s connect timeout.
+    public static func forPeers() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }
