@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "CommerceStorage", "CommerceTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

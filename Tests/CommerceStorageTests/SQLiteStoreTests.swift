@@ -3,6 +3,7 @@ import CommerceCore
 import CommerceTesting
 import Foundation
 import GRDB
+import Logging
 import Testing
 
 @Suite("SQLite stores beyond the conformance suite")
@@ -59,7 +60,9 @@ struct SQLiteStoreTests {
     @Test func twoHundredConcurrentPlacementsForTwentyUsersAllLandOnce() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)
-            let service = OrderService(store: store, users: StaticUserServicePeer())
+            let service = OrderService(
+                store: store, users: StaticUserServicePeer(),
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             let users = (0..<20).map { _ in UserID() }
             let placed = try await withThrowingTaskGroup(of: OrderID.self) { group in
                 for index in 0..<200 {

@@ -10,8 +10,11 @@ import JWTKit
 public struct TokenService: Sendable {
     /// How tokens are made and checked.
     public struct Configuration: Sendable {
+        /// The HMAC key, shared by every service that verifies tokens.
         public var secret: SigningSecret
+        /// The `iss` claim written and required.
         public var issuer: String
+        /// The `aud` claim written and required.
         public var audience: String
         /// How long a token is valid.
         public var lifetime: Duration
@@ -34,18 +37,22 @@ public struct TokenService: Sendable {
     public struct IssuedToken: Sendable, Hashable, CustomStringConvertible {
         /// The compact JWT. A credential: never log it.
         public let token: String
+        /// How long the token is valid from now.
         public let expiresIn: Duration
+        /// The user the token speaks for (its `sub`).
         public let userId: UserID
 
         public var description: String { "IssuedToken(userId: \(userId), expiresIn: \(expiresIn), token: redacted)" }
     }
 
+    /// The only algorithm issued or accepted.
     public static let algorithm = "HS256"
 
     private let configuration: Configuration
     private let keys: JWTKeyCollection
     private let clock: any CommerceClock
 
+    /// Creates the service; `clock` decides what "now" is for `iat`, `exp` and verification.
     public init(configuration: Configuration, clock: any CommerceClock = SystemClock()) async {
         self.configuration = configuration
         self.clock = clock

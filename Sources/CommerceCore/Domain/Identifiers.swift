@@ -40,18 +40,24 @@ extension CommerceIdentifier {
 
 /// Identifies a user.
 public struct UserID: CommerceIdentifier {
+    /// The underlying UUID.
     public let uuid: UUID
+    /// Wraps a UUID.
     public init(uuid: UUID) { self.uuid = uuid }
 }
 
 /// Identifies an order.
 public struct OrderID: CommerceIdentifier {
+    /// The underlying UUID.
     public let uuid: UUID
+    /// Wraps a UUID.
     public init(uuid: UUID) { self.uuid = uuid }
 }
 
 /// Identifies a pending or delivered domain event.
 public struct EventID: CommerceIdentifier {
+    /// The underlying UUID.
     public let uuid: UUID
+    /// Wraps a UUID.
     public init(uuid: UUID) { self.uuid = uuid }
 }

@@ -2,8 +2,11 @@ import Foundation
 
 /// One line of an order.
 public struct OrderItem: Sendable, Hashable, Codable {
+    /// The product's id in the client's catalogue (1–64 characters).
     public let productId: String
+    /// The product's name (1–200 characters).
     public let name: String
+    /// How many units (1–10 000).
     public let quantity: Int
     /// The price of one unit.
     public let unitPrice: Money
@@ -23,15 +26,23 @@ public struct OrderItem: Sendable, Hashable, Codable {
 
 /// An order placed by a user. The server owns `id`, `userId`, `status`, `total` and the timestamps.
 public struct Order: Sendable, Hashable, Codable {
+    /// The server-assigned id.
     public let id: OrderID
+    /// The user who placed the order.
     public let userId: UserID
+    /// The lines, 1–100.
     public let items: [OrderItem]
+    /// Where to deliver (1–500 characters).
     public let deliveryAddress: String
+    /// Where the order is in its life; `pending` when placed.
     public var status: OrderStatus
+    /// The currency of every price and the total.
     public let currency: CurrencyCode
     /// The sum of every line total, in ``currency``.
     public let total: Money
+    /// When the order was placed (whole milliseconds).
     public let createdAt: Date
+    /// When the order last changed (whole milliseconds).
     public var updatedAt: Date
 
     public init(

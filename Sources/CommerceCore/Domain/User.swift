@@ -2,12 +2,19 @@ import Foundation
 
 /// A registered user as everyone outside the store sees it. It never carries the password hash.
 public struct User: Sendable, Hashable, Codable {
+    /// The server-assigned id.
     public let id: UserID
+    /// The display name.
     public var username: Username
+    /// The normalised, unique email.
     public var email: EmailAddress
+    /// The normalised phone number, if given.
     public var phone: PhoneNumber?
+    /// The postal address, if given.
     public var address: PostalAddress?
+    /// When the user registered (whole milliseconds).
     public let createdAt: Date
+    /// When the user last changed (whole milliseconds).
     public var updatedAt: Date
 
     public init(
@@ -26,6 +33,7 @@ public struct User: Sendable, Hashable, Codable {
 
 /// What a ``UserStore`` keeps for a user: the public ``User`` and its password hash.
 public struct UserRecord: Sendable, Hashable {
+    /// The user as everyone else sees it.
     public var user: User
     /// The hasher's output (for bcrypt, the `$2b$…` string). Never logged, never returned by an API.
     public var passwordHash: String

@@ -49,6 +49,7 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
     /// How long the caller should wait before trying again, when known.
     public let retryAfter: Duration?
 
+    /// Creates an error; prefer the static constructors (`.validation`, `.notFound`, …).
     public init(code: Code, message: String, fields: [FieldViolation] = [], retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
@@ -69,38 +70,47 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 extension CommerceError {
+    /// A validation error listing every bad field.
     public static func validation(_ fields: [FieldViolation]) -> CommerceError {
         CommerceError(code: .validation, message: "The request has invalid fields.", fields: fields)
     }
 
+    /// A validation error for one field.
     public static func validation(field: String, _ message: String) -> CommerceError {
         .validation([FieldViolation(field: field, message: message)])
     }
 
+    /// The thing asked for does not exist.
     public static func notFound(_ message: String) -> CommerceError {
         CommerceError(code: .notFound, message: message)
     }
 
+    /// The request clashes with the current state.
     public static func conflict(_ message: String) -> CommerceError {
         CommerceError(code: .conflict, message: message)
     }
 
+    /// The caller is not known (no, bad or expired credentials).
     public static func unauthenticated(_ message: String = "Missing or invalid credentials.") -> CommerceError {
         CommerceError(code: .unauthenticated, message: message)
     }
 
+    /// The caller may not do this.
     public static func forbidden(_ message: String = "You may not access this resource.") -> CommerceError {
         CommerceError(code: .forbidden, message: message)
     }
 
+    /// A dependency is not answering; transient.
     public static func unavailable(_ message: String, retryAfter: Duration? = nil) -> CommerceError {
         CommerceError(code: .unavailable, message: message, retryAfter: retryAfter)
     }
 
+    /// Too many attempts; try again after `retryAfter`.
     public static func rateLimited(_ message: String, retryAfter: Duration?) -> CommerceError {
         CommerceError(code: .rateLimited, message: message, retryAfter: retryAfter)
     }
 
+    /// A bug or broken invariant; the message is for logs only.
     public static func internalFailure(_ message: String) -> CommerceError {
         CommerceError(code: .internalFailure, message: message)
     }

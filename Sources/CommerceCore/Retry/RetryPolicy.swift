@@ -22,6 +22,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// How long the whole call, retries included, may take; `nil` for no limit.
     public var deadline: Duration?
 
+    /// Creates a policy; see the properties for each parameter.
     public init(
         maxAttempts: Int?, baseDelay: Duration, multiplier: Double = 2, maxDelay: Duration, jitter: Bool = true,
         attemptTimeout: Duration?, deadline: Duration?

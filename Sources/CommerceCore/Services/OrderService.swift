@@ -175,6 +175,7 @@ public struct OrderService: Sendable {
 
 /// The outcome of ``OrderService/place(_:idempotencyKey:as:)``.
 public struct PlacedOrder: Sendable, Hashable {
+    /// The order, new or the original of a replay.
     public let order: Order
     /// `true` when this answers a repeat of an idempotent request: nothing new was stored.
     public let replayed: Bool

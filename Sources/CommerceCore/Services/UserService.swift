@@ -127,7 +127,9 @@ public struct UserDeletion: Sendable, Hashable, Codable {
         case pending
     }
 
+    /// The deleted user.
     public let id: UserID
+    /// Whether the user's orders are already purged or will be.
     public let orders: Orders
 
     public init(id: UserID, orders: Orders) {

@@ -11,6 +11,7 @@ public protocol CommerceClock: Sendable {
 
 /// The real clock: `Date()` and `Task.sleep`.
 public struct SystemClock: CommerceClock {
+    /// The system clock.
     public init() {}
 
     public func now() -> Date { Date() }
