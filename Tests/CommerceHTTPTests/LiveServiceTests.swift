@@ -33,7 +33,7 @@ struct LiveServiceTests {
     func userApp(store: any UserStore, apiKey: SigningSecret = TestSystem.apiKey) async throws -> any Service {
         await buildUserServiceApplication(
             settings: TestSystem.settings(port: userPort), store: store,
-            orders: HTTPOrderServicePeer(client: client, baseURL: orderURL, apiKey: apiKey),
+            orders: HTTPOrderServicePeer(client: client, baseURL: orderURL + "/", apiKey: apiKey),  // a trailing / is fine
             hasher: try BcryptPasswordHasher(cost: 4),
             propagation: .init(
                 retry: RetryPolicy(

@@ -71,6 +71,7 @@ struct ServerSettingsTests {
         #expect(ok.production && ok.jwtSecret.bytes == Array(Self.secret.utf8))
         do {
             _ = try load(.all, environment: production)
+            Issue.record("production started without secrets")
         } catch {
             #expect(!"\(error)".contains("\n"), "one line")
             #expect("\(error)".contains("JWT_SECRET"))

@@ -47,7 +47,4 @@ actor WorkGate {
             throw error
         }
     }
-
-    /// How many jobs hold a permit now.
-    var runningCount: Int { running }
 }

@@ -15,7 +15,7 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
     ///   - baseURL: the Order service's root, for example `http://127.0.0.1:5000`.
     ///   - apiKey: the internal API key both services share.
     public init(client: HTTPClient, baseURL: String, apiKey: SigningSecret) {
-        call = HTTPPeerCall(client: client, baseURL: HTTPUserServicePeer.trimmed(baseURL), apiKey: apiKey)
+        call = HTTPPeerCall(client: client, baseURL: baseURL, apiKey: apiKey)
     }
 
     public func purgeOrders(of userId: UserID) async throws -> Int {

@@ -14,6 +14,13 @@ struct HTTPPeerCall: Sendable {
     /// A backstop; the caller's ``RetryPolicy`` normally cancels an attempt sooner.
     let timeout: TimeAmount = .seconds(30)
 
+    /// - Parameter baseURL: the peer's root; a trailing `/` is dropped.
+    init(client: HTTPClient, baseURL: String, apiKey: SigningSecret) {
+        self.client = client
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+    }
+
     /// Sends the request and returns status and body (at most 64 KiB) for the caller to interpret.
     func send(_ method: HTTPMethod, _ path: String) async throws -> (status: HTTPResponseStatus, body: ByteBuffer) {
         var request = HTTPClientRequest(url: baseURL + path)

@@ -15,7 +15,7 @@ public struct HTTPUserServicePeer: UserServicePeer {
     ///   - baseURL: the User service's root, for example `http://127.0.0.1:3000`.
     ///   - apiKey: the internal API key both services share.
     public init(client: HTTPClient, baseURL: String, apiKey: SigningSecret) {
-        call = HTTPPeerCall(client: client, baseURL: Self.trimmed(baseURL), apiKey: apiKey)
+        call = HTTPPeerCall(client: client, baseURL: baseURL, apiKey: apiKey)
     }
 
     public func userExists(_ id: UserID) async throws -> Bool {
@@ -32,9 +32,5 @@ public struct HTTPUserServicePeer: UserServicePeer {
         default:
             throw CommerceError.unavailable("The User service answered HTTP \(status.code).")
         }
-    }
-
-    static func trimmed(_ url: String) -> String {
-        url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }
