@@ -65,6 +65,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // Compiled into the module, so a service needs no resource bundle beside its executable.
+            resources: [
+                .embedInCode("OpenAPI/user-service.openapi.yaml"),
+                .embedInCode("OpenAPI/order-service.openapi.yaml"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

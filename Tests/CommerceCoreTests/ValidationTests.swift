@@ -59,6 +59,33 @@ struct ValidationTests {
         #expect((try? Username("")) == nil)
     }
 
+    /// The rules are the OpenAPI documents' JSON Schema rules, so a client's validator agrees with us.
+    @Test func textRulesAreTheSchemaRules() {
+        let combining = "e\u{301}"  // one Character, two code points
+        #expect((try? Username(String(repeating: combining, count: 32))) != nil)
+        #expect((try? Username(String(repeating: combining, count: 33))) == nil, "lengths count code points")
+        #expect((try? Username(" " + String(repeating: "a", count: 64))) == nil, "and the text as sent")
+        #expect((try? Username("\tAnn")) == nil, "control characters are refused even where trimming would drop them")
+        #expect((try? Username("\u{3000}\u{A0} ")) == nil, "a required text must hold more than spaces")
+        #expect((try? Username("\u{2028} Ann\u{3000}"))?.value == "Ann")
+        #expect((try? EmailAddress("\u{A0}Ann@Example.com\u{2029}"))?.value == "ann@example.com")
+        #expect((try? EmailAddress(" " + String(repeating: "a", count: 248) + "@b.co")) == nil)
+        #expect((try? Password(String(repeating: combining, count: 4))) != nil)
+        #expect((try? CurrencyCode("ÉUR")) == nil)
+    }
+
+    @Test func aBlankPhoneIsNoPhoneButOtherWhiteSpaceIsAnError() throws {
+        let form = RegistrationForm(username: "Ann", email: "ann@example.com", password: "long enough")
+        for blank in ["", "   "] {
+            var registration = form
+            registration.phone = blank
+            #expect(try Registration(registration).phone == nil)
+        }
+        var tabbed = form
+        tabbed.phone = "\t"
+        #expect(violations { _ = try Registration(tabbed) } == ["phone"])
+    }
+
     @Test func passwordLengthIsCountedInCharacters() {
         #expect((try? Password(String(repeating: "a", count: 7))) == nil)
         #expect((try? Password(String(repeating: "a", count: 8))) != nil)
@@ -70,6 +97,7 @@ struct ValidationTests {
     @Test(arguments: [
         ("1234567", true), ("+123456789012345", true), ("+1 555-123-4567", true), ("123456", false),
         ("1234567890123456", false), ("++1234567", false), ("12a4567", false), ("1234567+", false),
+        ("- +49 151-1234", true), ("１２３４５６７", false),
     ])
     func phoneRules(_ raw: String, _ valid: Bool) {
         #expect(((try? PhoneNumber(raw)) != nil) == valid, "\(raw)")
@@ -136,5 +164,17 @@ struct ValidationTests {
         #expect((try? IdempotencyKey("")) == nil)
         #expect((try? IdempotencyKey("has space")) == nil)
         #expect((try? IdempotencyKey(String(repeating: "k", count: 256))) == nil)
+    }
+}
+
+@Suite("Order cursors")
+struct OrderCursorTests {
+    @Test func theTextFormRoundTripsAndNothingElseParses() {
+        let cursor = OrderCursor(createdAt: Date(millisecondsSince1970: 1_764_000_000_123), id: OrderID())
+        #expect(OrderCursor(cursor.description) == cursor)
+        let id = OrderID().description
+        for text in ["+5_\(id)", "-5_\(id)", "_\(id)", "1234567890123456_\(id)", "5_", "5_\(id)x", "5"] {
+            #expect(OrderCursor(text) == nil, "\(text)")
+        }
     }
 }

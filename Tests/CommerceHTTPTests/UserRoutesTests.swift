@@ -222,6 +222,11 @@ struct UserRoutesTests {
                 #expect(response.headers[.allow] == "DELETE, GET")
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
+            // A literal path wins over a parameter, as in the router: login is not an {id}.
+            try await client.execute(uri: "/api/user/login", method: .options) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+            }
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
                 let parsed = try object(response)

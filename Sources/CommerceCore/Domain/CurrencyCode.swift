@@ -9,7 +9,7 @@ public struct CurrencyCode: Sendable, Hashable, Codable, CustomStringConvertible
             self = .usd
             return
         }
-        guard raw.count == 3, raw.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+        guard raw.unicodeScalars.count == 3, raw.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
             throw .validation(field: field, "must be three upper-case letters, like USD")
         }
         value = raw

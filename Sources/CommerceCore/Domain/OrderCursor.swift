@@ -11,10 +11,13 @@ public struct OrderCursor: Sendable, Hashable, CustomStringConvertible {
         self.id = id
     }
 
-    /// Parses the text form; `nil` when the text is not a cursor this library made.
+    /// Parses the text form, `<1–15 digits>_<UUID>`; `nil` when the text is not a cursor this library made.
     public init?(_ text: String) {
         let parts = text.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, let millis = Int64(parts[0]), let id = OrderID(String(parts[1])) else { return nil }
+        guard parts.count == 2, (1...15).contains(parts[0].utf8.count),
+            parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let millis = Int64(parts[0]), let id = OrderID(String(parts[1]))
+        else { return nil }
         self.init(createdAt: Date(millisecondsSince1970: millis), id: id)
     }
 

@@ -1,4 +1,4 @@
-/// A password as the user typed it: 8–128 characters, checked, never trimmed.
+/// A password as the user typed it: 8–128 characters (Unicode code points), checked, never trimmed.
 ///
 /// bcrypt reads at most 72 bytes; a 128-character password can be far longer in UTF-8. Rather than
 /// refusing long passwords or letting bcrypt silently ignore their tail, ``BcryptPasswordHasher``
@@ -9,7 +9,7 @@ public struct Password: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ raw: String?, field: String = "password") throws(CommerceError) {
         guard let raw else { throw .validation(field: field, "is required") }
-        guard (8...128).contains(raw.count) else { throw .validation(field: field, "must be 8–128 characters") }
+        guard (8...128).contains(TextRules.length(raw)) else { throw .validation(field: field, "must be 8–128 characters") }
         clearText = raw
     }
 

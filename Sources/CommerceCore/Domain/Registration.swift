@@ -40,7 +40,7 @@ public struct Registration: Sendable, Hashable {
         let password = collector.check { () throws(CommerceError) in try Password(form.password) }
         let phone = collector.check { () throws(CommerceError) in
             try form.phone.flatMap { raw throws(CommerceError) in
-                TextRules.trimmed(raw).isEmpty ? nil : try PhoneNumber(raw)
+                PhoneNumber.isBlank(raw) ? nil : try PhoneNumber(raw)
             }
         }
         let address = collector.check { () throws(CommerceError) in

@@ -58,7 +58,7 @@ public func buildUserServiceApplication(
     let users = UserService(
         store: store, hasher: hasher, tokens: tokens, deletions: propagator, clock: clock, logger: logger)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable, settings: settings) {
+    let router = baseRouter(routeTable: routeTable, settings: settings, document: .userService) {
         let backlog = try? await propagator.backlog()
         return HealthRepresentation(
             pendingDeletions: backlog?.count,
@@ -88,7 +88,9 @@ public func buildOrderServiceApplication(
     let tokens = await TokenService(configuration: settings.tokens, clock: clock)
     let orders = OrderService(store: store, users: users, configuration: configuration, clock: clock, logger: logger)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable, settings: settings) { HealthRepresentation() }
+    let router = baseRouter(routeTable: routeTable, settings: settings, document: .orderService) {
+        HealthRepresentation()
+    }
     router.addOrderServiceRoutes(
         orders: orders, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
     return Application(
@@ -98,9 +100,9 @@ public func buildOrderServiceApplication(
 }
 
 /// A router with request logs, security headers, CORS when configured, problem+json for every error (404
-/// and 405 included) and `GET /health`.
+/// and 405 included), `GET /health` and the service's `GET /openapi.yaml`.
 func baseRouter(
-    routeTable: RouteTable, settings: HTTPServiceSettings,
+    routeTable: RouteTable, settings: HTTPServiceSettings, document: OpenAPIDocument,
     health: @escaping @Sendable () async -> HealthRepresentation
 ) -> Router<CommerceRequestContext> {
     let router = Router(context: CommerceRequestContext.self)
@@ -112,6 +114,8 @@ func baseRouter(
     router.add(middleware: ProblemMiddleware(routes: routeTable))
     routeTable.add(.get, "/health")
     router.get("health") { _, _ in try JSONBody.response(await health()) }
+    routeTable.add(.get, OpenAPIDocument.path)
+    router.addOpenAPIDocumentRoute(document)
     return router
 }
 

@@ -15,14 +15,16 @@ public final class RouteTable: Sendable {
     }
 
     /// The methods served at a concrete request path; empty when the path is unknown.
+    ///
+    /// Like the router, a literal segment wins over a parameter: `/api/user/login` is the login route's
+    /// path only, not also an `/api/user/{id}`.
     public func methods(forPath path: String) -> Set<HTTPRequest.Method> {
         let request = path.split(separator: "/")
-        return routes.withLock { routes in
-            Set(
-                routes.filter { route in
-                    route.segments.count == request.count
-                        && zip(route.segments, request).allSatisfy { $0.first == "{" || $0 == $1 }
-                }.map(\.method))
+        var candidates = routes.withLock { routes in routes.filter { $0.segments.count == request.count } }
+        for (index, segment) in request.enumerated() {
+            let literal = candidates.filter { $0.segments[index] == segment }
+            candidates = literal.isEmpty ? candidates.filter { $0.segments[index].first == "{" } : literal
         }
+        return Set(candidates.map(\.method))
     }
 }

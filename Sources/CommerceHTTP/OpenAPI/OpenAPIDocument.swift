@@ -1,0 +1,35 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A service's OpenAPI 3.1 document, compiled into the library from `Sources/CommerceHTTP/OpenAPI/`.
+///
+/// Each service serves its own at `GET /openapi.yaml`; CI runs schemathesis against both running services
+/// with these documents, so they describe what the code does. Serve one on a router of your own with
+/// ``HummingbirdCore/Router/addOpenAPIDocumentRoute(_:)``.
+public struct OpenAPIDocument: Sendable {
+    /// The document as YAML text.
+    public let yaml: String
+
+    /// The User service's routes: register, log in, read, delete, health.
+    public static let userService = OpenAPIDocument(yaml: String(decoding: PackageResources.user_service_openapi_yaml, as: UTF8.self))
+    /// The Order service's routes: place, list, purge, health.
+    public static let orderService = OpenAPIDocument(yaml: String(decoding: PackageResources.order_service_openapi_yaml, as: UTF8.self))
+
+    /// The path the services serve their documents at.
+    public static let path = "/openapi.yaml"
+}
+
+extension Router {
+    /// Serves `document` at `GET /openapi.yaml` as `application/yaml` (RFC 9512).
+    @discardableResult
+    public func addOpenAPIDocumentRoute(_ document: OpenAPIDocument) -> Self {
+        let body = ByteBuffer(string: document.yaml)
+        get(RouterPath(OpenAPIDocument.path)) { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: ResponseBody(byteBuffer: body))
+        }
+        return self
+    }
+}
