@@ -16,16 +16,23 @@ public struct CommerceHarness: Sendable {
     /// A 40-byte secret for tests only.
     public static let testSecret = try! SigningSecret("commerce-testing-secret-0123456789abcdef")
 
+    /// The clock every part reads: the system clock unless the harness was made with another (a ``TestClock``).
     public let clock: any CommerceClock
+    /// The User service's store.
     public let userStore: InMemoryUserStore
+    /// The Order service's store.
     public let orderStore: InMemoryOrderStore
     /// The Order service's view of the User service; script its faults through `userPeer.plan`.
     public let userPeer: FaultyUserServicePeer
     /// The User service's view of the Order service; script its faults through `orderPeer.plan`.
     public let orderPeer: FaultyOrderServicePeer
+    /// Issues and checks the harness's tokens (``testSecret``).
     public let tokens: TokenService
+    /// The User service, deleting through ``propagator``.
     public let users: UserService
+    /// The Order service, checking users through ``userPeer``.
     public let orders: OrderService
+    /// Delivers deletions through ``orderPeer``; run it with ``withPropagatorRunning(_:)``.
     public let propagator: DeletionPropagator
 
     /// Retries that take milliseconds, not seconds: 4 attempts, 1 ms base, 10 ms cap, 1 s per attempt.

@@ -10,7 +10,9 @@ import Foundation
 public enum ForgedToken {
     /// A claim value.
     public enum Value: Sendable {
+        /// A JSON string.
         case string(String)
+        /// A JSON number (`exp`, `iat` and `nbf` are seconds since 1970).
         case number(Double)
         /// Leave the claim out.
         case absent

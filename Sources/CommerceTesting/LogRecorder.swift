@@ -12,8 +12,11 @@ import Synchronization
 public final class LogRecorder: Sendable {
     /// One recorded line.
     public struct Entry: Sendable {
+        /// The entry's level.
         public let level: Logger.Level
+        /// The message, rendered.
         public let message: String
+        /// The metadata, each value rendered.
         public let metadata: [String: String]
 
         /// The line as text: message, then `key=value` metadata.
@@ -24,6 +27,7 @@ public final class LogRecorder: Sendable {
 
     private let entries = Mutex<[Entry]>([])
 
+    /// An empty recorder.
     public init() {}
 
     /// Every line so far.

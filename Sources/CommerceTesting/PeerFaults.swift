@@ -22,6 +22,7 @@ public actor FaultPlan {
     /// The calls that went through to the real peer.
     public private(set) var successes = 0
 
+    /// A plan with no faults: every call goes through.
     public init() {}
 
     /// The next `count` calls fail with `fault`; later ones go through (unless the peer is down).
@@ -67,14 +68,17 @@ public actor FaultPlan {
 
 /// An ``OrderServicePeer`` that fails as its ``FaultPlan`` says and otherwise calls the real peer.
 public struct FaultyOrderServicePeer: OrderServicePeer {
+    /// The plan this peer follows; change it while the test runs.
     public let plan: FaultPlan
     private let peer: any OrderServicePeer
 
+    /// Wraps `peer`, failing as `plan` says.
     public init(wrapping peer: any OrderServicePeer, plan: FaultPlan = FaultPlan()) {
         self.peer = peer
         self.plan = plan
     }
 
+    /// Fails as the plan says, or calls through.
     public func purgeOrders(of userId: UserID) async throws -> Int {
         let peer = peer
         return try await plan.call { try await peer.purgeOrders(of: userId) }
@@ -83,14 +87,17 @@ public struct FaultyOrderServicePeer: OrderServicePeer {
 
 /// A ``UserServicePeer`` that fails as its ``FaultPlan`` says and otherwise calls the real peer.
 public struct FaultyUserServicePeer: UserServicePeer {
+    /// The plan this peer follows; change it while the test runs.
     public let plan: FaultPlan
     private let peer: any UserServicePeer
 
+    /// Wraps `peer`, failing as `plan` says.
     public init(wrapping peer: any UserServicePeer, plan: FaultPlan = FaultPlan()) {
         self.peer = peer
         self.plan = plan
     }
 
+    /// Fails as the plan says, or calls through.
     public func userExists(_ id: UserID) async throws -> Bool {
         let peer = peer
         return try await plan.call { try await peer.userExists(id) }
@@ -99,10 +106,12 @@ public struct FaultyUserServicePeer: UserServicePeer {
 
 /// A ``UserServicePeer`` with a fixed answer, for an Order service tested without any User service.
 public struct StaticUserServicePeer: UserServicePeer {
+    /// The answer to every question.
     public let exists: Bool
 
     /// - Parameter exists: what every lookup answers; `true` by default.
     public init(exists: Bool = true) { self.exists = exists }
 
+    /// Always ``exists``.
     public func userExists(_ id: UserID) async throws -> Bool { exists }
 }

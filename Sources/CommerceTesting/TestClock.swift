@@ -27,11 +27,13 @@ public final class TestClock: CommerceClock {
         state = Mutex(State(now: now.truncatedToMilliseconds))
     }
 
+    /// The test's current time; it moves only with ``advance(by:)``.
     public func now() -> Date { state.withLock { $0.now } }
 
     /// How many tasks are sleeping on this clock now.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// Suspends until the test advances the clock past the wake-up time, or the task is cancelled.
     public func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
         guard duration > .zero else { return }

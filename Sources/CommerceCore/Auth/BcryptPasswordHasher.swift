@@ -35,12 +35,14 @@ public struct BcryptPasswordHasher: PasswordHasher {
         self.gate = WorkGate(permits: max(1, maxConcurrent), maxWaiting: max(0, maxWaiting))
     }
 
+    /// Hashes on the thread pool; `unavailable` when too many hashes are already waiting.
     public func hash(_ password: Password) async throws -> String {
         let input = Self.prehash(password.clearText)
         let (cost, threadPool) = (cost, threadPool)
         return try await gate.run { try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) } }
     }
 
+    /// Verifies on the thread pool; `false` for a malformed hash, `unavailable` when too many are waiting.
     public func verify(_ clearText: String, against hash: String) async throws -> Bool {
         let input = Self.prehash(clearText)
         let threadPool = threadPool

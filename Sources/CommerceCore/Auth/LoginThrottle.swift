@@ -8,8 +8,11 @@ import Foundation
 /// Implementations shared by several replicas (a database, Redis) make the limit global; the in-memory
 /// ``SlidingWindowLoginThrottle`` limits per process.
 public protocol LoginThrottle: Sendable {
+    /// Throws `rateLimited`, with how long to wait, while the email or the client address is over its limit.
     func check(email: String, address: String?) async throws
+    /// Counts one failed login against the email and the client address.
     func recordFailure(email: String, address: String?) async
+    /// Clears the email's failures after a successful login.
     func recordSuccess(email: String) async
 }
 
@@ -18,9 +21,12 @@ public protocol LoginThrottle: Sendable {
 public actor SlidingWindowLoginThrottle: LoginThrottle {
     /// The limits of one kind of key.
     public struct Limit: Sendable, Hashable {
+        /// How many failed attempts the window allows.
         public var failures: Int
+        /// How far back failures count.
         public var window: Duration
 
+        /// A limit of `failures` failed attempts per sliding `window`.
         public init(failures: Int, window: Duration) {
             self.failures = failures
             self.window = window
@@ -33,6 +39,7 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
     private var failures: [String: [Date]] = [:]
     private var recordsSinceSweep = 0
 
+    /// A throttle with separate limits per email and per client address, reading time from `clock`.
     public init(
         perEmail: Limit = Limit(failures: 5, window: .seconds(300)),
         perAddress: Limit = Limit(failures: 50, window: .seconds(300)),
@@ -43,6 +50,7 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
         self.clock = clock
     }
 
+    /// Throws `rateLimited` (with the wait) when the email or the address is over its limit.
     public func check(email: String, address: String?) throws {
         let now = clock.now()
         var wait: TimeInterval = 0
@@ -58,6 +66,7 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
         }
     }
 
+    /// Counts a failed attempt against the email and the address.
     public func recordFailure(email: String, address: String?) {
         let now = clock.now()
         for (key, limit) in keys(email: email, address: address) {
@@ -67,6 +76,7 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
         if recordsSinceSweep >= 1024 { sweep(now: now) }
     }
 
+    /// Forgets the email's failures: the owner signed in.
     public func recordSuccess(email: String) {
         failures[Self.emailKey(email)] = nil
     }

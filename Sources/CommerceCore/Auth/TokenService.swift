@@ -21,6 +21,7 @@ public struct TokenService: Sendable {
         /// Tolerated clock skew between issuer and verifier.
         public var leeway: Duration
 
+        /// Tokens signed with `secret`, valid for `lifetime`, with `leeway` for clock skew between services.
         public init(
             secret: SigningSecret, issuer: String = "swift-commerce", audience: String = "swift-commerce",
             lifetime: Duration = .seconds(3600), leeway: Duration = .seconds(60)
@@ -42,6 +43,7 @@ public struct TokenService: Sendable {
         /// The user the token speaks for (its `sub`).
         public let userId: UserID
 
+        /// Never the token itself.
         public var description: String { "IssuedToken(userId: \(userId), expiresIn: \(expiresIn), token: redacted)" }
     }
 

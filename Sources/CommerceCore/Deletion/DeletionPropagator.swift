@@ -23,6 +23,7 @@ public struct DeletionPropagator: Service {
         /// How often the backlog is checked, to log when it grows.
         public var backlogCheckInterval: Duration
 
+        /// Pacing with the defaults production uses (each parameter documented on its property).
         public init(
             retry: RetryPolicy = .background,
             prompt: RetryPolicy = RetryPolicy(
@@ -43,6 +44,7 @@ public struct DeletionPropagator: Service {
     private let clock: any CommerceClock
     private let logger: Logger
 
+    /// A propagator reading pending events from `events` and purging through `orders`.
     public init(
         events: any UserStore, orders: any OrderServicePeer, configuration: Configuration = Configuration(),
         clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.deletion-propagator")

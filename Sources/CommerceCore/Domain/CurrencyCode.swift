@@ -1,9 +1,12 @@
 /// An ISO 4217-style currency code: three upper-case ASCII letters. Defaults to `USD`.
 public struct CurrencyCode: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The three letters.
     public let value: String
 
+    /// US dollars, the default.
     public static let usd = CurrencyCode(trusted: "USD")
 
+    /// Checks `raw`; `USD` when it is `nil`.
     public init(_ raw: String?, field: String = "currency") throws(CommerceError) {
         guard let raw else {
             self = .usd
@@ -18,5 +21,6 @@ public struct CurrencyCode: Sendable, Hashable, Codable, CustomStringConvertible
     /// Wraps a value that was validated before (read back from a store).
     public init(trusted value: String) { self.value = value }
 
+    /// The three letters.
     public var description: String { value }
 }

@@ -8,11 +8,13 @@ public struct DeletionBacklog: Sendable, Hashable, Codable {
     /// When the oldest pending deletion happened; `nil` when none is pending.
     public let oldestOccurredAt: Date?
 
+    /// A backlog of `count` events, the oldest of them from `oldestOccurredAt`.
     public init(count: Int, oldestOccurredAt: Date?) {
         self.count = count
         self.oldestOccurredAt = oldestOccurredAt
     }
 
+    /// Nothing waiting.
     public static let empty = DeletionBacklog(count: 0, oldestOccurredAt: nil)
 
     /// How long the oldest pending deletion has waited at `now`; zero when none is pending.

@@ -31,5 +31,6 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
     /// Wraps a value that was validated before (read back from a store).
     public init(trusted value: String) { self.value = value }
 
+    /// The normalised address.
     public var description: String { value }
 }

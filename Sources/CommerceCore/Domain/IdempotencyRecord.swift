@@ -2,8 +2,10 @@ import Foundation
 
 /// A client's idempotency key for order placement: 1–255 visible ASCII characters, scoped to one user.
 public struct IdempotencyKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The key as the client sent it.
     public let value: String
 
+    /// Checks a client's key: 1–255 visible ASCII characters.
     public init(_ raw: String, field: String = "Idempotency-Key") throws(CommerceError) {
         guard (1...255).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw .validation(field: field, "must be 1–255 visible ASCII characters")
@@ -11,19 +13,24 @@ public struct IdempotencyKey: Sendable, Hashable, Codable, CustomStringConvertib
         value = raw
     }
 
+    /// The key.
     public var description: String { value }
 }
 
 /// What an ``OrderStore`` remembers about an idempotent placement: which request made which order.
 public struct IdempotencyRecord: Sendable, Hashable {
+    /// Whose key this is: keys are unique per user.
     public let userId: UserID
+    /// The client's key.
     public let key: IdempotencyKey
     /// ``OrderDraft/fingerprint`` of the request that made the order.
     public let fingerprint: String
+    /// The order the first request placed.
     public let orderId: OrderID
     /// After this instant the record may be forgotten and the key reused.
     public let expiresAt: Date
 
+    /// A record of `key` placing `orderId` for `userId`.
     public init(userId: UserID, key: IdempotencyKey, fingerprint: String, orderId: OrderID, expiresAt: Date) {
         self.userId = userId
         self.key = key

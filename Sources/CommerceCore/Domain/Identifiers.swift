@@ -22,8 +22,10 @@ extension CommerceIdentifier {
     /// The lower-case UUID string.
     public var description: String { uuid.uuidString.lowercased() }
 
+    /// Orders ids by their text form, as every store does.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
 
+    /// Decodes the UUID text form; a decoding error for anything else.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = Self(text) else {
@@ -32,6 +34,7 @@ extension CommerceIdentifier {
         self = id
     }
 
+    /// Encodes the lower-case UUID text.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

@@ -10,8 +10,10 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     /// How many minor units make one major unit.
     public static let minorUnitsPerMajor: Int64 = 100
+    /// No money.
     public static let zero = Money(minorUnits: 0)
 
+    /// An amount in minor units (cents).
     public init(minorUnits: Int64) { self.minorUnits = minorUnits }
 
     /// Parses a decimal amount exactly (no binary floating point on the way): `"12.3"` → 1230 minor units.
@@ -68,6 +70,7 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         return Money(minorUnits: product)
     }
 
+    /// Orders amounts by value.
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.minorUnits < rhs.minorUnits }
 
     /// `12.34` style text.

@@ -11,6 +11,7 @@ public struct OrderItem: Sendable, Hashable, Codable {
     /// The price of one unit.
     public let unitPrice: Money
 
+    /// A validated order line.
     public init(productId: String, name: String, quantity: Int, unitPrice: Money) {
         self.productId = productId
         self.name = name
@@ -45,6 +46,7 @@ public struct Order: Sendable, Hashable, Codable {
     /// When the order last changed (whole milliseconds).
     public var updatedAt: Date
 
+    /// An order as a store holds it.
     public init(
         id: OrderID, userId: UserID, items: [OrderItem], deliveryAddress: String, status: OrderStatus,
         currency: CurrencyCode, total: Money, createdAt: Date, updatedAt: Date

@@ -3,9 +3,12 @@ import Foundation
 /// A position in a user's newest-first order list: orders strictly after it are older, or as old with a
 /// smaller id. Its text form is opaque to clients.
 public struct OrderCursor: Sendable, Hashable, CustomStringConvertible {
+    /// The creation time of the last order of the previous page.
     public let createdAt: Date
+    /// The id of the last order of the previous page, to break ties of equal times.
     public let id: OrderID
 
+    /// The position just after the order created at `createdAt` with `id`.
     public init(createdAt: Date, id: OrderID) {
         self.createdAt = createdAt
         self.id = id
@@ -32,10 +35,12 @@ public struct OrderCursor: Sendable, Hashable, CustomStringConvertible {
 
 /// One page of a user's orders, newest first.
 public struct OrderPage: Sendable, Hashable {
+    /// The page's orders, newest first.
     public let orders: [Order]
     /// Where the next page starts, when there is one.
     public let next: OrderCursor?
 
+    /// A page, and where the next one starts if there is one.
     public init(orders: [Order], next: OrderCursor?) {
         self.orders = orders
         self.next = next
@@ -47,6 +52,7 @@ extension Date {
     /// value survives any store unchanged.
     public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
 
+    /// The instant `millis` milliseconds after 1970-01-01 UTC.
     public init(millisecondsSince1970 millis: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(millis) / 1000)
     }

@@ -3,10 +3,14 @@ import Foundation
 /// An order as a client submitted it, before validation. Fields the server owns (`id`, `userId`,
 /// `status`, `total`, timestamps) have no place here, so a client cannot set them.
 public struct OrderForm: Sendable, Hashable, Codable {
+    /// The order lines, as submitted.
     public var items: [OrderItemForm]?
+    /// Where to deliver, as submitted.
     public var deliveryAddress: String?
+    /// The currency code, as submitted; `USD` when absent.
     public var currency: String?
 
+    /// A form with the given fields.
     public init(items: [OrderItemForm]? = nil, deliveryAddress: String? = nil, currency: String? = nil) {
         self.items = items
         self.deliveryAddress = deliveryAddress
@@ -17,11 +21,16 @@ public struct OrderForm: Sendable, Hashable, Codable {
 /// One order line as a client submitted it. `price` is a decimal number of major units (`12.34`),
 /// decoded as `Decimal` so it is parsed exactly, never through `Double`.
 public struct OrderItemForm: Sendable, Hashable, Codable {
+    /// The product's id in the caller's catalogue, as submitted.
     public var productId: String?
+    /// The product's name, as submitted.
     public var name: String?
+    /// How many, as submitted.
     public var quantity: Int?
+    /// The unit price in major units, as submitted.
     public var price: Decimal?
 
+    /// A line with the given fields.
     public init(productId: String? = nil, name: String? = nil, quantity: Int? = nil, price: Decimal? = nil) {
         self.productId = productId
         self.name = name
@@ -32,13 +41,20 @@ public struct OrderItemForm: Sendable, Hashable, Codable {
 
 /// A validated order request: what ``OrderService`` turns into an ``Order``.
 public struct OrderDraft: Sendable, Hashable {
+    /// How many lines an order may have.
     public static let itemCount = 1...100
+    /// How many of one product a line may order.
     public static let quantity = 1...10_000
+    /// The highest unit price: 1,000,000.00.
     public static let maximumPrice = Money(minorUnits: 1_000_000 * Money.minorUnitsPerMajor)
 
+    /// The checked order lines.
     public let items: [OrderItem]
+    /// The trimmed delivery address.
     public let deliveryAddress: String
+    /// The currency of every price.
     public let currency: CurrencyCode
+    /// The sum of the lines, computed exactly.
     public let total: Money
 
     /// Validates every field of the form, reporting all bad fields at once.

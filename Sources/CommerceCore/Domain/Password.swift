@@ -7,11 +7,13 @@ public struct Password: Sendable, Hashable, CustomStringConvertible {
     /// The clear text. Read it only to hash or verify it.
     public let clearText: String
 
+    /// Checks `raw`'s length, reporting a violation under `field`; never trims.
     public init(_ raw: String?, field: String = "password") throws(CommerceError) {
         guard let raw else { throw .validation(field: field, "is required") }
         guard (8...128).contains(TextRules.length(raw)) else { throw .validation(field: field, "must be 8–128 characters") }
         clearText = raw
     }
 
+    /// Never the password.
     public var description: String { "Password(redacted)" }
 }

@@ -21,5 +21,6 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible 
     /// Wraps a value that was validated before (read back from a store).
     public init(trusted value: String) { self.value = value }
 
+    /// The normalised number.
     public var description: String { value }
 }

@@ -1,10 +1,15 @@
 /// A postal address; every part optional, trimmed, at most 200 characters.
 public struct PostalAddress: Sendable, Hashable, Codable {
+    /// Street and number.
     public var street: String?
+    /// City or town.
     public var city: String?
+    /// State, province or region.
     public var state: String?
+    /// Postal or ZIP code.
     public var postalCode: String?
 
+    /// An address from parts that are already valid (read back from a store).
     public init(street: String? = nil, city: String? = nil, state: String? = nil, postalCode: String? = nil) {
         self.street = street
         self.city = city
@@ -34,11 +39,16 @@ public struct PostalAddress: Sendable, Hashable, Codable {
 
 /// An address as a client submitted it, before validation.
 public struct AddressForm: Sendable, Hashable, Codable {
+    /// Street and number, as submitted.
     public var street: String?
+    /// City or town, as submitted.
     public var city: String?
+    /// State, province or region, as submitted.
     public var state: String?
+    /// Postal or ZIP code, as submitted.
     public var postalCode: String?
 
+    /// A form with the given parts.
     public init(street: String? = nil, city: String? = nil, state: String? = nil, postalCode: String? = nil) {
         self.street = street
         self.city = city

@@ -17,6 +17,7 @@ public struct User: Sendable, Hashable, Codable {
     /// When the user last changed (whole milliseconds).
     public var updatedAt: Date
 
+    /// A user as a store holds it.
     public init(
         id: UserID, username: Username, email: EmailAddress, phone: PhoneNumber? = nil,
         address: PostalAddress? = nil, createdAt: Date, updatedAt: Date
@@ -38,6 +39,7 @@ public struct UserRecord: Sendable, Hashable {
     /// The hasher's output (for bcrypt, the `$2b$…` string). Never logged, never returned by an API.
     public var passwordHash: String
 
+    /// A user with its password hash.
     public init(user: User, passwordHash: String) {
         self.user = user
         self.passwordHash = passwordHash
@@ -45,5 +47,6 @@ public struct UserRecord: Sendable, Hashable {
 }
 
 extension UserRecord: CustomStringConvertible {
+    /// Never the password hash.
     public var description: String { "UserRecord(id: \(user.id), email: \(user.email), passwordHash: redacted)" }
 }

@@ -37,6 +37,7 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
         /// A bug or a broken invariant; the detail is for logs, never for clients.
         public static let internalFailure = Code(.internalFailure)
 
+        /// The code's name, `validation` for example.
         public var description: String { value.rawValue }
     }
 
@@ -57,6 +58,7 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
         self.retryAfter = retryAfter
     }
 
+    /// The code, the message and the fields at fault.
     public var description: String {
         var text = "\(code): \(message)"
         if !fields.isEmpty {

@@ -3,8 +3,10 @@
 public struct InProcessUserServicePeer: UserServicePeer {
     private let users: any UserStore
 
+    /// A peer answering from the User service's own store.
     public init(users: any UserStore) { self.users = users }
 
+    /// Whether the store holds the user.
     public func userExists(_ id: UserID) async throws -> Bool {
         try await users.user(id: id) != nil
     }
@@ -14,8 +16,10 @@ public struct InProcessUserServicePeer: UserServicePeer {
 public struct InProcessOrderServicePeer: OrderServicePeer {
     private let orders: OrderService
 
+    /// A peer calling the Order service directly.
     public init(orders: OrderService) { self.orders = orders }
 
+    /// Purges through ``OrderService/purge(_:as:)`` as the internal service.
     public func purgeOrders(of userId: UserID) async throws -> Int {
         try await orders.purge(userId, as: .internalService)
     }

@@ -72,6 +72,8 @@ extension RetryPolicy {
 
 /// One attempt took longer than ``RetryPolicy/attemptTimeout``.
 public struct AttemptTimedOut: Error, Sendable, CustomStringConvertible {
+    /// An attempt that ran out of its time.
     public init() {}
+    /// Says that the attempt timed out.
     public var description: String { "the attempt timed out" }
 }

@@ -14,12 +14,14 @@ public struct OrderService: Sendable {
         public var userCheck: RetryPolicy
         /// How long an idempotency key is remembered.
         public var idempotencyWindow: Duration
-        /// The page size when a client names none, and the largest it may name.
+        /// The page size when a client names none.
         public var defaultPageSize: Int
+        /// The largest page a client may ask for.
         public var maximumPageSize: Int
         /// How long a "the user exists" answer of the User service is trusted; zero asks every time.
         public var userCacheLifetime: Duration
 
+        /// Every setting, each with the default production uses.
         public init(
             userCheck: RetryPolicy = .requestPath, idempotencyWindow: Duration = .seconds(24 * 3600),
             defaultPageSize: Int = 20, maximumPageSize: Int = 100, userCacheLifetime: Duration = .seconds(30)
@@ -40,6 +42,7 @@ public struct OrderService: Sendable {
     private let knownUsers: UserExistenceCache
     private let logger: Logger
 
+    /// An Order service over `store`, checking users with `users`.
     public init(
         store: any OrderStore, users: any UserServicePeer, configuration: Configuration = Configuration(),
         clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.order-service")
@@ -180,6 +183,7 @@ public struct PlacedOrder: Sendable, Hashable {
     /// `true` when this answers a repeat of an idempotent request: nothing new was stored.
     public let replayed: Bool
 
+    /// The order, and whether it was placed by an earlier request with the same key.
     public init(order: Order, replayed: Bool) {
         self.order = order
         self.replayed = replayed

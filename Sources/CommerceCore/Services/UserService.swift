@@ -132,6 +132,7 @@ public struct UserDeletion: Sendable, Hashable, Codable {
     /// Whether the user's orders are already purged or will be.
     public let orders: Orders
 
+    /// The outcome of deleting `id`.
     public init(id: UserID, orders: Orders) {
         self.id = id
         self.orders = orders

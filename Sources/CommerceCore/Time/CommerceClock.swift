@@ -14,8 +14,10 @@ public struct SystemClock: CommerceClock {
     /// The system clock.
     public init() {}
 
+    /// The system's current time.
     public func now() -> Date { Date() }
 
+    /// Sleeps on the continuous clock; throws when the task is cancelled.
     public func sleep(for duration: Duration) async throws {
         try await Task.sleep(for: duration)
     }

@@ -5,10 +5,12 @@ public struct FieldViolation: Sendable, Hashable, Codable, CustomStringConvertib
     /// Why the value was refused, in words a client developer can act on.
     public let message: String
 
+    /// A violation of `field` (a JSON path) for the reason in `message`.
     public init(field: String, message: String) {
         self.field = field
         self.message = message
     }
 
+    /// `field: message`.
     public var description: String { "\(field): \(message)" }
 }

@@ -6,7 +6,9 @@ import ServiceLifecycle
 
 /// What both services' HTTP applications need beyond their stores and peers.
 public struct HTTPServiceSettings: Sendable {
+    /// The address to bind; `127.0.0.1` by default, `0.0.0.0` for every interface.
     public var host: String
+    /// The port to bind; 0 picks a free one.
     public var port: Int
     /// How tokens are signed and checked; the secret is shared by both services.
     public var tokens: TokenService.Configuration
@@ -14,8 +16,10 @@ public struct HTTPServiceSettings: Sendable {
     public var apiKey: SigningSecret
     /// Origins a browser may call from (CORS); empty, the default, sends no CORS headers at all.
     public var corsAllowedOrigins: [String]
+    /// The application's logger; request logs and the propagator's warnings go here.
     public var logger: Logger
 
+    /// Every setting; CORS is off and the host is the loopback address unless named.
     public init(
         host: String = "127.0.0.1", port: Int, tokens: TokenService.Configuration, apiKey: SigningSecret,
         corsAllowedOrigins: [String] = [], logger: Logger = Logger(label: "commerce")

@@ -5,10 +5,13 @@ import ServiceLifecycle
 /// Keeps an `HTTPClient` for the lifetime of a service group and shuts it down on graceful shutdown, so
 /// the one client the peers share goes away with the application.
 public struct HTTPClientService: Service {
+    /// The client to share between the peers.
     public let client: HTTPClient
 
+    /// Owns `client`: it is shut down when the service stops.
     public init(client: HTTPClient) { self.client = client }
 
+    /// Waits for graceful shutdown, then shuts the client down.
     public func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()

@@ -18,6 +18,7 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
         call = HTTPPeerCall(client: client, baseURL: baseURL, apiKey: apiKey)
     }
 
+    /// `DELETE /api/order/{userId}` with the API key; the number of orders removed.
     public func purgeOrders(of userId: UserID) async throws -> Int {
         let (status, body) = try await call.send(.DELETE, "/api/order/\(userId)")
         switch status.code {

@@ -18,6 +18,7 @@ public struct HTTPUserServicePeer: UserServicePeer {
         call = HTTPPeerCall(client: client, baseURL: baseURL, apiKey: apiKey)
     }
 
+    /// `GET /api/user/{id}` with the API key: 200 with the same id is `true`, 404 is `false`, anything else `unavailable`.
     public func userExists(_ id: UserID) async throws -> Bool {
         let (status, body) = try await call.send(.GET, "/api/user/\(id)")
         switch status.code {

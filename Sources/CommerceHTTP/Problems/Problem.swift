@@ -8,14 +8,18 @@ import NIOCore
 public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     /// A URI naming the kind of problem, `urn:swift-commerce:problem:<kind>`.
     public let type: String
+    /// The status's reason phrase, `Bad Request` for example.
     public let title: String
+    /// The HTTP status, also in the body as a number.
     public let status: HTTPResponse.Status
+    /// What went wrong, for a person; never internals or secrets.
     public let detail: String
     /// Every field at fault, for validation problems.
     public let errors: [FieldViolation]?
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `Allow`); not part of the body.
     public let headers: HTTPFields
 
+    /// A problem of `kind` (the last part of its `type`) with this status and detail.
     public init(
         kind: String, status: HTTPResponse.Status, detail: String, errors: [FieldViolation]? = nil,
         headers: HTTPFields = [:]
@@ -30,6 +34,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
 
     private enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
 
+    /// The RFC 9457 members: `type`, `title`, `status`, `detail`, and `errors` when there are any.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(type, forKey: .type)
@@ -39,6 +44,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
         try container.encodeIfPresent(errors, forKey: .errors)
     }
 
+    /// The `application/problem+json` response, with the problem's extra headers.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/problem+json"

@@ -10,8 +10,10 @@ import NIOCore
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     private let routes: RouteTable
 
+    /// Answers 405 for the paths in `routes` requested with another method.
     public init(routes: RouteTable) { self.routes = routes }
 
+    /// Passes the request on; turns whatever it throws into a problem response.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {

@@ -7,8 +7,10 @@ import Hummingbird
 public struct CORSAllowListMiddleware<Context: RequestContext>: RouterMiddleware {
     private let origins: Set<String>
 
+    /// Allows exactly these origins (scheme, host and port, as browsers send them).
     public init(origins: [String]) { self.origins = Set(origins) }
 
+    /// Answers preflights for allowed origins and adds the CORS headers to their responses.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {

@@ -5,9 +5,12 @@ import NIOCore
 /// address (for the login throttle). Routes mounted elsewhere work with any `RequestContext`; they read
 /// the address when the context is a `RemoteAddressRequestContext`.
 public struct CommerceRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
+    /// The client's address, for the per-address login throttle.
     public let remoteAddress: SocketAddress?
 
+    /// A context for one request of the application's server.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress

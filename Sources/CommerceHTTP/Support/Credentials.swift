@@ -8,6 +8,7 @@ public struct Credentials: Sendable {
     private let tokens: TokenService
     private let apiKey: SigningSecret
 
+    /// Checks bearer tokens with `tokens` and `x-api-key` against `apiKey`.
     public init(tokens: TokenService, apiKey: SigningSecret) {
         self.tokens = tokens
         self.apiKey = apiKey

@@ -6,8 +6,10 @@ import Logging
 /// One `info` line per request: method, path (never the query, which may carry a cursor), status and
 /// duration. Headers and bodies — tokens, passwords, keys — are never logged.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// A request logger using the request context's logger.
     public init() {}
 
+    /// Logs the request's method, path, status and duration once it is answered.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {

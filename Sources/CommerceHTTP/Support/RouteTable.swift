@@ -6,6 +6,7 @@ import Synchronization
 public final class RouteTable: Sendable {
     private let routes = Mutex<[(segments: [Substring], method: HTTPRequest.Method)]>([])
 
+    /// An empty table.
     public init() {}
 
     /// Records that `method` is served at `path`.

@@ -14,8 +14,10 @@ public actor InMemoryOrderStore: OrderStore {
     private var records: [KeyScope: IdempotencyRecord] = [:]
     private var tombstones: [UserID: Date] = [:]
 
+    /// An empty store.
     public init() {}
 
+    /// See ``OrderStore/insert(_:idempotency:now:)``.
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) throws -> OrderInsertion {
         guard tombstones[order.userId] == nil else { throw CommerceError.notFound("The user no longer exists.") }
         if let idempotency {
@@ -32,6 +34,7 @@ public actor InMemoryOrderStore: OrderStore {
         return .created(order)
     }
 
+    /// See ``OrderStore/idempotentOrder(userId:key:now:)``.
     public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) throws -> (
         order: Order, fingerprint: String
     )? {
@@ -41,12 +44,14 @@ public actor InMemoryOrderStore: OrderStore {
         return (order, record.fingerprint)
     }
 
+    /// See ``OrderStore/orders(of:after:limit:)``.
     public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
         let orders = ordersByUser[userId, default: []]
         let start = cursor.map { cursor in orders.firstIndex { cursor.precedes($0) } ?? orders.endIndex } ?? 0
         return Array(orders[start...].prefix(max(0, limit)))
     }
 
+    /// See ``OrderStore/purge(_:at:)``.
     public func purge(_ userId: UserID, at date: Date) throws -> Int {
         let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
         records = records.filter { $0.key.userId != userId }
@@ -54,6 +59,7 @@ public actor InMemoryOrderStore: OrderStore {
         return deleted
     }
 
+    /// See ``OrderStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) throws -> Bool { tombstones[userId] != nil }
 
     private func liveRecord(_ scope: KeyScope, now: Date) -> IdempotencyRecord? {

@@ -9,8 +9,10 @@ public actor InMemoryUserStore: UserStore {
     /// Undelivered events, oldest first.
     private var pending: [UserDeletedEvent] = []
 
+    /// An empty store.
     public init() {}
 
+    /// See ``UserStore/insert(_:)``.
     public func insert(_ record: UserRecord) throws {
         guard usersById[record.user.id] == nil else { throw CommerceError.conflict("A user with this id exists.") }
         guard idsByEmail[record.user.email] == nil else {
@@ -20,10 +22,13 @@ public actor InMemoryUserStore: UserStore {
         idsByEmail[record.user.email] = record.user.id
     }
 
+    /// See ``UserStore/user(id:)``.
     public func user(id: UserID) throws -> UserRecord? { usersById[id] }
 
+    /// See ``UserStore/user(email:)``.
     public func user(email: EmailAddress) throws -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
 
+    /// See ``UserStore/delete(_:at:)``.
     public func delete(_ id: UserID, at date: Date) throws -> UserDeletedEvent? {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
@@ -32,10 +37,13 @@ public actor InMemoryUserStore: UserStore {
         return event
     }
 
+    /// See ``UserStore/pendingDeletions(limit:)``.
     public func pendingDeletions(limit: Int) throws -> [UserDeletedEvent] { Array(pending.prefix(max(0, limit))) }
 
+    /// See ``UserStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) throws { pending.removeAll { $0.id == id } }
 
+    /// See ``UserStore/deletionBacklog()``.
     public func deletionBacklog() throws -> DeletionBacklog {
         DeletionBacklog(count: pending.count, oldestOccurredAt: pending.map(\.occurredAt).min())
     }

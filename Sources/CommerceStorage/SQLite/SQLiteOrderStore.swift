@@ -27,6 +27,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
 
+    /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one transaction.
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
         let items = try OrderRow.encode(order.items)
         return try await translatingDatabaseErrors {
@@ -70,6 +71,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/idempotentOrder(userId:key:now:)``.
     public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
         order: Order, fingerprint: String
     )? {
@@ -78,6 +80,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/orders(of:after:limit:)``: one indexed range scan.
     public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
         try await translatingDatabaseErrors {
             try await writer.read { db in
@@ -102,6 +105,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
             try await writer.write { db in
@@ -116,6 +120,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingDatabaseErrors {
             try await writer.read { db in try Self.isTombstoned(db, userId) }

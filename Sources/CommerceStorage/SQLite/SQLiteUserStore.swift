@@ -26,6 +26,7 @@ public struct SQLiteUserStore: UserStore {
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
 
+    /// See ``UserStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
     public func insert(_ record: UserRecord) async throws {
         try await translatingDatabaseErrors(conflictMessage: Self.conflictMessage) {
             try await writer.write { db in
@@ -45,14 +46,17 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/user(id:)``.
     public func user(id: UserID) async throws -> UserRecord? {
         try await fetchUser(where: "id = ?", id.description)
     }
 
+    /// See ``UserStore/user(email:)``.
     public func user(email: EmailAddress) async throws -> UserRecord? {
         try await fetchUser(where: "email = ?", email.value)
     }
 
+    /// See ``UserStore/delete(_:at:)``: the delete and its event in one transaction.
     public func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
         try await translatingDatabaseErrors {
             try await writer.write { db -> UserDeletedEvent? in
@@ -67,6 +71,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/pendingDeletions(limit:)``.
     public func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
         try await translatingDatabaseErrors {
             try await writer.read { db in
@@ -84,6 +89,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingDatabaseErrors {
             try await writer.write { db in
@@ -92,6 +98,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/deletionBacklog()``.
     public func deletionBacklog() async throws -> DeletionBacklog {
         try await translatingDatabaseErrors {
             try await writer.read { db in

@@ -14,6 +14,7 @@ public struct ConformanceCheck<Store: Sendable>: Sendable, CustomStringConvertib
     public let name: String
     private let body: @Sendable (Store) async throws -> Void
 
+    /// A check called `name` that runs `body` against a fresh store.
     public init(_ name: String, _ body: @escaping @Sendable (Store) async throws -> Void) {
         self.name = name
         self.body = body
@@ -28,12 +29,15 @@ public struct ConformanceCheck<Store: Sendable>: Sendable, CustomStringConvertib
         }
     }
 
+    /// The check's name.
     public var description: String { name }
 }
 
 /// A store broke its contract.
 public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
+    /// The name of the check that failed.
     public let check: String
+    /// What the store did wrong.
     public let message: String
 
     init(check: String = "", _ message: String) {
@@ -41,6 +45,7 @@ public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `check: message`.
     public var description: String { check.isEmpty ? message : "\(check): \(message)" }
 }
 
