@@ -133,6 +133,16 @@ let package = Package(
             path: "Benchmarks/StorageBenchmark",
             swiftSettings: swiftSettings
         ),
+        // The load benchmark's references (scripts/bench): a Hummingbird "hello" route, and bcrypt alone.
+        .executableTarget(
+            name: "commerce-bench-reference",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            path: "Benchmarks/Reference",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CommerceCoreTests",
             dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],
