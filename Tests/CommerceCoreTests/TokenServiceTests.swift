@@ -48,6 +48,7 @@ struct TokenServiceTests {
         clock.advance(by: .seconds(900 + 59))
         await #expect(throws: Never.self) { _ = try await tokens.verify(issued.token) }
         clock.advance(by: .seconds(2))
+        // This answer comes from the cache of verified tokens: their times are checked on every use.
         await #expect(throws: CommerceError.unauthenticated("The token has expired.")) {
             _ = try await tokens.verify(issued.token)
         }

@@ -53,6 +53,7 @@ public struct TokenService: Sendable {
     private let configuration: Configuration
     private let keys: JWTKeyCollection
     private let clock: any CommerceClock
+    private let verified = VerifiedTokens()
 
     /// Creates the service; `clock` decides what "now" is for `iat`, `exp` and verification.
     public init(configuration: Configuration, clock: any CommerceClock = SystemClock()) async {
@@ -80,6 +81,7 @@ public struct TokenService: Sendable {
     /// The user a token speaks for.
     /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
     public func verify(_ token: String) async throws(CommerceError) -> UserID {
+        if let known = verified.entry(for: token) { return try checkTimes(known) }
         guard Self.headerAlgorithm(of: token) == Self.algorithm else {
             throw .unauthenticated("The token's algorithm is not accepted.")
         }
@@ -89,21 +91,30 @@ public struct TokenService: Sendable {
         } catch {
             throw .unauthenticated("The token is malformed or its signature is invalid.")
         }
-        let now = clock.now()
-        let leeway = configuration.leeway.timeInterval
         guard claims.iss.value == configuration.issuer, claims.aud.value.contains(configuration.audience) else {
             throw .unauthenticated("The token was not issued for this service.")
         }
-        guard now.addingTimeInterval(-leeway) < claims.exp.value else {
-            throw .unauthenticated("The token has expired.")
-        }
-        guard claims.iat.value <= now.addingTimeInterval(leeway),
-            (claims.nbf?.value ?? .distantPast) <= now.addingTimeInterval(leeway)
-        else { throw .unauthenticated("The token is not valid yet.") }
         guard let userId = UserID(claims.sub.value) else {
             throw .unauthenticated("The token's subject is not a user id.")
         }
-        return userId
+        let entry = VerifiedTokens.Entry(
+            userId: userId, issuedAt: claims.iat.value, notBefore: claims.nbf?.value, expiresAt: claims.exp.value)
+        let checked = try checkTimes(entry)
+        verified.remember(token, entry)
+        return checked
+    }
+
+    /// The token's user, if the token is valid now (with the leeway for clock skew).
+    private func checkTimes(_ entry: VerifiedTokens.Entry) throws(CommerceError) -> UserID {
+        let now = clock.now()
+        let leeway = configuration.leeway.timeInterval
+        guard now.addingTimeInterval(-leeway) < entry.expiresAt else {
+            throw .unauthenticated("The token has expired.")
+        }
+        guard entry.issuedAt <= now.addingTimeInterval(leeway),
+            (entry.notBefore ?? .distantPast) <= now.addingTimeInterval(leeway)
+        else { throw .unauthenticated("The token is not valid yet.") }
+        return entry.userId
     }
 
     /// The `alg` of a compact JWT's header, or `nil` when the header cannot be read.

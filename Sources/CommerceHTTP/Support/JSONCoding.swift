@@ -11,7 +11,5 @@ enum JSONCoding {
     static let decoder = JSONDecoder()
 
     /// ISO 8601 in UTC with milliseconds: `2026-01-01T00:00:00.000Z`.
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
-    }
+    static func timestamp(_ date: Date) -> String { Timestamp.format(date) }
 }

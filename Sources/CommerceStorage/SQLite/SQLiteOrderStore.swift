@@ -39,11 +39,12 @@ public struct SQLiteOrderStore: OrderStore {
                     if let previous = try Self.liveRecord(db, idempotency.userId, idempotency.key, now: now) {
                         return .existing(previous.order, fingerprint: previous.fingerprint)
                     }
-                    try db.execute(
+                    let insertRecord = try db.cachedStatement(
                         sql: """
                             INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt)
                             VALUES (?, ?, ?, ?, ?)
-                            """,
+                            """)
+                    try insertRecord.execute(
                         arguments: [
                             idempotency.userId.description, idempotency.key.value, idempotency.fingerprint,
                             idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
@@ -85,22 +86,22 @@ public struct SQLiteOrderStore: OrderStore {
         try await translatingDatabaseErrors {
             try await writer.read { db in
                 if let cursor {
-                    return try Row.fetchAll(
-                        db,
+                    let page = try db.cachedStatement(
                         sql: """
                             SELECT * FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
                             ORDER BY createdAt DESC, id DESC LIMIT ?
-                            """,
+                            """)
+                    return try Row.fetchAll(
+                        page,
                         arguments: [
                             userId.description, cursor.createdAt.millisecondsSince1970, cursor.id.description,
                             max(0, limit),
                         ]
                     ).map(OrderRow.order)
                 }
-                return try Row.fetchAll(
-                    db, sql: #"SELECT * FROM "order" WHERE userId = ? ORDER BY createdAt DESC, id DESC LIMIT ?"#,
-                    arguments: [userId.description, max(0, limit)]
-                ).map(OrderRow.order)
+                let firstPage = try db.cachedStatement(
+                    sql: #"SELECT * FROM "order" WHERE userId = ? ORDER BY createdAt DESC, id DESC LIMIT ?"#)
+                return try Row.fetchAll(firstPage, arguments: [userId.description, max(0, limit)]).map(OrderRow.order)
             }
         }
     }
@@ -128,18 +129,18 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     private static func isTombstoned(_ db: Database, _ userId: UserID) throws -> Bool {
-        try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)", arguments: [userId.description])
-            ?? false
+        let exists = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)")
+        return try Bool.fetchOne(exists, arguments: [userId.description]) ?? false
     }
 
     private static func insertRow(_ db: Database, _ order: Order, items: String) throws {
-        try db.execute(
+        let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency, totalMinorUnits,
                                      createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """)
+        try insert.execute(
             arguments: [
                 order.id.description, order.userId.description, items, order.deliveryAddress,
                 order.status.rawValue, order.currency.value, order.total.minorUnits,
@@ -151,13 +152,14 @@ public struct SQLiteOrderStore: OrderStore {
     private static func liveRecord(
         _ db: Database, _ userId: UserID, _ key: IdempotencyKey, now: Date
     ) throws -> (order: Order, fingerprint: String)? {
-        let row = try Row.fetchOne(
-            db,
+        let record = try db.cachedStatement(
             sql: """
                 SELECT r.fingerprint AS recordFingerprint, o.* FROM idempotencyRecord r
                 JOIN "order" o ON o.id = r.orderId
                 WHERE r.userId = ? AND r.key = ? AND r.expiresAt > ?
-                """,
+                """)
+        let row = try Row.fetchOne(
+            record,
             arguments: [userId.description, key.value, now.millisecondsSince1970])
         guard let row else { return nil }
         return (try OrderRow.order(row), row["recordFingerprint"])

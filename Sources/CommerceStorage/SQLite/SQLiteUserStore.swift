@@ -114,8 +114,9 @@ public struct SQLiteUserStore: UserStore {
     private func fetchUser(where condition: String, _ argument: String) async throws -> UserRecord? {
         try await translatingDatabaseErrors {
             try await writer.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM user WHERE \(condition)", arguments: [argument])
-                    .map(Self.record)
+                // Two conditions (id, email), so two statements in GRDB's per-connection cache.
+                let select = try db.cachedStatement(sql: "SELECT * FROM user WHERE \(condition)")
+                return try Row.fetchOne(select, arguments: [argument]).map(Self.record)
             }
         }
     }
