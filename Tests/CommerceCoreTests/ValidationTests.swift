@@ -178,3 +178,27 @@ struct OrderCursorTests {
         }
     }
 }
+
+@Suite("Identifiers' text form")
+struct IdentifierTextTests {
+    @Test func idsReadAndWriteTheTextFoundationDoes() {
+        for _ in 0..<1000 {
+            let uuid = UUID()
+            let id = UserID(uuid: uuid)
+            #expect(id.description == uuid.uuidString.lowercased())
+            #expect(UserID(uuid.uuidString) == id, "upper case parses")
+            #expect(UserID(id.description) == id, "lower case parses")
+        }
+    }
+
+    @Test func anythingButAUUIDIsRefused() {
+        let id = UserID().description
+        for text in [
+            "", String(id.dropLast()), id + "0", "{\(id.dropFirst(2))}", String(id.dropLast()) + "g",
+            id.replacingOccurrences(of: "-", with: "0"), String(id.prefix(8)) + "0" + String(id.dropFirst(9)),
+            String(repeating: "é", count: 18),
+        ] {
+            #expect(UserID(text) == nil, "\(text)")
+        }
+    }
+}

@@ -15,12 +15,12 @@ extension CommerceIdentifier {
 
     /// Parses a UUID in any letter case; `nil` when the text is not a UUID.
     public init?(_ description: String) {
-        guard let uuid = UUID(uuidString: description) else { return nil }
+        guard let uuid = UUIDText.parse(description) else { return nil }
         self.init(uuid: uuid)
     }
 
     /// The lower-case UUID string.
-    public var description: String { uuid.uuidString.lowercased() }
+    public var description: String { UUIDText.format(uuid) }
 
     /// Orders ids by their text form, as every store does.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }

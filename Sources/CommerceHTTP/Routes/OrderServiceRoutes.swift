@@ -20,7 +20,7 @@ extension Router {
             let placed = try await orders.place(form, idempotencyKey: request.headers[.idempotencyKey], as: principal)
             var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)"]
             if placed.replayed { headers[.idempotentReplayed] = "true" }
-            return try JSONBody.response(OrderRepresentation(placed.order), status: .created, headers: headers)
+            return JSONBody.response(OrderRepresentation(placed.order), status: .created, headers: headers)
         }
         routeTable.add(.get, "/api/order/{id}")
         api.get(":id") { request, context in
@@ -38,7 +38,7 @@ extension Router {
                 let size = limit.map { "limit=\($0)&" } ?? ""
                 headers[.link] = "</api/order/\(userId)?\(size)after=\(next)>; rel=\"next\""
             }
-            return try JSONBody.response(page.orders.map(OrderRepresentation.init), headers: headers)
+            return JSONBody.response(page.orders.map(OrderRepresentation.init), headers: headers)
         }
         routeTable.add(.delete, "/api/order/{id}")
         api.delete(":id") { request, context in

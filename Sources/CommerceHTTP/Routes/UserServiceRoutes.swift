@@ -16,7 +16,7 @@ extension Router {
         api.post { request, context in
             let form = try await JSONBody.decode(RegistrationForm.self, from: request, context: context)
             let user = try await users.register(form)
-            return try JSONBody.response(
+            return JSONBody.response(
                 UserRepresentation(user), status: .created, headers: [.location: "/api/user/\(user.id)"])
         }
         routeTable.add(.post, "/api/user/login")
@@ -33,7 +33,7 @@ extension Router {
         api.get(":id") { request, context in
             let principal = try await credentials.userOrInternalService(request)
             let id = try context.parameters.id("id", as: UserID.self)
-            return try JSONBody.response(UserRepresentation(try await users.user(id, as: principal)))
+            return JSONBody.response(UserRepresentation(try await users.user(id, as: principal)))
         }
         routeTable.add(.delete, "/api/user/{id}")
         api.delete(":id") { request, context in

@@ -28,6 +28,17 @@ enum JSONBody {
         return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
     }
 
+    /// A JSON response written by ``JSONWriter``: the hot routes' users and orders.
+    static func response(
+        _ value: some JSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) -> Response {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+
     static func isJSON(_ contentType: String) -> Bool {
         let mediaType = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))

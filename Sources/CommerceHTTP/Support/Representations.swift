@@ -1,58 +1,86 @@
 import CommerceCore
 import Foundation
 
-/// The JSON a client sees for a user: never the password hash.
-struct UserRepresentation: Encodable {
-    let id: String
-    let username: String
-    let email: String
-    let phone: String?
-    let address: PostalAddress?
-    let createdAt: String
-    let updatedAt: String
+/// The JSON a client sees for a user: never the password hash. Keys in sorted order; absent parts are
+/// left out.
+struct UserRepresentation: JSONWritable {
+    let user: User
 
-    init(_ user: User) {
-        id = user.id.description
-        username = user.username.value
-        email = user.email.value
-        phone = user.phone?.value
-        address = user.address
-        createdAt = JSONCoding.timestamp(user.createdAt)
-        updatedAt = JSONCoding.timestamp(user.updatedAt)
+    init(_ user: User) { self.user = user }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let address = user.address {
+            writer.key("address")
+            writer.beginObject()
+            for (key, part) in [("city", address.city), ("postalCode", address.postalCode),
+                                ("state", address.state), ("street", address.street)] as [(StaticString, String?)] {
+                if let part {
+                    writer.key(key)
+                    writer.string(part)
+                }
+            }
+            writer.endObject()
+        }
+        writer.key("createdAt")
+        writer.string(JSONCoding.timestamp(user.createdAt))
+        writer.key("email")
+        writer.string(user.email.value)
+        writer.key("id")
+        writer.string(user.id.description)
+        if let phone = user.phone {
+            writer.key("phone")
+            writer.string(phone.value)
+        }
+        writer.key("updatedAt")
+        writer.string(JSONCoding.timestamp(user.updatedAt))
+        writer.key("username")
+        writer.string(user.username.value)
+        writer.endObject()
     }
 }
 
-/// The JSON a client sees for an order; money as decimal numbers of major units (`12.34`).
-struct OrderRepresentation: Encodable {
-    struct Item: Encodable {
-        let productId: String
-        let name: String
-        let quantity: Int
-        let price: Decimal
-    }
+/// The JSON a client sees for an order; money as exact decimal numbers of major units (`12.34`). Keys in
+/// sorted order.
+struct OrderRepresentation: JSONWritable {
+    let order: Order
 
-    let id: String
-    let userId: String
-    let items: [Item]
-    let deliveryAddress: String
-    let status: String
-    let currency: String
-    let total: Decimal
-    let createdAt: String
-    let updatedAt: String
+    init(_ order: Order) { self.order = order }
 
-    init(_ order: Order) {
-        id = order.id.description
-        userId = order.userId.description
-        items = order.items.map {
-            Item(productId: $0.productId, name: $0.name, quantity: $0.quantity, price: $0.unitPrice.decimalValue)
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("createdAt")
+        writer.string(JSONCoding.timestamp(order.createdAt))
+        writer.key("currency")
+        writer.string(order.currency.value)
+        writer.key("deliveryAddress")
+        writer.string(order.deliveryAddress)
+        writer.key("id")
+        writer.string(order.id.description)
+        writer.key("items")
+        writer.beginArray()
+        for item in order.items {
+            writer.beginObject()
+            writer.key("name")
+            writer.string(item.name)
+            writer.key("price")
+            writer.money(item.unitPrice)
+            writer.key("productId")
+            writer.string(item.productId)
+            writer.key("quantity")
+            writer.int(item.quantity)
+            writer.endObject()
         }
-        deliveryAddress = order.deliveryAddress
-        status = order.status.rawValue
-        currency = order.currency.value
-        total = order.total.decimalValue
-        createdAt = JSONCoding.timestamp(order.createdAt)
-        updatedAt = JSONCoding.timestamp(order.updatedAt)
+        writer.endArray()
+        writer.key("status")
+        writer.string(order.status.rawValue)
+        writer.key("total")
+        writer.money(order.total)
+        writer.key("updatedAt")
+        writer.string(JSONCoding.timestamp(order.updatedAt))
+        writer.key("userId")
+        writer.string(order.userId.description)
+        writer.endObject()
     }
 }
 

@@ -88,7 +88,7 @@ public struct SQLiteOrderStore: OrderStore {
                 if let cursor {
                     let page = try db.cachedStatement(
                         sql: """
-                            SELECT * FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
+                            SELECT \(OrderRow.columns) FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
                             ORDER BY createdAt DESC, id DESC LIMIT ?
                             """)
                     return try Row.fetchAll(
@@ -100,7 +100,10 @@ public struct SQLiteOrderStore: OrderStore {
                     ).map(OrderRow.order)
                 }
                 let firstPage = try db.cachedStatement(
-                    sql: #"SELECT * FROM "order" WHERE userId = ? ORDER BY createdAt DESC, id DESC LIMIT ?"#)
+                    sql: """
+                        SELECT \(OrderRow.columns) FROM "order" WHERE userId = ?
+                        ORDER BY createdAt DESC, id DESC LIMIT ?
+                        """)
                 return try Row.fetchAll(firstPage, arguments: [userId.description, max(0, limit)]).map(OrderRow.order)
             }
         }
@@ -154,7 +157,7 @@ public struct SQLiteOrderStore: OrderStore {
     ) throws -> (order: Order, fingerprint: String)? {
         let record = try db.cachedStatement(
             sql: """
-                SELECT r.fingerprint AS recordFingerprint, o.* FROM idempotencyRecord r
+                SELECT \(OrderRow.columns(of: "o")), r.fingerprint FROM idempotencyRecord r
                 JOIN "order" o ON o.id = r.orderId
                 WHERE r.userId = ? AND r.key = ? AND r.expiresAt > ?
                 """)
@@ -162,7 +165,7 @@ public struct SQLiteOrderStore: OrderStore {
             record,
             arguments: [userId.description, key.value, now.millisecondsSince1970])
         guard let row else { return nil }
-        return (try OrderRow.order(row), row["recordFingerprint"])
+        return (try OrderRow.order(row), row[OrderRow.columnCount])
     }
 }
 
@@ -184,13 +187,29 @@ enum OrderRow {
         return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
     }
 
+    /// The columns an order is read from, in the order ``order(_:)`` reads them: by position, because
+    /// looking columns up by name lower-cases every name on every row (issue 8's profile).
+    private static let names = [
+        "id", "userId", "items", "deliveryAddress", "status", "currency", "totalMinorUnits", "createdAt", "updatedAt",
+    ]
+    static let columns = columns(of: nil)
+    static let columnCount = names.count
+
+    /// ``columns``, qualified with a table alias.
+    static func columns(of table: String?) -> String {
+        names.map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
+    }
+
+    private static let itemsDecoder = JSONDecoder()
+
+    /// The order in a row selected with ``columns`` first.
     static func order(_ row: Row) throws -> Order {
-        guard let id = OrderID(row["id"] as String), let userId = UserID(row["userId"] as String),
-            let status = OrderStatus(rawValue: row["status"])
+        guard let id = OrderID(row[0] as String), let userId = UserID(row[1] as String),
+            let status = OrderStatus(rawValue: row[4])
         else { throw CommerceError.internalFailure("A stored order is malformed.") }
         let stored: [Item]
         do {
-            stored = try JSONDecoder().decode([Item].self, from: Data((row["items"] as String).utf8))
+            stored = try itemsDecoder.decode([Item].self, from: Data((row[2] as String).utf8))
         } catch {
             throw CommerceError.internalFailure("A stored order's items are malformed.")
         }
@@ -199,8 +218,8 @@ enum OrderRow {
                 unitPrice: Money(minorUnits: $0.unitPriceMinorUnits))
         }
         return Order(
-            id: id, userId: userId, items: items, deliveryAddress: row["deliveryAddress"], status: status,
-            currency: CurrencyCode(trusted: row["currency"]), total: Money(minorUnits: row["totalMinorUnits"]),
-            createdAt: row.date("createdAt"), updatedAt: row.date("updatedAt"))
+            id: id, userId: userId, items: items, deliveryAddress: row[3], status: status,
+            currency: CurrencyCode(trusted: row[5]), total: Money(minorUnits: row[6]),
+            createdAt: Date(millisecondsSince1970: row[7]), updatedAt: Date(millisecondsSince1970: row[8]))
     }
 }

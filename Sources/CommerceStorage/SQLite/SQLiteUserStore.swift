@@ -115,25 +115,31 @@ public struct SQLiteUserStore: UserStore {
         try await translatingDatabaseErrors {
             try await writer.read { db in
                 // Two conditions (id, email), so two statements in GRDB's per-connection cache.
-                let select = try db.cachedStatement(sql: "SELECT * FROM user WHERE \(condition)")
+                let select = try db.cachedStatement(sql: "SELECT \(Self.columns) FROM user WHERE \(condition)")
                 return try Row.fetchOne(select, arguments: [argument]).map(Self.record)
             }
         }
     }
 
+    /// The columns a user is read from, in the order ``record(_:)`` reads them (by position: looking
+    /// columns up by name lower-cases every name on every row).
+    private static let columns = """
+        id, username, email, phone, street, city, state, postalCode, passwordHash, createdAt, updatedAt
+        """
+
     private static func record(_ row: Row) throws -> UserRecord {
-        guard let id = UserID(row["id"] as String) else {
+        guard let id = UserID(row[0] as String) else {
             throw CommerceError.internalFailure("A stored user has a malformed id.")
         }
-        let parts: [String?] = [row["street"], row["city"], row["state"], row["postalCode"]]
+        let parts: [String?] = [row[4], row[5], row[6], row[7]]
         let address =
             parts.allSatisfy({ $0 == nil })
             ? nil : PostalAddress(street: parts[0], city: parts[1], state: parts[2], postalCode: parts[3])
         let user = User(
-            id: id, username: Username(trusted: row["username"]), email: EmailAddress(trusted: row["email"]),
-            phone: (row["phone"] as String?).map(PhoneNumber.init(trusted:)), address: address,
-            createdAt: row.date("createdAt"), updatedAt: row.date("updatedAt"))
-        return UserRecord(user: user, passwordHash: row["passwordHash"])
+            id: id, username: Username(trusted: row[1]), email: EmailAddress(trusted: row[2]),
+            phone: (row[3] as String?).map(PhoneNumber.init(trusted:)), address: address,
+            createdAt: Date(millisecondsSince1970: row[9]), updatedAt: Date(millisecondsSince1970: row[10]))
+        return UserRecord(user: user, passwordHash: row[8])
     }
 
     private static func conflictMessage(_ error: DatabaseError) -> String {
