@@ -144,8 +144,9 @@ public struct OrderService: Sendable {
         let cursor = after.flatMap(OrderCursor.init)
         if after != nil, cursor == nil { collector.add("after", "is not a cursor from a previous page") }
         try collector.finish()
-        if try await store.isTombstoned(userId) { throw Self.userGone }
-        var orders = try await store.orders(of: userId, after: cursor, limit: limit + 1)
+        guard var orders = try await store.liveOrders(of: userId, after: cursor, limit: limit + 1) else {
+            throw Self.userGone
+        }
         let hasMore = orders.count > limit
         if hasMore { orders.removeLast(orders.count - limit) }
         return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)

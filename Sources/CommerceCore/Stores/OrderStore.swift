@@ -11,6 +11,9 @@ import Foundation
 ///   two inserts race. An expired record is as good as absent.
 /// - ``orders(of:after:limit:)`` lists newest first by (`createdAt`, `id`) descending, strictly after the
 ///   cursor, at most `limit`; stable when orders share a timestamp.
+/// - ``liveOrders(of:after:limit:)`` is `nil` for a tombstoned user, else what ``orders(of:after:limit:)``
+///   answers. The default asks ``isTombstoned(_:)`` and then ``orders(of:after:limit:)``; a store that can
+///   answer both in one read (the SQLite store does) should.
 /// - ``purge(_:at:)`` deletes every order and idempotency record of the user and records a tombstone in
 ///   one atomic step; it is idempotent and returns how many orders it deleted.
 /// - Timestamps come back exactly as stored (they are whole milliseconds).
@@ -29,4 +32,15 @@ public protocol OrderStore: Sendable {
     func purge(_ userId: UserID, at date: Date) async throws -> Int
     /// Whether the user's orders were purged (the user was deleted).
     func isTombstoned(_ userId: UserID) async throws -> Bool
+    /// Up to `limit` of the user's orders, newest first, strictly after `cursor`; `nil` when the user is
+    /// tombstoned.
+    func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]?
+}
+
+extension OrderStore {
+    /// Two calls: ``isTombstoned(_:)``, then ``orders(of:after:limit:)``.
+    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
+        if try await isTombstoned(userId) { return nil }
+        return try await orders(of: userId, after: cursor, limit: limit)
+    }
 }

@@ -84,29 +84,39 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``OrderStore/orders(of:after:limit:)``: one indexed range scan.
     public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
         try await translatingDatabaseErrors {
+            try await writer.read { db in try Self.orders(db, of: userId, after: cursor, limit: limit) }
+        }
+    }
+
+    /// See ``OrderStore/liveOrders(of:after:limit:)``: the tombstone and the page in one read transaction.
+    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
+        try await translatingDatabaseErrors {
             try await writer.read { db in
-                if let cursor {
-                    let page = try db.cachedStatement(
-                        sql: """
-                            SELECT \(OrderRow.columns) FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
-                            ORDER BY createdAt DESC, id DESC LIMIT ?
-                            """)
-                    return try Row.fetchAll(
-                        page,
-                        arguments: [
-                            userId.description, cursor.createdAt.millisecondsSince1970, cursor.id.description,
-                            max(0, limit),
-                        ]
-                    ).map(OrderRow.order)
-                }
-                let firstPage = try db.cachedStatement(
-                    sql: """
-                        SELECT \(OrderRow.columns) FROM "order" WHERE userId = ?
-                        ORDER BY createdAt DESC, id DESC LIMIT ?
-                        """)
-                return try Row.fetchAll(firstPage, arguments: [userId.description, max(0, limit)]).map(OrderRow.order)
+                try Self.isTombstoned(db, userId) ? nil : try Self.orders(db, of: userId, after: cursor, limit: limit)
             }
         }
+    }
+
+    private static func orders(_ db: Database, of userId: UserID, after cursor: OrderCursor?, limit: Int) throws
+        -> [Order]
+    {
+        if let cursor {
+            let page = try db.cachedStatement(
+                sql: """
+                    SELECT \(OrderRow.columns) FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
+                    ORDER BY createdAt DESC, id DESC LIMIT ?
+                    """)
+            let arguments: StatementArguments = [
+                userId.description, cursor.createdAt.millisecondsSince1970, cursor.id.description, max(0, limit),
+            ]
+            return try Row.fetchAll(page, arguments: arguments).map(OrderRow.order)
+        }
+        let firstPage = try db.cachedStatement(
+            sql: """
+                SELECT \(OrderRow.columns) FROM "order" WHERE userId = ?
+                ORDER BY createdAt DESC, id DESC LIMIT ?
+                """)
+        return try Row.fetchAll(firstPage, arguments: [userId.description, max(0, limit)]).map(OrderRow.order)
     }
 
     /// See ``OrderStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
@@ -201,21 +211,28 @@ enum OrderRow {
     }
 
     private static let itemsDecoder = JSONDecoder()
+    /// Decoded `items` columns by their text. Decoding is a pure function of the text, so a remembered
+    /// answer is always right; it spares the JSON decoding (about 3.4 µs an order, the largest cost of a
+    /// list in issue 8's profile) when the same orders are read again, as a user's recent orders are.
+    private static let decodedItems = RecentlyDecoded<[OrderItem]>(capacity: 4096)
 
     /// The order in a row selected with ``columns`` first.
     static func order(_ row: Row) throws -> Order {
         guard let id = OrderID(row[0] as String), let userId = UserID(row[1] as String),
             let status = OrderStatus(rawValue: row[4])
         else { throw CommerceError.internalFailure("A stored order is malformed.") }
-        let stored: [Item]
-        do {
-            stored = try itemsDecoder.decode([Item].self, from: Data((row[2] as String).utf8))
-        } catch {
-            throw CommerceError.internalFailure("A stored order's items are malformed.")
-        }
-        let items = stored.map {
-            OrderItem(productId: $0.productId, name: $0.name, quantity: $0.quantity,
-                unitPrice: Money(minorUnits: $0.unitPriceMinorUnits))
+        let text: String = row[2]
+        let items = try decodedItems.value(for: text) {
+            let stored: [Item]
+            do {
+                stored = try itemsDecoder.decode([Item].self, from: Data(text.utf8))
+            } catch {
+                throw CommerceError.internalFailure("A stored order's items are malformed.")
+            }
+            return stored.map {
+                OrderItem(productId: $0.productId, name: $0.name, quantity: $0.quantity,
+                    unitPrice: Money(minorUnits: $0.unitPriceMinorUnits))
+            }
         }
         return Order(
             id: id, userId: userId, items: items, deliveryAddress: row[3], status: status,

@@ -61,6 +61,15 @@ public enum OrderStoreConformance {
             try require(try await store.orders(of: other.userId, after: nil, limit: 10) == [other],
                 "another user's order was touched")
         },
+        ConformanceCheck("live orders are the orders until the purge, then nil") { store in
+            let userId = UserID()
+            let order = Fixtures.order(for: userId)
+            _ = try await store.insert(order, idempotency: nil, now: later)
+            try require(try await store.liveOrders(of: userId, after: nil, limit: 10) == [order], "not the orders")
+            try require(try await store.liveOrders(of: UserID(), after: nil, limit: 10) == [], "a stranger is not live")
+            _ = try await store.purge(userId, at: later)
+            try require(try await store.liveOrders(of: userId, after: nil, limit: 10) == nil, "live after the purge")
+        },
         ConformanceCheck("a tombstoned user's insert is refused and stores nothing") { store in
             let userId = UserID()
             try require(try await store.purge(userId, at: later) == 0, "purging a user with no orders deleted some")
