@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(name: "swift-commerce", path: "../.."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -18,6 +19,10 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CommerceCore", package: "swift-commerce"),
                 .product(name: "CommerceStorage", package: "swift-commerce"),
+                .product(name: "CommerceHTTP", package: "swift-commerce"),
+                .product(name: "CommerceTesting", package: "swift-commerce"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Benchmarks/HotPaths",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

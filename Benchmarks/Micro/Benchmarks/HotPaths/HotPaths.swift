@@ -1,8 +1,13 @@
 // The pieces every request of the hot routes goes through, measured alone (issue 8).
 import Benchmark
 import CommerceCore
+import CommerceHTTP
 import CommerceStorage
+import CommerceTesting
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -10,12 +15,60 @@ let benchmarks: @Sendable () -> Void = {
 
     let secret = try! SigningSecret("micro-benchmark-secret-0123456789abcdef")
 
-    Benchmark("Token verify (HS256)") { benchmark in
+    Benchmark("Token verify, first time (HS256 + claims)") { benchmark in
+        let tokens = await TokenService(configuration: .init(secret: secret))
+        var fresh: [String] = []
+        for _ in benchmark.scaledIterations { fresh.append(try await tokens.issue(for: UserID()).token) }
+        benchmark.startMeasurement()
+        for token in fresh {
+            blackHole(try await tokens.verify(token))
+        }
+    }
+
+    Benchmark("Token verify, again (cache of verified tokens)") { benchmark in
         let tokens = await TokenService(configuration: .init(secret: secret))
         let token = try await tokens.issue(for: UserID()).token
+        _ = try await tokens.verify(token)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try await tokens.verify(token))
+        }
+    }
+
+    Benchmark("GET /api/order/{userId}, 10 orders, through the router (no sockets)") { benchmark in
+        let harness = try await CommerceHarness()
+        let signedIn = try await harness.registerAndLogIn()
+        for _ in 0..<10 { _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(signedIn.user.id)) }
+        let app = await buildOrderServiceApplication(
+            settings: HTTPServiceSettings(
+                port: 0, tokens: .init(secret: CommerceHarness.testSecret), apiKey: secret,
+                logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })),
+            store: harness.orderStore, users: harness.userPeer)
+        let path = "/api/order/\(signedIn.user.id)?limit=10"
+        // The test client's closure is @Sendable and Benchmark is not; it is only used on this task.
+        nonisolated(unsafe) let benchmark = benchmark
+        try await app.test(.router) { client in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer \(signedIn.token)"]) {
+                    blackHole($0.status)
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark("Reference: a Hummingbird hello route through the router (no sockets)") { benchmark in
+        let router = Router()
+        router.get("hello") { _, _ in "hello" }
+        let app = Application(router: router)
+        nonisolated(unsafe) let benchmark = benchmark
+        try await app.test(.router) { client in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try await client.execute(uri: "/hello", method: .get) { blackHole($0.status) }
+            }
+            benchmark.stopMeasurement()
         }
     }
 
