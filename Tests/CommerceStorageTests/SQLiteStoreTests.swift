@@ -57,6 +57,51 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// Inserts that share a transaction (group commit) keep their own answers: a tombstoned user's insert
+    /// fails alone, and two inserts with one key in one batch make one order.
+    @Test func insertsCommittedTogetherKeepTheirOwnAnswers() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)
+            let gone = UserID()
+            _ = try await store.purge(gone, at: Date(millisecondsSince1970: 1_000))
+            let live = UserID()
+            let now = Date(millisecondsSince1970: 2_000)
+            let key = try IdempotencyKey("shared-key")
+            let outcomes = await withTaskGroup(of: (String, Result<OrderInsertion, any Error>).self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        let user = index == 7 ? gone : live
+                        let order = Order(
+                            id: OrderID(), userId: user,
+                            items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: Money(minorUnits: 100))],
+                            deliveryAddress: "a", status: .pending, currency: .usd, total: Money(minorUnits: 100),
+                            createdAt: now, updatedAt: now)
+                        let record = index < 2
+                            ? IdempotencyRecord(userId: live, key: key, fingerprint: "f", orderId: order.id,
+                                expiresAt: now.addingTimeInterval(60)) : nil
+                        do {
+                            return ("\(index)", .success(try await store.insert(order, idempotency: record, now: now)))
+                        } catch {
+                            return ("\(index)", .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [String: Result<OrderInsertion, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            if case .failure(let error as CommerceError) = outcomes["7"] {
+                #expect(error.code == .notFound)
+            } else {
+                Issue.record("the tombstoned user's insert did not fail with notFound")
+            }
+            let created = outcomes.values.filter { if case .success(.created) = $0 { true } else { false } }
+            let existing = outcomes.values.filter { if case .success(.existing) = $0 { true } else { false } }
+            #expect(created.count == 38, "every live insert but one of the two sharing a key")
+            #expect(existing.count == 1)
+            #expect(try await store.orders(of: live, after: nil, limit: 100).count == 38)
+            #expect(try await store.orders(of: gone, after: nil, limit: 100).isEmpty)
+        }
+    }
+
     @Test func twoHundredConcurrentPlacementsForTwentyUsersAllLandOnce() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)

@@ -22,11 +22,12 @@ public struct BcryptPasswordHasher: PasswordHasher {
 
     /// - Parameters:
     ///   - cost: 4–31; 12 by default.
-    ///   - threadPool: where hashing runs; NIO's shared pool by default.
+    ///   - threadPool: where hashing runs; by default ``hashingPool``, whose threads run at a lower
+    ///     priority than the event loops.
     ///   - maxConcurrent: hashes running at once; all cores but one by default.
     ///   - maxWaiting: hashes waiting for a turn before callers are refused.
     public init(
-        cost: UInt8 = 12, threadPool: NIOThreadPool = .singleton,
+        cost: UInt8 = 12, threadPool: NIOThreadPool = Self.hashingPool,
         maxConcurrent: Int = max(1, System.coreCount - 1), maxWaiting: Int = 64
     ) throws(CommerceError) {
         guard (4...31).contains(cost) else { throw .validation(field: "bcryptCost", "must be 4–31") }
@@ -39,14 +40,38 @@ public struct BcryptPasswordHasher: PasswordHasher {
     public func hash(_ password: Password) async throws -> String {
         let input = Self.prehash(password.clearText)
         let (cost, threadPool) = (cost, threadPool)
-        return try await gate.run { try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) } }
+        return try await gate.run { try await Self.lowPriority(threadPool) { Bcrypt.hash(input, cost: cost) } }
     }
 
     /// Verifies on the thread pool; `false` for a malformed hash, `unavailable` when too many are waiting.
     public func verify(_ clearText: String, against hash: String) async throws -> Bool {
         let input = Self.prehash(clearText)
         let threadPool = threadPool
-        return try await gate.run { try await threadPool.runIfActive { Bcrypt.verify(input, hash: hash) } }
+        return try await gate.run { try await Self.lowPriority(threadPool) { Bcrypt.verify(input, hash: hash) } }
+    }
+
+    /// The process's pool for hashing: one thread per core but one. Its threads lower their own priority
+    /// (`nice` 10 on Linux) before hashing, so that when hashing and the event loops want the same core the
+    /// scheduler runs the event loops first: reads stay fast while logins saturate the CPU (issue 8).
+    /// NIO's shared pool is left alone, as other work runs there.
+    public static let hashingPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount - 1))
+        pool.start()
+        return pool
+    }()
+
+    /// Runs `work` on the pool at the lowered priority.
+    private static func lowPriority<T: Sendable>(
+        _ threadPool: NIOThreadPool, _ work: @escaping @Sendable () -> T
+    ) async throws -> T {
+        try await threadPool.runIfActive {
+            #if os(Linux)
+            // On Linux the nice value is per thread, and `who` 0 is the calling thread. Only ever lowered
+            // (raising needs privileges); a thread already at 10 stays there.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            #endif
+            return work()
+        }
     }
 
     static func prehash(_ clearText: String) -> String {

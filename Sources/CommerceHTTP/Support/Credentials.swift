@@ -41,10 +41,7 @@ public struct Credentials: Sendable {
         guard let value = request.headers[.authorization] else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        // Trimmed by hand: this runs on every request, and Foundation's trimming goes through NSString.
-        var token = parts[1]
-        while token.first == " " || token.first == "\t" { token.removeFirst() }
-        while token.last == " " || token.last == "\t" { token.removeLast() }
+        let token = parts[1].trimmingSpacesAndTabs
         return token.isEmpty ? nil : String(token)
     }
 }

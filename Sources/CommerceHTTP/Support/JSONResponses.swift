@@ -40,8 +40,8 @@ enum JSONBody {
     }
 
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        let lowered = contentType.prefix { $0 != ";" }.trimmingSpacesAndTabs.lowercased()
+        return lowered == "application/json" || (lowered.hasPrefix("application/") && lowered.hasSuffix("+json"))
     }
 
     /// A JSON response.
@@ -63,5 +63,16 @@ extension Parameters {
             throw Problem(kind: "not-found", status: .notFound, detail: "No such resource.")
         }
         return id
+    }
+}
+
+extension Substring {
+    /// Without spaces and tabs at either end (a header value's optional white space). By hand: this runs on
+    /// every request, and Foundation's `trimmingCharacters(in:)` goes through `NSString`.
+    var trimmingSpacesAndTabs: Substring {
+        var text = self
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return text
     }
 }

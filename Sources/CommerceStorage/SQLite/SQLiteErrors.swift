@@ -12,15 +12,23 @@ func translatingDatabaseErrors<Result>(
 ) async throws -> Result {
     do {
         return try await body()
-    } catch let error as DatabaseError {
-        switch error.resultCode {
-        case .SQLITE_CONSTRAINT:
-            throw CommerceError.conflict(conflictMessage(error))
-        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
-            throw CommerceError.unavailable("The database is unavailable (SQLite code \(error.resultCode.rawValue)).")
-        default:
-            throw CommerceError.internalFailure("The database failed (SQLite code \(error.resultCode.rawValue)).")
-        }
+    } catch {
+        throw translated(error, conflictMessage: conflictMessage)
+    }
+}
+
+/// A GRDB error as the ``CommerceError`` the store contract promises; any other error unchanged.
+func translated(
+    _ error: any Error, conflictMessage: (DatabaseError) -> String = { _ in "The record already exists." }
+) -> any Error {
+    guard let error = error as? DatabaseError else { return error }
+    switch error.resultCode {
+    case .SQLITE_CONSTRAINT:
+        return CommerceError.conflict(conflictMessage(error))
+    case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+        return CommerceError.unavailable("The database is unavailable (SQLite code \(error.resultCode.rawValue)).")
+    default:
+        return CommerceError.internalFailure("The database failed (SQLite code \(error.resultCode.rawValue)).")
     }
 }
 

@@ -9,12 +9,13 @@ import GRDB
 /// writer, which is what makes (user, key) uniqueness and the tombstone check race-free.
 public struct SQLiteOrderStore: OrderStore {
     private let writer: any DatabaseWriter
+    private let inserts: OrderInsertBatcher
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
-        writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator)
+        self.init(writer: try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator))
     }
 
     /// A private in-memory database, for tests.
@@ -22,38 +23,46 @@ public struct SQLiteOrderStore: OrderStore {
         SQLiteOrderStore(writer: try SQLiteDatabase.inMemory(migrator: OrderSchema.migrator))
     }
 
-    init(writer: any DatabaseWriter) { self.writer = writer }
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+        inserts = OrderInsertBatcher(writer: writer) { db, insert in
+            try Self.insert(db, insert.order, items: insert.items, idempotency: insert.idempotency, now: insert.now)
+        }
+    }
 
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
 
-    /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one transaction.
+    /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one
+    /// transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
         let items = try OrderRow.encode(order.items)
-        return try await translatingDatabaseErrors {
-            try await writer.write { db -> OrderInsertion in
-                if try Self.isTombstoned(db, order.userId) {
-                    throw CommerceError.notFound("The user no longer exists.")
-                }
-                if let idempotency {
-                    if let previous = try Self.liveRecord(db, idempotency.userId, idempotency.key, now: now) {
-                        return .existing(previous.order, fingerprint: previous.fingerprint)
-                    }
-                    let insertRecord = try db.cachedStatement(
-                        sql: """
-                            INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt)
-                            VALUES (?, ?, ?, ?, ?)
-                            """)
-                    try insertRecord.execute(
-                        arguments: [
-                            idempotency.userId.description, idempotency.key.value, idempotency.fingerprint,
-                            idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
-                        ])
-                }
-                try Self.insertRow(db, order, items: items)
-                return .created(order)
-            }
+        return try await inserts.insert(order, items: items, idempotency: idempotency, now: now)
+    }
+
+    private static func insert(
+        _ db: Database, _ order: Order, items: String, idempotency: IdempotencyRecord?, now: Date
+    ) throws -> OrderInsertion {
+        if try isTombstoned(db, order.userId) {
+            throw CommerceError.notFound("The user no longer exists.")
         }
+        if let idempotency {
+            if let previous = try liveRecord(db, idempotency.userId, idempotency.key, now: now) {
+                return .existing(previous.order, fingerprint: previous.fingerprint)
+            }
+            let insertRecord = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt)
+                    VALUES (?, ?, ?, ?, ?)
+                    """)
+            try insertRecord.execute(
+                arguments: [
+                    idempotency.userId.description, idempotency.key.value, idempotency.fingerprint,
+                    idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
+                ])
+        }
+        try insertRow(db, order, items: items)
+        return .created(order)
     }
 
     /// Stores many orders in one transaction: for importing data from another system, and for benchmarks.

@@ -1,0 +1,82 @@
+import CommerceCore
+import Foundation
+import GRDB
+
+/// Group commit for order inserts: inserts that arrive while a write transaction is running wait for the
+/// next one, and each transaction then holds them all (issue 8: one transaction per order made SQLite's
+/// single writer the bottleneck of `POST /api/order`).
+///
+/// Each insert keeps its own answer and its own atomicity: it runs in a savepoint of its own, so one that
+/// fails (a tombstoned user, say) leaves no trace and does not touch the others. Every answer is given
+/// only after the transaction holding it has committed, so an acknowledged order is as durable as before.
+actor OrderInsertBatcher {
+    /// One insert waiting for its transaction.
+    struct Insert: Sendable {
+        let order: Order
+        let items: String
+        let idempotency: IdempotencyRecord?
+        let now: Date
+        let answer: CheckedContinuation<OrderInsertion, any Error>
+    }
+
+    /// Runs one insert inside the transaction: the store's rules for a single order.
+    typealias Apply = @Sendable (Database, Insert) throws -> OrderInsertion
+
+    private let writer: any DatabaseWriter
+    private let apply: Apply
+    private var waiting: [Insert] = []
+    private var writing = false
+
+    init(writer: any DatabaseWriter, apply: @escaping Apply) {
+        self.writer = writer
+        self.apply = apply
+    }
+
+    /// Inserts with the next transaction and answers once it has committed.
+    func insert(_ order: Order, items: String, idempotency: IdempotencyRecord?, now: Date) async throws
+        -> OrderInsertion
+    {
+        try await withCheckedThrowingContinuation { answer in
+            waiting.append(Insert(order: order, items: items, idempotency: idempotency, now: now, answer: answer))
+            if !writing {
+                writing = true
+                Task { await writeUntilDrained() }
+            }
+        }
+    }
+
+    /// Writes batches until nobody waits: each batch is whatever arrived during the previous write.
+    private func writeUntilDrained() async {
+        while !waiting.isEmpty {
+            let batch = waiting
+            waiting = []
+            let answers = await Self.write(batch, writer: writer, apply: apply)
+            for (insert, answer) in zip(batch, answers) { insert.answer.resume(with: answer) }
+        }
+        writing = false
+    }
+
+    private static func write(_ batch: [Insert], writer: any DatabaseWriter, apply: @escaping Apply) async
+        -> [Result<OrderInsertion, any Error>]
+    {
+        do {
+            return try await writer.write { db in
+                batch.map { insert in
+                    var outcome: OrderInsertion?
+                    do {
+                        try db.inSavepoint {
+                            outcome = try apply(db, insert)
+                            return .commit
+                        }
+                        return .success(outcome!)
+                    } catch {
+                        return .failure(translated(error))
+                    }
+                }
+            }
+        } catch {
+            // The transaction itself failed (begin or commit): nothing of the batch was stored.
+            return batch.map { _ in .failure(translated(error)) }
+        }
+    }
+}
