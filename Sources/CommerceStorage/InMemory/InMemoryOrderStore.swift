@@ -9,7 +9,8 @@ public actor InMemoryOrderStore: OrderStore {
         let key: IdempotencyKey
     }
 
-    /// Each user's orders, newest first by (createdAt, id).
+    /// Each user's orders, oldest first by (createdAt, id): a new order, nearly always the newest, is
+    /// appended in place instead of shifting the whole list.
     private var ordersByUser: [UserID: [Order]] = [:]
     private var records: [KeyScope: IdempotencyRecord] = [:]
     private var tombstones: [UserID: Date] = [:]
@@ -27,10 +28,10 @@ public actor InMemoryOrderStore: OrderStore {
             }
             records[scope] = idempotency
         }
-        var orders = ordersByUser[order.userId, default: []]
-        let index = orders.firstIndex { Self.newestFirst(order, $0) } ?? orders.endIndex
-        orders.insert(order, at: index)
-        ordersByUser[order.userId] = orders
+        // After the last older order; computed before the in-place insert so no copy of the list is held.
+        let lastOlder = ordersByUser[order.userId].flatMap { $0.lastIndex { Self.newestFirst(order, $0) } }
+        let index = lastOlder.map { $0 + 1 } ?? 0
+        ordersByUser[order.userId, default: []].insert(order, at: index)
         return .created(order)
     }
 
@@ -46,9 +47,10 @@ public actor InMemoryOrderStore: OrderStore {
 
     /// See ``OrderStore/orders(of:after:limit:)``.
     public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
-        let orders = ordersByUser[userId, default: []]
-        let start = cursor.map { cursor in orders.firstIndex { cursor.precedes($0) } ?? orders.endIndex } ?? 0
-        return Array(orders[start...].prefix(max(0, limit)))
+        let newestFirst = ordersByUser[userId, default: []].reversed()
+        let start = cursor.map { cursor in newestFirst.firstIndex { cursor.precedes($0) } ?? newestFirst.endIndex }
+            ?? newestFirst.startIndex
+        return Array(newestFirst[start...].prefix(max(0, limit)))
     }
 
     /// See ``OrderStore/purge(_:at:)``.
