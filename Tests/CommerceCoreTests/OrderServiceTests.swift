@@ -151,6 +151,22 @@ struct IdempotencyTests {
         #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
     }
 
+    /// A retry is answered without the User service, whether the user is cached (the insert answers it)
+    /// or not (it is looked for before the user check).
+    @Test func aRetryIsAnsweredWhileTheUserServiceIsDown() async throws {
+        let clock = TestClock()
+        let harness = try await CommerceHarness(clock: clock, userCacheLifetime: .seconds(30))
+        let (user, _) = try await harness.registerAndLogIn()
+        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        await harness.userPeer.plan.goDown()
+        let cached = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        clock.advance(by: .seconds(31))
+        let uncached = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        #expect(cached.replayed && uncached.replayed)
+        #expect(cached.order == first.order && uncached.order == first.order)
+        #expect(await harness.userPeer.plan.calls == 1, "only the first placement asked the User service")
+    }
+
     @Test func theSameKeyWithAnotherOrderIsRefused() async throws {
         let harness = try await CommerceHarness()
         let (user, _) = try await harness.registerAndLogIn()

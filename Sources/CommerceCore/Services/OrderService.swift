@@ -87,10 +87,15 @@ public struct OrderService: Sendable {
     private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?) async throws -> PlacedOrder {
         let fingerprint = draft.fingerprint
         let now = clock.now().truncatedToMilliseconds
-        if let key, let previous = try await store.idempotentOrder(userId: userId, key: key, now: now) {
-            return try Self.replay(previous.order, previous.fingerprint, matching: fingerprint)
+        // A user the cache knows needs no question to the User service, and a retry is then answered by the
+        // insert itself (it returns the earlier order atomically): one trip to the store. Otherwise a retry
+        // is looked for first, so that it is answered even while the User service is down.
+        if await !knownUsers.knownToExist(userId) {
+            if let key, let previous = try await store.idempotentOrder(userId: userId, key: key, now: now) {
+                return try Self.replay(previous.order, previous.fingerprint, matching: fingerprint)
+            }
+            try await checkUserExists(userId)
         }
-        try await checkUserExists(userId)
 
         let order = Order(
             id: OrderID(), userId: userId, items: draft.items, deliveryAddress: draft.deliveryAddress,
