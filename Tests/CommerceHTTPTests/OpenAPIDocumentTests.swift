@@ -21,6 +21,10 @@ struct OpenAPIDocumentTests {
                 #expect(response.headers[.contentType] == "application/yaml; charset=utf-8")
                 #expect(String(buffer: response.body) == OpenAPIDocument.userService.yaml)
             }
+            try await client.execute(uri: "/openapi.yaml", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+            }
         }
     }
 
@@ -43,6 +47,57 @@ struct OpenAPIDocumentTests {
         let described = document.yaml.split(separator: "\n").filter { $0.hasPrefix("  /") }
             .map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(described == paths)
+    }
+
+    /// The paths and methods a document describes, `{name}` parameters as written.
+    private static func operations(in document: OpenAPIDocument) -> [String: Set<HTTPRequest.Method>] {
+        var operations: [String: Set<HTTPRequest.Method>] = [:]
+        var path: String?
+        for line in document.yaml.split(separator: "\n") {
+            if line.hasPrefix("  /") {
+                path = String(line.dropFirst(2).dropLast())
+                operations[path!] = []
+            } else if let current = path, line.hasPrefix("    "), !line.hasPrefix("     "),
+                let method = HTTPRequest.Method(line.dropFirst(4).dropLast().uppercased()),
+                [.get, .post, .put, .patch, .delete].contains(method)
+            {
+                operations[current]!.insert(method)
+            } else if !line.hasPrefix(" ") {
+                path = nil
+            }
+        }
+        return operations
+    }
+
+    /// What the document says is served is served, and nothing else: every documented method reaches a
+    /// route (no 404 or 405), and any other method on a documented path is 405 with exactly the documented
+    /// methods in `Allow`.
+    @Test func theServicesServeExactlyWhatTheirDocumentsDescribe() async throws {
+        let system = TestSystem()
+        try await Self.check(OpenAPIDocument.userService, against: try await system.userApp())
+        try await Self.check(OpenAPIDocument.orderService, against: await system.orderApp())
+    }
+
+    private static func check(_ document: OpenAPIDocument, against app: some ApplicationProtocol) async throws {
+        let operations = operations(in: document)
+        #expect(operations.count >= 3 && operations.values.allSatisfy { !$0.isEmpty })
+        try await app.test(.router) { client in
+            for (path, methods) in operations {
+                let concrete = path.replacing(/\{[a-zA-Z]+\}/, with: UUID().uuidString.lowercased())
+                for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+                    try await client.execute(uri: concrete, method: method, headers: jsonHeaders, body: json("{}")) {
+                        response in
+                        if methods.contains(method) {
+                            #expect(![.notFound, .methodNotAllowed].contains(response.status), "\(method) \(path)")
+                        } else {
+                            #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                            let allowed = methods.map(\.rawValue).sorted().joined(separator: ", ")
+                            #expect(response.headers[.allow] == allowed, "\(method) \(path)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test(arguments: [("user-service", OpenAPIDocument.userService), ("order-service", OpenAPIDocument.orderService)])

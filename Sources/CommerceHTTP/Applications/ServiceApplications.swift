@@ -118,8 +118,7 @@ func baseRouter(
     router.add(middleware: ProblemMiddleware(routes: routeTable))
     routeTable.add(.get, "/health")
     router.get("health") { _, _ in try JSONBody.response(await health()) }
-    routeTable.add(.get, OpenAPIDocument.path)
-    router.addOpenAPIDocumentRoute(document)
+    router.addOpenAPIDocumentRoute(document, routeTable: routeTable)
     return router
 }
 

@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// Each service serves its own at `GET /openapi.yaml`; CI runs schemathesis against both running services
 /// with these documents, so they describe what the code does. Serve one on a router of your own with
-/// ``HummingbirdCore/Router/addOpenAPIDocumentRoute(_:)``.
+/// ``HummingbirdCore/Router/addOpenAPIDocumentRoute(_:routeTable:)``.
 public struct OpenAPIDocument: Sendable {
     /// The document as YAML text.
     public let yaml: String
@@ -21,9 +21,11 @@ public struct OpenAPIDocument: Sendable {
 }
 
 extension Router {
-    /// Serves `document` at `GET /openapi.yaml` as `application/yaml` (RFC 9512).
+    /// Serves `document` at `GET /openapi.yaml` as `application/yaml` (RFC 9512), recorded in `routeTable`
+    /// so that another method on that path answers 405.
     @discardableResult
-    public func addOpenAPIDocumentRoute(_ document: OpenAPIDocument) -> Self {
+    public func addOpenAPIDocumentRoute(_ document: OpenAPIDocument, routeTable: RouteTable = RouteTable()) -> Self {
+        routeTable.add(.get, OpenAPIDocument.path)
         let body = ByteBuffer(string: document.yaml)
         get(RouterPath(OpenAPIDocument.path)) { _, _ in
             Response(

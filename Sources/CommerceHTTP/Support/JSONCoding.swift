@@ -9,7 +9,4 @@ enum JSONCoding {
     }()
 
     static let decoder = JSONDecoder()
-
-    /// ISO 8601 in UTC with milliseconds: `2026-01-01T00:00:00.000Z`.
-    static func timestamp(_ date: Date) -> String { Timestamp.format(date) }
 }

@@ -1,4 +1,5 @@
 import CommerceCore
+import Foundation
 
 /// Writes JSON bytes directly, for the representations every hot route answers with (users and orders).
 ///
@@ -78,6 +79,28 @@ struct JSONWriter {
             if minor % 10 != 0 { bytes.append(UInt8(ascii: "0") + UInt8(minor % 10)) }
         }
         needsComma = true
+    }
+
+    /// A member: its key, then its value.
+    mutating func member(_ name: StaticString, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    mutating func member(_ name: StaticString, _ value: Int) {
+        key(name)
+        int(value)
+    }
+
+    mutating func member(_ name: StaticString, _ value: Money) {
+        key(name)
+        money(value)
+    }
+
+    /// A timestamp member: ISO 8601 in UTC with milliseconds.
+    mutating func member(_ name: StaticString, _ value: Date) {
+        key(name)
+        string(Timestamp.format(value))
     }
 
     private mutating func open(_ bracket: UInt8) {

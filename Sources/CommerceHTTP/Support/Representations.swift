@@ -15,27 +15,16 @@ struct UserRepresentation: JSONWritable {
             writer.beginObject()
             for (key, part) in [("city", address.city), ("postalCode", address.postalCode),
                                 ("state", address.state), ("street", address.street)] as [(StaticString, String?)] {
-                if let part {
-                    writer.key(key)
-                    writer.string(part)
-                }
+                if let part { writer.member(key, part) }
             }
             writer.endObject()
         }
-        writer.key("createdAt")
-        writer.string(JSONCoding.timestamp(user.createdAt))
-        writer.key("email")
-        writer.string(user.email.value)
-        writer.key("id")
-        writer.string(user.id.description)
-        if let phone = user.phone {
-            writer.key("phone")
-            writer.string(phone.value)
-        }
-        writer.key("updatedAt")
-        writer.string(JSONCoding.timestamp(user.updatedAt))
-        writer.key("username")
-        writer.string(user.username.value)
+        writer.member("createdAt", user.createdAt)
+        writer.member("email", user.email.value)
+        writer.member("id", user.id.description)
+        if let phone = user.phone { writer.member("phone", phone.value) }
+        writer.member("updatedAt", user.updatedAt)
+        writer.member("username", user.username.value)
         writer.endObject()
     }
 }
@@ -49,37 +38,25 @@ struct OrderRepresentation: JSONWritable {
 
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        writer.key("createdAt")
-        writer.string(JSONCoding.timestamp(order.createdAt))
-        writer.key("currency")
-        writer.string(order.currency.value)
-        writer.key("deliveryAddress")
-        writer.string(order.deliveryAddress)
-        writer.key("id")
-        writer.string(order.id.description)
+        writer.member("createdAt", order.createdAt)
+        writer.member("currency", order.currency.value)
+        writer.member("deliveryAddress", order.deliveryAddress)
+        writer.member("id", order.id.description)
         writer.key("items")
         writer.beginArray()
         for item in order.items {
             writer.beginObject()
-            writer.key("name")
-            writer.string(item.name)
-            writer.key("price")
-            writer.money(item.unitPrice)
-            writer.key("productId")
-            writer.string(item.productId)
-            writer.key("quantity")
-            writer.int(item.quantity)
+            writer.member("name", item.name)
+            writer.member("price", item.unitPrice)
+            writer.member("productId", item.productId)
+            writer.member("quantity", item.quantity)
             writer.endObject()
         }
         writer.endArray()
-        writer.key("status")
-        writer.string(order.status.rawValue)
-        writer.key("total")
-        writer.money(order.total)
-        writer.key("updatedAt")
-        writer.string(JSONCoding.timestamp(order.updatedAt))
-        writer.key("userId")
-        writer.string(order.userId.description)
+        writer.member("status", order.status.rawValue)
+        writer.member("total", order.total)
+        writer.member("updatedAt", order.updatedAt)
+        writer.member("userId", order.userId.description)
         writer.endObject()
     }
 }

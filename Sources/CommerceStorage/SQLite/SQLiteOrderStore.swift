@@ -223,7 +223,7 @@ enum OrderRow {
     /// Decoded `items` columns by their text. Decoding is a pure function of the text, so a remembered
     /// answer is always right; it spares the JSON decoding (about 3.4 µs an order, the largest cost of a
     /// list in issue 8's profile) when the same orders are read again, as a user's recent orders are.
-    private static let decodedItems = RecentlyDecoded<[OrderItem]>(capacity: 4096)
+    private static let decodedItems = RecentlyComputed<[OrderItem]>(capacity: 4096)
 
     /// The order in a row selected with ``columns`` first.
     static func order(_ row: Row) throws -> Order {
