@@ -38,6 +38,12 @@ public final class LogRecorder: Sendable {
     /// A log handler factory for `Logger(label:factory:)`.
     public func handler(_ label: String) -> any LogHandler { RecordingLogHandler(recorder: self) }
 
+    /// A log handler factory for `Logger(label:factory:)` whose handlers also record what
+    /// `metadataProvider` provides (the request id, say) with every line.
+    public func handlers(metadataProvider: Logger.MetadataProvider) -> @Sendable (String) -> any LogHandler {
+        { _ in RecordingLogHandler(recorder: self, metadataProvider: metadataProvider) }
+    }
+
     func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
 }
 
@@ -46,6 +52,7 @@ struct RecordingLogHandler: LogHandler {
     let recorder: LogRecorder
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
+    var metadataProvider: Logger.MetadataProvider?
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -53,7 +60,8 @@ struct RecordingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let provided = metadataProvider?.get() ?? [:]
+        let merged = provided.merging(metadata) { $1 }.merging(event.metadata ?? [:]) { $1 }
         recorder.append(.init(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
     }
 }

@@ -24,6 +24,11 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "Data directory (COMMERCE_DATA_DIR; default ./.commerce-data).") var dataDir: String?
     @Option(help: "Database: a directory, a .sqlite file (one service), or memory: (DATABASE_URL).") var databaseURL: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (LOG_LEVEL).") var logLevel: String?
+    @Option(help: "Log lines as text or json (LOG_FORMAT; default text).") var logFormat: String?
+    @Option(help: "Seconds SIGTERM waits for in-flight requests (SHUTDOWN_GRACE_SECONDS; default 25).")
+    var shutdownGraceSeconds: Int?
+    @Option(help: "Oldest pending deletion, seconds, before the User service is not ready; 0: no limit (READY_MAX_DELETION_BACKLOG_SECONDS; default 900).")
+    var readyMaxDeletionBacklogSeconds: Int?
     @Option(help: "bcrypt cost 4–31 (BCRYPT_COST; default 12).") var bcryptCost: Int?
     @Option(help: "Token lifetime in seconds (JWT_TTL_SECONDS; default 3600).") var jwtTTLSeconds: Int?
     @Option(help: "User service base URL, for the Order service (USER_SERVICE_URL).") var userServiceURL: String?
@@ -46,6 +51,9 @@ struct SharedOptions: ParsableArguments {
         set("commerce.data.dir", dataDir.map { .string($0) })
         set("database.url", databaseURL.map { .string($0) })
         set("log.level", logLevel.map { .string($0) })
+        set("log.format", logFormat.map { .string($0) })
+        set("shutdown.grace.seconds", shutdownGraceSeconds.map { .int($0) })
+        set("ready.max.deletion.backlog.seconds", readyMaxDeletionBacklogSeconds.map { .int($0) })
         set("bcrypt.cost", bcryptCost.map { .int($0) })
         set("jwt.ttl.seconds", jwtTTLSeconds.map { .int($0) })
         set("user.service.url", userServiceURL.map { .string($0) })
@@ -77,6 +85,7 @@ struct SharedOptions: ParsableArguments {
             FileHandle.standardError.write(Data("commerce-server: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        settings.logFormat.bootstrap(level: settings.logLevel)
         try await ServerRunner(settings: settings).run()
     }
 }

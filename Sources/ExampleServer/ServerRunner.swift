@@ -9,18 +9,25 @@ import UnixSignals
 import ServiceLifecycle
 
 /// Wires the configured services onto their stores and peers and runs them until SIGTERM or SIGINT, which
-/// stop them gracefully: the servers stop accepting, in-flight requests finish, the propagator stops.
-struct ServerRunner {
+/// stop them gracefully: the servers stop accepting, in-flight requests finish (for at most the grace
+/// period, then they are cancelled), the propagator stops, the databases close.
+final class ServerRunner {
     let settings: ServerSettings
+    /// How to close each store opened, in order; run by a ``DatabaseCloser`` at the very end.
+    private var closers: [@Sendable () throws -> Void] = []
+
+    init(settings: ServerSettings) { self.settings = settings }
 
     func run() async throws {
         var logger = Logger(label: "commerce-server")
         logger.logLevel = settings.logLevel
         let services = try await makeServices(logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: ([DatabaseCloser(close: closers, logger: logger)] + services).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = settings.shutdownGracePeriod
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         logger.info(
             "starting",
             metadata: [
@@ -28,6 +35,7 @@ struct ServerRunner {
                 "database": "\(settings.database)",
             ])
         try await group.run()
+        logger.info("stopped")
     }
 
     /// The lifecycle services of this mode: one or two applications, plus the shared HTTP client.
@@ -43,7 +51,8 @@ struct ServerRunner {
         let hasher = try BcryptPasswordHasher(cost: settings.bcryptCost)
         var retry = RetryPolicy.background
         retry.maxDelay = settings.deletionRetryMaxDelay
-        let propagation = DeletionPropagator.Configuration(retry: retry)
+        let propagation = DeletionPropagator.Configuration(
+            retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit)
         let orderConfiguration = OrderService.Configuration(userCacheLifetime: settings.userCacheLifetime)
         switch settings.mode {
         case .all:
@@ -53,7 +62,7 @@ struct ServerRunner {
             let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
             let orders = OrderService(
                 store: orderStore, users: InProcessUserServicePeer(users: userStore), configuration: orderConfiguration,
-                logger: orderSettings.logger)
+                logger: orderSettings.logger, metrics: orderSettings.metrics)
             let userApp = await buildUserServiceApplication(
                 settings: httpSettings(port: settings.userServicePort, label: "user"), store: userStore,
                 orders: InProcessOrderServicePeer(orders: orders), hasher: hasher, propagation: propagation)
@@ -79,18 +88,26 @@ struct ServerRunner {
     }
 
     private func userStore() throws -> any UserStore {
+        let path: String
         switch settings.database {
-        case .memory: InMemoryUserStore()
-        case .sqliteDirectory(let directory): try SQLiteUserStore(path: directory + "/users.sqlite")
-        case .sqliteFile(let path): try SQLiteUserStore(path: path)
+        case .memory: return InMemoryUserStore()
+        case .sqliteDirectory(let directory): path = directory + "/users.sqlite"
+        case .sqliteFile(let file): path = file
         }
+        let store = try SQLiteUserStore(path: path)
+        closers.append(store.close)
+        return store
     }
 
     private func orderStore() throws -> any OrderStore {
+        let path: String
         switch settings.database {
-        case .memory: InMemoryOrderStore()
-        case .sqliteDirectory(let directory): try SQLiteOrderStore(path: directory + "/orders.sqlite")
-        case .sqliteFile(let path): try SQLiteOrderStore(path: path)
+        case .memory: return InMemoryOrderStore()
+        case .sqliteDirectory(let directory): path = directory + "/orders.sqlite"
+        case .sqliteFile(let file): path = file
         }
+        let store = try SQLiteOrderStore(path: path)
+        closers.append(store.close)
+        return store
     }
 }

@@ -9,6 +9,14 @@ enum ServiceMode: String, Sendable, CaseIterable {
     case all, user, order
 }
 
+/// How log lines are written to standard output.
+enum LogFormat: String, Sendable, CaseIterable {
+    /// swift-log's text lines: time, level, label, message, metadata.
+    case text
+    /// One JSON object per line, for log collectors.
+    case json
+}
+
 /// Where each service's data lives.
 enum DatabaseLocation: Sendable, Equatable {
     /// Throwaway in-memory stores (`DATABASE_URL=memory:`).
@@ -42,6 +50,12 @@ struct ServerSettings: Sendable {
     var userCacheLifetime: Duration
     /// Browser origins allowed to call the services; empty: no CORS.
     var corsAllowedOrigins: [String]
+    /// Text or JSON lines.
+    var logFormat: LogFormat
+    /// How long SIGTERM waits for in-flight requests and the propagator before cancelling them.
+    var shutdownGracePeriod: Duration
+    /// How old the oldest pending deletion may be before the User service is not ready; `nil`: no limit.
+    var readinessBacklogAgeLimit: Duration?
 
     /// Reads and checks every setting.
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
@@ -81,6 +95,18 @@ struct ServerSettings: Sendable {
         guard (0...3600).contains(cacheSeconds) else {
             throw SettingsError("USER_CACHE_TTL_SECONDS must be 0–3600, not \(cacheSeconds).")
         }
+        let formatName = config.string(forKey: "log.format", default: "text")
+        guard let format = LogFormat(rawValue: formatName.lowercased()) else {
+            throw SettingsError("LOG_FORMAT must be text or json, not \(formatName).")
+        }
+        let grace = config.int(forKey: "shutdown.grace.seconds", default: 25)
+        guard (1...3600).contains(grace) else {
+            throw SettingsError("SHUTDOWN_GRACE_SECONDS must be 1–3600, not \(grace).")
+        }
+        let backlogLimit = config.int(forKey: "ready.max.deletion.backlog.seconds", default: 900)
+        guard (0...86_400 * 30).contains(backlogLimit) else {
+            throw SettingsError("READY_MAX_DELETION_BACKLOG_SECONDS must be 0–2592000, not \(backlogLimit).")
+        }
         return ServerSettings(
             mode: mode, host: config.string(forKey: "host", default: "127.0.0.1"), userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
@@ -91,7 +117,9 @@ struct ServerSettings: Sendable {
             tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
             deletionRetryMaxDelay: .seconds(retryMax), userCacheLifetime: .seconds(cacheSeconds),
             corsAllowedOrigins: config.string(forKey: "cors.allowed.origins", default: "").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            logFormat: format, shutdownGracePeriod: .seconds(grace),
+            readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit))
     }
 
     /// The store location a `DATABASE_URL` names.

@@ -1,3 +1,4 @@
+import CommerceTesting
 import Foundation
 
 #if canImport(Glibc)
@@ -47,7 +48,7 @@ final class ServerProcess: @unchecked Sendable {
         ]) { $1 }
         environment.merge(self.environment) { $1 }
         process.environment = environment
-        let log = dataDirectory.appending(path: "\(mode).log")
+        let log = logFile
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
@@ -55,6 +56,24 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         self.process = process
+    }
+
+    /// Where the process's standard output and error go.
+    var logFile: URL { dataDirectory.appending(path: "\(mode).log") }
+
+    /// SIGTERM: the process should stop gracefully. Does not wait.
+    func terminate() {
+        guard let process else { return }
+        Glibc.kill(process.processIdentifier, SIGTERM)
+    }
+
+    /// The exit status once the process has exited within `timeout`; `nil` if it is still running then
+    /// (or ended by a signal).
+    func exitStatus(within timeout: Duration) async -> Int32? {
+        guard let process else { return nil }
+        guard await eventually(timeout: timeout, pollEvery: .milliseconds(20), { !process.isRunning }) else { return nil }
+        self.process = nil
+        return process.terminationReason == .exit ? process.terminationStatus : nil
     }
 
     /// SIGKILL: no shutdown, no flushing; what was acknowledged must already be durable.

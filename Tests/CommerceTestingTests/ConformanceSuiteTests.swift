@@ -28,8 +28,8 @@ struct ConformanceSuiteTests {
         func insert(_ record: UserRecord) async throws { try await inner.insert(record) }
         func user(id: UserID) async throws -> UserRecord? { try await inner.user(id: id) }
         func user(email: EmailAddress) async throws -> UserRecord? { try await inner.user(email: email) }
-        func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
-            guard let event = try await inner.delete(id, at: date) else { return nil }
+        func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
+            guard let event = try await inner.delete(id, at: date, requestID: requestID) else { return nil }
             try await inner.markDelivered(event.id)
             return event
         }

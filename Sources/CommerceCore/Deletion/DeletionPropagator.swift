@@ -22,38 +22,47 @@ public struct DeletionPropagator: Service {
         public var batchSize: Int
         /// How often the backlog is checked, to log when it grows.
         public var backlogCheckInterval: Duration
+        /// The longest a pending deletion may wait before the User service reports itself not ready
+        /// (`GET /ready`); `nil` never does.
+        public var readinessBacklogAgeLimit: Duration?
 
         /// Pacing with the defaults production uses (each parameter documented on its property).
         public init(
             retry: RetryPolicy = .background,
             prompt: RetryPolicy = RetryPolicy(
                 maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: .seconds(2), deadline: .seconds(2)),
-            pollInterval: Duration = .seconds(1), batchSize: Int = 100, backlogCheckInterval: Duration = .seconds(10)
+            pollInterval: Duration = .seconds(1), batchSize: Int = 100, backlogCheckInterval: Duration = .seconds(10),
+            readinessBacklogAgeLimit: Duration? = .seconds(900)
         ) {
             self.retry = retry
             self.prompt = prompt
             self.pollInterval = pollInterval
             self.batchSize = batchSize
             self.backlogCheckInterval = backlogCheckInterval
+            self.readinessBacklogAgeLimit = readinessBacklogAgeLimit
         }
     }
 
     private let events: any UserStore
     private let orders: any OrderServicePeer
-    private let configuration: Configuration
+    /// How this propagator paces deliveries and judges its backlog.
+    public let configuration: Configuration
     private let clock: any CommerceClock
     private let logger: Logger
+    private let metrics: CommerceMetrics
 
     /// A propagator reading pending events from `events` and purging through `orders`.
     public init(
         events: any UserStore, orders: any OrderServicePeer, configuration: Configuration = Configuration(),
-        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.deletion-propagator")
+        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.deletion-propagator"),
+        metrics: CommerceMetrics = CommerceMetrics()
     ) {
         self.events = events
         self.orders = orders
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// One quick delivery of `event` under the prompt policy; `true` when the Order service confirmed and
@@ -85,9 +94,23 @@ public struct DeletionPropagator: Service {
         }
     }
 
-    /// The pending deletions now: how many, and how old the oldest is.
+    /// The pending deletions now: how many, and how old the oldest is. Also recorded in the metrics.
     public func backlog() async throws -> DeletionBacklog {
-        try await events.deletionBacklog()
+        let backlog = try await events.deletionBacklog()
+        metrics.deletionBacklog(backlog, at: clock.now())
+        return backlog
+    }
+
+    /// Whether `backlog`'s oldest deletion has waited no longer than
+    /// ``Configuration/readinessBacklogAgeLimit`` (always, without a limit).
+    public func isWithinReadinessLimit(_ backlog: DeletionBacklog) -> Bool {
+        guard let limit = configuration.readinessBacklogAgeLimit else { return true }
+        return backlog.oldestAge(at: clock.now()) <= limit
+    }
+
+    /// How long the oldest of `backlog`'s deletions has waited, by this propagator's clock.
+    public func age(of backlog: DeletionBacklog) -> Duration {
+        backlog.oldestAge(at: clock.now())
     }
 
     /// The loop: deliver what is pending, wait a poll interval, again, until graceful shutdown or cancellation.
@@ -139,15 +162,22 @@ public struct DeletionPropagator: Service {
         }
     }
 
+    /// Delivers under the id of the request that deleted the user (kept with the event), so the Order
+    /// service logs the purge under it too.
     private func deliver(_ event: UserDeletedEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
-        let orders = orders
-        let userId = event.userId
-        let deleted = try await policy.run(clock: clock, retryingEverything: retryingEverything, logger: logger) {
-            try await orders.purgeOrders(of: userId)
+        try await RequestID.$current.withValue(event.requestID ?? RequestID.current) {
+            let orders = orders
+            let userId = event.userId
+            let deleted = try await policy.run(
+                clock: clock, retryingEverything: retryingEverything, logger: logger,
+                metrics: metrics.peer("order-service")
+            ) {
+                try await orders.purgeOrders(of: userId)
+            }
+            try await events.markDelivered(event.id)
+            logger.info(
+                "user deletion propagated",
+                metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "ordersDeleted": "\(deleted)"])
         }
-        try await events.markDelivered(event.id)
-        logger.info(
-            "user deletion propagated",
-            metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "ordersDeleted": "\(deleted)"])
     }
 }

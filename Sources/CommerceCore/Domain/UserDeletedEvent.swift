@@ -9,11 +9,15 @@ public struct UserDeletedEvent: Sendable, Hashable, Codable {
     public let userId: UserID
     /// When the user was deleted.
     public let occurredAt: Date
+    /// The id of the request that deleted the user, passed on with every delivery so that the purge in the
+    /// Order service's log carries it too.
+    public let requestID: RequestID?
 
-    /// An event for the deletion of `userId`.
-    public init(id: EventID = EventID(), userId: UserID, occurredAt: Date) {
+    /// An event for the deletion of `userId`, made by the request `requestID`.
+    public init(id: EventID = EventID(), userId: UserID, occurredAt: Date, requestID: RequestID? = nil) {
         self.id = id
         self.userId = userId
         self.occurredAt = occurredAt
+        self.requestID = requestID
     }
 }

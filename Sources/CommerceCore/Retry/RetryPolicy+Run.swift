@@ -9,6 +9,7 @@ extension RetryPolicy {
     ///   - retryingEverything: retry non-transient failures too (background delivery, where a
     ///     misconfiguration must heal once fixed); time-outs and the deadline still apply.
     ///   - logger: receives one `debug` line per failed attempt.
+    ///   - metrics: counts each attempt (by outcome) and each retry of the call.
     /// - Returns: the first successful result.
     /// - Throws: the last non-retryable error, or ``CommerceError/Code/unavailable`` when attempts or the
     ///   deadline run out, or `CancellationError`.
@@ -16,6 +17,7 @@ extension RetryPolicy {
         clock: any CommerceClock,
         retryingEverything: Bool = false,
         logger: Logger? = nil,
+        metrics: PeerCallMetrics? = nil,
         operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         var generator = SystemRandomNumberGenerator()
@@ -32,9 +34,12 @@ extension RetryPolicy {
                     let left = Duration.interval(giveUpAt.timeIntervalSince(clock.now()))
                     limit = min(limit ?? left, left)
                 }
-                return try await Self.attempt(operation, timeout: limit, clock: clock)
+                let result = try await Self.attempt(operation, timeout: limit, clock: clock)
+                metrics?.attempt(succeeded: true)
+                return result
             } catch let caught {
                 if caught is CancellationError, Task.isCancelled { throw caught }
+                metrics?.attempt(succeeded: false)
                 error = caught
             }
             let transient = (error as? CommerceError)?.isTransient ?? (error is AttemptTimedOut)
@@ -48,6 +53,7 @@ extension RetryPolicy {
             if let giveUpAt, clock.now().addingTimeInterval(wait.timeInterval) >= giveUpAt {
                 throw CommerceError.unavailable("The other service did not answer within \(deadline!).")
             }
+            metrics?.retry()
             try await clock.sleep(for: wait)
         }
     }

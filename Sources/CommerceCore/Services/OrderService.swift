@@ -41,12 +41,16 @@ public struct OrderService: Sendable {
     private let inFlight = InFlightKeys()
     private let knownUsers: UserExistenceCache
     private let logger: Logger
+    private let metrics: CommerceMetrics
 
-    /// An Order service over `store`, checking users with `users`.
+    /// An Order service over `store`, checking users with `users`; `metrics` counts the calls to the User
+    /// service and the replayed requests.
     public init(
         store: any OrderStore, users: any UserServicePeer, configuration: Configuration = Configuration(),
-        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.order-service")
+        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.order-service"),
+        metrics: CommerceMetrics = CommerceMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.users = users
         self.configuration = configuration
@@ -77,6 +81,7 @@ public struct OrderService: Sendable {
         do {
             let placed = try await place(draft!, for: userId, key: key)
             await inFlight.end(userId: userId, key: key)
+            if placed.replayed { metrics.idempotentReplay() }
             return placed
         } catch {
             await inFlight.end(userId: userId, key: key)
@@ -124,7 +129,9 @@ public struct OrderService: Sendable {
     private func checkUserExists(_ userId: UserID) async throws {
         if await knownUsers.knownToExist(userId) { return }
         let users = users
-        let exists = try await configuration.userCheck.run(clock: clock, logger: logger) {
+        let exists = try await configuration.userCheck.run(
+            clock: clock, logger: logger, metrics: metrics.peer("user-service")
+        ) {
             try await users.userExists(userId)
         }
         guard exists else { throw Self.userGone }

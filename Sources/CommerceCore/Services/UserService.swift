@@ -16,14 +16,18 @@ public struct UserService: Sendable {
     private let decoy: DecoyHash
     private let throttle: any LoginThrottle
     private let logger: Logger
+    private let metrics: CommerceMetrics
 
-    /// - Parameter throttle: limits failed logins; 5 per email and 50 per client address in 5 minutes,
-    ///   in memory, by default.
+    /// - Parameters:
+    ///   - throttle: limits failed logins; 5 per email and 50 per client address in 5 minutes, in memory,
+    ///     by default.
+    ///   - metrics: counts throttled logins.
     public init(
         store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, deletions: DeletionPropagator,
         throttle: (any LoginThrottle)? = nil, clock: any CommerceClock = SystemClock(),
-        logger: Logger = Logger(label: "commerce.user-service")
+        logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.hasher = hasher
         self.tokens = tokens
@@ -68,7 +72,12 @@ public struct UserService: Sendable {
         if password?.isEmpty ?? true { collector.add("password", "is required") }
         try collector.finish()
         let (email, password) = (email!, password!)
-        try await throttle.check(email: email, address: clientAddress)
+        do {
+            try await throttle.check(email: email, address: clientAddress)
+        } catch {
+            metrics.loginThrottled()
+            throw error
+        }
         var record: UserRecord?
         if let address = try? EmailAddress(email) { record = try await store.user(email: address) }
         let hash: String
@@ -102,7 +111,8 @@ public struct UserService: Sendable {
     ///   exists (deleted already).
     public func delete(_ id: UserID, as principal: Principal) async throws -> UserDeletion {
         guard case .user(let caller) = principal, caller == id else { throw CommerceError.forbidden() }
-        guard let event = try await store.delete(id, at: clock.now().truncatedToMilliseconds) else {
+        let now = clock.now().truncatedToMilliseconds
+        guard let event = try await store.delete(id, at: now, requestID: RequestID.current) else {
             throw Self.callerGone
         }
         logger.info("user deleted", metadata: ["userId": "\(id)", "eventId": "\(event.id)"])

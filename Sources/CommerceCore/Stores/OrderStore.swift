@@ -35,9 +35,17 @@ public protocol OrderStore: Sendable {
     /// Up to `limit` of the user's orders, newest first, strictly after `cursor`; `nil` when the user is
     /// tombstoned.
     func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]?
+    /// Returns when the backend answers a query now; throws ``CommerceError/Code/unavailable`` otherwise.
+    /// What `GET /ready` asks. The default asks whether an unknown user is tombstoned.
+    func checkReadiness() async throws
 }
 
 extension OrderStore {
+    /// Asks whether a user id that does not exist is tombstoned: a real query, answered from an index.
+    public func checkReadiness() async throws {
+        _ = try await isTombstoned(UserID())
+    }
+
     /// Two calls: ``isTombstoned(_:)``, then ``orders(of:after:limit:)``.
     public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
         if try await isTombstoned(userId) { return nil }

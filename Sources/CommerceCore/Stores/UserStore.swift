@@ -5,9 +5,9 @@ import Foundation
 /// Contract (checked by `UserStoreConformance` in CommerceTesting; every implementation must pass it):
 /// - Emails are unique: ``insert(_:)`` of a record whose normalised email is taken throws
 ///   ``CommerceError`` with code ``CommerceError/Code/conflict`` and stores nothing. A taken id likewise.
-/// - ``delete(_:at:)`` removes the user **and** records a pending ``UserDeletedEvent`` as one atomic step:
-///   after a crash either both happened or neither did. Deleting an unknown id returns `nil`, changes
-///   nothing and records no event.
+/// - ``delete(_:at:requestID:)`` removes the user **and** records a pending ``UserDeletedEvent`` (with the
+///   request id, returned as given by ``pendingDeletions(limit:)``) as one atomic step: after a crash either
+///   both happened or neither did. Deleting an unknown id returns `nil`, changes nothing and records no event.
 /// - ``pendingDeletions(limit:)`` returns undelivered events oldest first, and keeps returning an event
 ///   (across restarts, for a durable store) until ``markDelivered(_:)`` is called with its id.
 /// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
@@ -22,11 +22,26 @@ public protocol UserStore: Sendable {
     /// The user with this normalised email, or `nil`.
     func user(email: EmailAddress) async throws -> UserRecord?
     /// Deletes the user and records its ``UserDeletedEvent`` atomically; `nil` when there was no such user.
-    func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent?
+    func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent?
     /// Up to `limit` undelivered events, oldest first.
     func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent]
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
     /// How many events are pending, and when the oldest happened.
     func deletionBacklog() async throws -> DeletionBacklog
+    /// Returns when the backend answers a query now; throws ``CommerceError/Code/unavailable`` otherwise.
+    /// What `GET /ready` asks. The default looks up an unknown id.
+    func checkReadiness() async throws
+}
+
+extension UserStore {
+    /// Looks up a user id that does not exist: a real query, answered from an index.
+    public func checkReadiness() async throws {
+        _ = try await user(id: UserID())
+    }
+
+    /// ``delete(_:at:requestID:)`` with no request id.
+    public func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
+        try await delete(id, at: date, requestID: nil)
+    }
 }

@@ -6,7 +6,7 @@ import NIOHTTP1
 
 /// One HTTP call to the other service, classified the way ``RetryPolicy`` expects: connection failures,
 /// 502/503/504 and any answer that cannot be understood are `unavailable`; 429 is `rateLimited` with the
-/// peer's `Retry-After`. Makes exactly one attempt.
+/// peer's `Retry-After`. Makes exactly one attempt, carrying ``RequestID/current`` as `x-request-id`.
 struct HTTPPeerCall: Sendable {
     let client: HTTPClient
     let baseURL: String
@@ -27,6 +27,7 @@ struct HTTPPeerCall: Sendable {
         request.method = method
         request.headers.add(name: "x-api-key", value: String(decoding: apiKey.bytes, as: UTF8.self))
         request.headers.add(name: "accept", value: "application/json")
+        if let requestID = RequestID.current { request.headers.add(name: "x-request-id", value: requestID.text) }
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {

@@ -9,4 +9,6 @@ extension HTTPField.Name {
     public static let link = HTTPField.Name("Link")!
     /// Marks a replayed idempotent answer.
     public static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    /// The id that follows a request through both services' logs.
+    public static let requestID = HTTPField.Name("x-request-id")!
 }

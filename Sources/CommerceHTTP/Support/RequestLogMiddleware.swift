@@ -3,8 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// One `info` line per request: method, path (never the query, which may carry a cursor), status and
-/// duration. Headers and bodies — tokens, passwords, keys — are never logged.
+/// One `info` line per request: method, path (never the query, which may carry a cursor), status,
+/// duration and the ``RequestID`` (when ``RequestIDMiddleware`` runs before it). Headers and bodies —
+/// tokens, passwords, keys — are never logged.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     /// A request logger using the request context's logger.
     public init() {}
@@ -17,12 +18,12 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var status = 500
         defer {
             let elapsed = ContinuousClock.now - start
-            context.logger.info(
-                "request",
-                metadata: [
-                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
-                    "durationMs": "\(String(format: "%.2f", elapsed.timeInterval * 1000))",
-                ])
+            var metadata: Logger.Metadata = [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
+                "durationMs": "\(String(format: "%.2f", elapsed.timeInterval * 1000))",
+            ]
+            if let id = RequestID.current { metadata["requestId"] = .string(id.text) }
+            context.logger.info("request", metadata: metadata)
         }
         let response = try await next(request, context)
         status = response.status.code

@@ -28,11 +28,11 @@ public actor InMemoryUserStore: UserStore {
     /// See ``UserStore/user(email:)``.
     public func user(email: EmailAddress) throws -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
 
-    /// See ``UserStore/delete(_:at:)``.
-    public func delete(_ id: UserID, at date: Date) throws -> UserDeletedEvent? {
+    /// See ``UserStore/delete(_:at:requestID:)``.
+    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) throws -> UserDeletedEvent? {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
-        let event = UserDeletedEvent(userId: id, occurredAt: date)
+        let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
         pending.append(event)
         return event
     }

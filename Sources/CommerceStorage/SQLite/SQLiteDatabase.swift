@@ -59,6 +59,17 @@ enum SQLiteDatabase {
         }
     }
 
+    /// Checkpoints the WAL into the file (truncating it) and closes every connection. GRDB closes the writer
+    /// before the readers, so SQLite's own checkpoint-on-last-close would not happen.
+    static func close(_ writer: any DatabaseWriter) throws {
+        do {
+            try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            try writer.close()
+        } catch {
+            throw translated(error)
+        }
+    }
+
     private static func migrate(
         _ writer: any DatabaseWriter, with migrator: DatabaseMigrator, path: String
     ) throws(CommerceError) {

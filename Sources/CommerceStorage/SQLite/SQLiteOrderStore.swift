@@ -10,12 +10,15 @@ import GRDB
 public struct SQLiteOrderStore: OrderStore {
     private let writer: any DatabaseWriter
     private let inserts: OrderInsertBatcher
+    private let file: SQLiteFileIdentity?
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
-        self.init(writer: try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator))
+        self.init(
+            writer: try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator),
+            file: SQLiteFileIdentity(path: path))
     }
 
     /// A private in-memory database, for tests.
@@ -23,8 +26,9 @@ public struct SQLiteOrderStore: OrderStore {
         SQLiteOrderStore(writer: try SQLiteDatabase.inMemory(migrator: OrderSchema.migrator))
     }
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, file: SQLiteFileIdentity? = nil) {
         self.writer = writer
+        self.file = file
         inserts = OrderInsertBatcher(writer: writer) { db, insert in
             try Self.insert(db, insert.order, items: insert.items, idempotency: insert.idempotency, now: insert.now)
         }
@@ -32,6 +36,18 @@ public struct SQLiteOrderStore: OrderStore {
 
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
+
+    /// Folds the WAL back into the database file and closes it, once the work in progress is done; the
+    /// file alone then holds everything. Use the store no more afterwards.
+    /// - Throws: ``CommerceError/Code/unavailable`` when SQLite cannot close it.
+    public func close() throws {
+        try SQLiteDatabase.close(writer)
+    }
+
+    /// See ``OrderStore/checkReadiness()``: also that the file at the path is still the one opened.
+    public func checkReadiness() async throws {
+        try await SQLiteFileIdentity.checkReadiness(of: writer, file: file)
+    }
 
     /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one
     /// transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).

@@ -8,12 +8,14 @@ import GRDB
 /// one transaction. Delivered events are removed. Timestamps are stored as integer milliseconds.
 public struct SQLiteUserStore: UserStore {
     private let writer: any DatabaseWriter
+    private let file: SQLiteFileIdentity?
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
         writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: UserSchema.migrator)
+        file = SQLiteFileIdentity(path: path)
     }
 
     /// A private in-memory database, for tests.
@@ -21,7 +23,10 @@ public struct SQLiteUserStore: UserStore {
         SQLiteUserStore(writer: try SQLiteDatabase.inMemory(migrator: UserSchema.migrator))
     }
 
-    init(writer: any DatabaseWriter) { self.writer = writer }
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+        file = nil
+    }
 
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
@@ -56,16 +61,16 @@ public struct SQLiteUserStore: UserStore {
         try await fetchUser(where: "email = ?", email.value)
     }
 
-    /// See ``UserStore/delete(_:at:)``: the delete and its event in one transaction.
-    public func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
+    /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
+    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
         try await translatingDatabaseErrors {
             try await writer.write { db -> UserDeletedEvent? in
                 try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return nil }
-                let event = UserDeletedEvent(userId: id, occurredAt: date)
+                let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
                 try db.execute(
-                    sql: "INSERT INTO userDeletedEvent (id, userId, occurredAt) VALUES (?, ?, ?)",
-                    arguments: [event.id.description, id.description, date.millisecondsSince1970])
+                    sql: "INSERT INTO userDeletedEvent (id, userId, occurredAt, requestId) VALUES (?, ?, ?, ?)",
+                    arguments: [event.id.description, id.description, date.millisecondsSince1970, requestID?.text])
                 return event
             }
         }
@@ -77,13 +82,18 @@ public struct SQLiteUserStore: UserStore {
             try await writer.read { db in
                 try Row.fetchAll(
                     db,
-                    sql: "SELECT id, userId, occurredAt FROM userDeletedEvent ORDER BY occurredAt, sequence LIMIT ?",
+                    sql: """
+                        SELECT id, userId, occurredAt, requestId FROM userDeletedEvent
+                        ORDER BY occurredAt, sequence LIMIT ?
+                        """,
                     arguments: [max(0, limit)]
                 ).map { row in
                     guard let id = EventID(row["id"] as String), let userId = UserID(row["userId"] as String) else {
                         throw CommerceError.internalFailure("A stored deletion event has a malformed id.")
                     }
-                    return UserDeletedEvent(id: id, userId: userId, occurredAt: row.date("occurredAt"))
+                    return UserDeletedEvent(
+                        id: id, userId: userId, occurredAt: row.date("occurredAt"),
+                        requestID: (row["requestId"] as String?).flatMap(RequestID.init))
                 }
             }
         }
@@ -109,6 +119,18 @@ public struct SQLiteUserStore: UserStore {
                     count: row?["count"] ?? 0, oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
             }
         }
+    }
+
+    /// Folds the WAL back into the database file and closes it, once the work in progress is done; the
+    /// file alone then holds everything. Use the store no more afterwards.
+    /// - Throws: ``CommerceError/Code/unavailable`` when SQLite cannot close it.
+    public func close() throws {
+        try SQLiteDatabase.close(writer)
+    }
+
+    /// See ``UserStore/checkReadiness()``: also that the file at the path is still the one opened.
+    public func checkReadiness() async throws {
+        try await SQLiteFileIdentity.checkReadiness(of: writer, file: file)
     }
 
     private func fetchUser(where condition: String, _ argument: String) async throws -> UserRecord? {

@@ -35,6 +35,9 @@ enum UserSchema {
                     CREATE INDEX userDeletedEvent_age ON userDeletedEvent(occurredAt, sequence);
                     """)
         }
+        migrator.registerMigration("v3-deletion-request-id") { db in
+            try db.execute(sql: "ALTER TABLE userDeletedEvent ADD COLUMN requestId TEXT")
+        }
         return migrator
     }
 }

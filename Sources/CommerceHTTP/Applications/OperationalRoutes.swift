@@ -1,0 +1,93 @@
+import CommerceCore
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// One readiness check: a name, whether it passed, and what an operator needs to know.
+struct ReadinessCheck: Encodable, Sendable {
+    var name: String
+    var status: String
+    /// Why the check failed, in words that reveal no path or secret (details go to the log).
+    var reason: String?
+    var pendingDeletions: Int?
+    var oldestPendingDeletionAgeSeconds: Int?
+    var limitSeconds: Int?
+
+    var passed: Bool { status == "up" }
+
+    /// `database`: the store answers a query. A failure is logged with its detail.
+    static func database(_ check: () async throws -> Void, logger: Logger) async -> ReadinessCheck {
+        do {
+            try await check()
+            return ReadinessCheck(name: "database", status: "up")
+        } catch {
+            logger.warning("readiness: the database does not answer", metadata: ["error": "\(error)"])
+            return ReadinessCheck(name: "database", status: "down", reason: "The database does not answer.")
+        }
+    }
+
+    /// `deletionBacklog`: the oldest pending deletion is within the propagator's readiness limit.
+    static func deletionBacklog(_ propagator: DeletionPropagator) async -> ReadinessCheck {
+        guard let backlog = try? await propagator.backlog() else {
+            return ReadinessCheck(name: "deletionBacklog", status: "down", reason: "The backlog cannot be read.")
+        }
+        let within = propagator.isWithinReadinessLimit(backlog)
+        return ReadinessCheck(
+            name: "deletionBacklog", status: within ? "up" : "down",
+            reason: within ? nil : "User deletions have waited too long for the Order service.",
+            pendingDeletions: backlog.count,
+            oldestPendingDeletionAgeSeconds: Int(propagator.age(of: backlog).timeInterval),
+            limitSeconds: propagator.configuration.readinessBacklogAgeLimit.map { Int($0.timeInterval) })
+    }
+}
+
+/// `GET /ready`'s body: `ready` with every check `up`, else `not ready` (and 503).
+struct ReadinessRepresentation: Encodable, Sendable {
+    var status: String
+    var checks: [ReadinessCheck]
+
+    init(checks: [ReadinessCheck]) {
+        self.checks = checks
+        status = checks.allSatisfy(\.passed) ? "ready" : "not ready"
+    }
+}
+
+/// `GET /health`: the process answers. The User service adds its deletion backlog, so an operator sees a
+/// stuck Order service.
+struct HealthRepresentation: Encodable {
+    var status = "ok"
+    var pendingDeletions: Int?
+    var oldestPendingDeletionAgeSeconds: Int?
+}
+
+extension Router {
+    /// `GET /health` (liveness: always 200 while the process answers), `GET /ready` (readiness: 200 when
+    /// every check passes, else 503) and, with a registry, `GET /metrics` (Prometheus text format; `refresh`
+    /// runs first, to bring gauges up to date).
+    func addOperationalRoutes(
+        routeTable: RouteTable, metricsRegistry: PrometheusCollectorRegistry?,
+        health: @escaping @Sendable () async -> HealthRepresentation,
+        readiness: @escaping @Sendable () async -> [ReadinessCheck],
+        refreshMetrics: @escaping @Sendable () async -> Void = {}
+    ) {
+        routeTable.add(.get, "/health")
+        get("health") { _, _ in try JSONBody.response(await health()) }
+        routeTable.add(.get, "/ready")
+        get("ready") { _, _ in
+            let body = ReadinessRepresentation(checks: await readiness())
+            return try JSONBody.response(body, status: body.status == "ready" ? .ok : .serviceUnavailable)
+        }
+        guard let metricsRegistry else { return }
+        routeTable.add(.get, "/metrics")
+        get("metrics") { _, _ in
+            await refreshMetrics()
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(8 * 1024)
+            metricsRegistry.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+}
