@@ -112,8 +112,10 @@ struct ServerSettings: Sendable {
             orderServicePort: orderPort, dataDirectory: dataDirectory,
             database: try database(config.string(forKey: "database.url"), mode: mode, dataDirectory: dataDirectory),
             jwtSecret: secrets.jwtSecret, apiKey: secrets.apiKey,
-            userServiceURL: config.string(forKey: "user.service.url", default: "http://127.0.0.1:\(userPort)"),
-            orderServiceURL: config.string(forKey: "order.service.url", default: "http://127.0.0.1:\(orderPort)"),
+            userServiceURL: try peerURL(
+                config.string(forKey: "user.service.url", default: "http://127.0.0.1:\(userPort)"), "USER_SERVICE_URL"),
+            orderServiceURL: try peerURL(
+                config.string(forKey: "order.service.url", default: "http://127.0.0.1:\(orderPort)"), "ORDER_SERVICE_URL"),
             tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
             deletionRetryMaxDelay: .seconds(retryMax), userCacheLifetime: .seconds(cacheSeconds),
             corsAllowedOrigins: config.string(forKey: "cors.allowed.origins", default: "").split(separator: ",")
@@ -143,6 +145,16 @@ struct ServerSettings: Sendable {
             return .sqliteFile(path)
         }
         return .sqliteDirectory(path)
+    }
+
+    /// A peer's base URL: `http://` or `https://` with a host; a bare `host:port` (what a platform such as
+    /// Render hands out for a private address) means `http://host:port`.
+    static func peerURL(_ text: String, _ name: String) throws -> String {
+        let url = text.contains("://") ? text : "http://" + text
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+            let host = parsed.host(), !host.isEmpty
+        else { throw SettingsError("\(name) must be an http(s) URL or host:port, not \(text).") }
+        return url
     }
 
     private static func checkedPort(_ port: Int, _ name: String) throws -> Int {

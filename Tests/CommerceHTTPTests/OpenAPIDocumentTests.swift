@@ -39,8 +39,8 @@ struct OpenAPIDocumentTests {
     }
 
     @Test(arguments: [
-        (OpenAPIDocument.userService, ["/api/user:", "/api/user/login:", "/api/user/{id}:", "/health:"]),
-        (OpenAPIDocument.orderService, ["/api/order:", "/api/order/{userId}:", "/health:"]),
+        (OpenAPIDocument.userService, ["/api/user:", "/api/user/login:", "/api/user/{id}:", "/health:", "/ready:", "/metrics:"]),
+        (OpenAPIDocument.orderService, ["/api/order:", "/api/order/{userId}:", "/health:", "/ready:", "/metrics:"]),
     ])
     func everyRouteIsDescribed(_ document: OpenAPIDocument, _ paths: [String]) {
         #expect(document.yaml.hasPrefix("# ") && document.yaml.contains("\nopenapi: 3.1.0\n"))

@@ -120,3 +120,39 @@ struct ServerSettingsTests {
         #expect(throws: SettingsError.self) { try load(.all, environment: ["USER_SERVICE_PORT": "5000"]) }
     }
 }
+
+@Suite("commerce-server operations settings")
+struct OperationsSettingsTests {
+    let settings = ServerSettingsTests()
+
+    @Test func logFormatGraceAndReadinessHaveDocumentedDefaults() throws {
+        let loaded = try settings.load(.user)
+        #expect(loaded.logFormat == .text)
+        #expect(loaded.shutdownGracePeriod == .seconds(25))
+        #expect(loaded.readinessBacklogAgeLimit == .seconds(900))
+    }
+
+    @Test func theyAreReadAndChecked() throws {
+        let loaded = try settings.load(
+            .user,
+            environment: ["LOG_FORMAT": "JSON", "SHUTDOWN_GRACE_SECONDS": "5", "READY_MAX_DELETION_BACKLOG_SECONDS": "0"])
+        #expect(loaded.logFormat == .json)
+        #expect(loaded.shutdownGracePeriod == .seconds(5))
+        #expect(loaded.readinessBacklogAgeLimit == nil, "0 turns the backlog check off")
+        for (name, value) in [("LOG_FORMAT", "xml"), ("SHUTDOWN_GRACE_SECONDS", "0"), ("READY_MAX_DELETION_BACKLOG_SECONDS", "-1")] {
+            #expect(throws: SettingsError.self, "\(name)=\(value)") { try settings.load(.user, environment: [name: value]) }
+        }
+    }
+
+    @Test func aPeerAddressMayBeAURLOrAHostAndPort() throws {
+        #expect(try settings.load(.order, environment: ["USER_SERVICE_URL": "commerce-user:3000"]).userServiceURL
+            == "http://commerce-user:3000")
+        #expect(try settings.load(.user, environment: ["ORDER_SERVICE_URL": "https://orders.example.com"]).orderServiceURL
+            == "https://orders.example.com")
+        for bad in ["ftp://x", "http://", "not a url"] {
+            #expect(throws: SettingsError.self, "\(bad)") {
+                try settings.load(.order, environment: ["USER_SERVICE_URL": bad])
+            }
+        }
+    }
+}
