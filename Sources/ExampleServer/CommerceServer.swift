@@ -14,7 +14,7 @@ struct CommerceServer: AsyncParsableCommand {
             Settings come from flags, then the environment, then a .env file in the working directory.
             See Documentation/Configuration.md for every setting.
             """,
-        subcommands: [All.self, User.self, Order.self],
+        subcommands: [All.self, User.self, Order.self, Backup.self],
         defaultSubcommand: All.self)
 }
 

@@ -95,4 +95,28 @@ final class ShutdownTests {
             #expect(!log.contains(secret))
         }
     }
+
+    @Test func aRequestOutlivingTheGracePeriodIsCutAndTheProcessStillStops() async throws {
+        let impatient = ServerProcess(
+            mode: "user", port: try freePort(), dataDirectory: directory,
+            environment: ["SHUTDOWN_GRACE_SECONDS": "1", "ORDER_SERVICE_URL": "http://127.0.0.1:\(try freePort())"])
+        defer { impatient.kill() }
+        try impatient.start()
+        #expect(await live.waitUntilHealthy(impatient.baseURL))
+        let (release, releasing) = AsyncStream<Void>.makeStream()
+        let (client, url) = (client, impatient.baseURL + "/api/user")
+        async let registration = Self.slowRegistration(client: client, url: url, email: "never@example.com", release: release)
+        #expect(await eventually(timeout: .seconds(10), pollEvery: .milliseconds(20)) {
+            let metrics = try? await live.send(.GET, impatient.baseURL + "/metrics")
+            return String(decoding: metrics?.body ?? Data(), as: UTF8.self)
+                .contains(#"commerce_http_requests_in_flight{method="POST"} 1"#)
+        })
+        let start = ContinuousClock.now
+        impatient.terminate()
+        // The body never comes: after the 1 s grace period the request is cancelled and the process ends.
+        #expect(await impatient.exitStatus(within: .seconds(15)) == 0)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect((try? await registration) == nil, "the unfinished request was cut")
+        releasing.finish()
+    }
 }
