@@ -87,25 +87,25 @@ final class ServerRunner {
         }
     }
 
-    private func userStore() throws -> any UserStore {
-        let path: String
+    /// The SQLite file a service keeps its data in (`file` in the data directory, or the one file named);
+    /// `nil` for in-memory stores.
+    private func sqlitePath(_ file: String) -> String? {
         switch settings.database {
-        case .memory: return InMemoryUserStore()
-        case .sqliteDirectory(let directory): path = directory + "/users.sqlite"
-        case .sqliteFile(let file): path = file
+        case .memory: nil
+        case .sqliteDirectory(let directory): directory + "/" + file
+        case .sqliteFile(let path): path
         }
+    }
+
+    private func userStore() throws -> any UserStore {
+        guard let path = sqlitePath("users.sqlite") else { return InMemoryUserStore() }
         let store = try SQLiteUserStore(path: path)
         closers.append(store.close)
         return store
     }
 
     private func orderStore() throws -> any OrderStore {
-        let path: String
-        switch settings.database {
-        case .memory: return InMemoryOrderStore()
-        case .sqliteDirectory(let directory): path = directory + "/orders.sqlite"
-        case .sqliteFile(let file): path = file
-        }
+        guard let path = sqlitePath("orders.sqlite") else { return InMemoryOrderStore() }
         let store = try SQLiteOrderStore(path: path)
         closers.append(store.close)
         return store

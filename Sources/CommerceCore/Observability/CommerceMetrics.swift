@@ -37,10 +37,11 @@ public struct CommerceMetrics: Sendable {
             label: "commerce_http_requests_total",
             dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
         ).increment()
+        let (seconds, attoseconds) = duration.components
         Timer(
             label: "commerce_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
             factory: factory
-        ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        ).recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// Calls to the other service named `peer` (`user-service`, `order-service`).
