@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "CommerceCore", targets: ["CommerceCore"]),
         .library(name: "CommerceStorage", targets: ["CommerceStorage"]),
+        .library(name: "CommercePostgres", targets: ["CommercePostgres"]),
         .library(name: "CommerceTesting", targets: ["CommerceTesting"]),
         .library(name: "CommerceHTTP", targets: ["CommerceHTTP"]),
         .executable(name: "commerce-server", targets: ["ExampleServer"]),
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -55,6 +58,16 @@ let package = Package(
             dependencies: [
                 "CommerceCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CommercePostgres",
+            dependencies: [
+                "CommerceCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -81,7 +94,8 @@ let package = Package(
         .executableTarget(
             name: "ExampleServer",
             dependencies: [
-                "CommerceCore", "CommerceHTTP", "CommerceStorage",
+                "CommerceCore", "CommerceHTTP", "CommercePostgres", "CommerceStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -184,6 +198,15 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommercePostgresTests",
+            dependencies: [
+                "CommercePostgres", "CommerceTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,10 +1,12 @@
 import AsyncHTTPClient
 import CommerceCore
 import CommerceHTTP
+import CommercePostgres
 import CommerceStorage
 import Foundation
 import Hummingbird
 import Logging
+import PostgresNIO
 import UnixSignals
 import ServiceLifecycle
 
@@ -15,15 +17,24 @@ final class ServerRunner {
     let settings: ServerSettings
     /// How to close each store opened, in order; run by a ``DatabaseCloser`` at the very end.
     private var closers: [@Sendable () throws -> Void] = []
+    /// The PostgreSQL connection pool, with `DATABASE_URL=postgres://…`; run first, stopped last.
+    private var postgres: PostgresClient?
+    /// What must happen before a service answers (PostgreSQL migrations), in order.
+    private var preparations: [@Sendable () async throws -> Void] = []
 
     init(settings: ServerSettings) { self.settings = settings }
 
     func run() async throws {
         var logger = Logger(label: "commerce-server")
         logger.logLevel = settings.logLevel
-        let services = try await makeServices(logger: logger)
+        let applications = try await makeServices(logger: logger)
+        // Stopped in reverse: the applications first (they drain their requests), then the connection pool,
+        // then the SQLite files.
+        var services: [any Service] = [DatabaseCloser(close: closers, logger: logger)]
+        if let postgres { services.append(postgres) }
+        services += applications.map { PreparedService(prepare: preparations, service: $0) }
         var configuration = ServiceGroupConfiguration(
-            services: ([DatabaseCloser(close: closers, logger: logger)] + services).map { .init(service: $0) },
+            services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = settings.shutdownGracePeriod
         configuration.maximumCancellationDuration = .seconds(5)
@@ -91,13 +102,30 @@ final class ServerRunner {
     /// `nil` for in-memory stores.
     private func sqlitePath(_ file: String) -> String? {
         switch settings.database {
-        case .memory: nil
+        case .memory, .postgres: nil
         case .sqliteDirectory(let directory): directory + "/" + file
         case .sqliteFile(let path): path
         }
     }
 
+    /// The PostgreSQL pool for `url`, made once per process (in `all` mode both stores share it).
+    private func postgresClient(_ url: PostgresConnectionURL) -> PostgresClient {
+        if let postgres { return postgres }
+        var configuration = url.configuration
+        configuration.options.maximumConnections = 20
+        var logger = Logger(label: "commerce.postgres")
+        logger.logLevel = max(settings.logLevel, .notice)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        postgres = client
+        return client
+    }
+
     private func userStore() throws -> any UserStore {
+        if case .postgres(let url) = settings.database {
+            let store = PostgresUserStore(client: postgresClient(url))
+            preparations.append(store.migrate)
+            return store
+        }
         guard let path = sqlitePath("users.sqlite") else { return InMemoryUserStore() }
         let store = try SQLiteUserStore(path: path)
         closers.append(store.close)
@@ -105,6 +133,11 @@ final class ServerRunner {
     }
 
     private func orderStore() throws -> any OrderStore {
+        if case .postgres(let url) = settings.database {
+            let store = PostgresOrderStore(client: postgresClient(url))
+            preparations.append(store.migrate)
+            return store
+        }
         guard let path = sqlitePath("orders.sqlite") else { return InMemoryOrderStore() }
         let store = try SQLiteOrderStore(path: path)
         closers.append(store.close)

@@ -1,4 +1,5 @@
 import CommerceCore
+import CommercePostgres
 import CommerceStorage
 import Configuration
 import Foundation
@@ -17,14 +18,34 @@ enum LogFormat: String, Sendable, CaseIterable {
     case json
 }
 
-/// Where each service's data lives.
-enum DatabaseLocation: Sendable, Equatable {
+/// Where each service's data lives. Its description, which is logged, never holds a password.
+enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     /// Throwaway in-memory stores (`DATABASE_URL=memory:`).
     case memory
     /// SQLite files in a directory: `users.sqlite` and `orders.sqlite`.
     case sqliteDirectory(String)
     /// One SQLite file, for a process that runs a single service.
     case sqliteFile(String)
+    /// A PostgreSQL database (`DATABASE_URL=postgres://…`), which replicas of a service share.
+    case postgres(PostgresConnectionURL)
+
+    var description: String {
+        switch self {
+        case .memory: "memory"
+        case .sqliteDirectory(let directory): "sqlite directory \(directory)"
+        case .sqliteFile(let file): "sqlite file \(file)"
+        case .postgres(let url): url.description
+        }
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.memory, .memory): true
+        case (.sqliteDirectory(let a), .sqliteDirectory(let b)), (.sqliteFile(let a), .sqliteFile(let b)): a == b
+        case (.postgres(let a), .postgres(let b)): a.description == b.description
+        default: false
+        }
+    }
 }
 
 /// Every setting of `commerce-server`, read once at start from flags, the environment and `.env` (in that
@@ -129,7 +150,11 @@ struct ServerSettings: Sendable {
         guard let url, !url.isEmpty else { return .sqliteDirectory(dataDirectory) }
         if url == "memory:" { return .memory }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw SettingsError("DATABASE_URL: PostgreSQL is not supported yet; use a SQLite path or memory:.")
+            do {
+                return .postgres(try PostgresConnectionURL(url))
+            } catch {
+                throw SettingsError("DATABASE_URL \(error.fields.first?.message ?? "is not a usable PostgreSQL URL").")
+            }
         }
         var path = url
         if path.hasPrefix("sqlite://") {

@@ -25,6 +25,9 @@ public struct DeletionPropagator: Service {
         /// The longest a pending deletion may wait before the User service reports itself not ready
         /// (`GET /ready`); `nil` never does.
         public var readinessBacklogAgeLimit: Duration?
+        /// How long a claimed batch is held for this process (``UserStore/claimPendingDeletions(limit:now:leaseEnd:)``).
+        /// Each event is tried for at most half of it, so a delivery always ends while its lease holds.
+        public var lease: Duration
 
         /// Pacing with the defaults production uses (each parameter documented on its property).
         public init(
@@ -32,8 +35,9 @@ public struct DeletionPropagator: Service {
             prompt: RetryPolicy = RetryPolicy(
                 maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: .seconds(2), deadline: .seconds(2)),
             pollInterval: Duration = .seconds(1), batchSize: Int = 100, backlogCheckInterval: Duration = .seconds(10),
-            readinessBacklogAgeLimit: Duration? = .seconds(900)
+            readinessBacklogAgeLimit: Duration? = .seconds(900), lease: Duration = .seconds(60)
         ) {
+            self.lease = lease
             self.retry = retry
             self.prompt = prompt
             self.pollInterval = pollInterval
@@ -79,16 +83,31 @@ public struct DeletionPropagator: Service {
         }
     }
 
-    /// Delivers everything pending now, each event retried under the background policy until it succeeds.
-    /// Returns how many events were delivered. Stops with `CancellationError` when cancelled.
+    /// Delivers everything pending now: claims a batch (held for ``Configuration/lease``) and tries each
+    /// event under the background policy for at most half the lease. An event that still fails stays
+    /// pending for a later pass (of this process or, once its lease ends, another's). Returns how many
+    /// events were delivered. Stops with `CancellationError` when cancelled.
     @discardableResult
     public func deliverPending() async throws -> Int {
         var delivered = 0
+        var policy = configuration.retry
+        let window = configuration.lease / 2
+        policy.deadline = min(policy.deadline ?? window, window)
         while true {
-            let batch = try await events.pendingDeletions(limit: configuration.batchSize)
+            let now = clock.now()
+            let batch = try await events.claimPendingDeletions(
+                limit: configuration.batchSize, now: now, leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
             for event in batch {
-                try await deliver(event, policy: configuration.retry, retryingEverything: true)
-                delivered += 1
+                do {
+                    try await deliver(event, policy: policy, retryingEverything: true)
+                    delivered += 1
+                } catch let error as CancellationError {
+                    throw error
+                } catch {
+                    logger.warning(
+                        "user deletion not delivered in this pass; will retry",
+                        metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
+                }
             }
             if batch.count < configuration.batchSize { return delivered }
         }

@@ -10,6 +10,10 @@ import Foundation
 ///   both happened or neither did. Deleting an unknown id returns `nil`, changes nothing and records no event.
 /// - ``pendingDeletions(limit:)`` returns undelivered events oldest first, and keeps returning an event
 ///   (across restarts, for a durable store) until ``markDelivered(_:)`` is called with its id.
+/// - ``claimPendingDeletions(limit:now:leaseEnd:)`` returns pending events oldest first and holds each for
+///   the caller until `leaseEnd`: until then no other claim returns it, so several processes sharing the
+///   store never deliver one event at once; an event still pending after its lease is offered again. The
+///   default, for a store used by one process, is ``pendingDeletions(limit:)`` (no lease is needed).
 /// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
 /// - ``deletionBacklog()`` counts the pending events and reports the oldest one's time.
 /// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),
@@ -25,6 +29,8 @@ public protocol UserStore: Sendable {
     func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent?
     /// Up to `limit` undelivered events, oldest first.
     func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent]
+    /// Up to `limit` pending events nobody holds, oldest first, held for the caller until `leaseEnd`.
+    func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent]
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
     /// How many events are pending, and when the oldest happened.
@@ -35,6 +41,11 @@ public protocol UserStore: Sendable {
 }
 
 extension UserStore {
+    /// ``pendingDeletions(limit:)``: one process needs no lease.
+    public func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent] {
+        try await pendingDeletions(limit: limit)
+    }
+
     /// Looks up a user id that does not exist: a real query, answered from an index.
     public func checkReadiness() async throws {
         _ = try await user(id: UserID())

@@ -2,27 +2,23 @@ import CommerceCore
 import Foundation
 import GRDB
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Which file a database was opened on (device and inode), so readiness can tell when the file at its
 /// path was removed or replaced — a volume unmounted, a directory wiped — while the process keeps writing
 /// to the orphaned copy, whose writes a restart would lose.
 struct SQLiteFileIdentity: Sendable, Equatable {
     let path: String
-    private let device: UInt64
-    private let inode: UInt64
+    private let device: Int
+    private let inode: Int
 
     /// The identity of the file at `path` now; `nil` when there is none.
     init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let device = (attributes[.systemNumber] as? NSNumber)?.intValue,
+            let inode = (attributes[.systemFileNumber] as? NSNumber)?.intValue
+        else { return nil }
         self.path = path
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
+        self.device = device
+        self.inode = inode
     }
 
     /// What ``UserStore/checkReadiness()`` and ``OrderStore/checkReadiness()`` ask of a SQLite store: the

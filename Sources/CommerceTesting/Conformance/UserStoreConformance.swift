@@ -115,4 +115,36 @@ public enum UserStoreConformance {
             try require(try await store.deletionBacklog() == after, "a delivered event still counts")
         },
     ]
+
+    /// The checks of ``UserStore/claimPendingDeletions(limit:now:leaseEnd:)`` for a store several processes
+    /// share (the PostgreSQL store): leases keep two claimants off one event. A store for one process
+    /// (in-memory, SQLite) need not pass them; its claims are its pending events.
+    public static let sharedStoreChecks: [ConformanceCheck<any UserStore>] = [
+        ConformanceCheck("claims hand each event to one claimant until its lease ends") { store in
+            var events: [UserDeletedEvent] = []
+            for minute in 0..<6 {
+                let record = Fixtures.record()
+                try await store.insert(record)
+                events.append(try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
+            }
+            let now = Fixtures.epoch.addingTimeInterval(3600)
+            let leaseEnd = now.addingTimeInterval(60)
+            async let first = store.claimPendingDeletions(limit: 2, now: now, leaseEnd: leaseEnd)
+            async let second = store.claimPendingDeletions(limit: 2, now: now, leaseEnd: leaseEnd)
+            let (a, b) = try await (first, second)
+            try require(a.count == 2 && b.count == 2, "two claims of 2 got \(a.count) and \(b.count)")
+            try require(Set(a.map(\.id)).isDisjoint(with: b.map(\.id)), "one event went to both claimants")
+            let rest = try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: leaseEnd)
+            try require(Set(a.map(\.id) + b.map(\.id) + rest.map(\.id)) == Set(events.map(\.id)), "claims lost events")
+            try require(rest == rest.sorted { $0.occurredAt < $1.occurredAt }, "claims are not oldest first")
+            try require(
+                try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: leaseEnd).isEmpty,
+                "a leased event was claimed again within its lease")
+            try await store.markDelivered(events[0].id)
+            let later = try await store.claimPendingDeletions(
+                limit: 10, now: leaseEnd.addingTimeInterval(1), leaseEnd: leaseEnd.addingTimeInterval(61))
+            try require(later == Array(events.dropFirst()), "after the lease, every undelivered event is offered again")
+        },
+    ]
 }
+

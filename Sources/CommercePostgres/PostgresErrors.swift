@@ -1,0 +1,45 @@
+import CommerceCore
+import PostgresNIO
+
+/// Runs a store operation, translating PostgreSQL errors into ``CommerceError``.
+///
+/// A unique violation becomes `conflict` (with `conflictMessage`, given the constraint's name); a lost or
+/// refused connection, a server shutting down, a serialization failure or a deadlock becomes `unavailable`
+/// (try again); anything else is `internalFailure`. SQL and values never reach the message. Errors a
+/// transaction's body throws come out as they were thrown.
+func translatingPostgresErrors<Result>(
+    conflictMessage: (String?) -> String = { _ in "The record already exists." },
+    _ body: () async throws -> sending Result
+) async throws -> sending Result {
+    do {
+        return try await body()
+    } catch {
+        throw translated(error, conflictMessage: conflictMessage)
+    }
+}
+
+private func translated(_ error: any Error, conflictMessage: (String?) -> String) -> any Error {
+    switch error {
+    case is CommerceError, is CancellationError:
+        return error
+    case let error as PostgresTransactionError:
+        let cause = error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError
+        return cause.map { translated($0, conflictMessage: conflictMessage) }
+            ?? CommerceError.unavailable("The database transaction failed.")
+    case let error as PSQLError:
+        guard let state = error.serverInfo?[.sqlState] else {
+            return CommerceError.unavailable("The database cannot be reached.")
+        }
+        switch state {
+        case "23505":
+            return CommerceError.conflict(conflictMessage(error.serverInfo?[.constraintName]))
+        case "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", "53400":
+            return CommerceError.unavailable("The database is busy or restarting (SQLSTATE \(state)).")
+        default:
+            if state.hasPrefix("08") { return CommerceError.unavailable("The database connection failed.") }
+            return CommerceError.internalFailure("The database failed (SQLSTATE \(state)).")
+        }
+    default:
+        return CommerceError.unavailable("The database cannot be reached.")
+    }
+}

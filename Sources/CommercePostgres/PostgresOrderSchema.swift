@@ -1,0 +1,34 @@
+/// The Order service's PostgreSQL schema.
+enum PostgresOrderSchema {
+    static let migrations = PostgresMigrations(
+        lockKey: 0x636f_6d6d_6f72_6472,  // "commordr"
+        migrations: [
+            .init(
+                version: "v1-orders",
+                statements: [
+                    """
+                    CREATE TABLE orders (
+                        id uuid PRIMARY KEY,
+                        user_id uuid NOT NULL,
+                        items text NOT NULL,
+                        delivery_address text NOT NULL,
+                        status text NOT NULL,
+                        currency text NOT NULL,
+                        total_minor_units bigint NOT NULL,
+                        created_at bigint NOT NULL,
+                        updated_at bigint NOT NULL)
+                    """,
+                    "CREATE INDEX orders_page ON orders (user_id, created_at DESC, id DESC)",
+                    "CREATE TABLE tombstones (user_id uuid PRIMARY KEY, purged_at bigint NOT NULL)",
+                    """
+                    CREATE TABLE idempotency_records (
+                        user_id uuid NOT NULL,
+                        key text NOT NULL,
+                        fingerprint text NOT NULL,
+                        order_id uuid NOT NULL,
+                        expires_at bigint NOT NULL,
+                        PRIMARY KEY (user_id, key))
+                    """,
+                ]),
+        ])
+}

@@ -1,0 +1,156 @@
+import CommerceCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// An ``OrderStore`` on PostgreSQL, for several Order service replicas sharing one database.
+///
+/// Every write of a user's orders (an insert, a purge) first takes a transaction-level advisory lock on the
+/// user, so across replicas the tombstone check and the insert are one step (no insert can slip in after a
+/// purge's delete), and two inserts with one idempotency key cannot both store an order. Reads take no lock.
+///
+/// The `PostgresClient` must be running; call ``migrate()`` once at start, before serving.
+public struct PostgresOrderStore: OrderStore {
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// A store on `client`'s database.
+    public init(client: PostgresClient, logger: Logger = Logger(label: "commerce.postgres.orders")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Applies the schema migrations this version needs; safe when several replicas start at once.
+    public func migrate() async throws {
+        try await PostgresOrderSchema.migrations.apply(on: client, logger: logger)
+    }
+
+    /// See ``OrderStore/insert(_:idempotency:now:)``: under the user's lock, the tombstone check, a live record
+    /// for the key (answered with its order), then the record and the order, in one transaction.
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+        let items = try PostgresOrderRow.encode(order.items)
+        return try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> OrderInsertion in
+                try await Self.lock(order.userId, connection, logger)
+                if try await Self.isTombstoned(order.userId, connection, logger) {
+                    throw CommerceError.notFound("The user no longer exists.")
+                }
+                if let idempotency {
+                    if let previous = try await Self.liveRecord(idempotency.userId, idempotency.key, now, connection, logger) {
+                        return .existing(previous.order, fingerprint: previous.fingerprint)
+                    }
+                    try await connection.query(
+                        """
+                        INSERT INTO idempotency_records (user_id, key, fingerprint, order_id, expires_at)
+                        VALUES (\(idempotency.userId.uuid), \(idempotency.key.value), \(idempotency.fingerprint),
+                                \(idempotency.orderId.uuid), \(idempotency.expiresAt.millisecondsSince1970))
+                        ON CONFLICT (user_id, key) DO UPDATE
+                        SET fingerprint = EXCLUDED.fingerprint, order_id = EXCLUDED.order_id,
+                            expires_at = EXCLUDED.expires_at
+                        """, logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO orders (id, user_id, items, delivery_address, status, currency, total_minor_units,
+                                        created_at, updated_at)
+                    VALUES (\(order.id.uuid), \(order.userId.uuid), \(items), \(order.deliveryAddress),
+                            \(order.status.rawValue), \(order.currency.value), \(order.total.minorUnits),
+                            \(order.createdAt.millisecondsSince1970), \(order.updatedAt.millisecondsSince1970))
+                    """, logger: logger)
+                return .created(order)
+            }
+        }
+    }
+
+    /// See ``OrderStore/idempotentOrder(userId:key:now:)``.
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+        order: Order, fingerprint: String
+    )? {
+        try await translatingPostgresErrors {
+            try await client.withConnection { connection in
+                try await Self.liveRecord(userId, key, now, connection, logger)
+            }
+        }
+    }
+
+    /// See ``OrderStore/orders(of:after:limit:)``: one range scan of the `(user_id, created_at, id)` index.
+    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await translatingPostgresErrors {
+            let rows: PostgresRowSequence
+            if let cursor {
+                rows = try await client.query(
+                    """
+                    SELECT \(unescaped: PostgresOrderRow.columns) FROM orders
+                    WHERE user_id = \(userId.uuid)
+                      AND (created_at, id) < (\(cursor.createdAt.millisecondsSince1970), \(cursor.id.uuid))
+                    ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
+                    """, logger: logger)
+            } else {
+                rows = try await client.query(
+                    """
+                    SELECT \(unescaped: PostgresOrderRow.columns) FROM orders WHERE user_id = \(userId.uuid)
+                    ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
+                    """, logger: logger)
+            }
+            return try await PostgresOrderRow.orders(rows)
+        }
+    }
+
+    /// See ``OrderStore/purge(_:at:)``: under the user's lock, the deletes and the tombstone in one transaction.
+    public func purge(_ userId: UserID, at date: Date) async throws -> Int {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Int in
+                try await Self.lock(userId, connection, logger)
+                let deleted = try await connection.query(
+                    "DELETE FROM orders WHERE user_id = \(userId.uuid) RETURNING id", logger: logger
+                ).collect().count
+                try await connection.query("DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))
+                    ON CONFLICT (user_id) DO NOTHING
+                    """, logger: logger)
+                return deleted
+            }
+        }
+    }
+
+    /// See ``OrderStore/isTombstoned(_:)``.
+    public func isTombstoned(_ userId: UserID) async throws -> Bool {
+        try await translatingPostgresErrors {
+            try await client.withConnection { connection in try await Self.isTombstoned(userId, connection, logger) }
+        }
+    }
+
+    /// Serialises the writes of one user's orders across every connection and replica until the transaction
+    /// ends.
+    private static func lock(_ userId: UserID, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\(userId.description), 0))", logger: logger)
+    }
+
+    private static func isTombstoned(_ userId: UserID, _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> Bool
+    {
+        let rows = try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM tombstones WHERE user_id = \(userId.uuid))", logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
+    }
+
+    private static func liveRecord(
+        _ userId: UserID, _ key: IdempotencyKey, _ now: Date, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> (order: Order, fingerprint: String)? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: PostgresOrderRow.columns(of: "o")), r.fingerprint FROM idempotency_records r
+            JOIN orders o ON o.id = r.order_id
+            WHERE r.user_id = \(userId.uuid) AND r.key = \(key.value) AND r.expires_at > \(now.millisecondsSince1970)
+            """, logger: logger)
+        for try await row in rows {
+            let order = try PostgresOrderRow.order(row)
+            return (order, try row.makeRandomAccess()[PostgresOrderRow.columnCount].decode(String.self))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,41 @@
+/// The User service's PostgreSQL schema. Timestamps are integer milliseconds, as in the SQLite stores, so a
+/// value comes back exactly as stored.
+enum PostgresUserSchema {
+    static let migrations = PostgresMigrations(
+        lockKey: 0x636f_6d6d_6572_6365,  // "commerce"
+        migrations: [
+            .init(
+                version: "v1-users",
+                statements: [
+                    """
+                    CREATE TABLE users (
+                        id uuid PRIMARY KEY,
+                        username text NOT NULL,
+                        email text NOT NULL,
+                        phone text,
+                        street text,
+                        city text,
+                        state text,
+                        postal_code text,
+                        password_hash text NOT NULL,
+                        created_at bigint NOT NULL,
+                        updated_at bigint NOT NULL)
+                    """,
+                    "CREATE UNIQUE INDEX users_email ON users (email)",
+                ]),
+            .init(
+                version: "v2-deletion-outbox",
+                statements: [
+                    """
+                    CREATE TABLE user_deleted_events (
+                        sequence bigserial PRIMARY KEY,
+                        id uuid NOT NULL UNIQUE,
+                        user_id uuid NOT NULL,
+                        occurred_at bigint NOT NULL,
+                        request_id text,
+                        lease_until bigint NOT NULL)
+                    """,
+                    "CREATE INDEX user_deleted_events_age ON user_deleted_events (occurred_at, sequence)",
+                ]),
+        ])
+}

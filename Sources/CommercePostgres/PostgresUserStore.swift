@@ -1,0 +1,178 @@
+import CommerceCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A ``UserStore`` on PostgreSQL, for several User service replicas sharing one database.
+///
+/// Users and the outbox of ``UserDeletedEvent``s live in one database, so a deletion and its event commit in
+/// one transaction. Replicas share the delivery work: ``claimPendingDeletions(limit:now:leaseEnd:)`` takes
+/// events with `FOR UPDATE SKIP LOCKED` and holds each with a lease (a replica that dies holds it no longer
+/// than the lease). A new event is held for ``promptDeliveryWindow`` by the replica that recorded it, whose
+/// prompt delivery must not run beside another replica's. Timestamps are integer milliseconds.
+///
+/// The `PostgresClient` must be running (it is a swift-service-lifecycle `Service`); call ``migrate()``
+/// once at start, before serving.
+public struct PostgresUserStore: UserStore {
+    private let client: PostgresClient
+    private let logger: Logger
+    /// How long a new deletion event is held for the replica that recorded it.
+    public let promptDeliveryWindow: Duration
+
+    /// A store on `client`'s database.
+    public init(
+        client: PostgresClient, promptDeliveryWindow: Duration = .seconds(30),
+        logger: Logger = Logger(label: "commerce.postgres.users")
+    ) {
+        self.client = client
+        self.promptDeliveryWindow = promptDeliveryWindow
+        self.logger = logger
+    }
+
+    /// Applies the schema migrations this version needs; safe when several replicas start at once.
+    public func migrate() async throws {
+        try await PostgresUserSchema.migrations.apply(on: client, logger: logger)
+    }
+
+    /// See ``UserStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
+    public func insert(_ record: UserRecord) async throws {
+        let user = record.user
+        let address = user.address
+        try await translatingPostgresErrors(conflictMessage: Self.conflictMessage) {
+            try await client.query(
+                """
+                INSERT INTO users (id, username, email, phone, street, city, state, postal_code, password_hash,
+                                   created_at, updated_at)
+                VALUES (\(user.id.uuid), \(user.username.value), \(user.email.value), \(user.phone?.value),
+                        \(address?.street), \(address?.city), \(address?.state), \(address?.postalCode),
+                        \(record.passwordHash), \(user.createdAt.millisecondsSince1970),
+                        \(user.updatedAt.millisecondsSince1970))
+                """, logger: logger)
+        }
+    }
+
+    /// See ``UserStore/user(id:)``.
+    public func user(id: UserID) async throws -> UserRecord? {
+        try await translatingPostgresErrors {
+            try await Self.first(
+                try await client.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id.uuid)", logger: logger))
+        }
+    }
+
+    /// See ``UserStore/user(email:)``.
+    public func user(email: EmailAddress) async throws -> UserRecord? {
+        try await translatingPostgresErrors {
+            try await Self.first(
+                try await client.query(
+                    "SELECT \(unescaped: Self.columns) FROM users WHERE email = \(email.value)", logger: logger))
+        }
+    }
+
+    /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction; the event is
+    /// held for this replica's prompt delivery for ``promptDeliveryWindow``.
+    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
+        let heldUntil = date.addingTimeInterval(promptDeliveryWindow.timeInterval).millisecondsSince1970
+        return try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> UserDeletedEvent? in
+                let deleted = try await connection.query(
+                    "DELETE FROM users WHERE id = \(id.uuid) RETURNING id", logger: logger
+                ).collect().count
+                guard deleted == 1 else { return nil }
+                let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
+                try await connection.query(
+                    """
+                    INSERT INTO user_deleted_events (id, user_id, occurred_at, request_id, lease_until)
+                    VALUES (\(event.id.uuid), \(id.uuid), \(date.millisecondsSince1970), \(requestID?.text),
+                            \(heldUntil))
+                    """, logger: logger)
+                return event
+            }
+        }
+    }
+
+    /// See ``UserStore/pendingDeletions(limit:)``: every pending event, held or not.
+    public func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
+        try await translatingPostgresErrors {
+            try await Self.events(
+                try await client.query(
+                    """
+                    SELECT id, user_id, occurred_at, request_id, sequence FROM user_deleted_events
+                    ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
+                    """, logger: logger))
+        }
+    }
+
+    /// See ``UserStore/claimPendingDeletions(limit:now:leaseEnd:)``: the oldest events whose lease has ended,
+    /// locked with `FOR UPDATE SKIP LOCKED` (two replicas claiming at once get different events) and leased
+    /// until `leaseEnd`, in one statement.
+    public func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent] {
+        try await translatingPostgresErrors {
+            try await Self.events(
+                try await client.query(
+                    """
+                    UPDATE user_deleted_events SET lease_until = \(leaseEnd.millisecondsSince1970)
+                    WHERE sequence IN (
+                        SELECT sequence FROM user_deleted_events
+                        WHERE lease_until <= \(now.millisecondsSince1970)
+                        ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
+                        FOR UPDATE SKIP LOCKED)
+                    RETURNING id, user_id, occurred_at, request_id, sequence
+                    """, logger: logger))
+        }
+    }
+
+    /// See ``UserStore/markDelivered(_:)``: the event is removed.
+    public func markDelivered(_ id: EventID) async throws {
+        try await translatingPostgresErrors {
+            try await client.query("DELETE FROM user_deleted_events WHERE id = \(id.uuid)", logger: logger)
+        }
+    }
+
+    /// See ``UserStore/deletionBacklog()``.
+    public func deletionBacklog() async throws -> DeletionBacklog {
+        try await translatingPostgresErrors {
+            let rows = try await client.query(
+                "SELECT count(*), min(occurred_at) FROM user_deleted_events", logger: logger)
+            for try await (count, oldest) in rows.decode((Int64, Int64?).self) {
+                return DeletionBacklog(count: Int(count), oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
+            }
+            return .empty
+        }
+    }
+
+    private static let columns = """
+        id, username, email, phone, street, city, state, postal_code, password_hash, created_at, updated_at
+        """
+
+    private static func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
+        typealias Columns = (UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64)
+        for try await row in rows.decode(Columns.self) {
+            let parts = [row.4, row.5, row.6, row.7]
+            let address =
+                parts.allSatisfy({ $0 == nil })
+                ? nil : PostalAddress(street: row.4, city: row.5, state: row.6, postalCode: row.7)
+            let user = User(
+                id: UserID(uuid: row.0), username: Username(trusted: row.1), email: EmailAddress(trusted: row.2),
+                phone: row.3.map(PhoneNumber.init(trusted:)), address: address,
+                createdAt: Date(millisecondsSince1970: row.9), updatedAt: Date(millisecondsSince1970: row.10))
+            return UserRecord(user: user, passwordHash: row.8)
+        }
+        return nil
+    }
+
+    /// Events from rows of (id, user_id, occurred_at, request_id, sequence), oldest first.
+    private static func events(_ rows: PostgresRowSequence) async throws -> [UserDeletedEvent] {
+        var events: [(event: UserDeletedEvent, sequence: Int64)] = []
+        for try await (id, userId, occurredAt, requestID, sequence) in rows.decode((UUID, UUID, Int64, String?, Int64).self) {
+            let event = UserDeletedEvent(
+                id: EventID(uuid: id), userId: UserID(uuid: userId), occurredAt: Date(millisecondsSince1970: occurredAt),
+                requestID: requestID.flatMap(RequestID.init))
+            events.append((event, sequence))
+        }
+        return events.sorted { ($0.event.occurredAt, $0.sequence) < ($1.event.occurredAt, $1.sequence) }.map(\.event)
+    }
+
+    private static func conflictMessage(_ constraint: String?) -> String {
+        constraint == "users_email" ? "A user with this email already exists." : "A user with this id already exists."
+    }
+}
