@@ -180,7 +180,8 @@ let package = Package(
         .testTarget(
             name: "CommerceHTTPTests",
             dependencies: [
-                "CommerceHTTP", "CommerceStorage", "CommerceTesting",
+                "CommerceHTTP", "CommercePostgres", "CommerceStorage", "CommerceTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -29,6 +29,8 @@ struct SharedOptions: ParsableArguments {
     var shutdownGraceSeconds: Int?
     @Option(help: "Oldest pending deletion, seconds, before the User service is not ready; 0: no limit (READY_MAX_DELETION_BACKLOG_SECONDS; default 900).")
     var readyMaxDeletionBacklogSeconds: Int?
+    @Option(help: "Seconds a User service replica holds the deletions it claimed, PostgreSQL only (DELETION_LEASE_SECONDS; default 60).")
+    var deletionLeaseSeconds: Int?
     @Option(help: "bcrypt cost 4–31 (BCRYPT_COST; default 12).") var bcryptCost: Int?
     @Option(help: "Token lifetime in seconds (JWT_TTL_SECONDS; default 3600).") var jwtTTLSeconds: Int?
     @Option(help: "User service base URL, for the Order service (USER_SERVICE_URL).") var userServiceURL: String?
@@ -54,6 +56,7 @@ struct SharedOptions: ParsableArguments {
         set("log.format", logFormat.map { .string($0) })
         set("shutdown.grace.seconds", shutdownGraceSeconds.map { .int($0) })
         set("ready.max.deletion.backlog.seconds", readyMaxDeletionBacklogSeconds.map { .int($0) })
+        set("deletion.lease.seconds", deletionLeaseSeconds.map { .int($0) })
         set("bcrypt.cost", bcryptCost.map { .int($0) })
         set("jwt.ttl.seconds", jwtTTLSeconds.map { .int($0) })
         set("user.service.url", userServiceURL.map { .string($0) })

@@ -63,7 +63,7 @@ final class ServerRunner {
         var retry = RetryPolicy.background
         retry.maxDelay = settings.deletionRetryMaxDelay
         let propagation = DeletionPropagator.Configuration(
-            retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit)
+            retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease)
         let orderConfiguration = OrderService.Configuration(userCacheLifetime: settings.userCacheLifetime)
         switch settings.mode {
         case .all:
@@ -122,7 +122,7 @@ final class ServerRunner {
 
     private func userStore() throws -> any UserStore {
         if case .postgres(let url) = settings.database {
-            let store = PostgresUserStore(client: postgresClient(url))
+            let store = PostgresUserStore(client: postgresClient(url), promptDeliveryWindow: settings.deletionLease / 2)
             preparations.append(store.migrate)
             return store
         }

@@ -77,6 +77,8 @@ struct ServerSettings: Sendable {
     var shutdownGracePeriod: Duration
     /// How old the oldest pending deletion may be before the User service is not ready; `nil`: no limit.
     var readinessBacklogAgeLimit: Duration?
+    /// How long a replica holds the deletion events it claimed (PostgreSQL); half of it for a new event.
+    var deletionLease: Duration
 
     /// Reads and checks every setting.
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
@@ -124,6 +126,10 @@ struct ServerSettings: Sendable {
         guard (1...3600).contains(grace) else {
             throw SettingsError("SHUTDOWN_GRACE_SECONDS must be 1–3600, not \(grace).")
         }
+        let lease = config.int(forKey: "deletion.lease.seconds", default: 60)
+        guard (6...3600).contains(lease) else {
+            throw SettingsError("DELETION_LEASE_SECONDS must be 6–3600, not \(lease).")
+        }
         let backlogLimit = config.int(forKey: "ready.max.deletion.backlog.seconds", default: 900)
         guard (0...86_400 * 30).contains(backlogLimit) else {
             throw SettingsError("READY_MAX_DELETION_BACKLOG_SECONDS must be 0–2592000, not \(backlogLimit).")
@@ -142,7 +148,7 @@ struct ServerSettings: Sendable {
             corsAllowedOrigins: config.string(forKey: "cors.allowed.origins", default: "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             logFormat: format, shutdownGracePeriod: .seconds(grace),
-            readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit))
+            readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit), deletionLease: .seconds(lease))
     }
 
     /// The store location a `DATABASE_URL` names.

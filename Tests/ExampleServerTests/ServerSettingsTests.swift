@@ -106,6 +106,8 @@ struct ServerSettingsTests {
         #expect(try ServerSettings.database("/var/lib/commerce", mode: .all, dataDirectory: "d") == .sqliteDirectory("/var/lib/commerce"))
         #expect(throws: SettingsError.self) { try ServerSettings.database("/x/one.sqlite", mode: .all, dataDirectory: "d") }
         #expect(throws: SettingsError.self) { try ServerSettings.database("postgres://db/x", mode: .user, dataDirectory: "d") }
+        let postgres = try ServerSettings.database("postgres://app:s3cret@db:6543/users", mode: .user, dataDirectory: "d")
+        #expect("\(postgres)" == "postgres://app@db:6543/users?sslmode=prefer", "described without the password")
     }
 
     @Test func badValuesAreRefusedWithTheirName() throws {
