@@ -1,0 +1,39 @@
+import Foundation
+
+/// How a durable store keeps an order's items: one JSON text, an array of
+/// `{productId, name, quantity, unitPriceMinorUnits}`. Its own shape, so the stored format never follows
+/// the domain type's `Codable` by accident; the SQLite and PostgreSQL stores share it.
+package enum StoredOrderItems {
+    private struct Item: Codable {
+        var productId: String
+        var name: String
+        var quantity: Int
+        var unitPriceMinorUnits: Int64
+    }
+
+    private static let decoder = JSONDecoder()
+
+    /// The items as the stored JSON text.
+    package static func encode(_ items: [OrderItem]) throws -> String {
+        let rows = items.map {
+            Item(productId: $0.productId, name: $0.name, quantity: $0.quantity, unitPriceMinorUnits: $0.unitPrice.minorUnits)
+        }
+        return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+    }
+
+    /// The items in stored JSON text.
+    /// - Throws: ``CommerceError/Code/internalFailure`` when the text is not what ``encode(_:)`` writes.
+    package static func decode(_ text: String) throws(CommerceError) -> [OrderItem] {
+        let stored: [Item]
+        do {
+            stored = try decoder.decode([Item].self, from: Data(text.utf8))
+        } catch {
+            throw CommerceError.internalFailure("A stored order's items are malformed.")
+        }
+        return stored.map {
+            OrderItem(
+                productId: $0.productId, name: $0.name, quantity: $0.quantity,
+                unitPrice: Money(minorUnits: $0.unitPriceMinorUnits))
+        }
+    }
+}
