@@ -13,8 +13,11 @@ struct PostgresMigrations: Sendable {
         let statements: [String]
     }
 
-    /// The advisory lock key: one per service, so two services sharing a database do not wait on each other.
-    let lockKey: Int64
+    /// The advisory lock every commerce migration takes, the User and the Order service's alike: they share
+    /// `schema_migrations` when they share a database (`commerce-server all`), and two transactions creating
+    /// it at once would collide.
+    static let lockKey: Int64 = 0x636f_6d6d_6572_6365  // "commerce"
+
     let migrations: [Migration]
 
     /// Applies the migrations not yet applied; returns their versions.
@@ -22,7 +25,7 @@ struct PostgresMigrations: Sendable {
     func apply(on client: PostgresClient, logger: Logger) async throws -> [String] {
         try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 try await connection.query(
                     """
                     CREATE TABLE IF NOT EXISTS schema_migrations (

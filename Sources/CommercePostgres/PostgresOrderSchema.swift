@@ -1,7 +1,6 @@
 /// The Order service's PostgreSQL schema.
 enum PostgresOrderSchema {
     static let migrations = PostgresMigrations(
-        lockKey: 0x636f_6d6d_6f72_6472,  // "commordr"
         migrations: [
             .init(
                 version: "v1-orders",

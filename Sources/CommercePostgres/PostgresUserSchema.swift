@@ -2,7 +2,6 @@
 /// value comes back exactly as stored.
 enum PostgresUserSchema {
     static let migrations = PostgresMigrations(
-        lockKey: 0x636f_6d6d_6572_6365,  // "commerce"
         migrations: [
             .init(
                 version: "v1-users",
