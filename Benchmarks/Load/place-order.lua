@@ -1,4 +1,5 @@
--- POST /api/order with a new Idempotency-Key every request: each one is a durable insert.
+-- POST /api/order with a new Idempotency-Key every request: each one is a durable insert. With
+-- BENCH_TOKENS (comma-separated), requests take turns among those users instead of BENCH_TOKEN's one.
 dofile("Benchmarks/Load/report.lua")
 local headers = {
   ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN"),
@@ -7,9 +8,12 @@ local headers = {
 local body = '{"items":[{"productId":"tea-1","name":"Green tea","quantity":2,"price":4.99}],'
   .. '"deliveryAddress":"1 Main St"}'
 local prefix = os.getenv("BENCH_RUN") .. "-"
+local tokens = {}
+for token in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do tokens[#tokens + 1] = token end
 local counter = 0
 function request()
   counter = counter + 1
   headers["Idempotency-Key"] = prefix .. counter
+  if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[counter % #tokens + 1] end
   return wrk.format("POST", "/api/order", headers, body)
 end
