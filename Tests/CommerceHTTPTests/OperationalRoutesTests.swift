@@ -162,4 +162,36 @@ struct OperationalRoutesTests {
             try await client.execute(uri: "/ready", method: .get) { #expect($0.status == .ok) }
         }
     }
+
+    /// An order store whose database hangs: every readiness check waits until it is cancelled.
+    struct HungOrderStore: OrderStore {
+        let inner = InMemoryOrderStore()
+        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+            try await inner.insert(order, idempotency: idempotency, now: now)
+        }
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (order: Order, fingerprint: String)? {
+            try await inner.idempotentOrder(userId: userId, key: key, now: now)
+        }
+        func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+            try await inner.orders(of: userId, after: cursor, limit: limit)
+        }
+        func purge(_ userId: UserID, at date: Date) async throws -> Int { try await inner.purge(userId, at: date) }
+        func isTombstoned(_ userId: UserID) async throws -> Bool { try await inner.isTombstoned(userId) }
+        func checkReadiness() async throws { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    @Test func aDatabaseThatDoesNotAnswerInTimeIsNotReady() async throws {
+        var settings = TestSystem.settings()
+        settings.readinessTimeout = .milliseconds(100)
+        let app = await buildOrderServiceApplication(
+            settings: settings, store: HungOrderStore(), users: StaticUserServicePeer(exists: true))
+        try await app.test(.router) { client in
+            let start = ContinuousClock.now
+            let answer = try await readiness(client)
+            #expect(answer.status == .serviceUnavailable)
+            #expect(check(answer.body, "database")?["status"] as? String == "down")
+            #expect(ContinuousClock.now - start < .seconds(5), "the probe is answered, not left hanging")
+        }
+    }
 }
+

@@ -16,10 +16,21 @@ struct ReadinessCheck: Encodable, Sendable {
 
     var passed: Bool { status == "up" }
 
-    /// `database`: the store answers a query. A failure is logged with its detail.
-    static func database(_ check: () async throws -> Void, logger: Logger) async -> ReadinessCheck {
+    /// `database`: the store answers a query within `timeout` (a hung database is not ready either). A
+    /// failure is logged with its detail.
+    static func database(
+        _ check: @escaping @Sendable () async throws -> Void, timeout: Duration, logger: Logger
+    ) async -> ReadinessCheck {
         do {
-            try await check()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await check() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw CommerceError.unavailable("The database did not answer within \(timeout).")
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
             return ReadinessCheck(name: "database", status: "up")
         } catch {
             logger.warning("readiness: the database does not answer", metadata: ["error": "\(error)"])

@@ -24,6 +24,8 @@ public struct HTTPServiceSettings: Sendable {
     /// `nil` records through the global `MetricsSystem` (whatever it was bootstrapped with) and serves no
     /// `/metrics`.
     public var metricsRegistry: PrometheusCollectorRegistry?
+    /// How long `GET /ready` waits for the database before calling it down: 2 s by default.
+    public var readinessTimeout: Duration = .seconds(2)
 
     /// Every setting; CORS is off and the host is the loopback address unless named.
     public init(
@@ -97,7 +99,7 @@ public func buildUserServiceApplication(
         },
         readiness: {
             [
-                await .database({ try await store.checkReadiness() }, logger: logger),
+                await .database({ try await store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger),
                 await .deletionBacklog(propagator),
             ]
         },
@@ -131,7 +133,9 @@ public func buildOrderServiceApplication(
     let router = baseRouter(routeTable: routeTable, settings: settings, metrics: metrics, document: .orderService)
     router.addOperationalRoutes(
         routeTable: routeTable, metricsRegistry: settings.metricsRegistry, health: { HealthRepresentation() },
-        readiness: { [await .database({ try await store.checkReadiness() }, logger: logger)] })
+        readiness: {
+            [await .database({ try await store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger)]
+        })
     router.addOrderServiceRoutes(
         orders: orders, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
     return Application(
