@@ -11,12 +11,19 @@ enum PostgresOrderRow {
         var unitPriceMinorUnits: Int64
     }
 
+    /// The columns an order is read from, in the order ``order(_:)`` decodes them.
+    private static let names = [
+        "id", "user_id", "items", "delivery_address", "status", "currency", "total_minor_units", "created_at", "updated_at",
+    ]
+
     static let columns = columns(of: nil)
 
-    /// The columns an order is read from, in the order ``order(_:)`` decodes them; qualified with `table`.
+    /// The number of columns ``columns`` names; a query may select more after them.
+    static let columnCount = names.count
+
+    /// ``columns``, qualified with a table alias.
     static func columns(of table: String?) -> String {
-        ["id", "user_id", "items", "delivery_address", "status", "currency", "total_minor_units", "created_at", "updated_at"]
-            .map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
+        names.map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
     }
 
     static func encode(_ items: [OrderItem]) throws -> String {
@@ -52,7 +59,4 @@ enum PostgresOrderRow {
             createdAt: Date(millisecondsSince1970: try cells[7].decode(Int64.self)),
             updatedAt: Date(millisecondsSince1970: try cells[8].decode(Int64.self)))
     }
-
-    /// The number of columns ``columns`` names.
-    static let columnCount = 9
 }

@@ -125,6 +125,25 @@ public enum OrderStoreConformance {
             try require(created == 1, "\(created) orders were created with one key")
             try require(try await store.orders(of: userId, after: nil, limit: 100).count == 1, "more than one stored")
         },
+        ConformanceCheck("inserts racing a purge never leave an order behind") { store in
+            // Each insert either lands before the purge (and is purged) or after it (and is refused): once all
+            // are done, nothing of the user may remain, whichever way they interleaved.
+            let userId = UserID()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    if index == 20 { group.addTask { _ = try await store.purge(userId, at: Fixtures.epoch) } }
+                    group.addTask {
+                        do {
+                            _ = try await store.insert(Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
+                        } catch let error as CommerceError where error.code == .notFound {}
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try require(try await store.isTombstoned(userId), "the purge left no tombstone")
+            let left = try await store.orders(of: userId, after: nil, limit: 100).count
+            try require(left == 0, "\(left) orders survived a purge they raced")
+        },
         ConformanceCheck("purge forgets the user's idempotency keys") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(order, idempotency: Fixtures.idempotency(for: order, expiresAt: later), now: Fixtures.epoch)
