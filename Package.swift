@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CommerceCore", targets: ["CommerceCore"]),
+        .library(name: "CommerceInMemory", targets: ["CommerceInMemory"]),
         .library(name: "CommerceStorage", targets: ["CommerceStorage"]),
         .library(name: "CommercePostgres", targets: ["CommercePostgres"]),
         .library(name: "CommerceTesting", targets: ["CommerceTesting"]),
@@ -54,9 +55,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CommerceInMemory",
+            dependencies: ["CommerceCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CommerceStorage",
             dependencies: [
-                "CommerceCore",
+                "CommerceCore", "CommerceInMemory",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -108,7 +114,7 @@ let package = Package(
         .target(
             name: "CommerceTesting",
             dependencies: [
-                "CommerceCore", "CommerceStorage",
+                "CommerceCore", "CommerceInMemory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -213,7 +219,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CommerceTestingTests",
-            dependencies: ["CommerceTesting"],
+            // No CommerceStorage: the test kit must work for an app that brings its own stores without GRDB.
+            dependencies: ["CommerceTesting", "CommerceCore", "CommerceInMemory"],
             swiftSettings: swiftSettings
         ),
     ]

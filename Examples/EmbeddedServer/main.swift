@@ -7,26 +7,25 @@ import CommerceHTTP
 import CommerceStorage
 import Hummingbird
 
-let userStore = InMemoryUserStore()
-let orderStore = InMemoryOrderStore()
-
-// Wire the two services to each other in-process.
-let orders = OrderService(store: orderStore, users: InProcessUserServicePeer(users: userStore))
-let propagator = DeletionPropagator(events: userStore, orders: InProcessOrderServicePeer(orders: orders))
-let tokens = await TokenService(
-    configuration: .init(secret: try SigningSecret("embedded-example-secret-of-32-bytes-or-more")))
-let users = UserService(
-    store: userStore, hasher: try BcryptPasswordHasher(cost: 10), tokens: tokens, deletions: propagator)
+// Every service is made by one CommerceServices value: the same composition root commerce-server uses.
+let services = await CommerceServices(
+    tokens: .init(secret: try SigningSecret("embedded-example-secret-of-32-bytes-or-more")),
+    hasher: try BcryptPasswordHasher(cost: 10))
+let (user, order) = services.inProcess(userStore: InMemoryUserStore(), orderStore: InMemoryOrderStore())
 let credentials = Credentials(
-    tokens: tokens, apiKey: try SigningSecret("embedded-example-api-key-of-32-bytes-or-more", field: "API_KEY"))
+    tokens: services.tokens, apiKey: try SigningSecret("embedded-example-api-key-of-32-bytes-or-more", field: "API_KEY"))
 
-// Your application's router: your routes, and both services' routes beside them.
-let router = Router()
+// Your application's router: your routes, and both services' routes beside them. Its context must say the
+// client's address (CommerceRequestContext does), or the User service's routes do not compile: the login
+// throttle counts failures per address.
+let router = Router(context: CommerceRequestContext.self)
+router.add(middleware: RequestIDMiddleware())
+router.add(middleware: SecurityHeadersMiddleware())
 router.get("/") { _, _ in "Welcome to my shop.\n" }
-router.addUserServiceRoutes(users: users, credentials: credentials)
-router.addOrderServiceRoutes(orders: orders, credentials: credentials)
+router.addUserServiceRoutes(users: user.users, credentials: credentials)
+router.addOrderServiceRoutes(orders: order.orders, credentials: credentials)
 
 // The propagator runs beside the server and stops with it.
 let app = Application(
-    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)), services: [propagator])
+    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)), services: [user.propagator])
 try await app.runService()

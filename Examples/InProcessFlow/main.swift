@@ -6,17 +6,16 @@ import CommerceCore
 import CommerceStorage
 import Foundation
 
-let userStore = InMemoryUserStore()
 let orderStore = InMemoryOrderStore()
 
 // The Order service asks the User service whether a user exists; the User service tells the Order service
-// to purge a deleted user's orders. In one process both are direct calls.
-let orders = OrderService(store: orderStore, users: InProcessUserServicePeer(users: userStore))
-let propagator = DeletionPropagator(events: userStore, orders: InProcessOrderServicePeer(orders: orders))
-let tokens = await TokenService(
-    configuration: .init(secret: try SigningSecret("example-secret-of-at-least-32-bytes!!")))
-let users = UserService(
-    store: userStore, hasher: try BcryptPasswordHasher(cost: 10), tokens: tokens, deletions: propagator)
+// to purge a deleted user's orders. In one process both are direct calls, wired by CommerceServices.
+let services = await CommerceServices(
+    tokens: .init(secret: try SigningSecret("example-secret-of-at-least-32-bytes!!")),
+    hasher: try BcryptPasswordHasher(cost: 10))
+let (user, order) = services.inProcess(userStore: InMemoryUserStore(), orderStore: orderStore)
+let users = user.users
+let orders = order.orders
 
 let ann = try await users.register(
     RegistrationForm(username: "Ann", email: "ann@example.com", password: "correct horse battery"))

@@ -1,10 +1,13 @@
 import CommerceCore
-import CommerceStorage
+import CommerceInMemory
 import Foundation
 import Logging
 
-/// Both services wired in one process on in-memory stores, with fault-injecting peers between them:
-/// what an app's own tests need to exercise the whole flow without sockets.
+/// Both services wired in one process, with fault-injecting peers between them: what an app's own tests
+/// need to exercise the whole flow without sockets. The stores are in-memory unless you bring your own —
+/// any ``UserStore`` and ``OrderStore``, so a store you wrote runs the same flows (deletion propagation,
+/// faults, a controlled clock) as the library's. The services are made by ``CommerceServices``, as in
+/// `commerce-server`.
 ///
 /// ```swift
 /// let harness = try await CommerceHarness()
@@ -19,9 +22,9 @@ public struct CommerceHarness: Sendable {
     /// The clock every part reads: the system clock unless the harness was made with another (a ``TestClock``).
     public let clock: any CommerceClock
     /// The User service's store.
-    public let userStore: InMemoryUserStore
+    public let userStore: any UserStore
     /// The Order service's store.
-    public let orderStore: InMemoryOrderStore
+    public let orderStore: any OrderStore
     /// The Order service's view of the User service; script its faults through `userPeer.plan`.
     public let userPeer: FaultyUserServicePeer
     /// The User service's view of the Order service; script its faults through `orderPeer.plan`.
@@ -34,6 +37,12 @@ public struct CommerceHarness: Sendable {
     public let orders: OrderService
     /// Delivers deletions through ``orderPeer``; run it with ``withPropagatorRunning(_:)``.
     public let propagator: DeletionPropagator
+    /// What built the services; build more (an HTTP application of your own, say) from it.
+    public let services: CommerceServices
+    /// The User service with its store, tokens and propagator, as an HTTP application takes it.
+    public let userService: UserServiceParts
+    /// The Order service with its store and tokens, as an HTTP application takes it.
+    public let orderService: OrderServiceParts
 
     /// Retries that take milliseconds, not seconds: 4 attempts, 1 ms base, 10 ms cap, 1 s per attempt.
     public static let fastRequestRetry = RetryPolicy(
@@ -48,36 +57,42 @@ public struct CommerceHarness: Sendable {
     /// - Parameters:
     ///   - clock: the time every part sees; with a ``TestClock`` the test must advance it for retries
     ///     and the propagator's polling to move on.
-    ///   - userStore, orderStore: start from existing stores (to simulate a restart).
+    ///   - userStore, orderStore: the stores to run on: your own, or existing ones (to simulate a restart).
     ///   - requestRetry: the Order service's retries of its user check.
     ///   - userCacheLifetime: how long the Order service trusts "the user exists"; zero asks every time.
     ///   - bcryptCost: 4, the minimum, so tests stay fast.
+    ///   - userMetrics, orderMetrics: where each service records its metrics (an HTTP application's
+    ///     `settings.metrics`, to read them back from its `/metrics`).
     public init(
         clock: any CommerceClock = SystemClock(),
-        userStore: InMemoryUserStore = InMemoryUserStore(),
-        orderStore: InMemoryOrderStore = InMemoryOrderStore(),
+        userStore: any UserStore = InMemoryUserStore(),
+        orderStore: any OrderStore = InMemoryOrderStore(),
         requestRetry: RetryPolicy = fastRequestRetry,
         userCacheLifetime: Duration = .seconds(30),
         propagation: DeletionPropagator.Configuration = DeletionPropagator.Configuration(
             retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
         bcryptCost: UInt8 = 4,
-        logger: Logger = Logger(label: "commerce.testing", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "commerce.testing", factory: { _ in SwiftLogNoOpLogHandler() }),
+        userMetrics: CommerceMetrics = CommerceMetrics(), orderMetrics: CommerceMetrics = CommerceMetrics()
     ) async throws {
         self.clock = clock
         self.userStore = userStore
         self.orderStore = orderStore
+        let services = await CommerceServices(
+            tokens: .init(secret: Self.testSecret), hasher: try BcryptPasswordHasher(cost: bcryptCost),
+            propagation: propagation, orders: .init(userCheck: requestRetry, userCacheLifetime: userCacheLifetime),
+            clock: clock)
         userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
-        orders = OrderService(
-            store: orderStore, users: userPeer,
-            configuration: .init(userCheck: requestRetry, userCacheLifetime: userCacheLifetime), clock: clock,
-            logger: logger)
-        orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: orders))
-        propagator = DeletionPropagator(
-            events: userStore, orders: orderPeer, configuration: propagation, clock: clock, logger: logger)
-        tokens = await TokenService(configuration: .init(secret: Self.testSecret), clock: clock)
-        users = UserService(
-            store: userStore, hasher: try BcryptPasswordHasher(cost: bcryptCost), tokens: tokens,
-            deletions: propagator, clock: clock, logger: logger)
+        let order = services.orderService(store: orderStore, users: userPeer, logger: logger, metrics: orderMetrics)
+        orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: order.orders))
+        let user = services.userService(store: userStore, orders: orderPeer, logger: logger, metrics: userMetrics)
+        self.services = services
+        userService = user
+        orderService = order
+        tokens = services.tokens
+        users = user.users
+        orders = order.orders
+        propagator = user.propagator
     }
 
     /// Registers a user with a unique email and logs them in.

@@ -32,7 +32,9 @@ final class ServerRunner {
         // then the SQLite files.
         var services: [any Service] = [DatabaseCloser(close: closers, logger: logger)]
         if let postgres { services.append(postgres) }
-        services += applications.map { PreparedService(prepare: preparations, service: $0) }
+        // The migrations run once, before the first application serves; every application waits for them.
+        let preparation = Preparation(steps: preparations)
+        services += applications.map { PreparedService(preparation: preparation, service: $0) }
         var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -49,52 +51,56 @@ final class ServerRunner {
         logger.info("stopped")
     }
 
-    /// The lifecycle services of this mode: one or two applications, plus the shared HTTP client.
+    /// The lifecycle services of this mode: one or two applications, plus the shared HTTP client. Every
+    /// service is made by one ``CommerceServices``: in `all` mode the Order service the User service's
+    /// in-process peer calls is the very one that answers the Order service's requests.
     func makeServices(logger: Logger) async throws -> [any Service] {
-        let tokens = TokenService.Configuration(secret: settings.jwtSecret, lifetime: settings.tokenLifetime)
         func httpSettings(port: Int, label: String) -> HTTPServiceSettings {
             var serviceLogger = logger
             serviceLogger[metadataKey: "service"] = "\(label)"
             return HTTPServiceSettings(
-                host: settings.host, port: port, tokens: tokens, apiKey: settings.apiKey,
+                host: settings.host, port: port, apiKey: settings.apiKey,
                 corsAllowedOrigins: settings.corsAllowedOrigins, logger: serviceLogger)
         }
-        let hasher = try BcryptPasswordHasher(cost: settings.bcryptCost)
         var retry = RetryPolicy.background
         retry.maxDelay = settings.deletionRetryMaxDelay
-        let propagation = DeletionPropagator.Configuration(
-            retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease)
-        let orderConfiguration = OrderService.Configuration(userCacheLifetime: settings.userCacheLifetime)
+        let services = await CommerceServices(
+            tokens: .init(secret: settings.jwtSecret, lifetime: settings.tokenLifetime),
+            hasher: try BcryptPasswordHasher(cost: settings.bcryptCost),
+            propagation: .init(
+                retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease),
+            orders: .init(userCacheLifetime: settings.userCacheLifetime))
+        let userSettings = httpSettings(port: settings.userServicePort, label: "user")
+        let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
         switch settings.mode {
         case .all:
-            // Both services in one process talk through in-process peers: the same rules, no sockets.
-            let userStore = try userStore()
-            let orderStore = try orderStore()
-            let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
-            let orders = OrderService(
-                store: orderStore, users: InProcessUserServicePeer(users: userStore), configuration: orderConfiguration,
-                logger: orderSettings.logger, metrics: orderSettings.metrics)
-            let userApp = await buildUserServiceApplication(
-                settings: httpSettings(port: settings.userServicePort, label: "user"), store: userStore,
-                orders: InProcessOrderServicePeer(orders: orders), hasher: hasher, propagation: propagation)
-            let orderApp = await buildOrderServiceApplication(
-                settings: orderSettings, store: orderStore, users: InProcessUserServicePeer(users: userStore),
-                configuration: orderConfiguration)
-            return [userApp, orderApp]
+            let (user, order) = services.inProcess(
+                userStore: try userStore(), orderStore: try orderStore(), userLogger: userSettings.logger,
+                userMetrics: userSettings.metrics, orderLogger: orderSettings.logger, orderMetrics: orderSettings.metrics)
+            return [
+                buildUserServiceApplication(settings: userSettings, service: user),
+                buildOrderServiceApplication(settings: orderSettings, service: order),
+            ]
         case .user:
             let client = HTTPClient.forPeers()
-            let app = await buildUserServiceApplication(
-                settings: httpSettings(port: settings.userServicePort, label: "user"), store: try userStore(),
+            let user = services.userService(
+                store: try userStore(),
                 orders: HTTPOrderServicePeer(client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
-                hasher: hasher, propagation: propagation, services: [HTTPClientService(client: client)])
-            return [app]
+                logger: userSettings.logger, metrics: userSettings.metrics)
+            return [
+                buildUserServiceApplication(
+                    settings: userSettings, service: user, services: [HTTPClientService(client: client)])
+            ]
         case .order:
             let client = HTTPClient.forPeers()
-            let app = await buildOrderServiceApplication(
-                settings: httpSettings(port: settings.orderServicePort, label: "order"), store: try orderStore(),
+            let order = services.orderService(
+                store: try orderStore(),
                 users: HTTPUserServicePeer(client: client, baseURL: settings.userServiceURL, apiKey: settings.apiKey),
-                configuration: orderConfiguration, services: [HTTPClientService(client: client)])
-            return [app]
+                logger: orderSettings.logger, metrics: orderSettings.metrics)
+            return [
+                buildOrderServiceApplication(
+                    settings: orderSettings, service: order, services: [HTTPClientService(client: client)])
+            ]
         }
     }
 

@@ -31,10 +31,9 @@ struct LiveServiceTests {
     }
 
     func userApp(store: any UserStore, apiKey: SigningSecret = TestSystem.apiKey) async throws -> any Service {
-        await buildUserServiceApplication(
+        try await userApplication(
             settings: TestSystem.settings(port: userPort), store: store,
             orders: HTTPOrderServicePeer(client: client, baseURL: orderURL + "/", apiKey: apiKey),  // a trailing / is fine
-            hasher: try BcryptPasswordHasher(cost: 4),
             propagation: .init(
                 retry: RetryPolicy(
                     maxAttempts: nil, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200),
@@ -42,8 +41,8 @@ struct LiveServiceTests {
                 pollInterval: .milliseconds(50)))
     }
 
-    func orderApp(store: any OrderStore, userURL: String? = nil) async -> any Service {
-        await buildOrderServiceApplication(
+    func orderApp(store: any OrderStore, userURL: String? = nil) async throws -> any Service {
+        try await orderApplication(
             settings: TestSystem.settings(port: orderPort), store: store,
             users: HTTPUserServicePeer(client: client, baseURL: userURL ?? self.userURL, apiKey: TestSystem.apiKey))
     }
@@ -52,7 +51,7 @@ struct LiveServiceTests {
 
     @Test func theWholeFlowAcrossTwoServices() async throws {
         let orderStore = InMemoryOrderStore()
-        let services = [try await userApp(store: InMemoryUserStore()), await orderApp(store: orderStore)]
+        let services = [try await userApp(store: InMemoryUserStore()), try await orderApp(store: orderStore)]
         try await withRunning(services) { [live, userURL, orderURL] in
             #expect(await live.waitUntilHealthy(userURL))
             #expect(await live.waitUntilHealthy(orderURL))
@@ -75,7 +74,7 @@ struct LiveServiceTests {
         let harness = try await CommerceHarness(userStore: userStore)
         let (_, token) = try await harness.registerAndLogIn()
         // Only the Order service runs; the User service's port answers nothing.
-        try await withRunning([await orderApp(store: InMemoryOrderStore())]) { [live, orderURL] in
+        try await withRunning([try await orderApp(store: InMemoryOrderStore())]) { [live, orderURL] in
             #expect(await live.waitUntilHealthy(orderURL))
             let start = ContinuousClock.now
             let answer = try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order)
@@ -95,7 +94,7 @@ struct LiveServiceTests {
             #expect(await live.waitUntilHealthy(userURL))
             let user = try await live.registerAndLogIn(userURL)
             // Place an order with the Order service up, then stop it.
-            try await withRunning([await orderApp(store: orderStore)]) { [live, orderURL] in
+            try await withRunning([try await orderApp(store: orderStore)]) { [live, orderURL] in
                 #expect(await live.waitUntilHealthy(orderURL))
                 let placed = try await live.send(.POST, orderURL + "/api/order", token: user.token, body: Self.order)
                 #expect(placed.status == 201)
@@ -105,7 +104,7 @@ struct LiveServiceTests {
             #expect(deleted.json["orders"] as? String == "pending")
             #expect(try await orderStore.orders(of: UserID(user.id)!, after: nil, limit: 10).count == 1)
             // The Order service comes back: the propagator delivers the purge.
-            try await withRunning([await orderApp(store: orderStore)]) {
+            try await withRunning([try await orderApp(store: orderStore)]) {
                 let purged = try await eventually(timeout: .seconds(10)) {
                     try await userStore.pendingDeletions(limit: 10).isEmpty
                 }
@@ -132,7 +131,7 @@ struct LiveServiceTests {
         let fake = Application(
             router: fakeUsers, configuration: .init(address: .hostname("127.0.0.1", port: fakePort)),
             logger: TestSystem.quiet)
-        let orderApp = await orderApp(store: InMemoryOrderStore(), userURL: "http://127.0.0.1:\(fakePort)")
+        let orderApp = try await orderApp(store: InMemoryOrderStore(), userURL: "http://127.0.0.1:\(fakePort)")
         try await withRunning([fake, orderApp]) { [live, orderURL] in
             #expect(await live.waitUntilHealthy(orderURL))
             let answer = try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order)
@@ -147,7 +146,7 @@ struct LiveServiceTests {
         let orderStore = InMemoryOrderStore()
         let wrongKey = try SigningSecret("a-wrong-api-key-that-is-long-enough-to-pass", field: "API_KEY")
         let userStore = InMemoryUserStore()
-        let services = [try await userApp(store: userStore, apiKey: wrongKey), await orderApp(store: orderStore)]
+        let services = [try await userApp(store: userStore, apiKey: wrongKey), try await orderApp(store: orderStore)]
         try await withRunning(services) { [live, userURL, orderURL] in
             #expect(await live.waitUntilHealthy(userURL))
             #expect(await live.waitUntilHealthy(orderURL))

@@ -29,7 +29,7 @@ struct OpenAPIDocumentTests {
     }
 
     @Test func theOrderServiceServesItsDocument() async throws {
-        let app = await TestSystem().orderApp()
+        let app = try await TestSystem().orderApp()
         try await app.test(.router) { client in
             try await client.execute(uri: "/openapi.yaml", method: .get) { response in
                 #expect(response.status == .ok)
@@ -73,9 +73,9 @@ struct OpenAPIDocumentTests {
     /// route (no 404 or 405), and any other method on a documented path is 405 with exactly the documented
     /// methods in `Allow`.
     @Test func theServicesServeExactlyWhatTheirDocumentsDescribe() async throws {
-        let system = TestSystem()
-        try await Self.check(OpenAPIDocument.userService, against: try await system.userApp())
-        try await Self.check(OpenAPIDocument.orderService, against: await system.orderApp())
+        let system = try await TestSystem()
+        try await Self.check(OpenAPIDocument.userService, against: system.userApp())
+        try await Self.check(OpenAPIDocument.orderService, against: system.orderApp())
     }
 
     private static func check(_ document: OpenAPIDocument, against app: some ApplicationProtocol) async throws {

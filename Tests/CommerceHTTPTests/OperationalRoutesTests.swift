@@ -38,10 +38,9 @@ struct OperationalRoutesTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appending(path: "users.sqlite")
-        let system = TestSystem()
-        let app = await buildUserServiceApplication(
-            settings: TestSystem.settings(), store: try SQLiteUserStore(path: path.path), orders: system.orderPeer,
-            hasher: try BcryptPasswordHasher(cost: 4))
+        let system = try await TestSystem()
+        let app = try await userApplication(
+            settings: TestSystem.settings(), store: try SQLiteUserStore(path: path.path), orders: system.orderPeer)
         try await app.test(.router) { client in
             let ready = try await readiness(client)
             #expect(ready.status == .ok)
@@ -65,7 +64,7 @@ struct OperationalRoutesTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appending(path: "orders.sqlite")
-        let app = await buildOrderServiceApplication(
+        let app = try await orderApplication(
             settings: TestSystem.settings(), store: try SQLiteOrderStore(path: path.path),
             users: StaticUserServicePeer(exists: true))
         try await app.test(.router) { client in
@@ -79,11 +78,10 @@ struct OperationalRoutesTests {
 
     @Test func theUserServiceIsNotReadyWhenDeletionsWaitLongerThanTheLimit() async throws {
         let clock = TestClock()
-        let system = TestSystem()
+        let system = try await TestSystem()
         await system.orderPeer.plan.goDown()
-        let app = await buildUserServiceApplication(
+        let app = try await userApplication(
             settings: TestSystem.settings(), store: system.userStore, orders: system.orderPeer,
-            hasher: try BcryptPasswordHasher(cost: 4),
             propagation: .init(readinessBacklogAgeLimit: .seconds(60)), clock: clock)
         try await app.test(.router) { client in
             let (id, token) = try await client.registerAndLogIn()
@@ -108,7 +106,7 @@ struct OperationalRoutesTests {
     }
 
     @Test func metricsCountRequestsByRouteTemplateNeverById() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         try await system.userApp().test(.router) { client in
             let (id, token) = try await client.registerAndLogIn()
             try await client.execute(uri: "/api/user/\(id)", method: .get, headers: bearer(token)) { _ in }
@@ -128,7 +126,7 @@ struct OperationalRoutesTests {
     }
 
     @Test func metricsCountReplaysAndThrottledLogins() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         try await system.orderApp().test(.router) { orders in
             let (_, token) = try await CommerceHarness(userStore: system.userStore).registerAndLogIn()
             var headers = bearer(token)
@@ -155,7 +153,7 @@ struct OperationalRoutesTests {
     @Test func withoutARegistryThereIsNoMetricsRoute() async throws {
         var settings = TestSystem.settings()
         settings.metricsRegistry = nil
-        let app = await buildOrderServiceApplication(
+        let app = try await orderApplication(
             settings: settings, store: InMemoryOrderStore(), users: StaticUserServicePeer(exists: true))
         try await app.test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .notFound) }
@@ -183,7 +181,7 @@ struct OperationalRoutesTests {
     @Test func aDatabaseThatDoesNotAnswerInTimeIsNotReady() async throws {
         var settings = TestSystem.settings()
         settings.readinessTimeout = .milliseconds(100)
-        let app = await buildOrderServiceApplication(
+        let app = try await orderApplication(
             settings: settings, store: HungOrderStore(), users: StaticUserServicePeer(exists: true))
         try await app.test(.router) { client in
             let start = ContinuousClock.now

@@ -20,7 +20,7 @@ struct OrderRoutesTests {
     }
 
     @Test func placingAnswers201WithServerOwnedFields() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         try await system.orderApp().test(.router) { client in
             let body = #"{"items":[{"productId":"tea","name":"Green tea","quantity":3,"price":19.99}],"deliveryAddress":"1 Main St","status":"shipped","total":0.01,"userId":"\#(UUID())","id":"x"}"#
@@ -38,7 +38,7 @@ struct OrderRoutesTests {
     }
 
     @Test func placingNeedsAValidTokenAndBody() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         try await system.orderApp().test(.router) { client in
             try await client.execute(uri: "/api/order", method: .post, headers: jsonHeaders, body: json(Self.order)) {
@@ -60,7 +60,7 @@ struct OrderRoutesTests {
     }
 
     @Test func aDeletedUsersTokenIs401() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         _ = try await system.userStore.delete(UserID(ann.id)!, at: Date())
         try await system.orderApp().test(.router) { client in
@@ -71,7 +71,7 @@ struct OrderRoutesTests {
     }
 
     @Test func theUserServiceDownIs503() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         await system.userPeer.plan.goDown()
         try await system.orderApp().test(.router) { client in
@@ -84,7 +84,7 @@ struct OrderRoutesTests {
     }
 
     @Test func idempotencyKeysReplayOrRefuse() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         try await system.orderApp().test(.router) { client in
             var headers = bearer(ann.token)
@@ -107,7 +107,7 @@ struct OrderRoutesTests {
     }
 
     @Test func aRepeatWhileTheFirstIsRunningIs409() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         // The first request's user check hangs until its 1 s attempt timeout, then is retried and succeeds.
         await system.userPeer.plan.failNext(1, with: .hang)
@@ -127,7 +127,7 @@ struct OrderRoutesTests {
     }
 
     @Test func listingPagesWithLinkAndIsForYourselfOnly() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         let bob = try await Self.user(in: system)
         try await system.orderApp().test(.router) { client in
@@ -162,7 +162,7 @@ struct OrderRoutesTests {
     }
 
     @Test func purgingNeedsTheAPIKey() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         let key = String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)
         try await system.orderApp().test(.router) { client in

@@ -41,10 +41,9 @@ struct RequestIDTests {
     func userApp() async throws -> any Service {
         var settings = TestSystem.settings(port: userPort)
         settings.metricsRegistry = userMetrics
-        return await buildUserServiceApplication(
+        return try await userApplication(
             settings: settings, store: InMemoryUserStore(),
             orders: HTTPOrderServicePeer(client: client, baseURL: orderURL, apiKey: TestSystem.apiKey),
-            hasher: try BcryptPasswordHasher(cost: 4),
             propagation: .init(
                 retry: RetryPolicy(
                     maxAttempts: nil, baseDelay: .milliseconds(20), maxDelay: .milliseconds(100),
@@ -54,10 +53,10 @@ struct RequestIDTests {
     }
 
     /// The Order service, logging into ``orderLog``.
-    func orderApp() async -> any Service {
+    func orderApp() async throws -> any Service {
         var settings = TestSystem.settings(port: orderPort)
         settings.logger = Logger(label: "order", factory: orderLog.handlers(metadataProvider: RequestID.metadataProvider))
-        return await buildOrderServiceApplication(
+        return try await orderApplication(
             settings: settings, store: InMemoryOrderStore(),
             users: HTTPUserServicePeer(client: client, baseURL: userURL, apiKey: TestSystem.apiKey))
     }
@@ -71,7 +70,7 @@ struct RequestIDTests {
 
     @Test func theIdOfADeleteReachesTheOrderServicesLogForThePurge() async throws {
         try await withClient {
-            try await withRunning([try await userApp(), await orderApp()]) { [live, userURL, orderURL] in
+            try await withRunning([try await userApp(), try await orderApp()]) { [live, userURL, orderURL] in
                 #expect(await live.waitUntilHealthy(userURL))
                 #expect(await live.waitUntilHealthy(orderURL))
                 let (id, token) = try await live.registerAndLogIn(userURL)
@@ -101,7 +100,7 @@ struct RequestIDTests {
                     userMetrics.emitToString().contains(#"commerce_peer_retries_total{peer="order-service"}"#)
                 }
                 #expect(retried, "the propagator retries while the Order service is down, and counts it")
-                try await withRunning([await orderApp()]) {
+                try await withRunning([try await orderApp()]) {
                     let delivered = await eventually(timeout: .seconds(10), pollEvery: .milliseconds(20)) {
                         purgeLine(of: id) != nil
                     }
@@ -115,7 +114,7 @@ struct RequestIDTests {
 
     @Test func aMalformedIdIsReplacedAndAMissingOneIsMadeUp() async throws {
         try await withClient {
-            try await withRunning([await orderApp()]) { [live, orderURL] in
+            try await withRunning([try await orderApp()]) { [live, orderURL] in
                 #expect(await live.waitUntilHealthy(orderURL))
                 for sent in ["has spaces in it", String(repeating: "x", count: 129), "a;b=c", "naïve", ""] {
                     let answer = try await live.send(.GET, orderURL + "/health", headers: sent.isEmpty ? [] : [("x-request-id", sent)])

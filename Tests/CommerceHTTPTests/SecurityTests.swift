@@ -21,9 +21,9 @@ struct SecurityTests {
     // MARK: API1 — object-level authorisation
 
     @Test func api1AnotherUsersIdIs403WhetherOrNotItExists() async throws {
-        let system = TestSystem()
-        let users = try await system.userApp()
-        let orders = await system.orderApp()
+        let system = try await TestSystem()
+        let users = system.userApp()
+        let orders = system.orderApp()
         let (ann, bob) = try await users.test(.router) { client in
             (try await client.registerAndLogIn(), try await client.registerAndLogIn())
         }
@@ -44,7 +44,7 @@ struct SecurityTests {
     }
 
     @Test func api1TheInternalKeyWorksOnlyWhereTheContractSays() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await OrderRoutesTests.user(in: system)
         try await system.userApp().test(.router) { client in
             try await client.execute(uri: "/api/user/\(ann.id)", method: .get, headers: [.apiKey: Self.key]) {
@@ -73,7 +73,7 @@ struct SecurityTests {
     // MARK: API2 — authentication (RFC 8725)
 
     @Test func api2BadTokensAre401WithWWWAuthenticateOnBothServices() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await OrderRoutesTests.user(in: system)
         let secret = CommerceHarness.testSecret.bytes
         let now = Date().timeIntervalSince1970.rounded(.down)
@@ -114,7 +114,7 @@ struct SecurityTests {
     }
 
     @Test func api2ADeletedUsersTokenIs401Everywhere() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         try await system.userApp().test(.router) { client in
             let ann = try await client.registerAndLogIn()
             try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) { _ in }
@@ -138,7 +138,7 @@ struct SecurityTests {
     // MARK: API2 / API4 — login throttling
 
     @Test func api2FiveFailedLoginsPerEmailAre429WithRetryAfter() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         try await system.userApp().test(.router) { client in
             _ = try await client.registerAndLogIn(email: "ann@example.com")
             let wrong = json(#"{"email":"ann@example.com","password":"wrong password"}"#)
@@ -193,16 +193,11 @@ struct SecurityTests {
     @Test func api3NoResponseOrLogLineCarriesASecret() async throws {
         let recorder = LogRecorder()
         let logger = Logger(label: "security", factory: recorder.handler)
-        let userStore = InMemoryUserStore()
-        let orderStore = InMemoryOrderStore()
-        let orders = OrderService(store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: logger)
         var settings = TestSystem.settings()
         settings.logger = logger
-        let users = await buildUserServiceApplication(
-            settings: settings, store: userStore, orders: InProcessOrderServicePeer(orders: orders),
-            hasher: try BcryptPasswordHasher(cost: 4))
-        let orderApp = await buildOrderServiceApplication(
-            settings: settings, store: orderStore, users: InProcessUserServicePeer(users: userStore))
+        let system = try await TestSystem(userSettings: settings, orderSettings: settings)
+        let users = system.userApp()
+        let orderApp = system.orderApp()
         let (id, token, registered) = try await users.test(.router) { client in
             let registered = try await client.execute(
                 uri: "/api/user", method: .post, headers: jsonHeaders,
@@ -244,7 +239,7 @@ struct SecurityTests {
     // MARK: API4 — resource consumption
 
     @Test func api4CapsHold() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let ann = try await OrderRoutesTests.user(in: system)
         try await system.orderApp().test(.router) { client in
             let item = #"{"productId":"p","name":"n","quantity":1,"price":1}"#
@@ -263,11 +258,11 @@ struct SecurityTests {
     }
 
     @Test func api4OversizedHeadersAndBodiesAreRefusedByTheServer() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         let port = try freePort()
         var settings = TestSystem.settings(port: port)
         settings.logger = TestSystem.quiet
-        let app = await buildOrderServiceApplication(settings: settings, store: system.orderStore, users: system.userPeer)
+        let app = try await orderApplication(settings: settings, store: system.orderStore, users: system.userPeer)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         try await withRunning([app]) {
             let live = LiveClient(client: client)
@@ -288,7 +283,7 @@ struct SecurityTests {
     // MARK: API8 — misconfiguration
 
     @Test func api8SecurityHeadersOnEveryResponseAndNoCORSUnlessConfigured() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         try await system.userApp().test(.router) { client in
             for (uri, method) in [("/health", HTTPRequest.Method.get), ("/nowhere", .get), ("/api/user", .put)] {
                 try await client.execute(uri: uri, method: method) { response in
@@ -303,7 +298,7 @@ struct SecurityTests {
         }
         var settings = TestSystem.settings()
         settings.corsAllowedOrigins = ["https://shop.example"]
-        let app = await buildOrderServiceApplication(settings: settings, store: system.orderStore, users: system.userPeer)
+        let app = try await orderApplication(settings: settings, store: system.orderStore, users: system.userPeer)
         try await app.test(.router) { client in
             try await client.execute(
                 uri: "/api/order", method: .options,
@@ -319,7 +314,7 @@ struct SecurityTests {
     }
 
     @Test func api8ErrorsRevealNoInternals() async throws {
-        let app = await buildOrderServiceApplication(
+        let app = try await orderApplication(
             settings: TestSystem.settings(), store: BrokenOrderStore(), users: StaticUserServicePeer())
         let token = try await TokenService(configuration: TestSystem.tokens).issue(for: UserID()).token
         try await app.test(.router) { client in

@@ -10,37 +10,45 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 
-/// Both services' HTTP applications on in-memory stores, with in-process (fault-injecting) peers.
+/// Both services' HTTP applications over one ``CommerceHarness`` (in-memory stores, fault-injecting
+/// in-process peers): the services are made the way `commerce-server` makes them, by `CommerceServices`.
 struct TestSystem {
     static let apiKey = try! SigningSecret("test-api-key-0123456789abcdefghijklmnop", field: "API_KEY")
     static let tokens = TokenService.Configuration(secret: CommerceHarness.testSecret)
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    let userStore = InMemoryUserStore()
-    let orderStore = InMemoryOrderStore()
-    let userPeer: FaultyUserServicePeer
-    let orderPeer: FaultyOrderServicePeer
+    let harness: CommerceHarness
+    let userSettings: HTTPServiceSettings
+    let orderSettings: HTTPServiceSettings
 
-    init() {
-        userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
-        let orders = OrderService(store: orderStore, users: userPeer, logger: Self.quiet)
-        orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: orders))
+    /// - Parameters: the stores to run on (in-memory by default), and the harness's other settings.
+    init(
+        userStore: any UserStore = InMemoryUserStore(), orderStore: any OrderStore = InMemoryOrderStore(),
+        userSettings: HTTPServiceSettings = settings(), orderSettings: HTTPServiceSettings = settings(),
+        userCacheLifetime: Duration = .seconds(30)
+    ) async throws {
+        self.userSettings = userSettings
+        self.orderSettings = orderSettings
+        harness = try await CommerceHarness(
+            userStore: userStore, orderStore: orderStore, userCacheLifetime: userCacheLifetime,
+            logger: userSettings.logger, userMetrics: userSettings.metrics, orderMetrics: orderSettings.metrics)
     }
 
-    static func settings(port: Int = 0) -> HTTPServiceSettings {
-        HTTPServiceSettings(port: port, tokens: tokens, apiKey: apiKey, logger: quiet)
+    var userStore: any UserStore { harness.userStore }
+    var orderStore: any OrderStore { harness.orderStore }
+    var userPeer: FaultyUserServicePeer { harness.userPeer }
+    var orderPeer: FaultyOrderServicePeer { harness.orderPeer }
+
+    static func settings(port: Int = 0, logger: Logger = quiet) -> HTTPServiceSettings {
+        HTTPServiceSettings(port: port, apiKey: apiKey, logger: logger)
     }
 
-    func userApp() async throws -> some ApplicationProtocol {
-        await buildUserServiceApplication(
-            settings: Self.settings(), store: userStore, orders: orderPeer, hasher: try BcryptPasswordHasher(cost: 4),
-            propagation: .init(retry: CommerceHarness.fastBackgroundRetry, pollInterval: .milliseconds(10)))
+    func userApp() -> some ApplicationProtocol {
+        buildUserServiceApplication(settings: userSettings, service: harness.userService)
     }
 
-    func orderApp() async -> some ApplicationProtocol {
-        await buildOrderServiceApplication(
-            settings: Self.settings(), store: orderStore, users: userPeer,
-            configuration: .init(userCheck: CommerceHarness.fastRequestRetry))
+    func orderApp() -> some ApplicationProtocol {
+        buildOrderServiceApplication(settings: orderSettings, service: harness.orderService)
     }
 }
 
@@ -79,3 +87,32 @@ extension TestClientProtocol {
     }
 }
 
+
+/// The User service's application over `store`, its services made by `CommerceServices` as
+/// `commerce-server` makes them (with the harness's secret, bcrypt cost 4 and fast retries by default).
+func userApplication(
+    settings: HTTPServiceSettings, store: any UserStore, orders: any OrderServicePeer,
+    propagation: DeletionPropagator.Configuration = .init(
+        retry: CommerceHarness.fastBackgroundRetry, pollInterval: .milliseconds(10)),
+    clock: any CommerceClock = SystemClock()
+) async throws -> some ApplicationProtocol {
+    let services = await CommerceServices(
+        tokens: TestSystem.tokens, hasher: try BcryptPasswordHasher(cost: 4), propagation: propagation, clock: clock)
+    return buildUserServiceApplication(
+        settings: settings,
+        service: services.userService(store: store, orders: orders, logger: settings.logger, metrics: settings.metrics))
+}
+
+/// The Order service's application over `store`, its services made by `CommerceServices` as
+/// `commerce-server` makes them (with the harness's secret and fast retries by default).
+func orderApplication(
+    settings: HTTPServiceSettings, store: any OrderStore, users: any UserServicePeer,
+    configuration: OrderService.Configuration = .init(userCheck: CommerceHarness.fastRequestRetry),
+    clock: any CommerceClock = SystemClock()
+) async throws -> some ApplicationProtocol {
+    let services = await CommerceServices(
+        tokens: TestSystem.tokens, hasher: try BcryptPasswordHasher(cost: 4), orders: configuration, clock: clock)
+    return buildOrderServiceApplication(
+        settings: settings,
+        service: services.orderService(store: store, users: users, logger: settings.logger, metrics: settings.metrics))
+}

@@ -160,8 +160,8 @@ struct UserRoutesTests {
     }
 
     @Test func deletingIsForYourselfAndPurgesYourOrders() async throws {
-        let system = TestSystem()
-        let app = try await system.userApp()
+        let system = try await TestSystem()
+        let app = system.userApp()
         let annId = try await app.test(.router) { client in
             let ann = try await client.registerAndLogIn()
             let bob = try await client.registerAndLogIn()
@@ -188,7 +188,7 @@ struct UserRoutesTests {
     }
 
     @Test func healthShowsTheDeletionBacklog() async throws {
-        let system = TestSystem()
+        let system = try await TestSystem()
         await system.orderPeer.plan.goDown()
         try await system.userApp().test(.router) { client in
             let ann = try await client.registerAndLogIn()

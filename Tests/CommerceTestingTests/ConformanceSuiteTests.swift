@@ -1,5 +1,5 @@
 import CommerceCore
-import CommerceStorage
+import CommerceInMemory
 import CommerceTesting
 import Foundation
 import Testing

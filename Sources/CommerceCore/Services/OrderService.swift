@@ -36,7 +36,8 @@ public struct OrderService: Sendable {
 
     private let store: any OrderStore
     private let users: any UserServicePeer
-    private let configuration: Configuration
+    /// The limits and windows this service applies.
+    public let configuration: Configuration
     private let clock: any CommerceClock
     private let inFlight = InFlightKeys()
     private let knownUsers: UserExistenceCache
@@ -140,7 +141,7 @@ public struct OrderService: Sendable {
 
     /// A page of the calling user's orders, newest first.
     /// - Parameters:
-    ///   - limit: 1–100; 20 when `nil`.
+    ///   - limit: 1 to ``Configuration/maximumPageSize``; ``Configuration/defaultPageSize`` when `nil`.
     ///   - after: the text of an ``OrderCursor`` from a previous page.
     /// - Throws: `forbidden` for anyone but that user; `validation` for a bad limit or cursor;
     ///   `unauthenticated` when the user was deleted and their orders purged.
@@ -151,7 +152,7 @@ public struct OrderService: Sendable {
         var collector = ViolationCollector()
         let limit = limit ?? configuration.defaultPageSize
         if !(1...configuration.maximumPageSize).contains(limit) {
-            collector.add("limit", "must be 1–\(configuration.maximumPageSize)")
+            collector.add("limit", "must be a whole number from 1 to \(configuration.maximumPageSize)")
         }
         let cursor = after.flatMap(OrderCursor.init)
         if after != nil, cursor == nil { collector.add("after", "is not a cursor from a previous page") }

@@ -5,7 +5,7 @@ import NIOCore
 import Prometheus
 
 /// One readiness check: a name, whether it passed, and what an operator needs to know.
-struct ReadinessCheck: Encodable, Sendable {
+struct ReadinessCheck: JSONWritable, Sendable {
     var name: String
     var status: String
     /// Why the check failed, in words that reveal no path or secret (details go to the log).
@@ -15,6 +15,17 @@ struct ReadinessCheck: Encodable, Sendable {
     var limitSeconds: Int?
 
     var passed: Bool { status == "up" }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("limitSeconds", limitSeconds)
+        writer.member("name", name)
+        writer.member("oldestPendingDeletionAgeSeconds", oldestPendingDeletionAgeSeconds)
+        writer.member("pendingDeletions", pendingDeletions)
+        writer.member("reason", reason)
+        writer.member("status", status)
+        writer.endObject()
+    }
 
     /// `database`: the store answers a query within `timeout` (a hung database is not ready either). A
     /// failure is logged with its detail.
@@ -54,7 +65,7 @@ struct ReadinessCheck: Encodable, Sendable {
 }
 
 /// `GET /ready`'s body: `ready` with every check `up`, else `not ready` (and 503).
-struct ReadinessRepresentation: Encodable, Sendable {
+struct ReadinessRepresentation: JSONWritable, Sendable {
     var status: String
     var checks: [ReadinessCheck]
 
@@ -62,14 +73,29 @@ struct ReadinessRepresentation: Encodable, Sendable {
         self.checks = checks
         status = checks.allSatisfy(\.passed) ? "ready" : "not ready"
     }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("checks", checks)
+        writer.member("status", status)
+        writer.endObject()
+    }
 }
 
 /// `GET /health`: the process answers. The User service adds its deletion backlog, so an operator sees a
 /// stuck Order service.
-struct HealthRepresentation: Encodable {
+struct HealthRepresentation: JSONWritable {
     var status = "ok"
     var pendingDeletions: Int?
     var oldestPendingDeletionAgeSeconds: Int?
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("oldestPendingDeletionAgeSeconds", oldestPendingDeletionAgeSeconds)
+        writer.member("pendingDeletions", pendingDeletions)
+        writer.member("status", status)
+        writer.endObject()
+    }
 }
 
 extension Router {
@@ -83,11 +109,11 @@ extension Router {
         refreshMetrics: @escaping @Sendable () async -> Void = {}
     ) {
         routeTable.add(.get, "/health")
-        get("health") { _, _ in try JSONBody.response(await health()) }
+        get("health") { _, _ in JSONBody.response(await health()) }
         routeTable.add(.get, "/ready")
         get("ready") { _, _ in
             let body = ReadinessRepresentation(checks: await readiness())
-            return try JSONBody.response(body, status: body.status == "ready" ? .ok : .serviceUnavailable)
+            return JSONBody.response(body, status: body.status == "ready" ? .ok : .serviceUnavailable)
         }
         guard let metricsRegistry else { return }
         routeTable.add(.get, "/metrics")

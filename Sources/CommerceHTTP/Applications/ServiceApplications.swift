@@ -6,14 +6,12 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// What both services' HTTP applications need beyond their stores and peers.
+/// What both services' HTTP applications need beyond the services themselves (``CommerceServices``).
 public struct HTTPServiceSettings: Sendable {
     /// The address to bind; `127.0.0.1` by default, `0.0.0.0` for every interface.
     public var host: String
     /// The port to bind; 0 picks a free one.
     public var port: Int
-    /// How tokens are signed and checked; the secret is shared by both services.
-    public var tokens: TokenService.Configuration
     /// The internal API key both services share.
     public var apiKey: SigningSecret
     /// Origins a browser may call from (CORS); empty, the default, sends no CORS headers at all.
@@ -29,13 +27,12 @@ public struct HTTPServiceSettings: Sendable {
 
     /// Every setting; CORS is off and the host is the loopback address unless named.
     public init(
-        host: String = "127.0.0.1", port: Int, tokens: TokenService.Configuration, apiKey: SigningSecret,
+        host: String = "127.0.0.1", port: Int, apiKey: SigningSecret,
         corsAllowedOrigins: [String] = [], logger: Logger = Logger(label: "commerce"),
         metricsRegistry: PrometheusCollectorRegistry? = PrometheusCollectorRegistry()
     ) {
         self.host = host
         self.port = port
-        self.tokens = tokens
         self.apiKey = apiKey
         self.corsAllowedOrigins = corsAllowedOrigins
         self.logger = logger
@@ -68,27 +65,20 @@ public struct HTTPServiceSettings: Sendable {
 
 /// The User service as a Hummingbird application: its routes, the operational routes (`/health`,
 /// `/ready` — the database and the deletion backlog — and `/metrics`), problem+json errors, request ids and
-/// logs, and the ``DeletionPropagator`` running beside the server.
+/// logs, and the service's ``DeletionPropagator`` running beside the server.
 ///
 /// - Parameters:
-///   - store: where users and pending deletion events live.
-///   - orders: how the Order service is reached (``HTTPOrderServicePeer`` in production).
+///   - service: the User service, built by ``CommerceServices/userService(store:orders:throttle:logger:metrics:)``
+///     (pass it `settings.logger` and `settings.metrics`, so its logs and metrics land where this
+///     application's do).
 ///   - services: more lifecycle services to run and stop with the application (an HTTP client, say).
 public func buildUserServiceApplication(
-    settings: HTTPServiceSettings, store: any UserStore, orders: any OrderServicePeer,
-    hasher: any PasswordHasher, propagation: DeletionPropagator.Configuration = .init(),
-    clock: any CommerceClock = SystemClock(), services: [any Service] = []
-) async -> some ApplicationProtocol {
+    settings: HTTPServiceSettings, service: UserServiceParts, services: [any Service] = []
+) -> some ApplicationProtocol {
     let logger = settings.logger
-    let metrics = settings.metrics
-    let tokens = await TokenService(configuration: settings.tokens, clock: clock)
-    let propagator = DeletionPropagator(
-        events: store, orders: orders, configuration: propagation, clock: clock, logger: logger, metrics: metrics)
-    let users = UserService(
-        store: store, hasher: hasher, tokens: tokens, deletions: propagator, clock: clock, logger: logger,
-        metrics: metrics)
+    let propagator = service.propagator
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable, settings: settings, metrics: metrics, document: .userService)
+    let router = baseRouter(routeTable: routeTable, settings: settings, document: .userService)
     router.addOperationalRoutes(
         routeTable: routeTable, metricsRegistry: settings.metricsRegistry,
         health: {
@@ -99,13 +89,15 @@ public func buildUserServiceApplication(
         },
         readiness: {
             [
-                await .database({ try await store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger),
+                await .database(
+                    { try await service.store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger),
                 await .deletionBacklog(propagator),
             ]
         },
         refreshMetrics: { _ = try? await propagator.backlog() })
     router.addUserServiceRoutes(
-        users: users, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
+        users: service.users, credentials: Credentials(tokens: service.tokens, apiKey: settings.apiKey),
+        routeTable: routeTable)
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-user"),
@@ -116,28 +108,26 @@ public func buildUserServiceApplication(
 /// `/ready` — the database — and `/metrics`), problem+json errors, request ids and logs.
 ///
 /// - Parameters:
-///   - store: where orders, tombstones and idempotency records live.
-///   - users: how the User service is reached (``HTTPUserServicePeer`` in production).
+///   - service: the Order service, built by ``CommerceServices/orderService(store:users:logger:metrics:)``
+///     (pass it `settings.logger` and `settings.metrics`).
 ///   - services: more lifecycle services to run and stop with the application (an HTTP client, say).
 public func buildOrderServiceApplication(
-    settings: HTTPServiceSettings, store: any OrderStore, users: any UserServicePeer,
-    configuration: OrderService.Configuration = .init(), clock: any CommerceClock = SystemClock(),
-    services: [any Service] = []
-) async -> some ApplicationProtocol {
+    settings: HTTPServiceSettings, service: OrderServiceParts, services: [any Service] = []
+) -> some ApplicationProtocol {
     let logger = settings.logger
-    let metrics = settings.metrics
-    let tokens = await TokenService(configuration: settings.tokens, clock: clock)
-    let orders = OrderService(
-        store: store, users: users, configuration: configuration, clock: clock, logger: logger, metrics: metrics)
     let routeTable = RouteTable()
-    let router = baseRouter(routeTable: routeTable, settings: settings, metrics: metrics, document: .orderService)
+    let router = baseRouter(routeTable: routeTable, settings: settings, document: .orderService)
     router.addOperationalRoutes(
         routeTable: routeTable, metricsRegistry: settings.metricsRegistry, health: { HealthRepresentation() },
         readiness: {
-            [await .database({ try await store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger)]
+            [
+                await .database(
+                    { try await service.store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger)
+            ]
         })
     router.addOrderServiceRoutes(
-        orders: orders, credentials: Credentials(tokens: tokens, apiKey: settings.apiKey), routeTable: routeTable)
+        orders: service.orders, credentials: Credentials(tokens: service.tokens, apiKey: settings.apiKey),
+        routeTable: routeTable)
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-order"),
@@ -147,11 +137,11 @@ public func buildOrderServiceApplication(
 /// A router with request ids, metrics and logs, security headers, CORS when configured, problem+json for
 /// every error (404 and 405 included) and the service's `GET /openapi.yaml`.
 func baseRouter(
-    routeTable: RouteTable, settings: HTTPServiceSettings, metrics: CommerceMetrics, document: OpenAPIDocument
+    routeTable: RouteTable, settings: HTTPServiceSettings, document: OpenAPIDocument
 ) -> Router<CommerceRequestContext> {
     let router = Router(context: CommerceRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: RequestMetricsMiddleware(metrics: settings.metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     if !settings.corsAllowedOrigins.isEmpty {

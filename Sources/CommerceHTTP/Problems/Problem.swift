@@ -48,10 +48,11 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/problem+json"
-        let body = try JSONCoding.encoder.encode(self)
+        var writer = JSONWriter()
+        write(to: &writer)
         return Response(
             status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 }
 
@@ -92,5 +93,28 @@ extension Problem {
 
     private static func retryAfter(_ duration: Duration) -> HTTPFields {
         [.retryAfter: String(max(1, Int(duration.timeInterval.rounded(.up))))]
+    }
+}
+
+extension Problem: JSONWritable {
+    /// The members in sorted order, as every JSON body of the services; `errors` only for validation.
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("detail", detail)
+        if let errors {
+            writer.key("errors")
+            writer.beginArray()
+            for violation in errors {
+                writer.beginObject()
+                writer.member("field", violation.field)
+                writer.member("message", violation.message)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.member("status", Int(status.code))
+        writer.member("title", title)
+        writer.member("type", type)
+        writer.endObject()
     }
 }

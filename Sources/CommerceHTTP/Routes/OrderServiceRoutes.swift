@@ -12,9 +12,9 @@ extension Router {
     public func addOrderServiceRoutes(
         orders: OrderService, credentials: Credentials, routeTable: RouteTable = RouteTable()
     ) -> Self {
-        let api = group("api/order").add(middleware: ProblemMiddleware<Context>(routes: routeTable))
-        routeTable.add(.post, "/api/order")
-        api.post { request, context in
+        let api = group().add(middleware: ProblemMiddleware<Context>(routes: routeTable))
+        let pageSizes = "must be a whole number from 1 to \(orders.configuration.maximumPageSize)"
+        api.route(.post, "/api/order", in: routeTable) { request, context in
             let principal = try await credentials.user(request)
             let form = try await JSONBody.decode(OrderForm.self, from: request, context: context)
             let placed = try await orders.place(form, idempotencyKey: request.headers[.idempotencyKey], as: principal)
@@ -22,16 +22,13 @@ extension Router {
             if placed.replayed { headers[.idempotentReplayed] = "true" }
             return JSONBody.response(OrderRepresentation(placed.order), status: .created, headers: headers)
         }
-        routeTable.add(.get, "/api/order/{id}")
-        api.get(":id") { request, context in
+        api.route(.get, "/api/order/{id}", in: routeTable) { request, context in
             let principal = try await credentials.user(request)
             let userId = try context.parameters.id("id", as: UserID.self)
             let query = request.uri.queryParameters
             let limitText = query.get("limit")
             let limit = limitText.flatMap { Int($0) }
-            if limitText != nil, limit == nil {
-                throw CommerceError.validation(field: "limit", "must be a whole number from 1 to 100")
-            }
+            if limitText != nil, limit == nil { throw CommerceError.validation(field: "limit", pageSizes) }
             let page = try await orders.orders(of: userId, limit: limit, after: query.get("after"), as: principal)
             var headers: HTTPFields = [:]
             if let next = page.next {
@@ -40,12 +37,11 @@ extension Router {
             }
             return JSONBody.response(page.orders.map(OrderRepresentation.init), headers: headers)
         }
-        routeTable.add(.delete, "/api/order/{id}")
-        api.delete(":id") { request, context in
+        api.route(.delete, "/api/order/{id}", in: routeTable) { request, context in
             let principal = try credentials.internalService(request)
             let userId = try context.parameters.id("id", as: UserID.self)
             let deleted = try await orders.purge(userId, as: principal)
-            return try JSONBody.response(PurgeRepresentation(userId: userId.description, deleted: deleted))
+            return JSONBody.response(PurgeRepresentation(userId: userId.description, deleted: deleted))
         }
         return self
     }

@@ -39,11 +39,10 @@ let benchmarks: @Sendable () -> Void = {
         let harness = try await CommerceHarness()
         let signedIn = try await harness.registerAndLogIn()
         for _ in 0..<10 { _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(signedIn.user.id)) }
-        let app = await buildOrderServiceApplication(
+        let app = buildOrderServiceApplication(
             settings: HTTPServiceSettings(
-                port: 0, tokens: .init(secret: CommerceHarness.testSecret), apiKey: secret,
-                logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })),
-            store: harness.orderStore, users: harness.userPeer)
+                port: 0, apiKey: secret, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })),
+            service: harness.orderService)
         let path = "/api/order/\(signedIn.user.id)?limit=10"
         // The test client's closure is @Sendable and Benchmark is not; it is only used on this task.
         nonisolated(unsafe) let benchmark = benchmark

@@ -28,7 +28,8 @@ enum JSONBody {
         return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
     }
 
-    /// A JSON response written by ``JSONWriter``: the hot routes' users and orders.
+    /// A JSON response written by ``JSONWriter``: every JSON body the services answer is written this way,
+    /// so they share one set of conventions (sorted keys, absent members left out, exact money, timestamps).
     static func response(
         _ value: some JSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
     ) -> Response {
@@ -42,17 +43,6 @@ enum JSONBody {
     static func isJSON(_ contentType: String) -> Bool {
         let lowered = contentType.prefix { $0 != ";" }.trimmingSpacesAndTabs.lowercased()
         return lowered == "application/json" || (lowered.hasPrefix("application/") && lowered.hasSuffix("+json"))
-    }
-
-    /// A JSON response.
-    static func response(
-        _ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
-    ) throws -> Response {
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(value))))
     }
 }
 

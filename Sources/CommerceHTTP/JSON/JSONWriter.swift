@@ -103,6 +103,22 @@ struct JSONWriter {
         string(Timestamp.format(value))
     }
 
+    /// An optional member: nothing at all when `value` is `nil` (absent, never `null`).
+    mutating func member(_ name: StaticString, _ value: String?) {
+        if let value { member(name, value) }
+    }
+
+    /// An optional member: nothing at all when `value` is `nil`.
+    mutating func member(_ name: StaticString, _ value: Int?) {
+        if let value { member(name, value) }
+    }
+
+    /// A member whose value is written by `value` itself.
+    mutating func member(_ name: StaticString, _ value: some JSONWritable) {
+        key(name)
+        value.write(to: &self)
+    }
+
     private mutating func open(_ bracket: UInt8) {
         separate()
         bytes.append(bracket)

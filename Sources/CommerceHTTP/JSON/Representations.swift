@@ -68,15 +68,44 @@ struct LoginForm: Decodable {
 }
 
 /// `POST /api/user/login`'s answer.
-struct LoginRepresentation: Encodable {
+struct LoginRepresentation: JSONWritable {
     let token: String
-    let tokenType = "Bearer"
     let expiresIn: Int
     let userId: String
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("expiresIn", expiresIn)
+        writer.member("token", token)
+        writer.member("tokenType", "Bearer")
+        writer.member("userId", userId)
+        writer.endObject()
+    }
 }
 
-/// `DELETE /api/order/:id`'s answer.
-struct PurgeRepresentation: Encodable {
+/// `DELETE /api/user/{id}`'s answer: the user, and whether their orders are purged or pending.
+struct DeletionRepresentation: JSONWritable {
+    let deletion: UserDeletion
+
+    init(_ deletion: UserDeletion) { self.deletion = deletion }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("id", deletion.id.description)
+        writer.member("orders", deletion.orders.rawValue)
+        writer.endObject()
+    }
+}
+
+/// `DELETE /api/order/{id}`'s answer.
+struct PurgeRepresentation: JSONWritable {
     let userId: String
     let deleted: Int
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("deleted", deleted)
+        writer.member("userId", userId)
+        writer.endObject()
+    }
 }

@@ -1,0 +1,105 @@
+import Logging
+
+/// The one place where the services are made: from stores, peers, a clock and settings, each service is
+/// built here, once per process, and handed to whatever serves it (the HTTP applications, the test
+/// harness, an app that embeds the library).
+///
+/// One value holds what both services share — the token service (and so its cache of verified tokens),
+/// the password hasher, the clock and the settings — so that two services in one process never end up
+/// with two copies of a cache or of an in-flight set that ought to be one.
+///
+/// ```swift
+/// let services = await CommerceServices(tokens: .init(secret: secret), hasher: try BcryptPasswordHasher())
+/// let (user, order) = services.inProcess(userStore: InMemoryUserStore(), orderStore: InMemoryOrderStore())
+/// ```
+public struct CommerceServices: Sendable {
+    /// Issues and checks the access tokens of every service built here.
+    public let tokens: TokenService
+    /// Hashes and checks passwords for the User service.
+    public let hasher: any PasswordHasher
+    /// How pending deletions are delivered.
+    public let propagation: DeletionPropagator.Configuration
+    /// The Order service's limits and windows.
+    public let orderConfiguration: OrderService.Configuration
+    /// The time every service reads.
+    public let clock: any CommerceClock
+
+    /// Services that sign tokens with `tokens`, hash passwords with `hasher` and read `clock`.
+    public init(
+        tokens: TokenService.Configuration, hasher: any PasswordHasher,
+        propagation: DeletionPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
+        clock: any CommerceClock = SystemClock()
+    ) async {
+        self.tokens = await TokenService(configuration: tokens, clock: clock)
+        self.hasher = hasher
+        self.propagation = propagation
+        self.orderConfiguration = orders
+        self.clock = clock
+    }
+
+    /// The User service over `store`, delivering deletions to the Order service through `orders`.
+    /// - Parameter throttle: limits failed logins; ``UserService``'s in-memory default when `nil`.
+    public func userService(
+        store: any UserStore, orders: any OrderServicePeer, throttle: (any LoginThrottle)? = nil,
+        logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics()
+    ) -> UserServiceParts {
+        let propagator = DeletionPropagator(
+            events: store, orders: orders, configuration: propagation, clock: clock, logger: logger, metrics: metrics)
+        let users = UserService(
+            store: store, hasher: hasher, tokens: tokens, deletions: propagator, throttle: throttle, clock: clock,
+            logger: logger, metrics: metrics)
+        return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator)
+    }
+
+    /// The Order service over `store`, checking users with the User service through `users`.
+    public func orderService(
+        store: any OrderStore, users: any UserServicePeer, logger: Logger = Logger(label: "commerce.order-service"),
+        metrics: CommerceMetrics = CommerceMetrics()
+    ) -> OrderServiceParts {
+        let orders = OrderService(
+            store: store, users: users, configuration: orderConfiguration, clock: clock, logger: logger,
+            metrics: metrics)
+        return OrderServiceParts(store: store, tokens: tokens, orders: orders)
+    }
+
+    /// Both services in one process, each reaching the other through an in-process peer: the same rules
+    /// as over HTTP, no sockets. The Order service the User service's peer calls is the one returned, so a
+    /// purge clears the very caches the Order service's requests read.
+    public func inProcess(
+        userStore: any UserStore, orderStore: any OrderStore,
+        userLogger: Logger = Logger(label: "commerce.user-service"), userMetrics: CommerceMetrics = CommerceMetrics(),
+        orderLogger: Logger = Logger(label: "commerce.order-service"), orderMetrics: CommerceMetrics = CommerceMetrics()
+    ) -> (user: UserServiceParts, order: OrderServiceParts) {
+        let order = orderService(
+            store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: orderLogger,
+            metrics: orderMetrics)
+        let user = userService(
+            store: userStore, orders: InProcessOrderServicePeer(orders: order.orders), logger: userLogger,
+            metrics: userMetrics)
+        return (user, order)
+    }
+}
+
+/// The User service as built by ``CommerceServices``: the rules, the store they run on, the token service
+/// that checks its callers, and the propagator to run beside it (a swift-service-lifecycle `Service`).
+public struct UserServiceParts: Sendable {
+    /// Where users and pending deletion events live.
+    public let store: any UserStore
+    /// Checks the bearer tokens of its callers.
+    public let tokens: TokenService
+    /// Register, log in, read, delete.
+    public let users: UserService
+    /// Delivers deletions to the Order service; run it for as long as the service runs.
+    public let propagator: DeletionPropagator
+}
+
+/// The Order service as built by ``CommerceServices``: the rules, the store they run on and the token
+/// service that checks its callers.
+public struct OrderServiceParts: Sendable {
+    /// Where orders, tombstones and idempotency records live.
+    public let store: any OrderStore
+    /// Checks the bearer tokens of its callers.
+    public let tokens: TokenService
+    /// Place, list, purge.
+    public let orders: OrderService
+}

@@ -1,0 +1,6 @@
+import Foundation
+
+/// How the HTTP edge decodes JSON request bodies. (Responses are written by ``JSONWriter``.)
+enum JSONCoding {
+    static let decoder = JSONDecoder()
+}
