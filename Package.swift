@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExampleHarnessTests",
-            dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],
+            dependencies: ["CommerceCore", "CommerceInMemory", "CommerceTesting"],
             path: "Examples/HarnessTests",
             swiftSettings: swiftSettings
         ),

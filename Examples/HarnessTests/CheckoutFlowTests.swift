@@ -1,7 +1,7 @@
 // How an app's own tests use CommerceTesting: both services in-process, with the Order service failing
 // twice before it answers, and no sleeps — `eventually` polls with a deadline.
 import CommerceCore
-import CommerceStorage
+import CommerceInMemory
 import CommerceTesting
 import Testing
 

@@ -56,3 +56,15 @@ struct ConformanceSuiteTests {
         try await OrderStoreConformance.run { InMemoryOrderStore() }
     }
 }
+
+@Suite("Conformance failures")
+struct ConformanceFailureTests {
+    @Test func aFailureNamesItsCheckOnce() async throws {
+        let check = "delete removes the user and records one pending event"
+        let error = await #expect(throws: ConformanceFailure.self) {
+            try await UserStoreConformance.run { ConformanceSuiteTests.SilentUserStore() }
+        }
+        let description = try #require(error?.description)
+        #expect(description.components(separatedBy: check).count - 1 == 1, "named once")
+    }
+}

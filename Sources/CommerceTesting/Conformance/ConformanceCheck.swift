@@ -57,6 +57,8 @@ func runAll<Store: Sendable>(
     for check in checks {
         do {
             try await check.run(against: makeStore())
+        } catch let failure as ConformanceFailure {
+            failures.append(failure.description)  // already names its check
         } catch {
             failures.append("\(check.name): \(error)")
         }

@@ -1,0 +1,116 @@
+import CommerceCore
+import Foundation
+import Synchronization
+
+// Stores written the way an app that brings its own storage would write them: plain arrays behind a lock,
+// nothing from the library's own stores. The harness and the conformance suite must work on them.
+
+/// A ``UserStore`` over arrays behind a `Mutex`.
+final class LockedUserStore: UserStore {
+    private struct State {
+        var users: [UserRecord] = []
+        var pending: [UserDeletedEvent] = []
+    }
+
+    private let state = Mutex(State())
+
+    func insert(_ record: UserRecord) async throws {
+        try state.withLock { state in
+            if state.users.contains(where: { $0.user.id == record.user.id || $0.user.email == record.user.email }) {
+                throw CommerceError.conflict("A user with this email already exists.")
+            }
+            state.users.append(record)
+        }
+    }
+
+    func user(id: UserID) async throws -> UserRecord? {
+        state.withLock { $0.users.first { $0.user.id == id } }
+    }
+
+    func user(email: EmailAddress) async throws -> UserRecord? {
+        state.withLock { $0.users.first { $0.user.email == email } }
+    }
+
+    func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
+        state.withLock { state in
+            guard let index = state.users.firstIndex(where: { $0.user.id == id }) else { return nil }
+            state.users.remove(at: index)
+            let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
+            // Oldest first, whatever order the deletions arrive in.
+            let later = state.pending.firstIndex { $0.occurredAt > date } ?? state.pending.endIndex
+            state.pending.insert(event, at: later)
+            return event
+        }
+    }
+
+    func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
+        state.withLock { Array($0.pending.prefix(max(0, limit))) }
+    }
+
+    func markDelivered(_ id: EventID) async throws {
+        state.withLock { $0.pending.removeAll { $0.id == id } }
+    }
+
+    func deletionBacklog() async throws -> DeletionBacklog {
+        state.withLock { DeletionBacklog(count: $0.pending.count, oldestOccurredAt: $0.pending.first?.occurredAt) }
+    }
+}
+
+/// An ``OrderStore`` over arrays behind a `Mutex`.
+final class LockedOrderStore: OrderStore {
+    private struct State {
+        var orders: [Order] = []
+        var records: [IdempotencyRecord] = []
+        var tombstones: Set<UserID> = []
+
+        func liveRecord(_ userId: UserID, _ key: IdempotencyKey, now: Date) -> (order: Order, fingerprint: String)? {
+            guard let record = records.first(where: { $0.userId == userId && $0.key == key && $0.expiresAt > now }),
+                let order = orders.first(where: { $0.id == record.orderId })
+            else { return nil }
+            return (order, record.fingerprint)
+        }
+    }
+
+    private let state = Mutex(State())
+
+    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+        try state.withLock { state in
+            if state.tombstones.contains(order.userId) { throw CommerceError.notFound("The user no longer exists.") }
+            if let idempotency {
+                if let previous = state.liveRecord(idempotency.userId, idempotency.key, now: now) {
+                    return .existing(previous.order, fingerprint: previous.fingerprint)
+                }
+                state.records.removeAll { $0.userId == idempotency.userId && $0.key == idempotency.key }
+                state.records.append(idempotency)
+            }
+            state.orders.append(order)
+            return .created(order)
+        }
+    }
+
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+        order: Order, fingerprint: String
+    )? {
+        state.withLock { $0.liveRecord(userId, key, now: now) }
+    }
+
+    func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        let mine = state.withLock { $0.orders.filter { $0.userId == userId } }
+        let newestFirst = mine.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        return Array(newestFirst.filter { cursor?.precedes($0) ?? true }.prefix(max(0, limit)))
+    }
+
+    func purge(_ userId: UserID, at date: Date) async throws -> Int {
+        state.withLock { state in
+            let before = state.orders.count
+            state.orders.removeAll { $0.userId == userId }
+            state.records.removeAll { $0.userId == userId }
+            state.tombstones.insert(userId)
+            return before - state.orders.count
+        }
+    }
+
+    func isTombstoned(_ userId: UserID) async throws -> Bool {
+        state.withLock { $0.tombstones.contains(userId) }
+    }
+}
