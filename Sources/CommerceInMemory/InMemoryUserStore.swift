@@ -14,10 +14,8 @@ public actor InMemoryUserStore: UserStore {
 
     /// See ``UserStore/insert(_:)``.
     public func insert(_ record: UserRecord) throws {
-        guard usersById[record.user.id] == nil else { throw CommerceError.conflict("A user with this id exists.") }
-        guard idsByEmail[record.user.email] == nil else {
-            throw CommerceError.conflict("A user with this email already exists.")
-        }
+        guard usersById[record.user.id] == nil else { throw CommerceError.userIdTaken }
+        guard idsByEmail[record.user.email] == nil else { throw CommerceError.emailTaken }
         usersById[record.user.id] = record
         idsByEmail[record.user.email] = record.user.id
     }

@@ -3,28 +3,30 @@ import PostgresNIO
 
 /// Runs a store operation, translating PostgreSQL errors into ``CommerceError``.
 ///
-/// A unique violation becomes `conflict` (with `conflictMessage`, given the constraint's name); a lost or
+/// A unique violation (SQLSTATE 23505) becomes the `conflict` that `conflict` makes of the violated
+/// constraint's name; a lost or
 /// refused connection, a server shutting down, a serialization failure or a deadlock becomes `unavailable`
 /// (try again); anything else is `internalFailure`. SQL and values never reach the message. Errors a
 /// transaction's body throws come out as they were thrown.
+@discardableResult
 func translatingPostgresErrors<Result>(
-    conflictMessage: (String?) -> String = { _ in "The record already exists." },
+    conflict: (String?) -> CommerceError = { _ in .conflict("The record already exists.") },
     _ body: () async throws -> sending Result
 ) async throws -> sending Result {
     do {
         return try await body()
     } catch {
-        throw translated(error, conflictMessage: conflictMessage)
+        throw translated(error, conflict: conflict)
     }
 }
 
-private func translated(_ error: any Error, conflictMessage: (String?) -> String) -> any Error {
+private func translated(_ error: any Error, conflict: (String?) -> CommerceError) -> any Error {
     switch error {
     case is CommerceError, is CancellationError:
         return error
     case let error as PostgresTransactionError:
         let cause = error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError
-        return cause.map { translated($0, conflictMessage: conflictMessage) }
+        return cause.map { translated($0, conflict: conflict) }
             ?? CommerceError.unavailable("The database transaction failed.")
     case let error as PSQLError:
         guard let state = error.serverInfo?[.sqlState] else {
@@ -32,7 +34,7 @@ private func translated(_ error: any Error, conflictMessage: (String?) -> String
         }
         switch state {
         case "23505":
-            return CommerceError.conflict(conflictMessage(error.serverInfo?[.constraintName]))
+            return conflict(error.serverInfo?[.constraintName])
         case "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", "53400":
             return CommerceError.unavailable("The database is busy or restarting (SQLSTATE \(state)).")
         default:

@@ -28,7 +28,7 @@ public struct PostgresOrderStore: OrderStore {
     /// See ``OrderStore/insert(_:idempotency:now:)``: under the user's lock, the tombstone check, a live record
     /// for the key (answered with its order), then the record and the order, in one transaction.
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
-        let items = try PostgresOrderRow.encode(order.items)
+        let items = try StoredOrderItems.encode(order.items)
         return try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> OrderInsertion in
                 try await Self.lock(order.userId, connection, logger)
@@ -51,8 +51,7 @@ public struct PostgresOrderStore: OrderStore {
                 }
                 try await connection.query(
                     """
-                    INSERT INTO orders (id, user_id, items, delivery_address, status, currency, total_minor_units,
-                                        created_at, updated_at)
+                    INSERT INTO orders (\(unescaped: PostgresOrderRow.columns))
                     VALUES (\(order.id.uuid), \(order.userId.uuid), \(items), \(order.deliveryAddress),
                             \(order.status.rawValue), \(order.currency.value), \(order.total.minorUnits),
                             \(order.createdAt.millisecondsSince1970), \(order.updatedAt.millisecondsSince1970))

@@ -38,11 +38,10 @@ public struct PostgresUserStore: UserStore {
     public func insert(_ record: UserRecord) async throws {
         let user = record.user
         let address = user.address
-        try await translatingPostgresErrors(conflictMessage: Self.conflictMessage) {
+        try await translatingPostgresErrors(conflict: Self.conflict) {
             try await client.query(
                 """
-                INSERT INTO users (id, username, email, phone, street, city, state, postal_code, password_hash,
-                                   created_at, updated_at)
+                INSERT INTO users (\(unescaped: Self.columns))
                 VALUES (\(user.id.uuid), \(user.username.value), \(user.email.value), \(user.phone?.value),
                         \(address?.street), \(address?.city), \(address?.state), \(address?.postalCode),
                         \(record.passwordHash), \(user.createdAt.millisecondsSince1970),
@@ -140,22 +139,15 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    private static let columns = """
-        id, username, email, phone, street, city, state, postal_code, password_hash, created_at, updated_at
-        """
+    /// ``StoredUserRow``'s columns in snake_case, read by position.
+    private static let columns = ColumnNaming.snakeCase.list(StoredUserRow.names)
 
     private static func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
         typealias Columns = (UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64)
         for try await row in rows.decode(Columns.self) {
-            let parts = [row.4, row.5, row.6, row.7]
-            let address =
-                parts.allSatisfy({ $0 == nil })
-                ? nil : PostalAddress(street: row.4, city: row.5, state: row.6, postalCode: row.7)
-            let user = User(
-                id: UserID(uuid: row.0), username: Username(trusted: row.1), email: EmailAddress(trusted: row.2),
-                phone: row.3.map(PhoneNumber.init(trusted:)), address: address,
-                createdAt: Date(millisecondsSince1970: row.9), updatedAt: Date(millisecondsSince1970: row.10))
-            return UserRecord(user: user, passwordHash: row.8)
+            return StoredUserRow.record(
+                id: UserID(uuid: row.0), username: row.1, email: row.2, phone: row.3, street: row.4, city: row.5,
+                state: row.6, postalCode: row.7, passwordHash: row.8, createdAt: row.9, updatedAt: row.10)
         }
         return nil
     }
@@ -172,7 +164,8 @@ public struct PostgresUserStore: UserStore {
         return events.sorted { ($0.event.occurredAt, $0.sequence) < ($1.event.occurredAt, $1.sequence) }.map(\.event)
     }
 
-    private static func conflictMessage(_ constraint: String?) -> String {
-        constraint == "users_email" ? "A user with this email already exists." : "A user with this id already exists."
+    /// A unique violation of the email's index; any other is the primary key's.
+    private static func conflict(_ constraint: String?) -> CommerceError {
+        constraint == "users_email" ? .emailTaken : .userIdTaken
     }
 }

@@ -92,6 +92,13 @@ extension CommerceError {
         CommerceError(code: .conflict, message: message)
     }
 
+    /// The `conflict` every ``UserStore`` throws for an email another user has, and the User service for
+    /// a registration that names one: one message, whichever finds it first.
+    public static var emailTaken: CommerceError { .conflict("A user with this email already exists.") }
+
+    /// The `conflict` a ``UserStore`` throws for an id another user has.
+    public static var userIdTaken: CommerceError { .conflict("A user with this id already exists.") }
+
     /// The caller is not known (no, bad or expired credentials).
     public static func unauthenticated(_ message: String = "Missing or invalid credentials.") -> CommerceError {
         CommerceError(code: .unauthenticated, message: message)

@@ -43,7 +43,7 @@ public struct UserService: Sendable {
     public func register(_ form: RegistrationForm) async throws -> User {
         let registration = try Registration(form)
         if try await store.user(email: registration.email) != nil {
-            throw CommerceError.conflict("A user with this email already exists.")
+            throw CommerceError.emailTaken
         }
         let now = clock.now().truncatedToMilliseconds
         let user = User(

@@ -4,27 +4,29 @@ import GRDB
 
 /// Runs a store operation, translating GRDB and SQLite errors into ``CommerceError``.
 ///
-/// A unique-constraint violation becomes `conflict` (with `conflictMessage`); a busy, locked, full or I/O
-/// failing database becomes `unavailable`; anything else is `internalFailure`. SQL never reaches the message.
+/// A constraint violation becomes the `conflict` that `conflict` makes of it (it is handed the extended
+/// result code, which says which constraint: `SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_CONSTRAINT_PRIMARYKEY`…);
+/// a busy, locked, full or I/O failing database becomes `unavailable`; anything else is `internalFailure`.
+/// SQL never reaches the message.
 func translatingDatabaseErrors<Result>(
-    conflictMessage: (DatabaseError) -> String = { _ in "The record already exists." },
+    conflict: (ResultCode) -> CommerceError = { _ in .conflict("The record already exists.") },
     _ body: () async throws -> Result
 ) async throws -> Result {
     do {
         return try await body()
     } catch {
-        throw translated(error, conflictMessage: conflictMessage)
+        throw translated(error, conflict: conflict)
     }
 }
 
 /// A GRDB error as the ``CommerceError`` the store contract promises; any other error unchanged.
 func translated(
-    _ error: any Error, conflictMessage: (DatabaseError) -> String = { _ in "The record already exists." }
+    _ error: any Error, conflict: (ResultCode) -> CommerceError = { _ in .conflict("The record already exists.") }
 ) -> any Error {
     guard let error = error as? DatabaseError else { return error }
     switch error.resultCode {
     case .SQLITE_CONSTRAINT:
-        return CommerceError.conflict(conflictMessage(error))
+        return conflict(error.extendedResultCode)
     case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
         return CommerceError.unavailable("The database is unavailable (SQLite code \(error.resultCode.rawValue)).")
     default:

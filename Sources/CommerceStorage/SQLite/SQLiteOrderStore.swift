@@ -174,9 +174,7 @@ public struct SQLiteOrderStore: OrderStore {
     private static func insertRow(_ db: Database, _ order: Order, items: String) throws {
         let insert = try db.cachedStatement(
             sql: """
-                INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency, totalMinorUnits,
-                                     createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO "order" (\(OrderRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try insert.execute(
             arguments: [
@@ -204,41 +202,28 @@ public struct SQLiteOrderStore: OrderStore {
     }
 }
 
-/// How an ``Order`` maps to and from its row.
+/// How an ``Order`` maps to and from its row: ``StoredOrderRow``'s columns, read by position (looking
+/// columns up by name lower-cases every name on every row, which the profile in
+/// Documentation/Performance.md found on the read path).
 enum OrderRow {
     /// The `items` column: ``StoredOrderItems``' JSON.
     static func encode(_ items: [OrderItem]) throws -> String {
         try StoredOrderItems.encode(items)
     }
 
-    /// The columns an order is read from, in the order ``order(_:)`` reads them: by position, because
-    /// looking columns up by name lower-cases every name on every row (issue 8's profile).
-    private static let names = [
-        "id", "userId", "items", "deliveryAddress", "status", "currency", "totalMinorUnits", "createdAt", "updatedAt",
-    ]
-    static let columns = columns(of: nil)
-    static let columnCount = names.count
+    static let columns = ColumnNaming.camelCase.list(StoredOrderRow.names)
+    static let columnCount = StoredOrderRow.names.count
 
     /// ``columns``, qualified with a table alias.
-    static func columns(of table: String?) -> String {
-        names.map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
-    }
-
-    /// Decoded `items` columns by their text. Decoding is a pure function of the text, so a remembered
-    /// answer is always right; it spares the JSON decoding (about 3.4 µs an order, the largest cost of a
-    /// list in issue 8's profile) when the same orders are read again, as a user's recent orders are.
-    private static let decodedItems = RecentlyComputed<[OrderItem]>(capacity: 4096)
+    static func columns(of table: String) -> String { ColumnNaming.camelCase.list(StoredOrderRow.names, table: table) }
 
     /// The order in a row selected with ``columns`` first.
     static func order(_ row: Row) throws -> Order {
-        guard let id = OrderID(row[0] as String), let userId = UserID(row[1] as String),
-            let status = OrderStatus(rawValue: row[4])
-        else { throw CommerceError.internalFailure("A stored order is malformed.") }
-        let text: String = row[2]
-        let items = try decodedItems.value(for: text) { try StoredOrderItems.decode(text) }
-        return Order(
-            id: id, userId: userId, items: items, deliveryAddress: row[3], status: status,
-            currency: CurrencyCode(trusted: row[5]), total: Money(minorUnits: row[6]),
-            createdAt: Date(millisecondsSince1970: row[7]), updatedAt: Date(millisecondsSince1970: row[8]))
+        guard let id = OrderID(row[0] as String), let userId = UserID(row[1] as String) else {
+            throw CommerceError.internalFailure("A stored order has a malformed id.")
+        }
+        return try StoredOrderRow.order(
+            id: id, userId: userId, items: row[2], deliveryAddress: row[3], status: row[4], currency: row[5],
+            totalMinorUnits: row[6], createdAt: row[7], updatedAt: row[8])
     }
 }

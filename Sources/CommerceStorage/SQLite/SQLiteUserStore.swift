@@ -33,15 +33,11 @@ public struct SQLiteUserStore: UserStore {
 
     /// See ``UserStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
     public func insert(_ record: UserRecord) async throws {
-        try await translatingDatabaseErrors(conflictMessage: Self.conflictMessage) {
+        try await translatingDatabaseErrors(conflict: Self.conflict) {
             try await writer.write { db in
                 let user = record.user
                 try db.execute(
-                    sql: """
-                        INSERT INTO user (id, username, email, phone, street, city, state, postalCode, passwordHash,
-                                          createdAt, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                    sql: "INSERT INTO user (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         user.id.description, user.username.value, user.email.value, user.phone?.value,
                         user.address?.street, user.address?.city, user.address?.state, user.address?.postalCode,
@@ -143,29 +139,21 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// The columns a user is read from, in the order ``record(_:)`` reads them (by position: looking
-    /// columns up by name lower-cases every name on every row).
-    private static let columns = """
-        id, username, email, phone, street, city, state, postalCode, passwordHash, createdAt, updatedAt
-        """
+    /// ``StoredUserRow``'s columns, read by position (looking columns up by name lower-cases every name on
+    /// every row).
+    private static let columns = ColumnNaming.camelCase.list(StoredUserRow.names)
 
     private static func record(_ row: Row) throws -> UserRecord {
         guard let id = UserID(row[0] as String) else {
             throw CommerceError.internalFailure("A stored user has a malformed id.")
         }
-        let parts: [String?] = [row[4], row[5], row[6], row[7]]
-        let address =
-            parts.allSatisfy({ $0 == nil })
-            ? nil : PostalAddress(street: parts[0], city: parts[1], state: parts[2], postalCode: parts[3])
-        let user = User(
-            id: id, username: Username(trusted: row[1]), email: EmailAddress(trusted: row[2]),
-            phone: (row[3] as String?).map(PhoneNumber.init(trusted:)), address: address,
-            createdAt: Date(millisecondsSince1970: row[9]), updatedAt: Date(millisecondsSince1970: row[10]))
-        return UserRecord(user: user, passwordHash: row[8])
+        return StoredUserRow.record(
+            id: id, username: row[1], email: row[2], phone: row[3], street: row[4], city: row[5], state: row[6],
+            postalCode: row[7], passwordHash: row[8], createdAt: row[9], updatedAt: row[10])
     }
 
-    private static func conflictMessage(_ error: DatabaseError) -> String {
-        (error.message ?? "").contains("user.email")
-            ? "A user with this email already exists." : "A user with this id already exists."
+    /// The email's unique index is the table's only one beside the primary key.
+    private static func conflict(_ code: ResultCode) -> CommerceError {
+        code == .SQLITE_CONSTRAINT_UNIQUE ? .emailTaken : .userIdTaken
     }
 }
