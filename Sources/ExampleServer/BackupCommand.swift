@@ -10,29 +10,23 @@ extension CommerceServer {
     struct Backup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy the SQLite databases, safely while the services run, into a directory.",
-            discussion: """
-                Reads the data directory as the services do (COMMERCE_DATA_DIR or DATABASE_URL). Writes
-                users.sqlite and orders.sqlite (those that exist) into DIRECTORY, which must not hold them yet.
-                To restore, stop the service and put the copies back in its data directory.
-                """)
+            discussion: "Reads the data directory as the services do. Writes users.sqlite and orders.sqlite "
+                + "(those that exist) into DIRECTORY, which must not hold them yet. To restore, stop the service "
+                + "and put the copies back in its data directory.\n\n" + Setting.help(of: settings))
+
+        /// The settings that say where the data is, read as the services read them.
+        static let settings = [Setting.dataDirectory, Setting.databaseURL]
 
         @Argument(help: "Where the copies go; created if missing.") var destination: String
-        @Option(help: "Data directory (COMMERCE_DATA_DIR; default ./.commerce-data).") var dataDir: String?
-        @Option(help: "Database directory (DATABASE_URL), when it is not the data directory.") var databaseURL: String?
+        @OptionGroup var flags: SettingFlags
 
         func run() async throws {
-            var flags: [AbsoluteConfigKey: ConfigValue] = [:]
-            if let dataDir { flags[["commerce", "data", "dir"]] = .init(.string(dataDir), isSecret: false) }
-            if let databaseURL { flags[["database", "url"]] = .init(.string(databaseURL), isSecret: false) }
-            let config = ConfigReader(providers: [
-                InMemoryProvider(name: "flags", values: flags), EnvironmentVariablesProvider(),
-                try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true),
-            ])
+            let config = try await SettingSources.reader(flags: try flags.values(accepting: Self.settings))
             do {
-                let dataDirectory = config.string(forKey: "commerce.data.dir", default: "./.commerce-data")
+                let dataDirectory = Setting.dataDirectory.text(from: config) ?? "./.commerce-data"
                 guard
                     case .sqliteDirectory(let directory) = try ServerSettings.database(
-                        config.string(forKey: "database.url"), mode: .all, dataDirectory: dataDirectory)
+                        Setting.databaseURL.text(from: config), mode: .all, dataDirectory: dataDirectory)
                 else { throw SettingsError("backup copies the SQLite files of a data directory; DATABASE_URL names none.") }
                 try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
                 var copied = 0

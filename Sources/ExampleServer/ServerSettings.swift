@@ -80,75 +80,54 @@ struct ServerSettings: Sendable {
     /// How long a replica holds the deletion events it claimed (PostgreSQL); half of it for a new event.
     var deletionLease: Duration
 
-    /// Reads and checks every setting.
+    /// Reads and checks every setting (each declared once, as a ``Setting``).
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
     static func load(mode: ServiceMode, from config: ConfigReader) throws -> ServerSettings {
-        let production = config.string(forKey: "commerce.env", default: "development") == "production"
-        let dataDirectory = config.string(forKey: "commerce.data.dir", default: "./.commerce-data")
-        let port = try config.int(forKey: "port").map { try checkedPort($0, "PORT") }
-        let userPort = try checkedPort(
-            mode == .user ? port ?? 3000 : config.int(forKey: "user.service.port", default: 3000),
-            mode == .user ? "PORT" : "USER_SERVICE_PORT")
-        let orderPort = try checkedPort(
-            mode == .order ? port ?? 5000 : config.int(forKey: "order.service.port", default: 5000),
-            mode == .order ? "PORT" : "ORDER_SERVICE_PORT")
-        if mode == .all, userPort == orderPort {
-            throw SettingsError("USER_SERVICE_PORT and ORDER_SERVICE_PORT must differ (both are \(userPort)).")
+        let production = Setting.environment.text(from: config) == "production"
+        let dataDirectory = Setting.dataDirectory.text(from: config) ?? "./.commerce-data"
+        let userPort: Int
+        let orderPort: Int
+        switch mode {
+        case .all:
+            userPort = try Setting.userServicePort.integer(from: config, default: 3000)
+            orderPort = try Setting.orderServicePort.integer(from: config, default: 5000)
+            if userPort == orderPort {
+                throw SettingsError("USER_SERVICE_PORT and ORDER_SERVICE_PORT must differ (both are \(userPort)).")
+            }
+        case .user:
+            userPort = try Setting.port.integer(from: config, default: 3000)
+            orderPort = 5000
+        case .order:
+            userPort = 3000
+            orderPort = try Setting.port.integer(from: config, default: 5000)
         }
         let secrets = try DevelopmentSecrets.resolve(
-            jwtSecret: try secret(config, key: "jwt.secret", name: "JWT_SECRET"),
-            apiKey: try secret(config, key: "api.key", name: "API_KEY"),
+            jwtSecret: try secret(config, Setting.jwtSecret, file: Setting.jwtSecretFile),
+            apiKey: try secret(config, Setting.apiKey, file: Setting.apiKeyFile),
             production: production, dataDirectory: dataDirectory)
-        let lifetime = config.int(forKey: "jwt.ttl.seconds", default: 3600)
-        guard (60...86_400 * 30).contains(lifetime) else {
-            throw SettingsError("JWT_TTL_SECONDS must be 60–2592000 seconds, not \(lifetime).")
-        }
-        let cost = config.int(forKey: "bcrypt.cost", default: 12)
-        guard (4...31).contains(cost) else { throw SettingsError("BCRYPT_COST must be 4–31, not \(cost).") }
+        let lifetime = try Setting.tokenLifetime.integer(from: config, default: 3600)
+        let cost = try Setting.bcryptCost.integer(from: config, default: 12)
         if production, cost < 10 { throw SettingsError("BCRYPT_COST must be at least 10 in production.") }
-        let levelName = config.string(forKey: "log.level", default: "info")
-        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
-            throw SettingsError("LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        let retryMax = config.int(forKey: "deletion.retry.max.seconds", default: 30)
-        guard (1...3600).contains(retryMax) else {
-            throw SettingsError("DELETION_RETRY_MAX_SECONDS must be 1–3600, not \(retryMax).")
-        }
-        let cacheSeconds = config.int(forKey: "user.cache.ttl.seconds", default: 30)
-        guard (0...3600).contains(cacheSeconds) else {
-            throw SettingsError("USER_CACHE_TTL_SECONDS must be 0–3600, not \(cacheSeconds).")
-        }
-        let formatName = config.string(forKey: "log.format", default: "text")
-        guard let format = LogFormat(rawValue: formatName.lowercased()) else {
-            throw SettingsError("LOG_FORMAT must be text or json, not \(formatName).")
-        }
-        let grace = config.int(forKey: "shutdown.grace.seconds", default: 25)
-        guard (1...3600).contains(grace) else {
-            throw SettingsError("SHUTDOWN_GRACE_SECONDS must be 1–3600, not \(grace).")
-        }
-        let lease = config.int(forKey: "deletion.lease.seconds", default: 60)
-        guard (6...3600).contains(lease) else {
-            throw SettingsError("DELETION_LEASE_SECONDS must be 6–3600, not \(lease).")
-        }
-        let backlogLimit = config.int(forKey: "ready.max.deletion.backlog.seconds", default: 900)
-        guard (0...86_400 * 30).contains(backlogLimit) else {
-            throw SettingsError("READY_MAX_DELETION_BACKLOG_SECONDS must be 0–2592000, not \(backlogLimit).")
-        }
+        let level = Logger.Level(rawValue: try Setting.logLevel.choice(from: config))!
+        let format = LogFormat(rawValue: try Setting.logFormat.choice(from: config))!
+        let backlogLimit = try Setting.readinessBacklogLimit.integer(from: config, default: 900)
         return ServerSettings(
-            mode: mode, host: config.string(forKey: "host", default: "127.0.0.1"), userServicePort: userPort,
+            mode: mode, host: Setting.host.text(from: config) ?? "127.0.0.1", userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
-            database: try database(config.string(forKey: "database.url"), mode: mode, dataDirectory: dataDirectory),
+            database: try database(Setting.databaseURL.text(from: config), mode: mode, dataDirectory: dataDirectory),
             jwtSecret: secrets.jwtSecret, apiKey: secrets.apiKey,
             userServiceURL: try peerURL(
-                config.string(forKey: "user.service.url", default: "http://127.0.0.1:\(userPort)"), "USER_SERVICE_URL"),
+                Setting.userServiceURL.text(from: config) ?? "http://127.0.0.1:\(userPort)", "USER_SERVICE_URL"),
             orderServiceURL: try peerURL(
-                config.string(forKey: "order.service.url", default: "http://127.0.0.1:\(orderPort)"), "ORDER_SERVICE_URL"),
+                Setting.orderServiceURL.text(from: config) ?? "http://127.0.0.1:\(orderPort)", "ORDER_SERVICE_URL"),
             tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
-            deletionRetryMaxDelay: .seconds(retryMax), userCacheLifetime: .seconds(cacheSeconds),
-            corsAllowedOrigins: config.string(forKey: "cors.allowed.origins", default: "").split(separator: ",")
+            deletionRetryMaxDelay: .seconds(try Setting.deletionRetryMax.integer(from: config, default: 30)),
+            userCacheLifetime: .seconds(try Setting.userCacheLifetime.integer(from: config, default: 30)),
+            corsAllowedOrigins: (Setting.corsAllowedOrigins.text(from: config) ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            logFormat: format, shutdownGracePeriod: .seconds(grace),
-            readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit), deletionLease: .seconds(lease))
+            logFormat: format, shutdownGracePeriod: .seconds(try Setting.shutdownGrace.integer(from: config, default: 25)),
+            readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
+            deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)))
     }
 
     /// The store location a `DATABASE_URL` names.
@@ -188,17 +167,12 @@ struct ServerSettings: Sendable {
         return url
     }
 
-    private static func checkedPort(_ port: Int, _ name: String) throws -> Int {
-        guard (0...65_535).contains(port) else { throw SettingsError("\(name) must be 0–65535, not \(port).") }
-        return port
-    }
-
     /// A secret from its variable, or from the file its `_FILE` variable names; `nil` when neither is set.
-    private static func secret(_ config: ConfigReader, key: String, name: String) throws -> String? {
-        if let value = config.string(forKey: ConfigKey(key), isSecret: true), !value.isEmpty { return value }
-        guard let file = config.string(forKey: ConfigKey(key + ".file")), !file.isEmpty else { return nil }
+    private static func secret(_ config: ConfigReader, _ setting: Setting, file fileSetting: Setting) throws -> String? {
+        if let value = config.string(forKey: setting.configKey, isSecret: true), !value.isEmpty { return value }
+        guard let file = fileSetting.text(from: config), !file.isEmpty else { return nil }
         guard let contents = FileManager.default.contents(atPath: file) else {
-            throw SettingsError("\(name)_FILE names \(file), which cannot be read.")
+            throw SettingsError("\(fileSetting.environmentName) names \(file), which cannot be read.")
         }
         return String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

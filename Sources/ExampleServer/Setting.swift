@@ -1,0 +1,164 @@
+import Configuration
+import Foundation
+import Logging
+
+/// One setting of `commerce-server`, declared once: its configuration key — from which its environment
+/// variable (`jwt.ttl.seconds` → `JWT_TTL_SECONDS`) and its flag (`--jwt-ttl-seconds`) are derived — its
+/// default, the values it accepts and its help. The flags the commands accept, the checks
+/// ``ServerSettings/load(mode:from:)`` makes, the help text and the test of Configuration.md all read
+/// these declarations.
+struct Setting: Sendable, Hashable {
+    /// What a setting's value may be.
+    enum Values: Sendable, Hashable {
+        /// Any text.
+        case text
+        /// A whole number within the range.
+        case integer(ClosedRange<Int>)
+        /// One of these words, in any case.
+        case choice([String])
+        /// A secret: never a flag (a command line is visible to every user of the machine).
+        case secret
+    }
+
+    /// The dotted configuration key.
+    let key: String
+    /// The flag's name without `--`; `nil` for a setting with no flag.
+    let flag: String?
+    /// The default, as the help says it.
+    let defaultValue: String
+    /// What it accepts.
+    let values: Values
+    /// What it means, in a line.
+    let help: String
+    /// The commands whose flags include it.
+    let modes: Set<ServiceMode>
+
+    /// - Parameter flag: the flag's name when it is not the key's (`data-dir` for `commerce.data.dir`).
+    init(
+        _ key: String, flag: String? = nil, default defaultValue: String, _ values: Values, modes: Set<ServiceMode> = Set(ServiceMode.allCases),
+        help: String
+    ) {
+        self.key = key
+        self.flag = values == .secret ? nil : (flag ?? key.replacingOccurrences(of: ".", with: "-"))
+        self.defaultValue = defaultValue
+        self.values = values
+        self.help = help
+        self.modes = modes
+    }
+
+    /// The environment variable, as swift-configuration's environment provider spells the key.
+    var environmentName: String { key.uppercased().replacingOccurrences(of: ".", with: "_") }
+
+    /// The key for a ``ConfigReader``.
+    var configKey: ConfigKey { ConfigKey(key) }
+
+    /// The whole number this setting holds, its default when unset.
+    /// - Throws: ``SettingsError`` naming the variable and its range when the value is outside it.
+    func integer(from config: ConfigReader, default fallback: Int) throws -> Int {
+        guard case .integer(let range) = values else { preconditionFailure("\(key) is not a number") }
+        let value = config.int(forKey: configKey, default: fallback)
+        guard range.contains(value) else {
+            throw SettingsError("\(environmentName) must be \(range.lowerBound)–\(range.upperBound), not \(value).")
+        }
+        return value
+    }
+
+    /// The word this setting holds, lower-cased, its default when unset.
+    /// - Throws: ``SettingsError`` naming the variable and the words it takes.
+    func choice(from config: ConfigReader) throws -> String {
+        guard case .choice(let words) = values else { preconditionFailure("\(key) is not a choice") }
+        let value = config.string(forKey: configKey, default: defaultValue)
+        guard words.contains(value.lowercased()) else {
+            throw SettingsError("\(environmentName) must be one of \(words.joined(separator: ", ")), not \(value).")
+        }
+        return value.lowercased()
+    }
+
+    /// The text this setting holds, `nil` when unset.
+    func text(from config: ConfigReader) -> String? { config.string(forKey: configKey) }
+}
+
+extension Setting {
+    static let port = Setting(
+        "port", default: "3000 / 5000", .integer(0...65_535), modes: [.user, .order],
+        help: "the port in user / order mode")
+    static let userServicePort = Setting(
+        "user.service.port", default: "3000", .integer(0...65_535), modes: [.all], help: "the User service's port in all mode")
+    static let orderServicePort = Setting(
+        "order.service.port", default: "5000", .integer(0...65_535), modes: [.all],
+        help: "the Order service's port in all mode")
+    static let host = Setting("host", default: "127.0.0.1", .text, help: "address to bind")
+    static let dataDirectory = Setting(
+        "commerce.data.dir", flag: "data-dir", default: "./.commerce-data", .text,
+        help: "SQLite files and generated development secrets")
+    static let databaseURL = Setting(
+        "database.url", default: "the data directory", .text,
+        help: "memory:, a directory, a .sqlite file (one service per process) or postgres://…")
+    static let jwtSecret = Setting(
+        "jwt.secret", default: "generated (development)", .secret,
+        help: "HS256 key, at least 32 bytes, shared by both services")
+    static let jwtSecretFile = Setting(
+        "jwt.secret.file", default: "none", .secret, help: "a file holding JWT_SECRET")
+    static let apiKey = Setting(
+        "api.key", default: "generated (development)", .secret,
+        help: "internal key (x-api-key), at least 32 bytes, shared by both services")
+    static let apiKeyFile = Setting("api.key.file", default: "none", .secret, help: "a file holding API_KEY")
+    static let userServiceURL = Setting(
+        "user.service.url", default: "http://127.0.0.1:<user port>", .text,
+        help: "where the Order service finds the User service: http(s)://… or host:port")
+    static let orderServiceURL = Setting(
+        "order.service.url", default: "http://127.0.0.1:<order port>", .text,
+        help: "where the User service finds the Order service: http(s)://… or host:port")
+    static let tokenLifetime = Setting(
+        "jwt.ttl.seconds", default: "3600", .integer(60...86_400 * 30), help: "access token lifetime, seconds")
+    static let bcryptCost = Setting(
+        "bcrypt.cost", default: "12", .integer(4...31), help: "bcrypt work factor (at least 10 in production)")
+    static let logLevel = Setting(
+        "log.level", default: "info", .choice(Logger.Level.allCases.map(\.rawValue)), help: "the lowest level logged")
+    static let logFormat = Setting(
+        "log.format", default: "text", .choice(LogFormat.allCases.map(\.rawValue)),
+        help: "json: one JSON object per line")
+    static let shutdownGrace = Setting(
+        "shutdown.grace.seconds", default: "25", .integer(1...3600),
+        help: "after SIGTERM, how long requests in flight may run")
+    static let readinessBacklogLimit = Setting(
+        "ready.max.deletion.backlog.seconds", default: "900", .integer(0...86_400 * 30),
+        help: "the User service is not ready once a deletion has waited this long; 0: never")
+    static let deletionLease = Setting(
+        "deletion.lease.seconds", default: "60", .integer(6...3600),
+        help: "PostgreSQL: how long a User replica holds the deletions it claimed")
+    static let deletionRetryMax = Setting(
+        "deletion.retry.max.seconds", default: "30", .integer(1...3600),
+        help: "longest wait between two tries of a pending deletion")
+    static let userCacheLifetime = Setting(
+        "user.cache.ttl.seconds", default: "30", .integer(0...3600),
+        help: "how long the Order service trusts that a user exists; 0: ask every time")
+    static let corsAllowedOrigins = Setting(
+        "cors.allowed.origins", default: "none", .text, help: "comma-separated browser origins allowed by CORS")
+    static let environment = Setting(
+        "commerce.env", flag: "env", default: "development", .text,
+        help: "production refuses missing or weak secrets")
+
+    /// Every setting the server reads, in the order the help lists them.
+    static let all: [Setting] = [
+        port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
+        apiKeyFile, userServiceURL, orderServiceURL, tokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
+        readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, corsAllowedOrigins, environment,
+    ]
+
+    /// The help text of a command's settings: one line each, flag, variable, default and meaning.
+    static func help(for mode: ServiceMode) -> String { help(of: all.filter { $0.modes.contains(mode) }) }
+
+    /// The help text of these settings: one line each, flag, variable, default and meaning.
+    static func help(of settings: [Setting]) -> String {
+        let lines = settings.map { setting in
+            let flag = setting.flag.map { "--\($0), " } ?? ""
+            return "\(flag)\(setting.environmentName) (default: \(setting.defaultValue))\n    \(setting.help)"
+        }
+        return """
+            Settings come from flags, then the environment, then a .env file in the working directory. \
+            Secrets have no flag.
+
+            """ + lines.joined(separator: "\n")
+    }
+}
