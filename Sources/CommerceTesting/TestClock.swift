@@ -24,7 +24,7 @@ public final class TestClock: CommerceClock {
 
     /// - Parameter now: where the clock starts; a fixed instant by default, so runs are repeatable.
     public init(now: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
-        state = Mutex(State(now: now.truncatedToMilliseconds))
+        state = Mutex(State(now: now.roundedToMilliseconds))
     }
 
     /// The test's current time; it moves only with ``advance(by:)``.

@@ -19,7 +19,8 @@ struct OpenAPIDocumentTests {
             try await client.execute(uri: "/openapi.yaml", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/yaml; charset=utf-8")
-                #expect(String(buffer: response.body) == OpenAPIDocument.userService.yaml)
+                let same = String(buffer: response.body) == OpenAPIDocument.userService.yaml  // no document in the log
+                #expect(same, "GET /openapi.yaml serves the compiled User service document")
             }
             try await client.execute(uri: "/openapi.yaml", method: .post) { response in
                 #expect(response.status == .methodNotAllowed)
@@ -33,7 +34,8 @@ struct OpenAPIDocumentTests {
         try await app.test(.router) { client in
             try await client.execute(uri: "/openapi.yaml", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body) == OpenAPIDocument.orderService.yaml)
+                let same = String(buffer: response.body) == OpenAPIDocument.orderService.yaml
+                #expect(same, "GET /openapi.yaml serves the compiled Order service document")
             }
         }
     }
@@ -100,9 +102,11 @@ struct OpenAPIDocumentTests {
         }
     }
 
-    @Test(arguments: [("user-service", OpenAPIDocument.userService), ("order-service", OpenAPIDocument.orderService)])
-    func theDocumentationHoldsTheServedDocument(_ name: String, _ document: OpenAPIDocument) throws {
-        let file = Self.repository.appending(path: "Documentation/openapi/\(name).yaml")
-        #expect(try String(contentsOf: file, encoding: .utf8) == document.yaml)
+    @Test(arguments: [OpenAPIDocument.userService, OpenAPIDocument.orderService])
+    func theDocumentationHoldsTheServedDocument(_ document: OpenAPIDocument) throws {
+        let file = Self.repository.appending(path: "Documentation/openapi/\(document.name).yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let same = text == document.yaml  // no document in the log
+        #expect(same, "Documentation/openapi/\(document.name).yaml differs from the served document")
     }
 }

@@ -52,7 +52,7 @@ public struct BcryptPasswordHasher: PasswordHasher {
 
     /// The process's pool for hashing: one thread per core but one. Its threads lower their own priority
     /// (`nice` 10 on Linux) before hashing, so that when hashing and the event loops want the same core the
-    /// scheduler runs the event loops first: reads stay fast while logins saturate the CPU (issue 8).
+    /// scheduler runs the event loops first: reads stay fast while logins saturate the CPU (measured in Documentation/Performance.md).
     /// NIO's shared pool is left alone, as other work runs there.
     public static let hashingPool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount - 1))

@@ -54,7 +54,7 @@ public struct TokenService: Sendable {
     private let keys: JWTKeyCollection
     private let clock: any CommerceClock
     /// Tokens that passed the signature and issuer checks, so a client sending the same token on every
-    /// request pays for the HMAC and the JSON decoding once (issue 8: about a tenth of a read's CPU). Keyed
+    /// request pays for the HMAC and the JSON decoding once (about a tenth of a read's CPU in the profile in Documentation/Performance.md). Keyed
     /// by the whole token; only the times are checked again, on every use.
     private let verified = RecentlyComputed<VerifiedToken>(capacity: 10_000)
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// The text form of UUIDs, by hand: every id is parsed from a path or a database row and written into
 /// every response, and Foundation's `UUID(uuidString:)` and `uuidString` go through `sscanf`/`sprintf`
-/// (issue 8's profile: about 3 % of an order list's CPU).
+/// (about 3 % of an order list's CPU in the profile in Documentation/Performance.md).
 enum UUIDText {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 

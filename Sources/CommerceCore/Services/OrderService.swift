@@ -92,7 +92,7 @@ public struct OrderService: Sendable {
 
     private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?) async throws -> PlacedOrder {
         let fingerprint = draft.fingerprint
-        let now = clock.now().truncatedToMilliseconds
+        let now = clock.now().roundedToMilliseconds
         // A user the cache knows needs no question to the User service, and a retry is then answered by the
         // insert itself (it returns the earlier order atomically): one trip to the store. Otherwise a retry
         // is looked for first, so that it is answered even while the User service is down.
@@ -171,7 +171,7 @@ public struct OrderService: Sendable {
     public func purge(_ userId: UserID, as principal: Principal) async throws -> Int {
         guard case .internalService = principal else { throw CommerceError.forbidden() }
         await knownUsers.forget(userId)
-        let deleted = try await store.purge(userId, at: clock.now().truncatedToMilliseconds)
+        let deleted = try await store.purge(userId, at: clock.now().roundedToMilliseconds)
         logger.info("orders purged", metadata: ["userId": "\(userId)", "deleted": "\(deleted)"])
         return deleted
     }

@@ -45,7 +45,7 @@ public struct UserService: Sendable {
         if try await store.user(email: registration.email) != nil {
             throw CommerceError.emailTaken
         }
-        let now = clock.now().truncatedToMilliseconds
+        let now = clock.now().roundedToMilliseconds
         let user = User(
             id: UserID(), username: registration.username, email: registration.email, phone: registration.phone,
             address: registration.address, createdAt: now, updatedAt: now)
@@ -111,7 +111,7 @@ public struct UserService: Sendable {
     ///   exists (deleted already).
     public func delete(_ id: UserID, as principal: Principal) async throws -> UserDeletion {
         guard case .user(let caller) = principal, caller == id else { throw CommerceError.forbidden() }
-        let now = clock.now().truncatedToMilliseconds
+        let now = clock.now().roundedToMilliseconds
         guard let event = try await store.delete(id, at: now, requestID: RequestID.current) else {
             throw Self.callerGone
         }

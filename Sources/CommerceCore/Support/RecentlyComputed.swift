@@ -3,7 +3,7 @@ import Synchronization
 /// A bounded memo of a pure function of a text: the value worked out from a text, by the text. Past
 /// `capacity` entries it is emptied and refills with the texts in use.
 ///
-/// Used where issue 8's profile found the same text worked out on every request: verified tokens
+/// Used where the profile in Documentation/Performance.md found the same text worked out on every request: verified tokens
 /// (``TokenService``) and the decoded `items` column of stored orders (the SQLite order store).
 package final class RecentlyComputed<Value: Sendable>: Sendable {
     private let capacity: Int

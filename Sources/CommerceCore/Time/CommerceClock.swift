@@ -23,15 +23,16 @@ public struct SystemClock: CommerceClock {
     }
 }
 
+// Helpers on a standard type: `package`, so they do not leak into the apps that import the library.
 extension Duration {
     /// The duration in seconds, as a `TimeInterval`.
-    public var timeInterval: TimeInterval {
+    package var timeInterval: TimeInterval {
         let parts = components
         return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
     }
 
     /// A duration from a `TimeInterval`.
-    public static func interval(_ seconds: TimeInterval) -> Duration {
+    package static func interval(_ seconds: TimeInterval) -> Duration {
         .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 }

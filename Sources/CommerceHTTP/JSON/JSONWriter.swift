@@ -3,7 +3,7 @@ import Foundation
 
 /// Writes JSON bytes directly, for the representations every hot route answers with (users and orders).
 ///
-/// issue 8's profile of `GET /api/order/{userId}` put a third of its CPU time in `JSONEncoder` and in the
+/// the profile in Documentation/Performance.md of `GET /api/order/{userId}` put a third of its CPU time in `JSONEncoder` and in the
 /// `Decimal` arithmetic of encoding prices; this writer produces the same text (keys in the same sorted
 /// order, slashes unescaped, money as the shortest exact decimal) from integers and strings alone.
 struct JSONWriter {

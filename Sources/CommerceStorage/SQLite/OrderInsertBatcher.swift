@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// Group commit for order inserts: inserts that arrive while a write transaction is running wait for the
-/// next one, and each transaction then holds them all (issue 8: one transaction per order made SQLite's
+/// next one, and each transaction then holds them all (measured in Documentation/Performance.md: one transaction per order made SQLite's
 /// single writer the bottleneck of `POST /api/order`).
 ///
 /// Each insert keeps its own answer and its own atomicity: it runs in a savepoint of its own, so one that

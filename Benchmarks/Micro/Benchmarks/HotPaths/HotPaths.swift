@@ -1,4 +1,4 @@
-// The pieces every request of the hot routes goes through, measured alone (issue 8).
+// The pieces every request of the hot routes goes through, measured alone (Documentation/Performance.md).
 import Benchmark
 import CommerceCore
 import CommerceHTTP
@@ -103,8 +103,8 @@ let benchmarks: @Sendable () -> Void = {
             let placed = Order(
                 id: OrderID(), userId: userId, items: order.items, deliveryAddress: order.deliveryAddress,
                 status: .pending, currency: .usd, total: order.total,
-                createdAt: Date(millisecondsSince1970: 1_764_000_000_000 + Int64(index)),
-                updatedAt: Date(millisecondsSince1970: 1_764_000_000_000 + Int64(index)))
+                createdAt: Date(timeIntervalSince1970: 1_764_000_000 + Double(index) / 1000),
+                updatedAt: Date(timeIntervalSince1970: 1_764_000_000 + Double(index) / 1000))
             _ = try await store.insert(placed, idempotency: nil, now: Date())
         }
         benchmark.startMeasurement()
