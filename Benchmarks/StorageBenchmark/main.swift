@@ -33,7 +33,8 @@ func percentile(_ sorted: [Duration], _ p: Double) -> Double {
 }
 
 func measureInserts(durability: SQLiteDurability, count: Int) async throws -> Double {
-    let store = try SQLiteOrderStore(path: directory.appending(path: "insert-\(durability).sqlite").path, durability: durability)
+    let store = try SQLiteOrderStore(
+        path: directory.appending(path: "insert-\(durability).sqlite").path, durability: durability)
     let userId = UserID()
     let start = ContinuousClock.now
     for index in 0..<count { _ = try await store.insert(order(for: userId, index), idempotency: nil, now: epoch) }
@@ -65,8 +66,12 @@ func measureListing(storedOrders: Int) async throws -> (first: (Double, Double),
     let iterations = quick ? 200 : 2000
     // Warm up: the first reads pay for opening connections and filling SQLite's page cache.
     for _ in 0..<200 { _ = try await store.orders(of: userId, after: nil, limit: 20) }
-    let first = try await latency(iterations: iterations) { _ = try await store.orders(of: userId, after: nil, limit: 20) }
-    let deep = try await latency(iterations: iterations) { _ = try await store.orders(of: userId, after: middle, limit: 20) }
+    let first = try await latency(iterations: iterations) {
+        _ = try await store.orders(of: userId, after: nil, limit: 20)
+    }
+    let deep = try await latency(iterations: iterations) {
+        _ = try await store.orders(of: userId, after: middle, limit: 20)
+    }
     return (first, deep)
 }
 
@@ -74,7 +79,8 @@ func measurePurge(orders: Int) async throws -> Double {
     let store = try SQLiteOrderStore(path: directory.appending(path: "purge.sqlite").path)
     let userId = UserID()
     let other = UserID()
-    try await store.importOrders((0..<orders).map { order(for: userId, $0) } + (0..<orders).map { order(for: other, $0) })
+    try await store.importOrders(
+        (0..<orders).map { order(for: userId, $0) } + (0..<orders).map { order(for: other, $0) })
     let start = ContinuousClock.now
     let deleted = try await store.purge(userId, at: epoch)
     precondition(deleted == orders)

@@ -13,7 +13,8 @@ let services = await CommerceServices(
     hasher: try BcryptPasswordHasher(cost: 10))
 let (user, order) = services.inProcess(userStore: InMemoryUserStore(), orderStore: InMemoryOrderStore())
 let credentials = Credentials(
-    tokens: services.tokens, apiKey: try SigningSecret("embedded-example-api-key-of-32-bytes-or-more", field: "API_KEY"))
+    tokens: services.tokens, apiKey: try SigningSecret("embedded-example-api-key-of-32-bytes-or-more", field: "API_KEY")
+)
 
 // Your application's router: your routes, and both services' routes beside them. Its context must say the
 // client's address (CommerceRequestContext does), or the User service's routes do not compile: the login

@@ -36,7 +36,8 @@ struct DocumentedTests {
     }
 
     @Test func aRestartResumesAPendingDeletion() async throws {
-        let userStore = InMemoryUserStore(), orderStore = InMemoryOrderStore()
+        let userStore = InMemoryUserStore()
+        let orderStore = InMemoryOrderStore()
         let before = try await CommerceHarness(userStore: userStore, orderStore: orderStore)
         let (user, _) = try await before.registerAndLogIn()
         await before.orderPeer.plan.goDown()

@@ -27,7 +27,8 @@ struct TestingGuideTests {
             let found = sources.contains { source in
                 source.indices.contains { start in source[start...].starts(with: wanted) }
             }
-            #expect(found, "Swift block \(index + 1) of Testing.md (\(wanted.first ?? "")) is not in Examples/HarnessTests")
+            #expect(
+                found, "Swift block \(index + 1) of Testing.md (\(wanted.first ?? "")) is not in Examples/HarnessTests")
         }
     }
 }

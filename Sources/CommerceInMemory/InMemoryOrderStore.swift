@@ -48,7 +48,8 @@ public actor InMemoryOrderStore: OrderStore {
     /// See ``OrderStore/orders(of:after:limit:)``.
     public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
         let newestFirst = ordersByUser[userId, default: []].reversed()
-        let start = cursor.map { cursor in newestFirst.firstIndex { cursor.precedes($0) } ?? newestFirst.endIndex }
+        let start =
+            cursor.map { cursor in newestFirst.firstIndex { cursor.precedes($0) } ?? newestFirst.endIndex }
             ?? newestFirst.startIndex
         return Array(newestFirst[start...].prefix(max(0, limit)))
     }

@@ -28,6 +28,6 @@ enum PostgresOrderSchema {
                         expires_at bigint NOT NULL,
                         PRIMARY KEY (user_id, key))
                     """,
-                ]),
+                ])
         ])
 }

@@ -36,7 +36,9 @@ public struct PostgresOrderStore: OrderStore {
                     throw CommerceError.notFound("The user no longer exists.")
                 }
                 if let idempotency {
-                    if let previous = try await Self.liveRecord(idempotency.userId, idempotency.key, now, connection, logger) {
+                    if let previous = try await Self.liveRecord(
+                        idempotency.userId, idempotency.key, now, connection, logger)
+                    {
                         return .existing(previous.order, fingerprint: previous.fingerprint)
                     }
                     try await connection.query(
@@ -103,7 +105,8 @@ public struct PostgresOrderStore: OrderStore {
                 let deleted = try await connection.query(
                     "DELETE FROM orders WHERE user_id = \(userId.uuid) RETURNING id", logger: logger
                 ).collect().count
-                try await connection.query("DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
+                try await connection.query(
+                    "DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
                 try await connection.query(
                     """
                     INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))

@@ -54,7 +54,8 @@ public struct PostgresUserStore: UserStore {
     public func user(id: UserID) async throws -> UserRecord? {
         try await translatingPostgresErrors {
             try await Self.first(
-                try await client.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id.uuid)", logger: logger))
+                try await client.query(
+                    "SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id.uuid)", logger: logger))
         }
     }
 
@@ -133,7 +134,8 @@ public struct PostgresUserStore: UserStore {
             let rows = try await client.query(
                 "SELECT count(*), min(occurred_at) FROM user_deleted_events", logger: logger)
             for try await (count, oldest) in rows.decode((Int64, Int64?).self) {
-                return DeletionBacklog(count: Int(count), oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
+                return DeletionBacklog(
+                    count: Int(count), oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
             }
             return .empty
         }
@@ -155,9 +157,12 @@ public struct PostgresUserStore: UserStore {
     /// Events from rows of (id, user_id, occurred_at, request_id, sequence), oldest first.
     private static func events(_ rows: PostgresRowSequence) async throws -> [UserDeletedEvent] {
         var events: [(event: UserDeletedEvent, sequence: Int64)] = []
-        for try await (id, userId, occurredAt, requestID, sequence) in rows.decode((UUID, UUID, Int64, String?, Int64).self) {
+        for try await (id, userId, occurredAt, requestID, sequence) in rows.decode(
+            (UUID, UUID, Int64, String?, Int64).self)
+        {
             let event = UserDeletedEvent(
-                id: EventID(uuid: id), userId: UserID(uuid: userId), occurredAt: Date(millisecondsSince1970: occurredAt),
+                id: EventID(uuid: id), userId: UserID(uuid: userId),
+                occurredAt: Date(millisecondsSince1970: occurredAt),
                 requestID: requestID.flatMap(RequestID.init))
             events.append((event, sequence))
         }

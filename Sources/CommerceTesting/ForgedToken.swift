@@ -47,7 +47,8 @@ public enum ForgedToken {
 
     /// An unsigned `alg: none` token for `sub`.
     public static func unsigned(sub: String, now: Date = Date()) -> String {
-        let claims = #"{"sub":"\#(sub)","exp":\#(Int(now.timeIntervalSince1970) + 600),"iss":"swift-commerce","aud":"swift-commerce"}"#
+        let claims =
+            #"{"sub":"\#(sub)","exp":\#(Int(now.timeIntervalSince1970) + 600),"iss":"swift-commerce","aud":"swift-commerce"}"#
         return base64URL(Data(#"{"alg":"none","typ":"JWT"}"#.utf8)) + "." + base64URL(Data(claims.utf8)) + "."
     }
 

@@ -27,7 +27,9 @@ extension CommerceServer {
                 guard
                     case .sqliteDirectory(let directory) = try ServerSettings.database(
                         Setting.databaseURL.text(from: config), mode: .all, dataDirectory: dataDirectory)
-                else { throw SettingsError("backup copies the SQLite files of a data directory; DATABASE_URL names none.") }
+                else {
+                    throw SettingsError("backup copies the SQLite files of a data directory; DATABASE_URL names none.")
+                }
                 try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
                 var copied = 0
                 for file in ["users.sqlite", "orders.sqlite"]

@@ -22,7 +22,8 @@ struct CommerceServer: AsyncParsableCommand {
     static func run(_ mode: ServiceMode, flags: SettingFlags) async throws {
         let settings: ServerSettings
         do {
-            settings = try ServerSettings.load(mode: mode, from: try await SettingSources.reader(flags: try flags.values(for: mode)))
+            settings = try ServerSettings.load(
+                mode: mode, from: try await SettingSources.reader(flags: try flags.values(for: mode)))
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -75,12 +76,15 @@ struct SettingFlags: ParsableArguments {
             guard let value = value ?? words.popFirst() else { throw ValidationError("Missing value for '--\(name)'.") }
             let content: ConfigContent
             if case .integer = setting.values {
-                guard let number = Int(value) else { throw ValidationError("--\(name) takes a whole number, not \(value).") }
+                guard let number = Int(value) else {
+                    throw ValidationError("--\(name) takes a whole number, not \(value).")
+                }
                 content = .int(number)
             } else {
                 content = .string(value)
             }
-            values[AbsoluteConfigKey(setting.key.split(separator: ".").map(String.init))] = .init(content, isSecret: false)
+            values[AbsoluteConfigKey(setting.key.split(separator: ".").map(String.init))] = .init(
+                content, isSecret: false)
         }
         return values
     }

@@ -2,9 +2,9 @@ import CommerceCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The JWT secret and API key: from the configuration when set; otherwise, outside production, generated
@@ -50,8 +50,9 @@ enum DevelopmentSecrets {
         let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let temporary = path + ".\(getpid()).\(UUID().uuidString)"
-        guard FileManager.default.createFile(
-            atPath: temporary, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
         else { throw SettingsError("cannot write the generated development secret \(path).") }
         defer { unlink(temporary) }
         if link(temporary, path) != 0, errno != EEXIST {

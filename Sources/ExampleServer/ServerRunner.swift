@@ -7,8 +7,8 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
-import UnixSignals
 import ServiceLifecycle
+import UnixSignals
 
 /// Wires the configured services onto their stores and peers and runs them until SIGTERM or SIGINT, which
 /// stop them gracefully: the servers stop accepting, in-flight requests finish (for at most the grace
@@ -68,7 +68,8 @@ final class ServerRunner {
             tokens: .init(secret: settings.jwtSecret, lifetime: settings.tokenLifetime),
             hasher: try BcryptPasswordHasher(cost: settings.bcryptCost),
             propagation: .init(
-                retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease),
+                retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease
+            ),
             orders: .init(userCacheLifetime: settings.userCacheLifetime))
         let userSettings = httpSettings(port: settings.userServicePort, label: "user")
         let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
@@ -76,7 +77,8 @@ final class ServerRunner {
         case .all:
             let (user, order) = services.inProcess(
                 userStore: try userStore(), orderStore: try orderStore(), userLogger: userSettings.logger,
-                userMetrics: userSettings.metrics, orderLogger: orderSettings.logger, orderMetrics: orderSettings.metrics)
+                userMetrics: userSettings.metrics, orderLogger: orderSettings.logger,
+                orderMetrics: orderSettings.metrics)
             return [
                 buildUserServiceApplication(settings: userSettings, service: user),
                 buildOrderServiceApplication(settings: orderSettings, service: order),
@@ -85,7 +87,8 @@ final class ServerRunner {
             let client = HTTPClient.forPeers()
             let user = services.userService(
                 store: try userStore(),
-                orders: HTTPOrderServicePeer(client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
+                orders: HTTPOrderServicePeer(
+                    client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
                 logger: userSettings.logger, metrics: userSettings.metrics)
             return [
                 buildUserServiceApplication(

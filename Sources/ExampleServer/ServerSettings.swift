@@ -125,7 +125,8 @@ struct ServerSettings: Sendable {
             userCacheLifetime: .seconds(try Setting.userCacheLifetime.integer(from: config, default: 30)),
             corsAllowedOrigins: (Setting.corsAllowedOrigins.text(from: config) ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            logFormat: format, shutdownGracePeriod: .seconds(try Setting.shutdownGrace.integer(from: config, default: 25)),
+            logFormat: format,
+            shutdownGracePeriod: .seconds(try Setting.shutdownGrace.integer(from: config, default: 25)),
             readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
             deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)))
     }
@@ -150,7 +151,8 @@ struct ServerSettings: Sendable {
         guard !path.isEmpty else { throw SettingsError("DATABASE_URL names no path.") }
         if path.hasSuffix(".sqlite") || path.hasSuffix(".db") {
             guard mode != .all else {
-                throw SettingsError("DATABASE_URL must name a directory (or memory:) when both services run in one process.")
+                throw SettingsError(
+                    "DATABASE_URL must name a directory (or memory:) when both services run in one process.")
             }
             return .sqliteFile(path)
         }
@@ -168,7 +170,8 @@ struct ServerSettings: Sendable {
     }
 
     /// A secret from its variable, or from the file its `_FILE` variable names; `nil` when neither is set.
-    private static func secret(_ config: ConfigReader, _ setting: Setting, file fileSetting: Setting) throws -> String? {
+    private static func secret(_ config: ConfigReader, _ setting: Setting, file fileSetting: Setting) throws -> String?
+    {
         if let value = config.string(forKey: setting.configKey, isSecret: true), !value.isEmpty { return value }
         guard let file = fileSetting.text(from: config), !file.isEmpty else { return nil }
         guard let contents = FileManager.default.contents(atPath: file) else {

@@ -35,7 +35,8 @@ struct Setting: Sendable, Hashable {
 
     /// - Parameter flag: the flag's name when it is not the key's (`data-dir` for `commerce.data.dir`).
     init(
-        _ key: String, flag: String? = nil, default defaultValue: String, _ values: Values, modes: Set<ServiceMode> = Set(ServiceMode.allCases),
+        _ key: String, flag: String? = nil, default defaultValue: String, _ values: Values,
+        modes: Set<ServiceMode> = Set(ServiceMode.allCases),
         help: String
     ) {
         self.key = key
@@ -83,7 +84,8 @@ extension Setting {
         "port", default: "3000 / 5000", .integer(0...65_535), modes: [.user, .order],
         help: "the port in user / order mode")
     static let userServicePort = Setting(
-        "user.service.port", default: "3000", .integer(0...65_535), modes: [.all], help: "the User service's port in all mode")
+        "user.service.port", default: "3000", .integer(0...65_535), modes: [.all],
+        help: "the User service's port in all mode")
     static let orderServicePort = Setting(
         "order.service.port", default: "5000", .integer(0...65_535), modes: [.all],
         help: "the Order service's port in all mode")

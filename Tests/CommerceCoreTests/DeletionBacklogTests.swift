@@ -35,11 +35,11 @@ struct DeletionBacklogTests {
         try await harness.withPropagatorRunning {
             let logged = await eventually {
                 recorder.entriesSoFar.contains {
-                    $0.message == "user deletions are waiting for the Order service" && $0.metadata["pendingDeletions"] == "1"
+                    $0.message == "user deletions are waiting for the Order service"
+                        && $0.metadata["pendingDeletions"] == "1"
                 }
             }
             #expect(logged)
         }
     }
 }
-

@@ -21,9 +21,13 @@ struct DeletionPropagationTests {
         #expect(try await harness.orderStore.orders(of: registered.id, after: nil, limit: 10).isEmpty)
         #expect(try await harness.userStore.pendingDeletions(limit: 10).isEmpty)
         // the token still verifies, but its user is gone everywhere: every use of it is unauthenticated
-        let gone = await #expect(throws: CommerceError.self) { try await harness.users.user(registered.id, as: principal) }
+        let gone = await #expect(throws: CommerceError.self) {
+            try await harness.users.user(registered.id, as: principal)
+        }
         #expect(gone?.code == .unauthenticated)
-        let list = await #expect(throws: CommerceError.self) { try await harness.orders.orders(of: registered.id, as: principal) }
+        let list = await #expect(throws: CommerceError.self) {
+            try await harness.orders.orders(of: registered.id, as: principal)
+        }
         #expect(list?.code == .unauthenticated)
         let refused = await #expect(throws: CommerceError.self) {
             try await harness.orders.place(CommerceHarness.sampleOrder(), as: principal)
@@ -80,7 +84,8 @@ struct DeletionPropagationTests {
         // the store refuses it atomically.
         _ = try await harness.users.delete(user.id, as: .user(user.id))
         let late = Order(
-            id: OrderID(), userId: user.id, items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
+            id: OrderID(), userId: user.id,
+            items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
             deliveryAddress: "a", status: .pending, currency: .usd, total: .zero, createdAt: harness.clock.now(),
             updatedAt: harness.clock.now())
         let refused = await #expect(throws: CommerceError.self) {

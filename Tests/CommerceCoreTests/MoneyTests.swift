@@ -4,10 +4,11 @@ import Testing
 
 @Suite("Money in integer minor units")
 struct MoneyTests {
-    @Test(arguments: [
-        ("0", 0), ("12", 1200), ("12.3", 1230), ("12.34", 1234), ("12.340", 1234), ("0.01", 1), ("-1.5", -150),
-        ("1000000", 100_000_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0", 0), ("12", 1200), ("12.3", 1230), ("12.34", 1234), ("12.340", 1234), ("0.01", 1), ("-1.5", -150),
+            ("1000000", 100_000_000),
+        ] as [(String, Int64)])
     func parsesDecimalTextExactly(_ text: String, _ minor: Int64) {
         #expect(Money(decimalText: text) == Money(minorUnits: minor))
     }
@@ -18,11 +19,14 @@ struct MoneyTests {
     }
 
     @Test func jsonNumbersDecodeExactlyThroughDecimal() throws {
-        let json = Data(#"[{"price": 0.1}, {"price": 19.99}, {"price": 1e2}, {"price": 123456.78}, {"price": 0.005}]"#.utf8)
+        let json = Data(
+            #"[{"price": 0.1}, {"price": 19.99}, {"price": 1e2}, {"price": 123456.78}, {"price": 0.005}]"#.utf8)
         let items = try JSONDecoder().decode([OrderItemForm].self, from: json)
-        #expect(items.map { $0.price.flatMap(Money.init(exactly:)) } == [
-            Money(minorUnits: 10), Money(minorUnits: 1999), Money(minorUnits: 10_000), Money(minorUnits: 12_345_678), nil,
-        ])
+        #expect(
+            items.map { $0.price.flatMap(Money.init(exactly:)) } == [
+                Money(minorUnits: 10), Money(minorUnits: 1999), Money(minorUnits: 10_000),
+                Money(minorUnits: 12_345_678), nil,
+            ])
     }
 
     @Test func arithmeticIsChecked() throws {

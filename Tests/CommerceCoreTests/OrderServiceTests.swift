@@ -103,9 +103,11 @@ struct OrderServiceTests {
         }
         let first = try await harness.orders.orders(of: user.id, limit: 2, as: .user(user.id))
         #expect(first.orders == [placed[4], placed[3]])
-        let second = try await harness.orders.orders(of: user.id, limit: 2, after: first.next?.description, as: .user(user.id))
+        let second = try await harness.orders.orders(
+            of: user.id, limit: 2, after: first.next?.description, as: .user(user.id))
         #expect(second.orders == [placed[2], placed[1]])
-        let last = try await harness.orders.orders(of: user.id, limit: 2, after: second.next?.description, as: .user(user.id))
+        let last = try await harness.orders.orders(
+            of: user.id, limit: 2, after: second.next?.description, as: .user(user.id))
         #expect(last.orders == [placed[0]])
         #expect(last.next == nil)
         let all = try await harness.orders.orders(of: user.id, as: .user(user.id))
@@ -119,10 +121,14 @@ struct OrderServiceTests {
             try await harness.orders.orders(of: ann.id, limit: 101, after: "nonsense", as: .user(ann.id))
         }
         #expect(bad?.fields.map(\.field) == ["limit", "after"])
-        let zero = await #expect(throws: CommerceError.self) { try await harness.orders.orders(of: ann.id, limit: 0, as: .user(ann.id)) }
+        let zero = await #expect(throws: CommerceError.self) {
+            try await harness.orders.orders(of: ann.id, limit: 0, as: .user(ann.id))
+        }
         #expect(zero?.code == .validation)
         for principal in [Principal.user(UserID()), .internalService] {
-            let error = await #expect(throws: CommerceError.self) { try await harness.orders.orders(of: ann.id, as: principal) }
+            let error = await #expect(throws: CommerceError.self) {
+                try await harness.orders.orders(of: ann.id, as: principal)
+            }
             #expect(error?.code == .forbidden)
         }
         #expect(try await harness.orders.orders(of: ann.id, as: .user(ann.id)).orders.isEmpty)
@@ -132,7 +138,9 @@ struct OrderServiceTests {
         let harness = try await CommerceHarness()
         let (user, _) = try await harness.registerAndLogIn()
         _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
-        let error = await #expect(throws: CommerceError.self) { try await harness.orders.purge(user.id, as: .user(user.id)) }
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.orders.purge(user.id, as: .user(user.id))
+        }
         #expect(error?.code == .forbidden)
         #expect(try await harness.orders.purge(user.id, as: .internalService) == 1)
         #expect(try await harness.orders.purge(user.id, as: .internalService) == 0, "purge is idempotent")
@@ -144,8 +152,10 @@ struct IdempotencyTests {
     @Test func theSameKeyAndOrderReturnsTheOriginal() async throws {
         let harness = try await CommerceHarness()
         let (user, _) = try await harness.registerAndLogIn()
-        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
-        let again = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let first = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let again = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         #expect(again.order == first.order)
         #expect(again.replayed && !first.replayed)
         #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
@@ -157,11 +167,14 @@ struct IdempotencyTests {
         let clock = TestClock()
         let harness = try await CommerceHarness(clock: clock, userCacheLifetime: .seconds(30))
         let (user, _) = try await harness.registerAndLogIn()
-        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let first = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         await harness.userPeer.plan.goDown()
-        let cached = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let cached = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         clock.advance(by: .seconds(31))
-        let uncached = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let uncached = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         #expect(cached.replayed && uncached.replayed)
         #expect(cached.order == first.order && uncached.order == first.order)
         #expect(await harness.userPeer.plan.calls == 1, "only the first placement asked the User service")
@@ -170,9 +183,11 @@ struct IdempotencyTests {
     @Test func theSameKeyWithAnotherOrderIsRefused() async throws {
         let harness = try await CommerceHarness()
         let (user, _) = try await harness.registerAndLogIn()
-        _ = try await harness.orders.place(CommerceHarness.sampleOrder(items: 1), idempotencyKey: "k1", as: .user(user.id))
+        _ = try await harness.orders.place(
+            CommerceHarness.sampleOrder(items: 1), idempotencyKey: "k1", as: .user(user.id))
         let error = await #expect(throws: CommerceError.self) {
-            try await harness.orders.place(CommerceHarness.sampleOrder(items: 2), idempotencyKey: "k1", as: .user(user.id))
+            try await harness.orders.place(
+                CommerceHarness.sampleOrder(items: 2), idempotencyKey: "k1", as: .user(user.id))
         }
         #expect(error?.code == .idempotencyKeyReused)
     }
@@ -188,7 +203,8 @@ struct IdempotencyTests {
 
     @Test func aRepeatWhileTheFirstRunsIsAConflict() async throws {
         let harness = try await CommerceHarness(
-            requestRetry: RetryPolicy(maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: nil, deadline: nil))
+            requestRetry: RetryPolicy(
+                maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: nil, deadline: nil))
         let (user, _) = try await harness.registerAndLogIn()
         await harness.userPeer.plan.failNext(1, with: .hang)
         let first = Task {
@@ -201,7 +217,8 @@ struct IdempotencyTests {
         #expect(error?.code == .conflict)
         first.cancel()
         _ = await first.result
-        let after = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let after = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         #expect(!after.replayed, "the key is free once the first request ended")
     }
 
@@ -209,11 +226,15 @@ struct IdempotencyTests {
         let clock = TestClock()
         let harness = try await CommerceHarness(clock: clock)
         let (user, _) = try await harness.registerAndLogIn()
-        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let first = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         clock.advance(by: .seconds(24 * 3600 - 1))
-        #expect(try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id)).replayed)
+        #expect(
+            try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+                .replayed)
         clock.advance(by: .seconds(1))
-        let later = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
+        let later = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k1", as: .user(user.id))
         #expect(!later.replayed && later.order.id != first.order.id)
     }
 

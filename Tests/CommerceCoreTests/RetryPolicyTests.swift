@@ -29,7 +29,9 @@ struct RetryPolicyTests {
 
     @Test func otherFailuresAreNotRetried() async {
         let script = Script([CommerceError.forbidden()])
-        await #expect(throws: CommerceError.forbidden()) { try await fast.run(clock: SystemClock()) { try script.call() } }
+        await #expect(throws: CommerceError.forbidden()) {
+            try await fast.run(clock: SystemClock()) { try script.call() }
+        }
         #expect(script.calls.load(ordering: .relaxed) == 1)
     }
 
@@ -40,7 +42,9 @@ struct RetryPolicyTests {
 
     @Test func attemptsRunOutAsUnavailable() async {
         let script = Script(Array(repeating: CommerceError.unavailable("down"), count: 10))
-        let error = await #expect(throws: CommerceError.self) { try await fast.run(clock: SystemClock()) { try script.call() } }
+        let error = await #expect(throws: CommerceError.self) {
+            try await fast.run(clock: SystemClock()) { try script.call() }
+        }
         #expect(error?.code == .unavailable)
         #expect(script.calls.load(ordering: .relaxed) == 4)
     }
@@ -88,10 +92,11 @@ struct RetryPolicyTests {
     @Test func backOffGrowsAndIsCapped() {
         let policy = RetryPolicy(
             maxAttempts: nil, baseDelay: .milliseconds(100), maxDelay: .seconds(2), attemptTimeout: nil, deadline: nil)
-        #expect((1...7).map { policy.ceiling(beforeRetry: $0) } == [
-            .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600),
-            .seconds(2), .seconds(2),
-        ])
+        #expect(
+            (1...7).map { policy.ceiling(beforeRetry: $0) } == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600),
+                .seconds(2), .seconds(2),
+            ])
         var generator = SystemRandomNumberGenerator()
         for retry in 1...20 {
             let delay = policy.delay(beforeRetry: retry, using: &generator)

@@ -15,7 +15,9 @@ struct TokenServiceTests {
     }
 
     /// A token with the given header and claims, signed with the test secret unless `key` says otherwise.
-    func forge(header: String = #"{"alg":"HS256","typ":"JWT"}"#, claims: [String: ForgedToken.Value], key: [UInt8]? = nil)
+    func forge(
+        header: String = #"{"alg":"HS256","typ":"JWT"}"#, claims: [String: ForgedToken.Value], key: [UInt8]? = nil
+    )
         -> String
     {
         ForgedToken.make(header: header, claims: claims, secret: key ?? secret.bytes, now: clock.now())

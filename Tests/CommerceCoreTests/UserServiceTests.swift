@@ -19,9 +19,11 @@ struct UserServiceTests {
 
     @Test func aTakenEmailIsAConflictWhateverItsCase() async throws {
         let harness = try await CommerceHarness()
-        _ = try await harness.users.register(RegistrationForm(username: "A", email: "a@example.com", password: "password-1"))
+        _ = try await harness.users.register(
+            RegistrationForm(username: "A", email: "a@example.com", password: "password-1"))
         let error = await #expect(throws: CommerceError.self) {
-            try await harness.users.register(RegistrationForm(username: "B", email: " A@EXAMPLE.com", password: "password-2"))
+            try await harness.users.register(
+                RegistrationForm(username: "B", email: " A@EXAMPLE.com", password: "password-2"))
         }
         #expect(error?.code == .conflict)
     }
@@ -56,7 +58,9 @@ struct UserServiceTests {
 
     @Test func loginWithoutFieldsIsAValidationError() async throws {
         let harness = try await CommerceHarness()
-        let error = await #expect(throws: CommerceError.self) { try await harness.users.login(email: nil, password: "") }
+        let error = await #expect(throws: CommerceError.self) {
+            try await harness.users.login(email: nil, password: "")
+        }
         #expect(error?.fields.map(\.field) == ["email", "password"])
     }
 
@@ -67,7 +71,9 @@ struct UserServiceTests {
         #expect(try await harness.users.user(ann.id, as: .user(ann.id)) == ann)
         #expect(try await harness.users.user(ann.id, as: .internalService) == ann)
         for other in [bob.id, UserID()] {
-            let error = await #expect(throws: CommerceError.self) { try await harness.users.user(other, as: .user(ann.id)) }
+            let error = await #expect(throws: CommerceError.self) {
+                try await harness.users.user(other, as: .user(ann.id))
+            }
             #expect(error?.code == .forbidden, "another id is forbidden whether or not it exists")
         }
         let missing = await #expect(throws: CommerceError.self) {
@@ -81,12 +87,16 @@ struct UserServiceTests {
         let (ann, _) = try await harness.registerAndLogIn()
         let (bob, _) = try await harness.registerAndLogIn()
         for principal in [Principal.user(bob.id), .internalService] {
-            let error = await #expect(throws: CommerceError.self) { try await harness.users.delete(ann.id, as: principal) }
+            let error = await #expect(throws: CommerceError.self) {
+                try await harness.users.delete(ann.id, as: principal)
+            }
             #expect(error?.code == .forbidden)
         }
         #expect(try await harness.userStore.user(id: ann.id) != nil)
         #expect(try await harness.users.delete(ann.id, as: .user(ann.id)) == UserDeletion(id: ann.id, orders: .purged))
-        let again = await #expect(throws: CommerceError.self) { try await harness.users.delete(ann.id, as: .user(ann.id)) }
+        let again = await #expect(throws: CommerceError.self) {
+            try await harness.users.delete(ann.id, as: .user(ann.id))
+        }
         #expect(again?.code == .unauthenticated, "a deleted user's token no longer authenticates")
     }
 }

@@ -19,7 +19,8 @@ struct ValidationTests {
         let form = RegistrationForm(
             username: "  ", email: "no-at-sign", password: "short", phone: "12ab",
             address: AddressForm(street: String(repeating: "x", count: 201), city: "ok"))
-        #expect(violations { _ = try Registration(form) } == ["username", "email", "password", "phone", "address.street"])
+        #expect(
+            violations { _ = try Registration(form) } == ["username", "email", "password", "phone", "address.street"])
     }
 
     @Test func missingFieldsAreReportedAsRequired() throws {
@@ -136,8 +137,14 @@ struct ValidationTests {
     @Test func orderItemCountIsBounded() {
         let item = OrderItemForm(productId: "p", name: "n", quantity: 1, price: 1)
         #expect(violations { _ = try OrderDraft(OrderForm(items: [], deliveryAddress: "a")) } == ["items"])
-        #expect(violations { _ = try OrderDraft(OrderForm(items: Array(repeating: item, count: 101), deliveryAddress: "a")) } == ["items"])
-        #expect(violations { _ = try OrderDraft(OrderForm(items: Array(repeating: item, count: 100), deliveryAddress: "a")) } == [])
+        #expect(
+            violations {
+                _ = try OrderDraft(OrderForm(items: Array(repeating: item, count: 101), deliveryAddress: "a"))
+            } == ["items"])
+        #expect(
+            violations {
+                _ = try OrderDraft(OrderForm(items: Array(repeating: item, count: 100), deliveryAddress: "a"))
+            } == [])
         #expect(violations { _ = try OrderDraft(OrderForm(deliveryAddress: "a")) } == ["items"])
     }
 

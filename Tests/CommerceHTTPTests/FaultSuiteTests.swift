@@ -12,7 +12,8 @@ import Testing
 /// and restarted; every check goes through the public API.
 @Suite("Fault suite: real processes, SIGKILL, restarts", .serialized)
 final class FaultSuiteTests {
-    static let order = #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
+    static let order =
+        #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
 
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     let directory: URL
@@ -59,7 +60,11 @@ final class FaultSuiteTests {
     @Test func aDeletionWhileTheOrderServiceIsDeadIsPurgedWithin10sOfItsRestart() async throws {
         try await startBoth()
         let ann = try await live.registerAndLogIn(users.baseURL)
-        for _ in 0..<3 { #expect(try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status == 201) }
+        for _ in 0..<3 {
+            #expect(
+                try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status
+                    == 201)
+        }
         orders.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
         #expect(deleted.status == 200)
@@ -74,7 +79,8 @@ final class FaultSuiteTests {
     @Test func aDeletionAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated() async throws {
         try await startBoth()
         let ann = try await live.registerAndLogIn(users.baseURL)
-        #expect(try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status == 201)
+        #expect(
+            try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status == 201)
         orders.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
         #expect(deleted.json["orders"] as? String == "pending")
@@ -123,11 +129,13 @@ final class FaultSuiteTests {
         try await startBoth()
         let ann = try await live.registerAndLogIn(users.baseURL)
         let headers = [("Idempotency-Key", "across-restart")]
-        let first = try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, headers: headers, body: Self.order)
+        let first = try await live.send(
+            .POST, orders.baseURL + "/api/order", token: ann.token, headers: headers, body: Self.order)
         #expect(first.status == 201)
         orders.kill()
         try await restart(orders)
-        let again = try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, headers: headers, body: Self.order)
+        let again = try await live.send(
+            .POST, orders.baseURL + "/api/order", token: ann.token, headers: headers, body: Self.order)
         #expect(again.status == 201)
         #expect(again.json["id"] as? String == first.json["id"] as? String)
         #expect(try await orderCount(ann) == 1)
@@ -144,7 +152,8 @@ final class FaultSuiteTests {
         #expect(ContinuousClock.now - start < .seconds(6))
         #expect(try await live.send(.GET, orders.baseURL + "/health").status == 200)
         try await restart(users)
-        #expect(try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status == 201)
+        #expect(
+            try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status == 201)
     }
 
     @Test func aRetryAfterOf1sIsWaitedOutThenTheCallSucceeds() async throws {
@@ -155,11 +164,12 @@ final class FaultSuiteTests {
             if calls.add(1, ordering: .relaxed).newValue == 1 {
                 return Response(status: .tooManyRequests, headers: [.retryAfter: "1"])
             }
-            return try JSONBody(["id": context.parameters.get("id") ?? ""])
+            return try jsonResponse(["id": context.parameters.get("id") ?? ""])
         }
         let fakePort = try freePort()
         let fake = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: fakePort)), logger: TestSystem.quiet)
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: fakePort)),
+            logger: TestSystem.quiet)
         let orders = ServerProcess(
             mode: "order", port: self.orders.port, dataDirectory: directory,
             environment: ["USER_SERVICE_URL": "http://127.0.0.1:\(fakePort)"])
@@ -216,4 +226,3 @@ final class FaultSuiteTests {
         return try await tokens.issue(for: UserID(userId)!).token
     }
 }
-

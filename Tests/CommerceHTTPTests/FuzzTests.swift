@@ -35,7 +35,9 @@ struct FuzzTests {
 
     static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .head]
 
-    static func pick<T>(_ items: [T], _ random: inout SeededGenerator) -> T { items[Int(random.next() % UInt64(items.count))] }
+    static func pick<T>(_ items: [T], _ random: inout SeededGenerator) -> T {
+        items[Int(random.next() % UInt64(items.count))]
+    }
 
     static func junk(_ random: inout SeededGenerator, length: Int) -> String {
         let alphabet = Array("abcXYZ019-_.~%/{}[]\":,\\ é😀\u{0}\u{7F}<>&?=#")
@@ -43,16 +45,23 @@ struct FuzzTests {
     }
 
     static func path(_ random: inout SeededGenerator, userId: String) -> String {
-        let ids = [userId, UUID().uuidString, "not-a-uuid", "", "..", "%00", String(repeating: "a", count: 300), "1e9", "null"]
+        let ids = [
+            userId, UUID().uuidString, "not-a-uuid", "", "..", "%00", String(repeating: "a", count: 300), "1e9", "null",
+        ]
         let templates = [
             "/api/user", "/api/user/login", "/api/user/{id}", "/api/order", "/api/order/{id}", "/health", "/",
-            "/api", "/api/user/{id}/extra", "/api//order", "/api/order/{id}?limit={q}&after={q}", "/api/order/{id}?limit={q}",
+            "/api", "/api/user/{id}/extra", "/api//order", "/api/order/{id}?limit={q}&after={q}",
+            "/api/order/{id}?limit={q}",
             "/{junk}",
         ]
         var path = pick(templates, &random)
         path = path.replacingOccurrences(of: "{id}", with: pick(ids, &random))
-        path = path.replacingOccurrences(of: "{q}", with: pick(["-1", "0", "abc", "99999999999999999999", "", "%FF"], &random))
-        path = path.replacingOccurrences(of: "{junk}", with: junk(&random, length: Int(random.next() % 20)).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "x")
+        path = path.replacingOccurrences(
+            of: "{q}", with: pick(["-1", "0", "abc", "99999999999999999999", "", "%FF"], &random))
+        path = path.replacingOccurrences(
+            of: "{junk}",
+            with: junk(&random, length: Int(random.next() % 20)).addingPercentEncoding(
+                withAllowedCharacters: .urlPathAllowed) ?? "x")
         return path
     }
 
@@ -81,17 +90,27 @@ struct FuzzTests {
     static func headers(_ random: inout SeededGenerator, token: String, method: HTTPRequest.Method) -> HTTPFields {
         let token = method == .delete ? "x.y.z" : token
         var headers: HTTPFields = [:]
-        if let type = pick(["application/json", "application/json; charset=utf-8", "text/plain", "application/xml", "application/problem+json", nil], &random) {
+        if let type = pick(
+            [
+                "application/json", "application/json; charset=utf-8", "text/plain", "application/xml",
+                "application/problem+json", nil,
+            ], &random)
+        {
             headers[.contentType] = type
         }
         switch random.next() % 5 {
         case 0: headers[.authorization] = "Bearer \(token)"
-        case 1: headers[.authorization] = "Bearer " + junk(&random, length: 30).filter { $0.isASCII && !$0.isWhitespace && $0 != "\u{0}" && $0 != "\u{7F}" }
+        case 1:
+            headers[.authorization] =
+                "Bearer "
+                + junk(&random, length: 30).filter { $0.isASCII && !$0.isWhitespace && $0 != "\u{0}" && $0 != "\u{7F}" }
         case 2: headers[.authorization] = pick(["Basic abc", "Bearer", "bearer  x.y.z", "Token abc"], &random)
         case 3: headers[.apiKey] = pick(["", "wrong", String(repeating: "k", count: 64)], &random)
         default: break
         }
-        if random.next() % 4 == 0 { headers[.idempotencyKey] = pick(["", "k", String(repeating: "i", count: 300), "a b"], &random) }
+        if random.next() % 4 == 0 {
+            headers[.idempotencyKey] = pick(["", "k", String(repeating: "i", count: 300), "a b"], &random)
+        }
         return headers
     }
 
@@ -103,15 +122,18 @@ struct FuzzTests {
         var cases: [Case] = []
         for _ in 0..<1000 {
             let method = Self.pick(Self.methods, &random)
-            let body: ByteBuffer? = [.post, .put, .patch, .delete].contains(method) ? ByteBuffer(string: Self.body(&random)) : nil
+            let body: ByteBuffer? =
+                [.post, .put, .patch, .delete].contains(method) ? ByteBuffer(string: Self.body(&random)) : nil
             cases.append(
-                Case(method: method, uri: Self.path(&random, userId: victim.id.description),
-                     headers: Self.headers(&random, token: token, method: method), body: body))
+                Case(
+                    method: method, uri: Self.path(&random, userId: victim.id.description),
+                    headers: Self.headers(&random, token: token, method: method), body: body))
         }
         let userCases = cases.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
         let orderCases = cases.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
         let victimId = victim.id
-        for (app, cases) in [(system.userApp() as any ApplicationProtocol, userCases), (system.orderApp(), orderCases)] {
+        for (app, cases) in [(system.userApp() as any ApplicationProtocol, userCases), (system.orderApp(), orderCases)]
+        {
             try await Self.check(app, cases: cases, protecting: victimId)
         }
         // Nothing changed: the victim and their (no) orders are as they were, no event, no new user.
@@ -125,7 +147,9 @@ struct FuzzTests {
     static func check(_ app: some ApplicationProtocol, cases: [Case], protecting victim: UserID) async throws {
         try await app.test(.router) { client in
             for request in cases {
-                try await client.execute(uri: request.uri, method: request.method, headers: request.headers, body: request.body) { response in
+                try await client.execute(
+                    uri: request.uri, method: request.method, headers: request.headers, body: request.body
+                ) { response in
                     #expect(response.status.code < 500, "\(request)")
                     if response.status.code >= 400, request.method != .head {
                         #expect(response.headers[.contentType] == "application/problem+json", "\(request)")

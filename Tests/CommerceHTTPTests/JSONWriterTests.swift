@@ -54,7 +54,8 @@ struct JSONWriterTests {
             id: OrderID(), userId: UserID(),
             items: [OrderItem(productId: "p\"1", name: "Tea\n", quantity: 3, unitPrice: Money(minorUnits: 1999))],
             deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 5997),
-            createdAt: Date(millisecondsSince1970: 1_767_225_600_123), updatedAt: Date(millisecondsSince1970: 1_767_225_600_123))
+            createdAt: Date(millisecondsSince1970: 1_767_225_600_123),
+            updatedAt: Date(millisecondsSince1970: 1_767_225_600_123))
         let text = written { OrderRepresentation(order).write(to: &$0) }
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(object["id"] as? String == order.id.description)

@@ -15,7 +15,8 @@ import Testing
 /// Both services over real sockets on ephemeral ports, talking to each other with HTTP peers.
 @Suite("Live services over HTTP", .serialized)
 struct LiveServiceTests {
-    static let order = #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
+    static let order =
+        #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
     static let key = String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)
 
     let client = HTTPClient.forPeers()
@@ -33,7 +34,8 @@ struct LiveServiceTests {
     func userApp(store: any UserStore, apiKey: SigningSecret = TestSystem.apiKey) async throws -> any Service {
         try await userApplication(
             settings: TestSystem.settings(port: userPort), store: store,
-            orders: HTTPOrderServicePeer(client: client, baseURL: orderURL + "/", apiKey: apiKey),  // a trailing / is fine
+            // A trailing / in the base URL is fine.
+            orders: HTTPOrderServicePeer(client: client, baseURL: orderURL + "/", apiKey: apiKey),
             propagation: .init(
                 retry: RetryPolicy(
                     maxAttempts: nil, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200),
@@ -125,7 +127,7 @@ struct LiveServiceTests {
         let fakeUsers = Router()
         fakeUsers.get("api/user/:id") { _, context -> Response in
             if calls.add(1, ordering: .relaxed).newValue <= 2 { return Response(status: .serviceUnavailable) }
-            return try JSONBody(["id": context.parameters.get("id") ?? ""])
+            return try jsonResponse(["id": context.parameters.get("id") ?? ""])
         }
         let fakePort = try freePort()
         let fake = Application(
@@ -164,7 +166,7 @@ struct LiveServiceTests {
 }
 
 /// A JSON response for the fake peers.
-func JSONBody(_ value: [String: String]) throws -> Response {
+func jsonResponse(_ value: [String: String]) throws -> Response {
     Response(
         status: .ok, headers: [.contentType: "application/json"],
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))

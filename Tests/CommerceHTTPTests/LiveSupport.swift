@@ -76,7 +76,8 @@ struct LiveClient: Sendable {
     func registerAndLogIn(_ base: String) async throws -> (id: String, token: String) {
         let email = "live-\(UUID().uuidString.prefix(8))@example.com"
         _ = try await send(
-            .POST, base + "/api/user", body: #"{"username":"Live","email":"\#(email)","password":"correct horse battery"}"#)
+            .POST, base + "/api/user",
+            body: #"{"username":"Live","email":"\#(email)","password":"correct horse battery"}"#)
         let login = try await send(
             .POST, base + "/api/user/login", body: #"{"email":"\#(email)","password":"correct horse battery"}"#)
         return (login.json["userId"] as! String, login.json["token"] as! String)

@@ -41,7 +41,10 @@ struct OpenAPIDocumentTests {
     }
 
     @Test(arguments: [
-        (OpenAPIDocument.userService, ["/api/user:", "/api/user/login:", "/api/user/{id}:", "/health:", "/ready:", "/metrics:"]),
+        (
+            OpenAPIDocument.userService,
+            ["/api/user:", "/api/user/login:", "/api/user/{id}:", "/health:", "/ready:", "/metrics:"]
+        ),
         (OpenAPIDocument.orderService, ["/api/order:", "/api/order/{userId}:", "/health:", "/ready:", "/metrics:"]),
     ])
     func everyRouteIsDescribed(_ document: OpenAPIDocument, _ paths: [String]) {

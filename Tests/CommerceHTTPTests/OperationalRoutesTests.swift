@@ -11,7 +11,8 @@ import Testing
 /// `GET /health`, `GET /ready` and `GET /metrics` of both services, in process.
 @Suite("Health, readiness and metrics")
 struct OperationalRoutesTests {
-    static let order = #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
+    static let order =
+        #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
 
     func temporaryDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appending(path: "commerce-ready-\(UUID())")
@@ -26,7 +27,8 @@ struct OperationalRoutesTests {
         }
     }
 
-    func readiness(_ client: some TestClientProtocol) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+    func readiness(_ client: some TestClientProtocol) async throws -> (status: HTTPResponse.Status, body: [String: Any])
+    {
         try await client.execute(uri: "/ready", method: .get) { ($0.status, try object($0)) }
     }
 
@@ -116,10 +118,15 @@ struct OperationalRoutesTests {
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
                 let text = String(buffer: response.body)
-                #expect(text.contains(#"commerce_http_requests_total{method="GET",route="/api/user/{id}",status="200"} 2"#))
-                #expect(text.contains(#"commerce_http_requests_total{method="POST",route="/api/user/login",status="200"} 1"#))
+                #expect(
+                    text.contains(#"commerce_http_requests_total{method="GET",route="/api/user/{id}",status="200"} 2"#))
+                #expect(
+                    text.contains(
+                        #"commerce_http_requests_total{method="POST",route="/api/user/login",status="200"} 1"#))
                 #expect(text.contains(#"commerce_http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
-                #expect(text.contains(#"commerce_http_request_duration_seconds_count{method="GET",route="/api/user/{id}"} 2"#))
+                #expect(
+                    text.contains(
+                        #"commerce_http_request_duration_seconds_count{method="GET",route="/api/user/{id}"} 2"#))
                 #expect(!text.contains(id), "no id in any label")
             }
         }
@@ -143,7 +150,8 @@ struct OperationalRoutesTests {
         try await system.userApp().test(.router) { users in
             let wrong = json(#"{"email":"nobody@example.com","password":"wrong password"}"#)
             for _ in 0..<6 {
-                try await users.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: wrong) { _ in }
+                try await users.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: wrong) { _ in
+                }
             }
             let text = try await users.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             #expect(text.contains("commerce_login_throttled_total 1"))
@@ -167,7 +175,9 @@ struct OperationalRoutesTests {
         func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
             try await inner.insert(order, idempotency: idempotency, now: now)
         }
-        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (order: Order, fingerprint: String)? {
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+            order: Order, fingerprint: String
+        )? {
             try await inner.idempotentOrder(userId: userId, key: key, now: now)
         }
         func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
@@ -192,4 +202,3 @@ struct OperationalRoutesTests {
         }
     }
 }
-

@@ -10,7 +10,8 @@ import Testing
 
 @Suite("Order service routes (in-process)")
 struct OrderRoutesTests {
-    static let order = #"{"items":[{"productId":"tea","name":"Green tea","quantity":3,"price":19.99}],"deliveryAddress":"1 Main St"}"#
+    static let order =
+        #"{"items":[{"productId":"tea","name":"Green tea","quantity":3,"price":19.99}],"deliveryAddress":"1 Main St"}"#
 
     /// A token for a user registered straight in the shared user store.
     static func user(in system: TestSystem) async throws -> (id: String, token: String) {
@@ -23,8 +24,10 @@ struct OrderRoutesTests {
         let system = try await TestSystem()
         let ann = try await Self.user(in: system)
         try await system.orderApp().test(.router) { client in
-            let body = #"{"items":[{"productId":"tea","name":"Green tea","quantity":3,"price":19.99}],"deliveryAddress":"1 Main St","status":"shipped","total":0.01,"userId":"\#(UUID())","id":"x"}"#
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(body)) { response in
+            let body =
+                #"{"items":[{"productId":"tea","name":"Green tea","quantity":3,"price":19.99}],"deliveryAddress":"1 Main St","status":"shipped","total":0.01,"userId":"\#(UUID())","id":"x"}"#
+            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(body)) {
+                response in
                 #expect(response.status == .created)
                 #expect(response.headers[.location] == "/api/order/\(ann.id)")
                 let order = try object(response)
@@ -50,7 +53,9 @@ struct OrderRoutesTests {
             ) { #expect($0.status == .badRequest) }
             try await client.execute(
                 uri: "/api/order", method: .post, headers: bearer(ann.token),
-                body: json(#"{"items":[{"productId":"p","name":"n","quantity":1,"price":1.001}],"deliveryAddress":"a","currency":"usd"}"#)
+                body: json(
+                    #"{"items":[{"productId":"p","name":"n","quantity":1,"price":1.001}],"deliveryAddress":"a","currency":"usd"}"#
+                )
             ) { response in
                 #expect(response.status == .badRequest)
                 let fields = (try object(response)["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
@@ -64,7 +69,9 @@ struct OrderRoutesTests {
         let ann = try await Self.user(in: system)
         _ = try await system.userStore.delete(UserID(ann.id)!, at: Date())
         try await system.orderApp().test(.router) { client in
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)) {
+            try await client.execute(
+                uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)
+            ) {
                 #expect($0.status == .unauthorized)
             }
         }
@@ -75,7 +82,9 @@ struct OrderRoutesTests {
         let ann = try await Self.user(in: system)
         await system.userPeer.plan.goDown()
         try await system.orderApp().test(.router) { client in
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)) {
+            try await client.execute(
+                uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)
+            ) {
                 #expect($0.status == .serviceUnavailable)
                 #expect($0.headers[.contentType] == "application/problem+json")
             }
@@ -89,7 +98,9 @@ struct OrderRoutesTests {
         try await system.orderApp().test(.router) { client in
             var headers = bearer(ann.token)
             headers[.idempotencyKey] = "order-1"
-            let first = try await client.execute(uri: "/api/order", method: .post, headers: headers, body: json(Self.order)) {
+            let first = try await client.execute(
+                uri: "/api/order", method: .post, headers: headers, body: json(Self.order)
+            ) {
                 #expect($0.status == .created)
                 return try object($0)["id"] as? String
             }
@@ -114,7 +125,8 @@ struct OrderRoutesTests {
         try await system.orderApp().test(.router) { client in
             var headers = bearer(ann.token)
             headers[.idempotencyKey] = "slow-order"
-            async let first = client.execute(uri: "/api/order", method: .post, headers: headers, body: json(Self.order)) {
+            async let first = client.execute(uri: "/api/order", method: .post, headers: headers, body: json(Self.order))
+            {
                 $0.status
             }
             #expect(await eventually { await system.userPeer.plan.calls >= 1 })
@@ -136,9 +148,13 @@ struct OrderRoutesTests {
                 #expect(String(buffer: $0.body) == "[]")
             }
             for _ in 0..<3 {
-                try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)) { _ in }
+                try await client.execute(
+                    uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)
+                ) { _ in }
             }
-            let next = try await client.execute(uri: "/api/order/\(ann.id)?limit=2", method: .get, headers: bearer(ann.token)) {
+            let next = try await client.execute(
+                uri: "/api/order/\(ann.id)?limit=2", method: .get, headers: bearer(ann.token)
+            ) {
                 let parsed = try array($0)
                 #expect(parsed.count == 2)
                 return try #require($0.headers[.link])
@@ -154,7 +170,8 @@ struct OrderRoutesTests {
                 #expect($0.status == .forbidden)
             }
             for query in ["limit=abc", "limit=0", "limit=101", "after=garbage"] {
-                try await client.execute(uri: "/api/order/\(ann.id)?\(query)", method: .get, headers: bearer(ann.token)) {
+                try await client.execute(uri: "/api/order/\(ann.id)?\(query)", method: .get, headers: bearer(ann.token))
+                {
                     #expect($0.status == .badRequest, "\(query)")
                 }
             }
@@ -166,7 +183,9 @@ struct OrderRoutesTests {
         let ann = try await Self.user(in: system)
         let key = String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)
         try await system.orderApp().test(.router) { client in
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)) { _ in }
+            try await client.execute(
+                uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)
+            ) { _ in }
             try await client.execute(uri: "/api/order/\(ann.id)", method: .delete, headers: bearer(ann.token)) {
                 #expect($0.status == .unauthorized)
             }

@@ -23,7 +23,8 @@ enum ReplicaDatabase {
         "COMMERCE_POSTGRES_URL is not set: run `eval \"$(scripts/test-postgres start)\"` first"),
     .serialized)
 final class ReplicaTests {
-    static let order = #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
+    static let order =
+        #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
 
     let client = HTTPClient.forPeers()
     let directory: URL
@@ -90,14 +91,18 @@ final class ReplicaTests {
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(ordersDB)"))
         }
         let ports = try (0..<4).map { _ in try freePort() }
-        let common = ["LOG_FORMAT": "json", "LOG_LEVEL": "info", "DELETION_RETRY_MAX_SECONDS": "1", "DELETION_LEASE_SECONDS": "6"]
+        let common = [
+            "LOG_FORMAT": "json", "LOG_LEVEL": "info", "DELETION_RETRY_MAX_SECONDS": "1", "DELETION_LEASE_SECONDS": "6",
+        ]
         func replica(_ mode: String, _ index: Int, port: Int, peerPort: Int, database: String) -> ServerProcess {
             let folder = directory.appending(path: "\(mode)-\(index)")
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let peer = mode == "user" ? "ORDER_SERVICE_URL" : "USER_SERVICE_URL"
             return ServerProcess(
                 mode: mode, port: port, dataDirectory: folder,
-                environment: common.merging(["DATABASE_URL": url(database: database), peer: "127.0.0.1:\(peerPort)"]) { $1 })
+                environment: common.merging(["DATABASE_URL": url(database: database), peer: "127.0.0.1:\(peerPort)"]) {
+                    $1
+                })
         }
         // Each User replica calls "its" Order replica; each Order replica asks "its" User replica.
         let users = [
@@ -108,7 +113,7 @@ final class ReplicaTests {
             replica("order", 1, port: ports[2], peerPort: ports[0], database: ordersDB),
             replica("order", 2, port: ports[3], peerPort: ports[1], database: ordersDB),
         ]
-        defer { (users + orders).forEach { $0.kill() } }
+        defer { for server in users + orders { server.kill() } }
         // All four start at once: the migrations of each database run exactly once, under their lock.
         for server in users + orders { try server.start() }
         for server in users + orders { #expect(await live.waitUntilHealthy(server.baseURL, timeout: .seconds(30))) }
@@ -132,12 +137,14 @@ final class ReplicaTests {
         let deleted = Array(people.prefix(8))
         for (index, person) in deleted.enumerated() {
             if index == 2 { orders[0].kill() }
-            let answer = try await live.send(.DELETE, users[index % 2].baseURL + "/api/user/\(person.id)", token: person.token)
+            let answer = try await live.send(
+                .DELETE, users[index % 2].baseURL + "/api/user/\(person.id)", token: person.token)
             #expect(answer.status == 200)
         }
         // The survivors keep ordering through the Order replica that is alive.
         for person in people.suffix(8) {
-            let placed = try await live.send(.POST, orders[1].baseURL + "/api/order", token: person.token, body: Self.order)
+            let placed = try await live.send(
+                .POST, orders[1].baseURL + "/api/order", token: person.token, body: Self.order)
             #expect(placed.status == 201)
             if let id = placed.json["id"] as? String { acknowledged[person.id, default: []].append(id) }
         }
@@ -149,11 +156,14 @@ final class ReplicaTests {
         }
         #expect(drained, "every deletion was delivered")
         let deletedIDs = deleted.map { "'\($0.id)'" }.joined(separator: ",")
-        #expect(try await count("SELECT count(*) FROM orders WHERE user_id IN (\(deletedIDs))", in: ordersDB) == 0, "no orphans")
+        #expect(
+            try await count("SELECT count(*) FROM orders WHERE user_id IN (\(deletedIDs))", in: ordersDB) == 0,
+            "no orphans")
         #expect(try await count("SELECT count(*) FROM tombstones WHERE user_id IN (\(deletedIDs))", in: ordersDB) == 8)
         let kept = people.suffix(8).flatMap { acknowledged[$0.id] ?? [] }
         let keptIDs = kept.map { "'\($0)'" }.joined(separator: ",")
-        #expect(try await count("SELECT count(*) FROM orders WHERE id IN (\(keptIDs))", in: ordersDB) == kept.count,
+        #expect(
+            try await count("SELECT count(*) FROM orders WHERE id IN (\(keptIDs))", in: ordersDB) == kept.count,
             "every acknowledged order of a user still there is present")
         #expect(kept.count == 8 * 4)
 

@@ -48,14 +48,16 @@ struct RequestIDTests {
                 retry: RetryPolicy(
                     maxAttempts: nil, baseDelay: .milliseconds(20), maxDelay: .milliseconds(100),
                     attemptTimeout: .seconds(2), deadline: nil),
-                prompt: RetryPolicy(maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: .seconds(2), deadline: nil),
+                prompt: RetryPolicy(
+                    maxAttempts: 1, baseDelay: .zero, maxDelay: .zero, attemptTimeout: .seconds(2), deadline: nil),
                 pollInterval: .milliseconds(20)))
     }
 
     /// The Order service, logging into ``orderLog``.
     func orderApp() async throws -> any Service {
         var settings = TestSystem.settings(port: orderPort)
-        settings.logger = Logger(label: "order", factory: orderLog.handlers(metadataProvider: RequestID.metadataProvider))
+        settings.logger = Logger(
+            label: "order", factory: orderLog.handlers(metadataProvider: RequestID.metadataProvider))
         return try await orderApplication(
             settings: settings, store: InMemoryOrderStore(),
             users: HTTPUserServicePeer(client: client, baseURL: userURL, apiKey: TestSystem.apiKey))
@@ -64,7 +66,8 @@ struct RequestIDTests {
     /// The Order service's log line for the purge of `userId`, if there is one yet.
     func purgeLine(of userId: String) -> LogRecorder.Entry? {
         orderLog.entriesSoFar.first {
-            $0.message == "request" && $0.metadata["method"] == "DELETE" && $0.metadata["path"] == "/api/order/\(userId)"
+            $0.message == "request" && $0.metadata["method"] == "DELETE"
+                && $0.metadata["path"] == "/api/order/\(userId)"
         }
     }
 
@@ -84,7 +87,8 @@ struct RequestIDTests {
                 #expect(line?.metadata["status"] == "200")
             }
         }
-        #expect(userMetrics.emitToString().contains(#"commerce_peer_calls_total{peer="order-service",outcome="success"}"#))
+        #expect(
+            userMetrics.emitToString().contains(#"commerce_peer_calls_total{peer="order-service",outcome="success"}"#))
     }
 
     @Test func theIdIsKeptWithAPendingDeletionAndUsedWhenItIsDeliveredLater() async throws {
@@ -109,7 +113,8 @@ struct RequestIDTests {
                 }
             }
         }
-        #expect(userMetrics.emitToString().contains(#"commerce_peer_calls_total{peer="order-service",outcome="failure"}"#))
+        #expect(
+            userMetrics.emitToString().contains(#"commerce_peer_calls_total{peer="order-service",outcome="failure"}"#))
     }
 
     @Test func aMalformedIdIsReplacedAndAMissingOneIsMadeUp() async throws {
@@ -117,11 +122,13 @@ struct RequestIDTests {
             try await withRunning([try await orderApp()]) { [live, orderURL] in
                 #expect(await live.waitUntilHealthy(orderURL))
                 for sent in ["has spaces in it", String(repeating: "x", count: 129), "a;b=c", "naïve", ""] {
-                    let answer = try await live.send(.GET, orderURL + "/health", headers: sent.isEmpty ? [] : [("x-request-id", sent)])
+                    let answer = try await live.send(
+                        .GET, orderURL + "/health", headers: sent.isEmpty ? [] : [("x-request-id", sent)])
                     let returned = answer.headers["x-request-id"].first ?? ""
                     #expect(returned != sent && RequestID(returned) != nil && UUID(uuidString: returned) != nil)
                 }
-                let kept = try await live.send(.GET, orderURL + "/health", headers: [("x-request-id", "01HZY:edge/lb@1.2_3-4")])
+                let kept = try await live.send(
+                    .GET, orderURL + "/health", headers: [("x-request-id", "01HZY:edge/lb@1.2_3-4")])
                 #expect(kept.headers["x-request-id"].first == "01HZY:edge/lb@1.2_3-4")
             }
         }

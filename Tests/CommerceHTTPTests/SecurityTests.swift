@@ -80,11 +80,20 @@ struct SecurityTests {
         let sub = ForgedToken.Value.string(ann.id)
         let bad: [(String, String)] = [
             ("alg none", ForgedToken.unsigned(sub: ann.id)),
-            ("HS384 header", ForgedToken.make(header: #"{"alg":"HS384","typ":"JWT"}"#, claims: ["sub": sub], secret: secret)),
-            ("bad signature", ForgedToken.make(claims: ["sub": sub], secret: Array("another-secret-that-is-32-bytes-long!!".utf8))),
+            (
+                "HS384 header",
+                ForgedToken.make(header: #"{"alg":"HS384","typ":"JWT"}"#, claims: ["sub": sub], secret: secret)
+            ),
+            (
+                "bad signature",
+                ForgedToken.make(claims: ["sub": sub], secret: Array("another-secret-that-is-32-bytes-long!!".utf8))
+            ),
             ("wrong iss", ForgedToken.make(claims: ["sub": sub, "iss": .string("evil")], secret: secret)),
             ("wrong aud", ForgedToken.make(claims: ["sub": sub, "aud": .string("evil")], secret: secret)),
-            ("expired beyond the 60 s leeway", ForgedToken.make(claims: ["sub": sub, "exp": .number(now - 61)], secret: secret)),
+            (
+                "expired beyond the 60 s leeway",
+                ForgedToken.make(claims: ["sub": sub, "exp": .number(now - 61)], secret: secret)
+            ),
             ("nbf in the future", ForgedToken.make(claims: ["sub": sub, "nbf": .number(now + 120)], secret: secret)),
             ("iat in the future", ForgedToken.make(claims: ["sub": sub, "iat": .number(now + 120)], secret: secret)),
             ("no sub", ForgedToken.make(claims: ["sub": .absent], secret: secret)),
@@ -105,7 +114,8 @@ struct SecurityTests {
         }
         try await system.orderApp().test(.router) { client in
             for (flaw, token) in bad {
-                try await client.execute(uri: "/api/order/\(ann.id)", method: .get, headers: bearer(token)) { response in
+                try await client.execute(uri: "/api/order/\(ann.id)", method: .get, headers: bearer(token)) {
+                    response in
                     #expect(response.status == .unauthorized, "order service: \(flaw)")
                     #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(flaw)")
                 }
@@ -128,7 +138,9 @@ struct SecurityTests {
                 try await orders.execute(uri: "/api/order/\(ann.id)", method: .get, headers: bearer(ann.token)) {
                     #expect($0.status == .unauthorized)
                 }
-                try await orders.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)) {
+                try await orders.execute(
+                    uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(Self.order)
+                ) {
                     #expect($0.status == .unauthorized)
                 }
             }
@@ -148,7 +160,8 @@ struct SecurityTests {
                 }
             }
             let right = json(#"{"email":"ann@example.com","password":"correct horse battery"}"#)
-            try await client.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: right) { response in
+            try await client.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: right) {
+                response in
                 #expect(response.status == .tooManyRequests, "throttled even with the right password")
                 #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0)
                 #expect(response.headers[.contentType] == "application/problem+json")
@@ -165,7 +178,9 @@ struct SecurityTests {
         for _ in 0..<4 { await throttle.recordFailure(email: "a@x.io", address: "10.0.0.1") }
         try await throttle.check(email: "a@x.io", address: "10.0.0.1")  // 4 since the success: allowed
         await throttle.recordFailure(email: "a@x.io", address: "10.0.0.1")
-        let error = await #expect(throws: CommerceError.self) { try await throttle.check(email: "a@x.io", address: nil) }
+        let error = await #expect(throws: CommerceError.self) {
+            try await throttle.check(email: "a@x.io", address: nil)
+        }
         #expect(error?.code == .rateLimited && error?.retryAfter == .seconds(300))
         clock.advance(by: .seconds(300))
         try await throttle.check(email: "a@x.io", address: nil)
@@ -184,7 +199,9 @@ struct SecurityTests {
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
-        #expect(results.filter { $0 }.count <= 3 + 1, "one running and two waiting at the most (plus one that finished early)")
+        #expect(
+            results.filter { $0 }.count <= 3 + 1,
+            "one running and two waiting at the most (plus one that finished early)")
         #expect(results.contains(false), "the rest were refused at once")
     }
 
@@ -213,7 +230,9 @@ struct SecurityTests {
         }
         let orderBodies = try await orderApp.test(.router) { client in
             [
-                try await client.execute(uri: "/api/order", method: .post, headers: bearer(token), body: json(Self.order)) {
+                try await client.execute(
+                    uri: "/api/order", method: .post, headers: bearer(token), body: json(Self.order)
+                ) {
                     String(buffer: $0.body)
                 },
                 try await client.execute(uri: "/api/order/\(id)", method: .delete, headers: [.apiKey: Self.key]) {
@@ -223,8 +242,12 @@ struct SecurityTests {
         }
         let userBodies = try await users.test(.router) { client in
             [
-                try await client.execute(uri: "/api/user/\(id)", method: .get, headers: bearer(token)) { String(buffer: $0.body) },
-                try await client.execute(uri: "/api/user/\(id)", method: .delete, headers: bearer(token)) { String(buffer: $0.body) },
+                try await client.execute(uri: "/api/user/\(id)", method: .get, headers: bearer(token)) {
+                    String(buffer: $0.body)
+                },
+                try await client.execute(uri: "/api/user/\(id)", method: .delete, headers: bearer(token)) {
+                    String(buffer: $0.body)
+                },
             ]
         }
         let bodies = [registered] + orderBodies + userBodies
@@ -243,12 +266,16 @@ struct SecurityTests {
         let ann = try await OrderRoutesTests.user(in: system)
         try await system.orderApp().test(.router) { client in
             let item = #"{"productId":"p","name":"n","quantity":1,"price":1}"#
-            let tooMany = #"{"items":[\#(Array(repeating: item, count: 101).joined(separator: ","))],"deliveryAddress":"a"}"#
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(tooMany)) {
+            let tooMany =
+                #"{"items":[\#(Array(repeating: item, count: 101).joined(separator: ","))],"deliveryAddress":"a"}"#
+            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(tooMany))
+            {
                 #expect($0.status == .badRequest)
             }
-            let longName = #"{"items":[{"productId":"p","name":"\#(String(repeating: "n", count: 201))","quantity":1,"price":1}],"deliveryAddress":"a"}"#
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(longName)) {
+            let longName =
+                #"{"items":[{"productId":"p","name":"\#(String(repeating: "n", count: 201))","quantity":1,"price":1}],"deliveryAddress":"a"}"#
+            try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(longName))
+            {
                 #expect($0.status == .badRequest)
             }
             try await client.execute(uri: "/api/order/\(ann.id)?limit=1000", method: .get, headers: bearer(ann.token)) {
@@ -318,11 +345,13 @@ struct SecurityTests {
             settings: TestSystem.settings(), store: BrokenOrderStore(), users: StaticUserServicePeer())
         let token = try await TokenService(configuration: TestSystem.tokens).issue(for: UserID()).token
         try await app.test(.router) { client in
-            try await client.execute(uri: "/api/order", method: .post, headers: bearer(token), body: json(Self.order)) { response in
+            try await client.execute(uri: "/api/order", method: .post, headers: bearer(token), body: json(Self.order)) {
+                response in
                 #expect(response.status == .internalServerError)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 let body = String(buffer: response.body)
-                #expect(!body.contains("SELECT") && !body.contains("secret-table") && !body.contains("BrokenOrderStore"))
+                #expect(
+                    !body.contains("SELECT") && !body.contains("secret-table") && !body.contains("BrokenOrderStore"))
             }
         }
     }
@@ -337,16 +366,23 @@ struct SecurityTests {
         for (status, body) in answers {
             let router = Router()
             router.get("api/user/:id") { _, _ in
-                Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+                Response(
+                    status: status, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: body)))
             }
             let port = try freePort()
-            let fake = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: TestSystem.quiet)
+            let fake = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                logger: TestSystem.quiet)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let peer = HTTPUserServicePeer(client: client, baseURL: "http://127.0.0.1:\(port)", apiKey: TestSystem.apiKey)
+            let peer = HTTPUserServicePeer(
+                client: client, baseURL: "http://127.0.0.1:\(port)", apiKey: TestSystem.apiKey)
             try await withRunning([fake]) {
                 let live = LiveClient(client: client)
                 #expect(await eventually { (try? await live.send(.GET, "http://127.0.0.1:\(port)/api/user/x")) != nil })
-                let error = await #expect(throws: CommerceError.self, "\(status) \(body)") { try await peer.userExists(UserID()) }
+                let error = await #expect(throws: CommerceError.self, "\(status) \(body)") {
+                    try await peer.userExists(UserID())
+                }
                 #expect(error?.code == .unavailable, "\(status) \(body)")
             }
             try await client.shutdown()
@@ -357,8 +393,12 @@ struct SecurityTests {
 /// An order store whose every call fails with an error full of internals.
 struct BrokenOrderStore: OrderStore {
     struct Leak: Error { let sql = "SELECT * FROM secret-table" }
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion { throw Leak() }
-    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (order: Order, fingerprint: String)? { throw Leak() }
+    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+        throw Leak()
+    }
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+        order: Order, fingerprint: String
+    )? { throw Leak() }
     func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { throw Leak() }
     func purge(_ userId: UserID, at date: Date) async throws -> Int { throw Leak() }
     func isTombstoned(_ userId: UserID) async throws -> Bool { throw Leak() }

@@ -2,7 +2,7 @@ import CommerceTesting
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One real `commerce-server` process, started from the built executable with its own data directory.
@@ -49,7 +49,9 @@ final class ServerProcess: @unchecked Sendable {
         environment.merge(self.environment) { $1 }
         process.environment = environment
         let log = logFile
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
@@ -71,7 +73,9 @@ final class ServerProcess: @unchecked Sendable {
     /// (or ended by a signal).
     func exitStatus(within timeout: Duration) async -> Int32? {
         guard let process else { return nil }
-        guard await eventually(timeout: timeout, pollEvery: .milliseconds(20), { !process.isRunning }) else { return nil }
+        guard await eventually(timeout: timeout, pollEvery: .milliseconds(20), { !process.isRunning }) else {
+            return nil
+        }
         self.process = nil
         return process.terminationReason == .exit ? process.terminationStatus : nil
     }

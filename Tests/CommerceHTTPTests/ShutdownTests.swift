@@ -105,12 +105,14 @@ final class ShutdownTests {
         #expect(await live.waitUntilHealthy(impatient.baseURL))
         let (release, releasing) = AsyncStream<Void>.makeStream()
         let (client, url) = (client, impatient.baseURL + "/api/user")
-        async let registration = Self.slowRegistration(client: client, url: url, email: "never@example.com", release: release)
-        #expect(await eventually(timeout: .seconds(10), pollEvery: .milliseconds(20)) {
-            let metrics = try? await live.send(.GET, impatient.baseURL + "/metrics")
-            return String(decoding: metrics?.body ?? Data(), as: UTF8.self)
-                .contains(#"commerce_http_requests_in_flight{method="POST"} 1"#)
-        })
+        async let registration = Self.slowRegistration(
+            client: client, url: url, email: "never@example.com", release: release)
+        #expect(
+            await eventually(timeout: .seconds(10), pollEvery: .milliseconds(20)) {
+                let metrics = try? await live.send(.GET, impatient.baseURL + "/metrics")
+                return String(decoding: metrics?.body ?? Data(), as: UTF8.self)
+                    .contains(#"commerce_http_requests_in_flight{method="POST"} 1"#)
+            })
         let start = ContinuousClock.now
         impatient.terminate()
         // The body never comes: after the 1 s grace period the request is cancelled and the process ends.

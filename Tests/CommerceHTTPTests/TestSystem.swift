@@ -87,7 +87,6 @@ extension TestClientProtocol {
     }
 }
 
-
 /// The User service's application over `store`, its services made by `CommerceServices` as
 /// `commerce-server` makes them (with the harness's secret, bcrypt cost 4 and fast retries by default).
 func userApplication(

@@ -15,7 +15,9 @@ struct UserRoutesTests {
         try await app.test(.router) { client in
             try await client.execute(
                 uri: "/api/user", method: .post, headers: jsonHeaders,
-                body: json(#"{"username":"Ann","email":"Ann@Example.com","password":"correct horse battery","id":"x","passwordHash":"y"}"#)
+                body: json(
+                    #"{"username":"Ann","email":"Ann@Example.com","password":"correct horse battery","id":"x","passwordHash":"y"}"#
+                )
             ) { response in
                 #expect(response.status == .created)
                 let body = try object(response)
@@ -110,13 +112,17 @@ struct UserRoutesTests {
                 #"{"email":"ann@example.com","password":"wrong password"}"#,
                 #"{"email":"bob@example.com","password":"correct horse battery"}"#,
             ] {
-                try await client.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: json(credentials)) {
+                try await client.execute(
+                    uri: "/api/user/login", method: .post, headers: jsonHeaders, body: json(credentials)
+                ) {
                     #expect($0.status == .unauthorized)
                     bodies.append(String(buffer: $0.body))
                 }
             }
             #expect(bodies[0] == bodies[1], "the same body whatever was wrong")
-            try await client.execute(uri: "/api/user/login", method: .post, headers: jsonHeaders, body: json(#"{"email":"ann@example.com"}"#)) {
+            try await client.execute(
+                uri: "/api/user/login", method: .post, headers: jsonHeaders, body: json(#"{"email":"ann@example.com"}"#)
+            ) {
                 #expect($0.status == .badRequest)
             }
         }
@@ -141,13 +147,19 @@ struct UserRoutesTests {
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
             }
-            try await client.execute(uri: "/api/user/\(ann.id)", method: .get, headers: [.authorization: "Bearer nonsense"]) {
+            try await client.execute(
+                uri: "/api/user/\(ann.id)", method: .get, headers: [.authorization: "Bearer nonsense"]
+            ) {
                 #expect($0.status == .unauthorized)
             }
             try await client.execute(
-                uri: "/api/user/\(bob.id)", method: .get, headers: [.apiKey: String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)]
+                uri: "/api/user/\(bob.id)", method: .get,
+                headers: [.apiKey: String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)]
             ) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/user/\(UUID())", method: .get, headers: [.apiKey: String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)]) {
+            try await client.execute(
+                uri: "/api/user/\(UUID())", method: .get,
+                headers: [.apiKey: String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)]
+            ) {
                 #expect($0.status == .notFound)
             }
             try await client.execute(uri: "/api/user/\(bob.id)", method: .get, headers: [.apiKey: "wrong-key"]) {
@@ -168,12 +180,15 @@ struct UserRoutesTests {
             try await client.execute(uri: "/api/user/\(bob.id)", method: .delete, headers: bearer(ann.token)) {
                 #expect($0.status == .forbidden)
             }
-            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete) {
+                #expect($0.status == .unauthorized)
+            }
             try await client.execute(
                 uri: "/api/user/\(ann.id)", method: .delete,
                 headers: [.apiKey: String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)]
             ) { #expect($0.status == .unauthorized, "the API key cannot delete users") }
-            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) { response in
+            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) {
+                response in
                 #expect(response.status == .ok)
                 let body = try object(response)
                 #expect(body["id"] as? String == ann.id)
@@ -196,7 +211,8 @@ struct UserRoutesTests {
                 let health = try object(response)
                 #expect(health["pendingDeletions"] as? Int == 0)
             }
-            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) { response in
+            try await client.execute(uri: "/api/user/\(ann.id)", method: .delete, headers: bearer(ann.token)) {
+                response in
                 let body = try object(response)
                 #expect(body["orders"] as? String == "pending")
             }

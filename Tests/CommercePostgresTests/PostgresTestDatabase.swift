@@ -10,7 +10,8 @@ import Testing
 enum PostgresTestDatabase {
     static let url = ProcessInfo.processInfo.environment["COMMERCE_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static let required = ProcessInfo.processInfo.environment["COMMERCE_REQUIRE_POSTGRES"] == "1"
-    static let skipReason: Comment = "COMMERCE_POSTGRES_URL is not set: run `eval \"$(scripts/test-postgres start)\"` first"
+    static let skipReason: Comment =
+        "COMMERCE_POSTGRES_URL is not set: run `eval \"$(scripts/test-postgres start)\"` first"
     static let quiet = Logger(label: "postgres-tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Runs `body` with a running client whose connections see only a fresh schema of their own (dropped

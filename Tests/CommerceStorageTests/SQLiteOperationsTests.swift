@@ -1,8 +1,9 @@
-@testable import CommerceStorage
 import CommerceCore
 import Foundation
 import GRDB
 import Testing
+
+@testable import CommerceStorage
 
 /// What operators rely on: backups of live databases, readiness, upgrades of existing files.
 @Suite("SQLite backups, readiness and upgrades")
@@ -15,7 +16,8 @@ struct SQLiteOperationsTests {
             try await store.insert(kept)
             let deleted = SQLiteStoreTests.record(email: "gone@example.com")
             try await store.insert(deleted)
-            let event = try await store.delete(deleted.user.id, at: SQLiteStoreTests.epoch, requestID: RequestID("req-1"))
+            let event = try await store.delete(
+                deleted.user.id, at: SQLiteStoreTests.epoch, requestID: RequestID("req-1"))
             // The store is open and its last writes are in the WAL, not yet in the file.
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
 

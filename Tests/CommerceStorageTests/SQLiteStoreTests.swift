@@ -1,10 +1,11 @@
-@testable import CommerceStorage
 import CommerceCore
 import CommerceTesting
 import Foundation
 import GRDB
 import Logging
 import Testing
+
+@testable import CommerceStorage
 
 @Suite("SQLite stores beyond the conformance suite")
 struct SQLiteStoreTests {
@@ -73,11 +74,15 @@ struct SQLiteStoreTests {
                         let user = index == 7 ? gone : live
                         let order = Order(
                             id: OrderID(), userId: user,
-                            items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: Money(minorUnits: 100))],
+                            items: [
+                                OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: Money(minorUnits: 100))
+                            ],
                             deliveryAddress: "a", status: .pending, currency: .usd, total: Money(minorUnits: 100),
                             createdAt: now, updatedAt: now)
-                        let record = index < 2
-                            ? IdempotencyRecord(userId: live, key: key, fingerprint: "f", orderId: order.id,
+                        let record =
+                            index < 2
+                            ? IdempotencyRecord(
+                                userId: live, key: key, fingerprint: "f", orderId: order.id,
                                 expiresAt: now.addingTimeInterval(60)) : nil
                         do {
                             return ("\(index)", .success(try await store.insert(order, idempotency: record, now: now)))
@@ -136,7 +141,8 @@ struct SQLiteStoreTests {
         let userId = UserID()
         let orders = (0..<50).map { index in
             Order(
-                id: OrderID(), userId: userId, items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
+                id: OrderID(), userId: userId,
+                items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
                 deliveryAddress: "a", status: .delivered, currency: .usd, total: .zero,
                 createdAt: Self.epoch.addingTimeInterval(Double(index)), updatedAt: Self.epoch)
         }
@@ -146,11 +152,13 @@ struct SQLiteStoreTests {
         let purged = UserID()
         _ = try await store.purge(purged, at: Self.epoch)
         var mixed = orders.map {
-            Order(id: OrderID(), userId: UserID(), items: $0.items, deliveryAddress: "a", status: .pending,
-                  currency: .usd, total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
+            Order(
+                id: OrderID(), userId: UserID(), items: $0.items, deliveryAddress: "a", status: .pending,
+                currency: .usd, total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
         }
-        mixed[25] = Order(id: OrderID(), userId: purged, items: orders[0].items, deliveryAddress: "a",
-                          status: .pending, currency: .usd, total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
+        mixed[25] = Order(
+            id: OrderID(), userId: purged, items: orders[0].items, deliveryAddress: "a",
+            status: .pending, currency: .usd, total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
         let error = await #expect(throws: CommerceError.self) { try await store.importOrders(mixed) }
         #expect(error?.code == .notFound)
         #expect(try await store.orders(of: mixed[0].userId, after: nil, limit: 10).isEmpty, "nothing was stored")
@@ -261,9 +269,14 @@ struct SQLiteStoreTests {
             (users.databaseWriter, "SELECT * FROM user WHERE email = 'a@b.co'"),
             (users.databaseWriter, "SELECT * FROM user WHERE id = 'x'"),
             (users.databaseWriter, "SELECT id FROM userDeletedEvent ORDER BY occurredAt, sequence LIMIT 10"),
-            (orders.databaseWriter, #"SELECT * FROM "order" WHERE userId = 'u' ORDER BY createdAt DESC, id DESC LIMIT 20"#),
-            (orders.databaseWriter,
-             #"SELECT * FROM "order" WHERE userId = 'u' AND (createdAt, id) < (1, 'x') ORDER BY createdAt DESC, id DESC LIMIT 20"#),
+            (
+                orders.databaseWriter,
+                #"SELECT * FROM "order" WHERE userId = 'u' ORDER BY createdAt DESC, id DESC LIMIT 20"#
+            ),
+            (
+                orders.databaseWriter,
+                #"SELECT * FROM "order" WHERE userId = 'u' AND (createdAt, id) < (1, 'x') ORDER BY createdAt DESC, id DESC LIMIT 20"#
+            ),
             (orders.databaseWriter, "SELECT 1 FROM tombstone WHERE userId = 'u'"),
             (orders.databaseWriter, "SELECT * FROM idempotencyRecord WHERE userId = 'u' AND key = 'k'"),
         ]

@@ -14,7 +14,9 @@ struct ConformanceSuiteTests {
             _ = try? await inner.purge(UserID(), at: now)
             return .created(order)
         }
-        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (order: Order, fingerprint: String)? {
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+            order: Order, fingerprint: String
+        )? {
             try await inner.idempotentOrder(userId: userId, key: key, now: now)
         }
         func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { [] }

@@ -51,12 +51,15 @@ struct CustomStoreHarnessTests {
         let clock = TestClock()
         let harness = try await CommerceHarness(clock: clock, orderStore: LockedOrderStore())
         let (user, _) = try await harness.registerAndLogIn()
-        let first = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k-1", as: .user(user.id))
-        let retry = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k-1", as: .user(user.id))
+        let first = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k-1", as: .user(user.id))
+        let retry = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k-1", as: .user(user.id))
         #expect(retry.replayed && retry.order.id == first.order.id)
 
         clock.advance(by: .seconds(24 * 3600 + 1))
-        let later = try await harness.orders.place(CommerceHarness.sampleOrder(), idempotencyKey: "k-1", as: .user(user.id))
+        let later = try await harness.orders.place(
+            CommerceHarness.sampleOrder(), idempotencyKey: "k-1", as: .user(user.id))
         #expect(!later.replayed && later.order.id != first.order.id)
     }
 }

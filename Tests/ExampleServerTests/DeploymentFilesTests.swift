@@ -1,9 +1,10 @@
-@testable import ExampleServer
 import Configuration
 import Foundation
 import Synchronization
 import Testing
 import Yams
+
+@testable import ExampleServer
 
 /// `render.yaml` and the `Dockerfile` set only variables `commerce-server` reads, with values it accepts.
 @Suite("Deployment files")

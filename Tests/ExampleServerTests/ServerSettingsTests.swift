@@ -1,10 +1,11 @@
-@testable import ExampleServer
 import CommerceCore
 import Configuration
 import Foundation
 import Logging
 import SystemPackage
 import Testing
+
+@testable import ExampleServer
 
 @Suite("commerce-server settings")
 struct ServerSettingsTests {
@@ -50,7 +51,9 @@ struct ServerSettingsTests {
         try Data("BCRYPT_COST=10\nLOG_LEVEL=debug\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let reader = ConfigReader(providers: [
-            EnvironmentVariablesProvider(environmentVariables: ["COMMERCE_DATA_DIR": dataDirectory, "BCRYPT_COST": "11"]),
+            EnvironmentVariablesProvider(environmentVariables: [
+                "COMMERCE_DATA_DIR": dataDirectory, "BCRYPT_COST": "11",
+            ]),
             try await EnvironmentVariablesProvider(environmentFilePath: .init(file.path), allowMissing: false),
         ])
         let settings = try ServerSettings.load(mode: .all, from: reader)
@@ -67,7 +70,8 @@ struct ServerSettingsTests {
         #expect(throws: SettingsError.self) {
             try load(.all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": "short"]) { $1 })
         }
-        let ok = try load(.all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": Self.key]) { $1 })
+        let ok = try load(
+            .all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": Self.key]) { $1 })
         #expect(ok.production && ok.jwtSecret.bytes == Array(Self.secret.utf8))
         do {
             _ = try load(.all, environment: production)
@@ -101,17 +105,30 @@ struct ServerSettingsTests {
     @Test func databaseURLs() throws {
         #expect(try ServerSettings.database("memory:", mode: .all, dataDirectory: "d") == .memory)
         #expect(try ServerSettings.database(nil, mode: .all, dataDirectory: "d") == .sqliteDirectory("d"))
-        #expect(try ServerSettings.database("sqlite:/x/users.sqlite", mode: .user, dataDirectory: "d") == .sqliteFile("/x/users.sqlite"))
-        #expect(try ServerSettings.database("sqlite:///x/data", mode: .all, dataDirectory: "d") == .sqliteDirectory("/x/data"))
-        #expect(try ServerSettings.database("/var/lib/commerce", mode: .all, dataDirectory: "d") == .sqliteDirectory("/var/lib/commerce"))
-        #expect(throws: SettingsError.self) { try ServerSettings.database("/x/one.sqlite", mode: .all, dataDirectory: "d") }
-        #expect(throws: SettingsError.self) { try ServerSettings.database("postgres://db/x", mode: .user, dataDirectory: "d") }
-        let postgres = try ServerSettings.database("postgres://app:s3cret@db:6543/users", mode: .user, dataDirectory: "d")
+        #expect(
+            try ServerSettings.database("sqlite:/x/users.sqlite", mode: .user, dataDirectory: "d")
+                == .sqliteFile("/x/users.sqlite"))
+        #expect(
+            try ServerSettings.database("sqlite:///x/data", mode: .all, dataDirectory: "d")
+                == .sqliteDirectory("/x/data"))
+        #expect(
+            try ServerSettings.database("/var/lib/commerce", mode: .all, dataDirectory: "d")
+                == .sqliteDirectory("/var/lib/commerce"))
+        #expect(throws: SettingsError.self) {
+            try ServerSettings.database("/x/one.sqlite", mode: .all, dataDirectory: "d")
+        }
+        #expect(throws: SettingsError.self) {
+            try ServerSettings.database("postgres://db/x", mode: .user, dataDirectory: "d")
+        }
+        let postgres = try ServerSettings.database(
+            "postgres://app:s3cret@db:6543/users", mode: .user, dataDirectory: "d")
         #expect("\(postgres)" == "postgres://app@db:6543/users?sslmode=prefer", "described without the password")
     }
 
     @Test func badValuesAreRefusedWithTheirName() throws {
-        for (name, value) in [("BCRYPT_COST", "3"), ("LOG_LEVEL", "loud"), ("JWT_TTL_SECONDS", "5"), ("USER_SERVICE_PORT", "70000")] {
+        for (name, value) in [
+            ("BCRYPT_COST", "3"), ("LOG_LEVEL", "loud"), ("JWT_TTL_SECONDS", "5"), ("USER_SERVICE_PORT", "70000"),
+        ] {
             do {
                 _ = try load(.all, environment: [name: value])
                 Issue.record("\(name)=\(value) was accepted")
@@ -137,20 +154,28 @@ struct OperationsSettingsTests {
     @Test func theyAreReadAndChecked() throws {
         let loaded = try settings.load(
             .user,
-            environment: ["LOG_FORMAT": "JSON", "SHUTDOWN_GRACE_SECONDS": "5", "READY_MAX_DELETION_BACKLOG_SECONDS": "0"])
+            environment: [
+                "LOG_FORMAT": "JSON", "SHUTDOWN_GRACE_SECONDS": "5", "READY_MAX_DELETION_BACKLOG_SECONDS": "0",
+            ])
         #expect(loaded.logFormat == .json)
         #expect(loaded.shutdownGracePeriod == .seconds(5))
         #expect(loaded.readinessBacklogAgeLimit == nil, "0 turns the backlog check off")
-        for (name, value) in [("LOG_FORMAT", "xml"), ("SHUTDOWN_GRACE_SECONDS", "0"), ("READY_MAX_DELETION_BACKLOG_SECONDS", "-1")] {
-            #expect(throws: SettingsError.self, "\(name)=\(value)") { try settings.load(.user, environment: [name: value]) }
+        for (name, value) in [
+            ("LOG_FORMAT", "xml"), ("SHUTDOWN_GRACE_SECONDS", "0"), ("READY_MAX_DELETION_BACKLOG_SECONDS", "-1"),
+        ] {
+            #expect(throws: SettingsError.self, "\(name)=\(value)") {
+                try settings.load(.user, environment: [name: value])
+            }
         }
     }
 
     @Test func aPeerAddressMayBeAURLOrAHostAndPort() throws {
-        #expect(try settings.load(.order, environment: ["USER_SERVICE_URL": "commerce-user:3000"]).userServiceURL
-            == "http://commerce-user:3000")
-        #expect(try settings.load(.user, environment: ["ORDER_SERVICE_URL": "https://orders.example.com"]).orderServiceURL
-            == "https://orders.example.com")
+        #expect(
+            try settings.load(.order, environment: ["USER_SERVICE_URL": "commerce-user:3000"]).userServiceURL
+                == "http://commerce-user:3000")
+        #expect(
+            try settings.load(.user, environment: ["ORDER_SERVICE_URL": "https://orders.example.com"]).orderServiceURL
+                == "https://orders.example.com")
         for bad in ["ftp://x", "http://", "not a url"] {
             #expect(throws: SettingsError.self, "\(bad)") {
                 try settings.load(.order, environment: ["USER_SERVICE_URL": bad])

@@ -1,8 +1,9 @@
-@testable import ExampleServer
 import ArgumentParser
 import Configuration
 import Foundation
 import Testing
+
+@testable import ExampleServer
 
 /// Each setting is declared once (``Setting``); the flags, the checks, the help and the documentation
 /// follow from the declarations.
@@ -11,7 +12,8 @@ struct SettingDeclarationsTests {
     /// The first cells of Configuration.md's settings table.
     static func documentedRows() throws -> [Substring] {
         let text = try String(
-            contentsOf: DeploymentFilesTests.repository.appending(path: "Documentation/Configuration.md"), encoding: .utf8)
+            contentsOf: DeploymentFilesTests.repository.appending(path: "Documentation/Configuration.md"),
+            encoding: .utf8)
         let section = try #require(text.components(separatedBy: "\n## Settings\n").dropFirst().first)
         let table = section.components(separatedBy: "\n## ").first ?? ""
         return table.split(separator: "\n").filter { $0.hasPrefix("| `") }.compactMap { $0.split(separator: "|").first }
@@ -52,7 +54,9 @@ struct SettingDeclarationsTests {
     }
 
     @Test func aFlagTheCommandDoesNotTakeIsRefused() throws {
-        for arguments in [["--user-service-port", "1"], ["--jwt-secret", "x"], ["--port"], ["--port", "abc"], ["stray"]] {
+        for arguments in [
+            ["--user-service-port", "1"], ["--jwt-secret", "x"], ["--port"], ["--port", "abc"], ["stray"],
+        ] {
             let flags = try SettingFlags.parse(arguments)
             #expect(throws: ValidationError.self, "\(arguments)") { try flags.values(for: .user) }
         }

@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import HummingbirdBcrypt
 import NIOCore
 import NIOPosix
@@ -66,9 +66,9 @@ public struct BcryptPasswordHasher: PasswordHasher {
     ) async throws -> T {
         try await threadPool.runIfActive {
             #if os(Linux)
-            // On Linux the nice value is per thread, and `who` 0 is the calling thread. Only ever lowered
-            // (raising needs privileges); a thread already at 10 stays there.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                // On Linux the nice value is per thread, and `who` 0 is the calling thread. Only ever lowered
+                // (raising needs privileges); a thread already at 10 stays there.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             #endif
             return work()
         }

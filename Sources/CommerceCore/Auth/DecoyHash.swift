@@ -9,7 +9,9 @@ actor DecoyHash {
     func value() async throws -> String {
         if let hash { return try await hash.value }
         let hasher = hasher
-        let task = Task { try await hasher.hash(Password("decoy-" + String(UInt64.random(in: .min ... .max), radix: 36))) }
+        let task = Task {
+            try await hasher.hash(Password("decoy-" + String(UInt64.random(in: .min ... .max), radix: 36)))
+        }
         hash = task
         return try await task.value
     }

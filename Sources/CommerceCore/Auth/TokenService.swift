@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import JWTKit
 
 /// Issues and verifies the HS256 access tokens both services accept.

@@ -96,7 +96,8 @@ public struct DeletionPropagator: Service {
         while true {
             let now = clock.now()
             let batch = try await events.claimPendingDeletions(
-                limit: configuration.batchSize, now: now, leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
+                limit: configuration.batchSize, now: now,
+                leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
             for event in batch {
                 do {
                     try await deliver(event, policy: policy, retryingEverything: true)

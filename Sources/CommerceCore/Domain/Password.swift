@@ -10,7 +10,9 @@ public struct Password: Sendable, Hashable, CustomStringConvertible {
     /// Checks `raw`'s length, reporting a violation under `field`; never trims.
     public init(_ raw: String?, field: String = "password") throws(CommerceError) {
         guard let raw else { throw .validation(field: field, "is required") }
-        guard (8...128).contains(TextRules.length(raw)) else { throw .validation(field: field, "must be 8–128 characters") }
+        guard (8...128).contains(TextRules.length(raw)) else {
+            throw .validation(field: field, "must be 8–128 characters")
+        }
         clearText = raw
     }
 

@@ -56,7 +56,9 @@ public struct Registration: Sendable, Hashable {
             }
         }
         let address = collector.check { () throws(CommerceError) in
-            try form.address.map { form throws(CommerceError) in try PostalAddress(form) }.flatMap { $0.isEmpty ? nil : $0 }
+            try form.address.map { form throws(CommerceError) in try PostalAddress(form) }.flatMap {
+                $0.isEmpty ? nil : $0
+            }
         }
         try collector.finish()
         // The collector returned a value for every field, or finish() threw.

@@ -76,7 +76,8 @@ public struct PeerCallMetrics: Sendable {
     /// One attempt, which succeeded or failed.
     package func attempt(succeeded: Bool) {
         Counter(
-            label: "commerce_peer_calls_total", dimensions: [("peer", peer), ("outcome", succeeded ? "success" : "failure")],
+            label: "commerce_peer_calls_total",
+            dimensions: [("peer", peer), ("outcome", succeeded ? "success" : "failure")],
             factory: factory
         ).increment()
     }

@@ -22,7 +22,9 @@ package enum StoredOrderItems {
     /// The items as the stored JSON text.
     package static func encode(_ items: [OrderItem]) throws -> String {
         let rows = items.map {
-            Item(productId: $0.productId, name: $0.name, quantity: $0.quantity, unitPriceMinorUnits: $0.unitPrice.minorUnits)
+            Item(
+                productId: $0.productId, name: $0.name, quantity: $0.quantity,
+                unitPriceMinorUnits: $0.unitPrice.minorUnits)
         }
         return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
     }

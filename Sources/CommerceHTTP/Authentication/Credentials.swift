@@ -45,4 +45,3 @@ public struct Credentials: Sendable {
         return token.isEmpty ? nil : String(token)
     }
 }
-

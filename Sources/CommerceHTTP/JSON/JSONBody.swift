@@ -1,9 +1,9 @@
 import CommerceCore
 import Foundation
-import NIOFoundationCompat
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOFoundationCompat
 
 /// Reading JSON requests and writing JSON responses, the same way on every route.
 enum JSONBody {
@@ -37,7 +37,8 @@ enum JSONBody {
         value.write(to: &writer)
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     static func isJSON(_ contentType: String) -> Bool {

@@ -13,8 +13,10 @@ struct UserRepresentation: JSONWritable {
         if let address = user.address {
             writer.key("address")
             writer.beginObject()
-            for (key, part) in [("city", address.city), ("postalCode", address.postalCode),
-                                ("state", address.state), ("street", address.street)] as [(StaticString, String?)] {
+            for (key, part) in [
+                ("city", address.city), ("postalCode", address.postalCode),
+                ("state", address.state), ("street", address.street),
+            ] as [(StaticString, String?)] {
                 if let part { writer.member(key, part) }
             }
             writer.endObject()

@@ -36,7 +36,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as DecodingError:
             return Self.problem(for: error)
         case is NIOTooManyBytesError:
-            return Problem(kind: "too-large", status: .contentTooLarge, detail: "The request body is larger than 1 MiB.")
+            return Problem(
+                kind: "too-large", status: .contentTooLarge, detail: "The request body is larger than 1 MiB.")
         case let error as any HTTPResponseError where error.status == .notFound:
             let allowed = routes.methods(forPath: request.uri.path)
             if !allowed.isEmpty, !allowed.contains(request.method) {
@@ -79,6 +80,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         default:
             break
         }
-        return Problem(kind: "malformed-body", status: .badRequest, detail: "The request body is not valid JSON of the expected shape.")
+        return Problem(
+            kind: "malformed-body", status: .badRequest,
+            detail: "The request body is not valid JSON of the expected shape.")
     }
 }

@@ -26,7 +26,8 @@ extension Router where Context: ClientAddressRequestContext {
                 email: form.email, password: form.password, clientAddress: context.clientAddress)
             return JSONBody.response(
                 LoginRepresentation(
-                    token: issued.token, expiresIn: Int(issued.expiresIn.timeInterval), userId: issued.userId.description),
+                    token: issued.token, expiresIn: Int(issued.expiresIn.timeInterval),
+                    userId: issued.userId.description),
                 headers: [.cacheControl: "no-store"])
         }
         api.route(.get, "/api/user/{id}", in: routeTable) { request, context in

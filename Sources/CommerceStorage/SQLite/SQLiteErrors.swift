@@ -38,4 +38,3 @@ extension Row {
     /// A millisecond timestamp column as a `Date`.
     func date(_ column: String) -> Date { Date(millisecondsSince1970: self[column]) }
 }
-

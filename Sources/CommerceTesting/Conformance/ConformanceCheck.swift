@@ -83,4 +83,3 @@ func requireError<T>(
     }
     throw ConformanceFailure("\(what): expected a \(code) error, but it succeeded")
 }
-

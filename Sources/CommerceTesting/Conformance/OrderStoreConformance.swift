@@ -14,7 +14,8 @@ public enum OrderStoreConformance {
     public static let checks: [ConformanceCheck<any OrderStore>] = [
         ConformanceCheck("a stored order reads back unchanged") { store in
             let order = Fixtures.order(for: UserID())
-            try require(try await store.insert(order, idempotency: nil, now: Fixtures.epoch) == .created(order),
+            try require(
+                try await store.insert(order, idempotency: nil, now: Fixtures.epoch) == .created(order),
                 "insert did not report the order created")
             try require(try await store.orders(of: order.userId, after: nil, limit: 10) == [order], "not read back")
         },
@@ -58,7 +59,8 @@ public enum OrderStoreConformance {
             try require(try await store.orders(of: userId, after: nil, limit: 10).isEmpty, "orders survived")
             try require(try await store.isTombstoned(userId), "no tombstone after the purge")
             try require(try await store.purge(userId, at: later) == 0, "a second purge deleted something")
-            try require(try await store.orders(of: other.userId, after: nil, limit: 10) == [other],
+            try require(
+                try await store.orders(of: other.userId, after: nil, limit: 10) == [other],
                 "another user's order was touched")
         },
         ConformanceCheck("live orders are the orders until the purge, then nil") { store in
@@ -83,12 +85,15 @@ public enum OrderStoreConformance {
             let first = Fixtures.order(for: UserID())
             let second = Fixtures.order(for: first.userId)
             let expiry = later
-            _ = try await store.insert(first, idempotency: Fixtures.idempotency(for: first, expiresAt: expiry), now: Fixtures.epoch)
+            _ = try await store.insert(
+                first, idempotency: Fixtures.idempotency(for: first, expiresAt: expiry), now: Fixtures.epoch)
             let again = try await store.insert(
                 second, idempotency: Fixtures.idempotency(for: second, fingerprint: "fp-2", expiresAt: expiry),
                 now: Fixtures.epoch)
-            try require(again == .existing(first, fingerprint: "fp-1"), "the second insert was not answered with the first")
-            try require(try await store.orders(of: first.userId, after: nil, limit: 10) == [first], "a second order was stored")
+            try require(
+                again == .existing(first, fingerprint: "fp-1"), "the second insert was not answered with the first")
+            try require(
+                try await store.orders(of: first.userId, after: nil, limit: 10) == [first], "a second order was stored")
             let found = try await store.idempotentOrder(userId: first.userId, key: Fixtures.key(), now: Fixtures.epoch)
             try require(found?.order == first && found?.fingerprint == "fp-1", "the key does not find its order")
             let stranger = Fixtures.order(for: UserID())
@@ -99,7 +104,8 @@ public enum OrderStoreConformance {
         ConformanceCheck("an expired idempotency key is forgotten") { store in
             let first = Fixtures.order(for: UserID())
             let expiry = Fixtures.epoch.addingTimeInterval(60)
-            _ = try await store.insert(first, idempotency: Fixtures.idempotency(for: first, expiresAt: expiry), now: Fixtures.epoch)
+            _ = try await store.insert(
+                first, idempotency: Fixtures.idempotency(for: first, expiresAt: expiry), now: Fixtures.epoch)
             let found = try await store.idempotentOrder(userId: first.userId, key: Fixtures.key(), now: expiry)
             try require(found == nil, "an expired key still finds its order")
             let second = Fixtures.order(for: first.userId, at: expiry)
@@ -134,7 +140,8 @@ public enum OrderStoreConformance {
                     if index == 20 { group.addTask { _ = try await store.purge(userId, at: Fixtures.epoch) } }
                     group.addTask {
                         do {
-                            _ = try await store.insert(Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
+                            _ = try await store.insert(
+                                Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
                         } catch let error as CommerceError where error.code == .notFound {}
                     }
                 }
@@ -146,7 +153,8 @@ public enum OrderStoreConformance {
         },
         ConformanceCheck("purge forgets the user's idempotency keys") { store in
             let order = Fixtures.order(for: UserID())
-            _ = try await store.insert(order, idempotency: Fixtures.idempotency(for: order, expiresAt: later), now: Fixtures.epoch)
+            _ = try await store.insert(
+                order, idempotency: Fixtures.idempotency(for: order, expiresAt: later), now: Fixtures.epoch)
             _ = try await store.purge(order.userId, at: Fixtures.epoch)
             let found = try await store.idempotentOrder(userId: order.userId, key: Fixtures.key(), now: Fixtures.epoch)
             try require(found == nil, "a purged user's key still finds an order")

@@ -106,7 +106,8 @@ public enum UserStoreConformance {
             for minute in [3, 1, 2] {
                 let record = Fixtures.record()
                 try await store.insert(record)
-                events.append(try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
+                events.append(
+                    try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
             }
             let expected = DeletionBacklog(count: 3, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(60))
             try require(try await store.deletionBacklog() == expected, "wrong count or oldest time")
@@ -125,7 +126,8 @@ public enum UserStoreConformance {
             for minute in 0..<6 {
                 let record = Fixtures.record()
                 try await store.insert(record)
-                events.append(try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
+                events.append(
+                    try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
             }
             let now = Fixtures.epoch.addingTimeInterval(3600)
             let leaseEnd = now.addingTimeInterval(60)
@@ -144,7 +146,6 @@ public enum UserStoreConformance {
             let later = try await store.claimPendingDeletions(
                 limit: 10, now: leaseEnd.addingTimeInterval(1), leaseEnd: leaseEnd.addingTimeInterval(61))
             try require(later == Array(events.dropFirst()), "after the lease, every undelivered event is offered again")
-        },
+        }
     ]
 }
-

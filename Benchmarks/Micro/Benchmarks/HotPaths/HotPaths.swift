@@ -38,7 +38,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("GET /api/order/{userId}, 10 orders, through the router (no sockets)") { benchmark in
         let harness = try await CommerceHarness()
         let signedIn = try await harness.registerAndLogIn()
-        for _ in 0..<10 { _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(signedIn.user.id)) }
+        for _ in 0..<10 {
+            _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(signedIn.user.id))
+        }
         let app = buildOrderServiceApplication(
             settings: HTTPServiceSettings(
                 port: 0, apiKey: secret, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })),
@@ -49,7 +51,8 @@ let benchmarks: @Sendable () -> Void = {
         try await app.test(.router) { client in
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
-                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer \(signedIn.token)"]) {
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer \(signedIn.token)"])
+                {
                     blackHole($0.status)
                 }
             }
@@ -85,7 +88,9 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try decoder.decode([Order].self, from: encoded))
         }
     }
-    let form = Data(#"{"items":[{"productId":"tea-1","name":"Green tea","quantity":2,"price":4.99}],"deliveryAddress":"1 Main St"}"#.utf8)
+    let form = Data(
+        #"{"items":[{"productId":"tea-1","name":"Green tea","quantity":2,"price":4.99}],"deliveryAddress":"1 Main St"}"#
+            .utf8)
     Benchmark("Order request decode + validate") { benchmark in
         let decoder = JSONDecoder()
         for _ in benchmark.scaledIterations {
