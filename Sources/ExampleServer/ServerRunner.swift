@@ -58,9 +58,11 @@ final class ServerRunner {
         func httpSettings(port: Int, label: String) -> HTTPServiceSettings {
             var serviceLogger = logger
             serviceLogger[metadataKey: "service"] = "\(label)"
-            return HTTPServiceSettings(
+            var http = HTTPServiceSettings(
                 host: settings.host, port: port, apiKey: settings.apiKey,
                 corsAllowedOrigins: settings.corsAllowedOrigins, logger: serviceLogger)
+            http.bodyReadTimeout = settings.bodyReadTimeout
+            return http
         }
         var retry = RetryPolicy.background
         retry.maxDelay = settings.deletionRetryMaxDelay

@@ -75,6 +75,8 @@ struct ServerSettings: Sendable {
     var logFormat: LogFormat
     /// How long SIGTERM waits for in-flight requests and the propagator before cancelling them.
     var shutdownGracePeriod: Duration
+    /// How long a request body may take to arrive.
+    var bodyReadTimeout: Duration
     /// How old the oldest pending deletion may be before the User service is not ready; `nil`: no limit.
     var readinessBacklogAgeLimit: Duration?
     /// How long a replica holds the deletion events it claimed (PostgreSQL); half of it for a new event.
@@ -127,6 +129,7 @@ struct ServerSettings: Sendable {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             logFormat: format,
             shutdownGracePeriod: .seconds(try Setting.shutdownGrace.integer(from: config, default: 25)),
+            bodyReadTimeout: .seconds(try Setting.bodyReadTimeout.integer(from: config, default: 30)),
             readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
             deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)))
     }

@@ -123,6 +123,9 @@ extension Setting {
     static let shutdownGrace = Setting(
         "shutdown.grace.seconds", default: "25", .integer(1...3600),
         help: "after SIGTERM, how long requests in flight may run")
+    static let bodyReadTimeout = Setting(
+        "body.read.timeout.seconds", default: "30", .integer(1...600),
+        help: "how long a request body may take to arrive; past it the answer is 408")
     static let readinessBacklogLimit = Setting(
         "ready.max.deletion.backlog.seconds", default: "900", .integer(0...86_400 * 30),
         help: "the User service is not ready once a deletion has waited this long; 0: never")
@@ -145,7 +148,8 @@ extension Setting {
     static let all: [Setting] = [
         port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
         apiKeyFile, userServiceURL, orderServiceURL, tokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
-        readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, corsAllowedOrigins, environment,
+        bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, corsAllowedOrigins,
+        environment,
     ]
 
     /// The help text of a command's settings: one line each, flag, variable, default and meaning.

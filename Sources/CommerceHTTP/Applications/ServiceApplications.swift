@@ -3,6 +3,7 @@ import CoreMetrics
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 
@@ -24,6 +25,9 @@ public struct HTTPServiceSettings: Sendable {
     public var metricsRegistry: PrometheusCollectorRegistry?
     /// How long `GET /ready` waits for the database before calling it down: 2 s by default.
     public var readinessTimeout: Duration = .seconds(2)
+    /// How long a request body may take to arrive once its head has: past it the request is answered 408
+    /// and the connection closed, so a client that drips its body cannot hold a connection. 30 s by default.
+    public var bodyReadTimeout: Duration = .seconds(30)
 
     /// Every setting; CORS is off and the host is the loopback address unless named.
     public init(
@@ -52,11 +56,15 @@ public struct HTTPServiceSettings: Sendable {
         return CommerceMetrics(factory: factory)
     }
 
-    /// Header limits per request (16 KiB a field, 32 KiB in all, 100 fields) and a 60 s idle timeout, so
-    /// oversized or slow-drip headers are refused before anything reads them.
+    /// Header limits per request (16 KiB a field, 32 KiB in all, 100 fields), a 60 s idle timeout, the body
+    /// read timeout, and RFC 9457 answers for what the parser refuses (``ConnectionGuard``).
     var server: HTTPServerBuilder {
-        .http1(
+        let bodyReadTimeout = TimeAmount.nanoseconds(
+            Int64(bodyReadTimeout.components.seconds) * 1_000_000_000 + bodyReadTimeout.components.attoseconds
+                / 1_000_000_000)
+        return .http1(
             configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(bodyReadTimeout: bodyReadTimeout)],
                 idleTimeout: .seconds(60),
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)))

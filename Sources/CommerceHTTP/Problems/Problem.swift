@@ -48,11 +48,7 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/problem+json"
-        var writer = JSONWriter()
-        write(to: &writer)
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: jsonBytes)))
     }
 }
 
@@ -97,6 +93,13 @@ extension Problem {
 }
 
 extension Problem: JSONWritable {
+    /// The problem as the bytes of its JSON body.
+    var jsonBytes: [UInt8] {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.bytes
+    }
+
     /// The members in sorted order, as every JSON body of the services; `errors` only for validation.
     func write(to writer: inout JSONWriter) {
         writer.beginObject()

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error into an RFC 9457 problem response: domain errors by their code, Hummingbird's own
 /// (404, 413) by their status, a 404 on a known path with another method into 405, JSON decoding
@@ -35,6 +36,14 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(error)
         case let error as DecodingError:
             return Self.problem(for: error)
+        case let error as HTTPParserError:
+            // The client's bytes are not HTTP (a broken chunk, a body cut short): its fault, and nothing more can
+            // be read from the connection, which closes once this is written.
+            context.logger.debug("malformed request body", metadata: ["error": "\(error)"])
+            return Problem(
+                kind: "malformed-request", status: .badRequest,
+                detail: "The request body is not valid HTTP/1.1 framing.",
+                headers: [.connection: "close"])
         case is NIOTooManyBytesError:
             return Problem(
                 kind: "too-large", status: .contentTooLarge, detail: "The request body is larger than 1 MiB.")
