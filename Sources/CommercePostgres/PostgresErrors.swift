@@ -36,7 +36,8 @@ private func translated(_ error: any Error, conflict: (String?) -> CommerceError
         case "23505":
             return conflict(error.serverInfo?[.constraintName])
         case "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", "53400":
-            return CommerceError.unavailable("The database is busy or restarting (SQLSTATE \(state)).")
+            return CommerceError.unavailable(
+                "The database is busy or restarting (SQLSTATE \(state)).", retryAfter: .seconds(1))
         default:
             if state.hasPrefix("08") { return CommerceError.unavailable("The database connection failed.") }
             return CommerceError.internalFailure("The database failed (SQLSTATE \(state)).")

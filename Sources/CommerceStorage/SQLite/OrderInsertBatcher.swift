@@ -23,12 +23,14 @@ actor OrderInsertBatcher {
     typealias Apply = @Sendable (Database, Insert) throws -> OrderInsertion
 
     private let writer: any DatabaseWriter
+    private let watch: SQLiteFileWatch
     private let apply: Apply
     private var waiting: [Insert] = []
     private var writing = false
 
-    init(writer: any DatabaseWriter, apply: @escaping Apply) {
+    init(writer: any DatabaseWriter, watch: SQLiteFileWatch, apply: @escaping Apply) {
         self.writer = writer
+        self.watch = watch
         self.apply = apply
     }
 
@@ -50,17 +52,18 @@ actor OrderInsertBatcher {
         while !waiting.isEmpty {
             let batch = waiting
             waiting = []
-            let answers = await Self.write(batch, writer: writer, apply: apply)
+            let answers = await Self.write(batch, writer: writer, watch: watch, apply: apply)
             for (insert, answer) in zip(batch, answers) { insert.answer.resume(with: answer) }
         }
         writing = false
     }
 
-    private static func write(_ batch: [Insert], writer: any DatabaseWriter, apply: @escaping Apply) async
-        -> [Result<OrderInsertion, any Error>]
-    {
+    private static func write(
+        _ batch: [Insert], writer: any DatabaseWriter, watch: SQLiteFileWatch, apply: @escaping Apply
+    ) async -> [Result<OrderInsertion, any Error>] {
         do {
-            return try await writer.write { db in
+            // Acknowledged only if the batch landed in the file the store opened (see ``SQLiteFileWatch``).
+            return try await watch.write(on: writer) { db in
                 batch.map { insert in
                     var outcome: OrderInsertion?
                     do {
@@ -75,7 +78,8 @@ actor OrderInsertBatcher {
                 }
             }
         } catch {
-            // The transaction itself failed (begin or commit): nothing of the batch was stored.
+            // The transaction itself failed (begin or commit), or it landed in a file that is no longer the
+            // store's: nothing of the batch is acknowledged.
             return batch.map { _ in .failure(translated(error)) }
         }
     }

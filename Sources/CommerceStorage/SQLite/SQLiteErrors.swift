@@ -27,7 +27,11 @@ func translated(
     switch error.resultCode {
     case .SQLITE_CONSTRAINT:
         return conflict(error.extendedResultCode)
-    case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+        // Another connection holds the lock past the busy timeout: worth trying again shortly.
+        return CommerceError.unavailable(
+            "The database is busy (SQLite code \(error.resultCode.rawValue)).", retryAfter: .seconds(1))
+    case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
         return CommerceError.unavailable("The database is unavailable (SQLite code \(error.resultCode.rawValue)).")
     default:
         return CommerceError.internalFailure("The database failed (SQLite code \(error.resultCode.rawValue)).")

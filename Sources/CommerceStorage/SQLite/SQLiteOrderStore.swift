@@ -10,7 +10,7 @@ import GRDB
 public struct SQLiteOrderStore: OrderStore {
     private let writer: any DatabaseWriter
     private let inserts: OrderInsertBatcher
-    private let file: SQLiteFileIdentity?
+    private let watch: SQLiteFileWatch
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
@@ -28,8 +28,8 @@ public struct SQLiteOrderStore: OrderStore {
 
     init(writer: any DatabaseWriter, file: SQLiteFileIdentity? = nil) {
         self.writer = writer
-        self.file = file
-        inserts = OrderInsertBatcher(writer: writer) { db, insert in
+        watch = SQLiteFileWatch(file: file)
+        inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
             try Self.insert(db, insert.order, items: insert.items, idempotency: insert.idempotency, now: insert.now)
         }
     }
@@ -44,9 +44,10 @@ public struct SQLiteOrderStore: OrderStore {
         try SQLiteDatabase.close(writer)
     }
 
-    /// See ``OrderStore/checkReadiness()``: also that the file at the path is still the one opened.
+    /// See ``OrderStore/checkReadiness()``: also that the file at the path is still the one opened and that
+    /// the write lock can be taken.
     public func checkReadiness() async throws {
-        try await SQLiteFileIdentity.checkReadiness(of: writer, file: file)
+        try await watch.checkReadiness(of: writer)
     }
 
     /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one
@@ -86,7 +87,7 @@ public struct SQLiteOrderStore: OrderStore {
     public func importOrders(_ orders: [Order]) async throws {
         let rows = try orders.map { ($0, try OrderRow.encode($0.items)) }
         try await translatingDatabaseErrors {
-            try await writer.write { db in
+            try await watch.write(on: writer) { db in
                 for (order, items) in rows {
                     if try Self.isTombstoned(db, order.userId) {
                         throw CommerceError.notFound("The user no longer exists.")
@@ -147,7 +148,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``OrderStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
-            try await writer.write { db in
+            try await watch.write(on: writer) { db in
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
                 let deleted = db.changesCount
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])

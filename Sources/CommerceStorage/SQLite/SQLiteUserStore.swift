@@ -8,14 +8,14 @@ import GRDB
 /// one transaction. Delivered events are removed. Timestamps are stored as integer milliseconds.
 public struct SQLiteUserStore: UserStore {
     private let writer: any DatabaseWriter
-    private let file: SQLiteFileIdentity?
+    private let watch: SQLiteFileWatch
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
         writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: UserSchema.migrator)
-        file = SQLiteFileIdentity(path: path)
+        watch = SQLiteFileWatch(file: SQLiteFileIdentity(path: path))
     }
 
     /// A private in-memory database, for tests.
@@ -25,7 +25,7 @@ public struct SQLiteUserStore: UserStore {
 
     init(writer: any DatabaseWriter) {
         self.writer = writer
-        file = nil
+        watch = SQLiteFileWatch(file: nil)
     }
 
     /// The underlying connection, for tests that inspect the schema and settings.
@@ -34,7 +34,7 @@ public struct SQLiteUserStore: UserStore {
     /// See ``UserStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
     public func insert(_ record: UserRecord) async throws {
         try await translatingDatabaseErrors(conflict: Self.conflict) {
-            try await writer.write { db in
+            try await watch.write(on: writer) { db in
                 let user = record.user
                 try db.execute(
                     sql: "INSERT INTO user (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -60,7 +60,7 @@ public struct SQLiteUserStore: UserStore {
     /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
         try await translatingDatabaseErrors {
-            try await writer.write { db -> UserDeletedEvent? in
+            try await watch.write(on: writer) { db -> UserDeletedEvent? in
                 try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return nil }
                 let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
@@ -98,7 +98,7 @@ public struct SQLiteUserStore: UserStore {
     /// See ``UserStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingDatabaseErrors {
-            try await writer.write { db in
+            try await watch.write(on: writer) { db in
                 try db.execute(sql: "DELETE FROM userDeletedEvent WHERE id = ?", arguments: [id.description])
             }
         }
@@ -124,9 +124,10 @@ public struct SQLiteUserStore: UserStore {
         try SQLiteDatabase.close(writer)
     }
 
-    /// See ``UserStore/checkReadiness()``: also that the file at the path is still the one opened.
+    /// See ``UserStore/checkReadiness()``: also that the file at the path is still the one opened and that
+    /// the write lock can be taken.
     public func checkReadiness() async throws {
-        try await SQLiteFileIdentity.checkReadiness(of: writer, file: file)
+        try await watch.checkReadiness(of: writer)
     }
 
     private func fetchUser(where condition: String, _ argument: String) async throws -> UserRecord? {
