@@ -71,6 +71,43 @@ struct TokenServiceTests {
         await expectRejected("", "empty")
     }
 
+    @Test func onlyTheCanonicalSpellingOfATokenVerifies() async throws {
+        let tokens = await service()
+        let userId = UserID()
+        let token = try await tokens.issue(for: userId).token
+        let (header, payload, signature) = {
+            let parts = token.split(separator: ".").map(String.init)
+            return (parts[0], parts[1], parts[2])
+        }()
+        await expectRejected(token + "=", "padding appended")
+        await expectRejected(token + "==", "two padding characters appended")
+        await expectRejected("\(header)=.\(payload).\(signature)", "a padded header")
+        await expectRejected("\(header).\(payload).\(signature).", "a fourth segment")
+        await expectRejected("\(header).\(payload)", "no signature")
+        await expectRejected(
+            "\(header).\(payload).\(signature.replacingOccurrences(of: "_", with: "/"))x", "not base64url")
+        // A 32-byte signature is 43 characters with 2 bits to spare: flipping the lowest spells the same bytes
+        // another way.
+        let last = try #require(signature.last)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let value = try #require(alphabet.firstIndex(of: last))
+        let respelled = String(signature.dropLast()) + String(alphabet[value ^ 1])
+        await expectRejected("\(header).\(payload).\(respelled)", "unused bits set")
+        #expect(try await tokens.verify(token) == userId, "the token itself still verifies")
+    }
+
+    @Test func aHeaderThatCouldMeanTwoThingsIsRefused() async throws {
+        await expectRejected(forge(header: #"{"alg":"none","alg":"HS256","typ":"JWT"}"#, claims: [:]), "alg twice")
+        await expectRejected(forge(header: #"{"alg":"HS256","a\u006cg":"HS256"}"#, claims: [:]), "alg twice, escaped")
+        await expectRejected(forge(header: #"{"alg":"HS256","crit":["exp"],"exp":1}"#, claims: [:]), "crit")
+        await expectRejected(forge(header: #"["alg","HS256"]"#, claims: [:]), "not an object")
+        let tokens = await service()
+        let userId = UserID()
+        let plain = forge(
+            header: #"{"alg":"HS256","kid":"k1","x":{"alg":"none"}}"#, claims: ["sub": .string(userId.description)])
+        #expect(try await tokens.verify(plain) == userId, "other members, nested ones too, are fine")
+    }
+
     @Test func forgedClaimsWithTheRightKeyVerify() async throws {
         // The forging helper itself must produce acceptable tokens, or the refusals below prove nothing.
         let userId = UserID()

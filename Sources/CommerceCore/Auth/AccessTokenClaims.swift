@@ -13,8 +13,3 @@ struct AccessTokenClaims: JWTPayload {
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
-
-/// The part of a token's header that decides which algorithm was used.
-struct TokenHeaderFields: Decodable {
-    var alg: String?
-}

@@ -4,9 +4,10 @@ import JWTKit
 
 /// Issues and verifies the HS256 access tokens both services accept.
 ///
-/// Verification pins the algorithm (a token whose header says anything but `HS256`, `none` included, is
-/// refused before its signature is looked at), checks the signature, then checks `iss`, `aud`, `exp`,
-/// `iat` and `nbf` against the injected clock with a small leeway for clock skew.
+/// Verification reads a token strictly (``CompactToken``: one canonical spelling, unique header names, no
+/// `crit`), pins the algorithm (a header saying anything but `HS256`, `none` included, is refused before
+/// the signature is looked at), checks the signature, then checks `iss`, `aud`, `exp`, `iat` and `nbf`
+/// against the injected clock with a small leeway for clock skew.
 public struct TokenService: Sendable {
     /// How tokens are made and checked.
     public struct Configuration: Sendable {
@@ -85,8 +86,9 @@ public struct TokenService: Sendable {
     /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
     public func verify(_ token: String) async throws(CommerceError) -> UserID {
         if let known = verified.value(for: token) { return try checkTimes(known) }
-        guard Self.headerAlgorithm(of: token) == Self.algorithm else {
-            throw .unauthenticated("The token's algorithm is not accepted.")
+        // One canonical spelling, a header that cannot mean two things, and only our algorithm (RFC 8725).
+        guard CompactToken.algorithm(of: token) == Self.algorithm else {
+            throw .unauthenticated("The token is malformed or its algorithm is not accepted.")
         }
         let claims: AccessTokenClaims
         do {
@@ -126,14 +128,5 @@ public struct TokenService: Sendable {
             (entry.notBefore ?? .distantPast) <= now.addingTimeInterval(leeway)
         else { throw .unauthenticated("The token is not valid yet.") }
         return entry.userId
-    }
-
-    /// The `alg` of a compact JWT's header, or `nil` when the header cannot be read.
-    static func headerAlgorithm(of token: String) -> String? {
-        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
-        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return (try? JSONDecoder().decode(TokenHeaderFields.self, from: data))?.alg
     }
 }
