@@ -1,7 +1,9 @@
 # commerce-server in a container. Build: docker build -t commerce-server .
 # Run both services:  docker run -p 3000:3000 -p 5000:5000 -v commerce-data:/data \
 #                       -e JWT_SECRET=... -e API_KEY=... commerce-server
-# One service:        docker run ... commerce-server user     (or: order)
+# One service:        docker run ... commerce-server commerce-server user     (or: order)
+# The image has no ENTRYPOINT: the command is the whole command line, so a platform that replaces it
+# (Render's dockerCommand, Kubernetes' command/args, docker run's arguments) names it the same way.
 # Every setting is an environment variable: Documentation/Configuration.md.
 
 # --- build: the Swift toolchain, a release build with the Swift runtime linked in statically ---
@@ -39,5 +41,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # SIGTERM (docker stop) drains in-flight requests for SHUTDOWN_GRACE_SECONDS (25 s by default; docker
 # stop waits 10 s unless given --time, so pass --time 30).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["commerce-server"]
-CMD ["all"]
+CMD ["commerce-server", "all"]

@@ -203,6 +203,7 @@ let package = Package(
             name: "ExampleServerTests",
             dependencies: [
                 "ExampleServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

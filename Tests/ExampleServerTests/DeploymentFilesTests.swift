@@ -1,3 +1,4 @@
+import ArgumentParser
 import Configuration
 import Foundation
 import Synchronization
@@ -38,7 +39,8 @@ struct DeploymentFilesTests {
 
     /// The services of `render.yaml`: name, command and literal variables (secrets and service addresses
     /// get stand-in values).
-    static func renderServices() throws -> [(name: String, mode: String, variables: [String: String])] {
+    static func renderServices() throws -> [(name: String, mode: String, command: String, variables: [String: String])]
+    {
         let text = try String(contentsOf: repository.appending(path: "render.yaml"), encoding: .utf8)
         let blueprint = try #require(try Yams.load(yaml: text) as? [String: Any])
         var groups: [String: [String: String]] = [:]
@@ -55,7 +57,7 @@ struct DeploymentFilesTests {
                 }
             }
             let command = try #require(service["dockerCommand"] as? String)
-            return (service["name"] as! String, String(command.split(separator: " ").last!), variables)
+            return (service["name"] as! String, String(command.split(separator: " ").last!), command, variables)
         }
     }
 
@@ -113,6 +115,45 @@ struct DeploymentFilesTests {
             let mode = try #require(ServiceMode(rawValue: service.mode))
             let settings = try ServerSettings.load(mode: mode, from: reader)
             #expect(settings.production, "\(service.name) runs in production mode, so weak secrets stop it")
+        }
+    }
+
+    /// A JSON-array instruction of the `Dockerfile` (`ENTRYPOINT`, `CMD`); `nil` when it has none.
+    static func dockerfileArray(_ instruction: String) throws -> [String]? {
+        let text = try String(contentsOf: repository.appending(path: "Dockerfile"), encoding: .utf8)
+        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix(instruction + " ") }) else {
+            return nil
+        }
+        let json = Data(line.dropFirst(instruction.count + 1).utf8)
+        return try #require(try JSONSerialization.jsonObject(with: json) as? [String], "\(instruction) is a JSON array")
+    }
+
+    /// The process a container runs, assembled as Docker does: the entrypoint, then the command — the image's
+    /// `CMD`, unless the platform gives one of its own (Render's `dockerCommand` replaces `CMD`, not the
+    /// entrypoint).
+    static func containerArguments(command: [String]?) throws -> [String] {
+        try (dockerfileArray("ENTRYPOINT") ?? []) + (command ?? dockerfileArray("CMD") ?? [])
+    }
+
+    @Test func eachContainerStartsTheServiceItIsMeantToRun() throws {
+        var expected: [(command: [String]?, mode: ServiceMode)] = [(nil, .all)]  // docker run IMAGE
+        expected.append((["commerce-server", "order"], .order))  // docker run IMAGE commerce-server order
+        for service in try Self.renderServices() {
+            let mode = try #require(ServiceMode(rawValue: service.mode))
+            expected.append((service.command.split(separator: " ").map(String.init), mode))
+        }
+        for (command, mode) in expected {
+            let arguments = try Self.containerArguments(command: command)
+            #expect(arguments.first == "commerce-server", "\(arguments) runs commerce-server")
+            let parsed = try CommerceServer.parseAsRoot(Array(arguments.dropFirst()))
+            let ran: ServiceMode? =
+                switch parsed {
+                case is CommerceServer.All: .all
+                case is CommerceServer.User: .user
+                case is CommerceServer.Order: .order
+                default: nil
+                }
+            #expect(ran == mode, "\(arguments) runs \(mode)")
         }
     }
 }
