@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "CommercePostgresTests",
             dependencies: [
-                "CommercePostgres", "CommerceTesting",
+                "CommercePostgres", "CommerceTesting", "CommerceInMemory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

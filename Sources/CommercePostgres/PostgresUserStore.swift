@@ -121,6 +121,15 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/releaseClaim(_:)``: the event's lease ends now, so any replica's next claim takes it
+    /// (used when the prompt delivery fails, so the event need not wait out the prompt-delivery hold).
+    public func releaseClaim(_ id: EventID) async throws {
+        try await translatingPostgresErrors {
+            try await client.query(
+                "UPDATE user_deleted_events SET lease_until = 0 WHERE id = \(id.uuid)", logger: logger)
+        }
+    }
+
     /// See ``UserStore/markDelivered(_:)``: the event is removed.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingPostgresErrors {

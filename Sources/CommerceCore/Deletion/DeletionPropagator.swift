@@ -70,7 +70,8 @@ public struct DeletionPropagator: Service {
     }
 
     /// One quick delivery of `event` under the prompt policy; `true` when the Order service confirmed and
-    /// the event is marked delivered. Never throws: a failure leaves the event to the loop.
+    /// the event is marked delivered. Never throws: a failure releases the event to the loop at once
+    /// (``UserStore/releaseClaim(_:)``).
     public func deliverPromptly(_ event: UserDeletedEvent) async -> Bool {
         do {
             try await deliver(event, policy: configuration.prompt, retryingEverything: false)
@@ -79,6 +80,9 @@ public struct DeletionPropagator: Service {
             logger.notice(
                 "user deletion not yet propagated; will retry",
                 metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
+            // A store with leases holds a new event for this prompt try; it failed, so hand the event to the
+            // background loops (this process's or another replica's) now, rather than when the hold ends.
+            try? await events.releaseClaim(event.id)
             return false
         }
     }

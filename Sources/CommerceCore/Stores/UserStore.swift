@@ -14,6 +14,8 @@ import Foundation
 ///   the caller until `leaseEnd`: until then no other claim returns it, so several processes sharing the
 ///   store never deliver one event at once; an event still pending after its lease is offered again. The
 ///   default, for a store used by one process, is ``pendingDeletions(limit:)`` (no lease is needed).
+/// - ``releaseClaim(_:)`` ends the caller's hold on a pending event at once, so the next claim (any
+///   process's) may take it; the event stays pending. The default does nothing (a store without leases).
 /// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
 /// - ``deletionBacklog()`` counts the pending events and reports the oldest one's time.
 /// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),
@@ -31,6 +33,8 @@ public protocol UserStore: Sendable {
     func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent]
     /// Up to `limit` pending events nobody holds, oldest first, held for the caller until `leaseEnd`.
     func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent]
+    /// Gives up the caller's hold on a pending event, so that the next claim may take it at once.
+    func releaseClaim(_ id: EventID) async throws
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
     /// How many events are pending, and when the oldest happened.
@@ -50,6 +54,9 @@ extension UserStore {
     public func checkReadiness() async throws {
         _ = try await user(id: UserID())
     }
+
+    /// Nothing: without leases, every pending event is offered to every claim.
+    public func releaseClaim(_ id: EventID) async throws {}
 
     /// ``delete(_:at:requestID:)`` with no request id.
     public func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {

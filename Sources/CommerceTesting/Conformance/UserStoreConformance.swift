@@ -146,6 +146,24 @@ public enum UserStoreConformance {
             let later = try await store.claimPendingDeletions(
                 limit: 10, now: leaseEnd.addingTimeInterval(1), leaseEnd: leaseEnd.addingTimeInterval(61))
             try require(later == Array(events.dropFirst()), "after the lease, every undelivered event is offered again")
-        }
+        },
+        ConformanceCheck("a released event is offered to the next claim at once") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let event = try await store.delete(record.user.id, at: Fixtures.epoch)!
+            let now = Fixtures.epoch.addingTimeInterval(1)
+            let claimed = try await store.claimPendingDeletions(
+                limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+            try require(
+                try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+                    .isEmpty,
+                "a claimed event was claimed again within its lease")
+            try await store.releaseClaim(event.id)
+            let again = try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+            try require(
+                again.map(\.id) == [event.id],
+                "a released event was not offered again (claimed first: \(claimed.count))")
+            try require(try await store.pendingDeletions(limit: 10).map(\.id) == [event.id], "releasing delivered it")
+        },
     ]
 }
