@@ -62,6 +62,14 @@ public actor InMemoryOrderStore: OrderStore {
         return deleted
     }
 
+    /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``.
+    public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) throws -> Int {
+        let expired = records.lazy.filter { $0.value.expiresAt <= now }.prefix(max(0, limit)).map(\.key)
+        let scopes = Array(expired)
+        for scope in scopes { records[scope] = nil }
+        return scopes.count
+    }
+
     /// See ``OrderStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) throws -> Bool { tombstones[userId] != nil }
 

@@ -28,6 +28,9 @@ enum PostgresOrderSchema {
                         expires_at bigint NOT NULL,
                         PRIMARY KEY (user_id, key))
                     """,
-                ])
+                ]),
+            .init(
+                version: "v2-idempotency-expiry",
+                statements: ["CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at)"]),
         ])
 }

@@ -117,6 +117,22 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
+    /// expiry index. It takes no user's lock: an expired record answers no insert, so deleting it races with
+    /// nothing.
+    public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
+        try await translatingPostgresErrors {
+            try await client.query(
+                """
+                DELETE FROM idempotency_records WHERE (user_id, key) IN (
+                    SELECT user_id, key FROM idempotency_records
+                    WHERE expires_at <= \(now.millisecondsSince1970) LIMIT \(max(0, limit)))
+                RETURNING 1
+                """, logger: logger
+            ).collect().count
+        }
+    }
+
     /// See ``OrderStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingPostgresErrors {

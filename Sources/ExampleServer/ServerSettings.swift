@@ -69,6 +69,8 @@ struct ServerSettings: Sendable {
     var deletionRetryMaxDelay: Duration
     /// How long the Order service trusts "the user exists".
     var userCacheLifetime: Duration
+    /// How long an idempotency key answers a retry.
+    var idempotencyWindow: Duration
     /// Browser origins allowed to call the services; empty: no CORS.
     var corsAllowedOrigins: [String]
     /// Text or JSON lines.
@@ -125,6 +127,7 @@ struct ServerSettings: Sendable {
             tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
             deletionRetryMaxDelay: .seconds(try Setting.deletionRetryMax.integer(from: config, default: 30)),
             userCacheLifetime: .seconds(try Setting.userCacheLifetime.integer(from: config, default: 30)),
+            idempotencyWindow: .seconds(try Setting.idempotencyTTL.integer(from: config, default: 86_400)),
             corsAllowedOrigins: (Setting.corsAllowedOrigins.text(from: config) ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             logFormat: format,

@@ -138,6 +138,9 @@ extension Setting {
     static let userCacheLifetime = Setting(
         "user.cache.ttl.seconds", default: "30", .integer(0...3600),
         help: "how long the Order service trusts that a user exists; 0: ask every time")
+    static let idempotencyTTL = Setting(
+        "idempotency.ttl.seconds", default: "86400", .integer(60...86_400 * 30),
+        help: "how long an Idempotency-Key answers a retry; expired keys are swept within a minute")
     static let corsAllowedOrigins = Setting(
         "cors.allowed.origins", default: "none", .text, help: "comma-separated browser origins allowed by CORS")
     static let environment = Setting(
@@ -148,7 +151,8 @@ extension Setting {
     static let all: [Setting] = [
         port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
         apiKeyFile, userServiceURL, orderServiceURL, tokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
-        bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, corsAllowedOrigins,
+        bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, idempotencyTTL,
+        corsAllowedOrigins,
         environment,
     ]
 

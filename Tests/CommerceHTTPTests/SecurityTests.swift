@@ -402,4 +402,5 @@ struct BrokenOrderStore: OrderStore {
     func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { throw Leak() }
     func purge(_ userId: UserID, at date: Date) async throws -> Int { throw Leak() }
     func isTombstoned(_ userId: UserID) async throws -> Bool { throw Leak() }
+    func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int { throw Leak() }
 }

@@ -22,6 +22,7 @@ struct ConformanceSuiteTests {
         func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { [] }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { 0 }
         func isTombstoned(_ userId: UserID) async throws -> Bool { false }
+        func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int { 0 }
     }
 
     /// A user store that records no deletion event.

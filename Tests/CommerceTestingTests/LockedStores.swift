@@ -110,6 +110,18 @@ final class LockedOrderStore: OrderStore {
         }
     }
 
+    func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
+        state.withLock { state in
+            var swept = 0
+            state.records.removeAll { record in
+                guard swept < limit, record.expiresAt <= now else { return false }
+                swept += 1
+                return true
+            }
+            return swept
+        }
+    }
+
     func isTombstoned(_ userId: UserID) async throws -> Bool {
         state.withLock { $0.tombstones.contains(userId) }
     }

@@ -42,6 +42,10 @@ public final class AuditedOrderStore: OrderStore {
         return deleted
     }
 
+    public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
+        try await inner.sweepExpiredIdempotencyRecords(now: now, limit: limit)
+    }
+
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await inner.isTombstoned(userId)
     }

@@ -21,6 +21,8 @@ public struct CommerceServices: Sendable {
     public let propagation: DeletionPropagator.Configuration
     /// The Order service's limits and windows.
     public let orderConfiguration: OrderService.Configuration
+    /// How often expired idempotency records are swept.
+    public let idempotencySweep: IdempotencySweeper.Configuration
     /// The time every service reads.
     public let clock: any CommerceClock
 
@@ -28,12 +30,13 @@ public struct CommerceServices: Sendable {
     public init(
         tokens: TokenService.Configuration, hasher: any PasswordHasher,
         propagation: DeletionPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
-        clock: any CommerceClock = SystemClock()
+        idempotencySweep: IdempotencySweeper.Configuration = .init(), clock: any CommerceClock = SystemClock()
     ) async {
         self.tokens = await TokenService(configuration: tokens, clock: clock)
         self.hasher = hasher
         self.propagation = propagation
         self.orderConfiguration = orders
+        self.idempotencySweep = idempotencySweep
         self.clock = clock
     }
 
@@ -59,7 +62,8 @@ public struct CommerceServices: Sendable {
         let orders = OrderService(
             store: store, users: users, configuration: orderConfiguration, clock: clock, logger: logger,
             metrics: metrics)
-        return OrderServiceParts(store: store, tokens: tokens, orders: orders)
+        let sweeper = IdempotencySweeper(store: store, configuration: idempotencySweep, clock: clock, logger: logger)
+        return OrderServiceParts(store: store, tokens: tokens, orders: orders, sweeper: sweeper)
     }
 
     /// Both services in one process, each reaching the other through an in-process peer: the same rules
@@ -93,8 +97,8 @@ public struct UserServiceParts: Sendable {
     public let propagator: DeletionPropagator
 }
 
-/// The Order service as built by ``CommerceServices``: the rules, the store they run on and the token
-/// service that checks its callers.
+/// The Order service as built by ``CommerceServices``: the rules, the store they run on, the token service
+/// that checks its callers, and the sweeper of expired idempotency records to run beside it.
 public struct OrderServiceParts: Sendable {
     /// Where orders, tombstones and idempotency records live.
     public let store: any OrderStore
@@ -102,4 +106,6 @@ public struct OrderServiceParts: Sendable {
     public let tokens: TokenService
     /// Place, list, purge.
     public let orders: OrderService
+    /// Deletes expired idempotency records; run it for as long as the service runs.
+    public let sweeper: IdempotencySweeper
 }

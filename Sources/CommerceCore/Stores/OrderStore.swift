@@ -16,6 +16,9 @@ import Foundation
 ///   answer both in one read (the SQLite store does) should.
 /// - ``purge(_:at:)`` deletes every order and idempotency record of the user and records a tombstone in
 ///   one atomic step; it is idempotent and returns how many orders it deleted.
+/// - ``sweepExpiredIdempotencyRecords(now:limit:)`` deletes at most `limit` records that expired at or
+///   before `now` (never a live one, never an order) and returns how many it deleted, so a caller can sweep
+///   in bounded batches until fewer than `limit` come back.
 /// - Timestamps come back exactly as stored (they are whole milliseconds).
 /// - Backend failures are thrown as ``CommerceError``, never as a driver's own error type.
 public protocol OrderStore: Sendable {
@@ -32,6 +35,8 @@ public protocol OrderStore: Sendable {
     func purge(_ userId: UserID, at date: Date) async throws -> Int
     /// Whether the user's orders were purged (the user was deleted).
     func isTombstoned(_ userId: UserID) async throws -> Bool
+    /// Deletes up to `limit` idempotency records whose `expiresAt` is at or before `now`; returns how many.
+    func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int
     /// Up to `limit` of the user's orders, newest first, strictly after `cursor`; `nil` when the user is
     /// tombstoned.
     func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]?

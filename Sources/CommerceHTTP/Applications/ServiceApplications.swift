@@ -113,7 +113,8 @@ public func buildUserServiceApplication(
 }
 
 /// The Order service as a Hummingbird application: its routes, the operational routes (`/health`,
-/// `/ready` — the database — and `/metrics`), problem+json errors, request ids and logs.
+/// `/ready` — the database — and `/metrics`), problem+json errors, request ids and logs, and the sweeper
+/// of expired idempotency records running beside the server.
 ///
 /// - Parameters:
 ///   - service: the Order service, built by ``CommerceServices/orderService(store:users:logger:metrics:)``
@@ -139,7 +140,7 @@ public func buildOrderServiceApplication(
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-order"),
-        services: services, logger: logger)
+        services: [service.sweeper] + services, logger: logger)
 }
 
 /// A router with request ids, metrics and logs, security headers, CORS when configured, problem+json for

@@ -160,6 +160,22 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
+    /// expiry index.
+    public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: """
+                        DELETE FROM idempotencyRecord WHERE (userId, key) IN (
+                            SELECT userId, key FROM idempotencyRecord WHERE expiresAt <= ? LIMIT ?)
+                        """,
+                    arguments: [now.millisecondsSince1970, max(0, limit)])
+                return db.changesCount
+            }
+        }
+    }
+
     /// See ``OrderStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingDatabaseErrors {

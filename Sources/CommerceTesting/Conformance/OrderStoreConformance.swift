@@ -151,6 +151,35 @@ public enum OrderStoreConformance {
             let left = try await store.orders(of: userId, after: nil, limit: 100).count
             try require(left == 0, "\(left) orders survived a purge they raced")
         },
+        ConformanceCheck("expired idempotency records are swept in bounded batches, live ones kept") { store in
+            var expiring: [Order] = []
+            for _ in 0..<5 {
+                let order = Fixtures.order(for: UserID())
+                _ = try await store.insert(
+                    order, idempotency: Fixtures.idempotency(for: order, expiresAt: Fixtures.epoch), now: Fixtures.epoch
+                )
+                expiring.append(order)
+            }
+            let live = Fixtures.order(for: UserID())
+            _ = try await store.insert(
+                live, idempotency: Fixtures.idempotency(for: live, expiresAt: later), now: Fixtures.epoch)
+            try require(
+                try await store.sweepExpiredIdempotencyRecords(now: Fixtures.epoch.addingTimeInterval(-1), limit: 10)
+                    == 0,
+                "a record was swept before it expired")
+            var swept: [Int] = []
+            for _ in 0..<4 {
+                swept.append(try await store.sweepExpiredIdempotencyRecords(now: Fixtures.epoch, limit: 2))
+            }
+            try require(swept == [2, 2, 1, 0], "batches of at most 2 should sweep 2, 2, 1, 0, swept \(swept)")
+            let kept = try await store.idempotentOrder(userId: live.userId, key: Fixtures.key(), now: Fixtures.epoch)
+            try require(kept?.order == live, "the live record was swept")
+            for order in expiring {
+                try require(
+                    try await store.orders(of: order.userId, after: nil, limit: 10) == [order],
+                    "sweeping a record deleted its order")
+            }
+        },
         ConformanceCheck("purge forgets the user's idempotency keys") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(
