@@ -26,7 +26,8 @@ router.get("/") { _, _ in "Welcome to my shop.\n" }
 router.addUserServiceRoutes(users: user.users, credentials: credentials)
 router.addOrderServiceRoutes(orders: order.orders, credentials: credentials)
 
-// The propagator runs beside the server and stops with it.
+// The deletion propagator and the idempotency-key sweeper run beside the server and stop with it.
 let app = Application(
-    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)), services: [user.propagator])
+    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)),
+    services: [user.propagator, order.sweeper])
 try await app.runService()

@@ -62,6 +62,7 @@ final class ServerRunner {
                 host: settings.host, port: port, apiKey: settings.apiKey,
                 corsAllowedOrigins: settings.corsAllowedOrigins, logger: serviceLogger)
             http.bodyReadTimeout = settings.bodyReadTimeout
+            http.trustedProxies = settings.trustedProxies
             return http
         }
         var retry = RetryPolicy.background

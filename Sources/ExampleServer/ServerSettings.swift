@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceHTTP
 import CommercePostgres
 import CommerceStorage
 import Configuration
@@ -71,6 +72,8 @@ struct ServerSettings: Sendable {
     var userCacheLifetime: Duration
     /// How long an idempotency key answers a retry.
     var idempotencyWindow: Duration
+    /// Proxies whose forwarding headers name the client.
+    var trustedProxies: TrustedProxies
     /// Browser origins allowed to call the services; empty: no CORS.
     var corsAllowedOrigins: [String]
     /// Text or JSON lines.
@@ -128,6 +131,7 @@ struct ServerSettings: Sendable {
             deletionRetryMaxDelay: .seconds(try Setting.deletionRetryMax.integer(from: config, default: 30)),
             userCacheLifetime: .seconds(try Setting.userCacheLifetime.integer(from: config, default: 30)),
             idempotencyWindow: .seconds(try Setting.idempotencyTTL.integer(from: config, default: 86_400)),
+            trustedProxies: try trustedProxies(Setting.trustedProxies.text(from: config)),
             corsAllowedOrigins: (Setting.corsAllowedOrigins.text(from: config) ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             logFormat: format,
@@ -163,6 +167,17 @@ struct ServerSettings: Sendable {
             return .sqliteFile(path)
         }
         return .sqliteDirectory(path)
+    }
+
+    /// The proxies `TRUSTED_PROXIES` names, comma-separated.
+    static func trustedProxies(_ text: String?) throws -> TrustedProxies {
+        let entries = (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        do {
+            return try TrustedProxies(entries)
+        } catch {
+            throw SettingsError("TRUSTED_PROXIES: \(error).")
+        }
     }
 
     /// A peer's base URL: `http://` or `https://` with a host; a bare `host:port` (what a platform such as

@@ -141,6 +141,9 @@ extension Setting {
     static let idempotencyTTL = Setting(
         "idempotency.ttl.seconds", default: "86400", .integer(60...86_400 * 30),
         help: "how long an Idempotency-Key answers a retry; expired keys are swept within a minute")
+    static let trustedProxies = Setting(
+        "trusted.proxies", default: "none", .text,
+        help: "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For / Forwarded names the client")
     static let corsAllowedOrigins = Setting(
         "cors.allowed.origins", default: "none", .text, help: "comma-separated browser origins allowed by CORS")
     static let environment = Setting(
@@ -152,7 +155,7 @@ extension Setting {
         port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
         apiKeyFile, userServiceURL, orderServiceURL, tokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, idempotencyTTL,
-        corsAllowedOrigins,
+        trustedProxies, corsAllowedOrigins,
         environment,
     ]
 

@@ -25,6 +25,9 @@ public struct HTTPServiceSettings: Sendable {
     public var metricsRegistry: PrometheusCollectorRegistry?
     /// How long `GET /ready` waits for the database before calling it down: 2 s by default.
     public var readinessTimeout: Duration = .seconds(2)
+    /// The proxies whose forwarding headers name the client (for the per-address login throttle); none by
+    /// default, so the headers are ignored.
+    public var trustedProxies: TrustedProxies = .none
     /// How long a request body may take to arrive once its head has: past it the request is answered 408
     /// and the connection closed, so a client that drips its body cannot hold a connection. 30 s by default.
     public var bodyReadTimeout: Duration = .seconds(30)
@@ -105,7 +108,7 @@ public func buildUserServiceApplication(
         refreshMetrics: { _ = try? await propagator.backlog() })
     router.addUserServiceRoutes(
         users: service.users, credentials: Credentials(tokens: service.tokens, apiKey: settings.apiKey),
-        routeTable: routeTable)
+        trustedProxies: settings.trustedProxies, routeTable: routeTable)
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-user"),

@@ -5,12 +5,14 @@ import NIOCore
 /// one, because the login throttle counts failures per client address: a context that cannot say would
 /// silently turn that limit off, so such a router does not compile with the routes.
 ///
-/// Conform your own context by naming the address your server sees (``CommerceRequestContext`` does it
-/// with the connection's remote address); return `nil` only where there is truly no client, as in tests
-/// that call the router directly.
+/// Conform your own context by naming the address of the connection's other end (``CommerceRequestContext``
+/// does it with the channel's remote address); return `nil` only where there is truly no connection, as in
+/// tests that call the router directly. Behind proxies, the routes find the client from there with
+/// ``TrustedProxies``.
 public protocol ClientAddressRequestContext: RequestContext {
-    /// The client's IP address as text, `nil` when unknown.
-    var clientAddress: String? { get }
+    /// The IP address of the connection's other end as text — the client, or a proxy in front of it —
+    /// `nil` when unknown.
+    var peerAddress: String? { get }
 }
 
 /// The request context of both services' applications: Hummingbird's basic context plus the client's
@@ -29,5 +31,5 @@ public struct CommerceRequestContext: RequestContext, RemoteAddressRequestContex
     }
 
     /// The connection's remote IP address.
-    public var clientAddress: String? { remoteAddress?.ipAddress }
+    public var peerAddress: String? { remoteAddress?.ipAddress }
 }

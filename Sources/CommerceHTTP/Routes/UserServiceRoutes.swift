@@ -5,13 +5,15 @@ import Hummingbird
 extension Router where Context: ClientAddressRequestContext {
     /// Mounts the User service under `/api/user` on this router: register, log in, read, delete.
     ///
-    /// The router's context must say the client's address (``ClientAddressRequestContext``;
-    /// ``CommerceRequestContext`` does), which the per-address login throttle counts by. The routes answer
-    /// every error as `application/problem+json` on their own, so they can be mounted in any application.
-    /// Record them in `routeTable` to have a known path with another method answer 405.
+    /// The router's context must say the connection's address (``ClientAddressRequestContext``;
+    /// ``CommerceRequestContext`` does), from which — and, for a connection from one of `trustedProxies`,
+    /// the forwarding headers — the client's address is found for the per-address login throttle. The
+    /// routes answer every error as `application/problem+json` on their own, so they can be mounted in any
+    /// application. Record them in `routeTable` to have a known path with another method answer 405.
     @discardableResult
     public func addUserServiceRoutes(
-        users: UserService, credentials: Credentials, routeTable: RouteTable = RouteTable()
+        users: UserService, credentials: Credentials, trustedProxies: TrustedProxies = .none,
+        routeTable: RouteTable = RouteTable()
     ) -> Self {
         let api = group().add(middleware: ProblemMiddleware<Context>(routes: routeTable))
         api.route(.post, "/api/user", in: routeTable) { request, context in
@@ -23,7 +25,8 @@ extension Router where Context: ClientAddressRequestContext {
         api.route(.post, "/api/user/login", in: routeTable) { request, context in
             let form = try await JSONBody.decode(LoginForm.self, from: request, context: context)
             let issued = try await users.login(
-                email: form.email, password: form.password, clientAddress: context.clientAddress)
+                email: form.email, password: form.password,
+                clientAddress: trustedProxies.clientAddress(peer: context.peerAddress, headers: request.headers))
             return JSONBody.response(
                 LoginRepresentation(
                     token: issued.token, expiresIn: Int(issued.expiresIn.timeInterval),
