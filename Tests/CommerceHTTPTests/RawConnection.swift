@@ -24,10 +24,9 @@ final class RawConnection: Sendable {
                 connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else {
-            close(socket)
-            throw FaultSuiteError("connect() to port \(port) failed")
-        }
+        // No close() here: a class whose stored properties are all set runs its deinit even when its init
+        // throws, and closing twice could close a descriptor another thread has opened meanwhile.
+        guard connected == 0 else { throw FaultSuiteError("connect() to port \(port) failed") }
     }
 
     /// Sends `bytes`; `false` once the server has closed the connection.
