@@ -28,7 +28,10 @@ struct PostgresMigrationTests {
                 }
                 try await group.waitForAll()
             }
-            #expect(try await Self.versions(client) == ["v1-orders", "v1-users", "v2-deletion-outbox", "v2-idempotency-expiry"])
+            #expect(
+                try await Self.versions(client) == [
+                    "v1-orders", "v1-users", "v2-deletion-outbox", "v2-idempotency-expiry",
+                ])
             // And the schema works: a user goes in and comes back.
             let users = PostgresUserStore(client: client)
             let now = Date(millisecondsSince1970: 1_767_225_600_000)
