@@ -32,7 +32,8 @@ func translated(
         return CommerceError.unavailable(
             "The database is busy (SQLite code \(error.resultCode.rawValue)).", retryAfter: .seconds(1))
     case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
-        return CommerceError.unavailable("The database is unavailable (SQLite code \(error.extendedResultCode.rawValue)).")
+        return CommerceError.unavailable(
+            "The database is unavailable (SQLite code \(error.extendedResultCode.rawValue)).")
     default:
         return CommerceError.internalFailure("The database failed (SQLite code \(error.resultCode.rawValue)).")
     }
