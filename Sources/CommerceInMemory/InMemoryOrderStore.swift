@@ -45,13 +45,37 @@ public actor InMemoryOrderStore: OrderStore {
         return (order, record.fingerprint)
     }
 
-    /// See ``OrderStore/orders(of:after:limit:)``.
-    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
+    /// See ``OrderStore/orders(of:status:after:limit:)``.
+    public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) throws
+        -> [Order]
+    {
         let newestFirst = ordersByUser[userId, default: []].reversed()
         let start =
             cursor.map { cursor in newestFirst.firstIndex { cursor.precedes($0) } ?? newestFirst.endIndex }
             ?? newestFirst.startIndex
-        return Array(newestFirst[start...].prefix(max(0, limit)))
+        return Array(newestFirst[start...].lazy.filter { status == nil || $0.status == status }.prefix(max(0, limit)))
+    }
+
+    /// See ``OrderStore/allOrders(status:after:limit:)``: a scan of every order, for tests and small shops.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
+        let all = ordersByUser.values.joined().filter { order in
+            (status == nil || order.status == status) && (cursor?.precedes(order) ?? true)
+        }
+        return Array(all.sorted(by: Self.newestFirst).prefix(max(0, limit)))
+    }
+
+    /// See ``OrderStore/order(_:of:)``.
+    public func order(_ id: OrderID, of userId: UserID) throws -> Order? { find(id, of: userId) }
+
+    /// See ``OrderStore/transition(_:to:)``: one actor turn, so the compare and the set are one step.
+    public func transition(_ order: Order, to entry: OrderHistoryEntry) throws -> Order? {
+        guard let index = ordersByUser[order.userId]?.firstIndex(where: { $0.id == order.id }),
+            let stored = ordersByUser[order.userId]?[index], stored.status == order.status,
+            stored.version == order.version
+        else { return nil }
+        let moved = stored.moved(to: entry)
+        ordersByUser[order.userId]?[index] = moved
+        return moved
     }
 
     /// See ``OrderStore/purge(_:at:)``.

@@ -20,6 +20,15 @@ public actor InMemoryUserStore: UserStore {
         idsByEmail[record.user.email] = record.user.id
     }
 
+    /// See ``UserStore/setRole(_:to:at:)``.
+    public func setRole(_ id: UserID, to role: UserRole, at date: Date) throws -> UserRecord? {
+        guard var record = usersById[id] else { return nil }
+        record.user.role = role
+        record.user.updatedAt = date
+        usersById[id] = record
+        return record
+    }
+
     /// See ``UserStore/user(id:)``.
     public func user(id: UserID) throws -> UserRecord? { usersById[id] }
 

@@ -27,6 +27,7 @@ enum PostgresOrderRow {
             items: try cells[2].decode(String.self), deliveryAddress: try cells[3].decode(String.self),
             status: try cells[4].decode(String.self), currency: try cells[5].decode(String.self),
             totalMinorUnits: try cells[6].decode(Int64.self), createdAt: try cells[7].decode(Int64.self),
-            updatedAt: try cells[8].decode(Int64.self))
+            updatedAt: try cells[8].decode(Int64.self), history: try cells[9].decode(String.self),
+            version: Int(try cells[10].decode(Int64.self)))
     }
 }

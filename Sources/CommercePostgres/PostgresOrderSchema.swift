@@ -32,5 +32,20 @@ enum PostgresOrderSchema {
             .init(
                 version: "v2-idempotency-expiry",
                 statements: ["CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at)"]),
+            // The lifecycle: each order's history (placement first: every order before this was pending) and a
+            // version for compare-and-set; indexes for the staff-wide list, newest first, with and without a
+            // status.
+            .init(
+                version: "v3-order-lifecycle",
+                statements: [
+                    "ALTER TABLE orders ADD COLUMN history text NOT NULL DEFAULT '[]'",
+                    "ALTER TABLE orders ADD COLUMN version bigint NOT NULL DEFAULT 1",
+                    """
+                    UPDATE orders SET history =
+                        '[{"status":"' || status || '","at":' || created_at || ',"by":"customer"}]'
+                    """,
+                    "CREATE INDEX orders_recent ON orders (created_at DESC, id DESC)",
+                    "CREATE INDEX orders_status ON orders (status, created_at DESC, id DESC)",
+                ]),
         ])
 }

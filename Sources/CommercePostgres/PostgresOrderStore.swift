@@ -29,6 +29,7 @@ public struct PostgresOrderStore: OrderStore {
     /// for the key (answered with its order), then the record and the order, in one transaction.
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
         let items = try StoredOrderItems.encode(order.items)
+        let history = try StoredOrderHistory.encode(order.history)
         return try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> OrderInsertion in
                 try await Self.lock(order.userId, connection, logger)
@@ -56,7 +57,8 @@ public struct PostgresOrderStore: OrderStore {
                     INSERT INTO orders (\(unescaped: PostgresOrderRow.columns))
                     VALUES (\(order.id.uuid), \(order.userId.uuid), \(items), \(order.deliveryAddress),
                             \(order.status.rawValue), \(order.currency.value), \(order.total.minorUnits),
-                            \(order.createdAt.millisecondsSince1970), \(order.updatedAt.millisecondsSince1970))
+                            \(order.createdAt.millisecondsSince1970), \(order.updatedAt.millisecondsSince1970),
+                            \(history), \(order.version))
                     """, logger: logger)
                 return .created(order)
             }
@@ -74,26 +76,81 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/orders(of:after:limit:)``: one range scan of the `(user_id, created_at, id)` index.
-    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+    /// See ``OrderStore/orders(of:status:after:limit:)``: one range scan of the `(user_id, created_at, id)` index.
+    public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    {
+        try await page(userId: userId, status: status, after: cursor, limit: limit)
+    }
+
+    /// See ``OrderStore/allOrders(status:after:limit:)``: one range scan of `orders_recent`, or of
+    /// `orders_status` for one status.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await page(userId: nil, status: status, after: cursor, limit: limit)
+    }
+
+    /// See ``OrderStore/order(_:of:)``: one primary-key lookup.
+    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
         try await translatingPostgresErrors {
-            let rows: PostgresRowSequence
-            if let cursor {
-                rows = try await client.query(
+            try await PostgresOrderRow.orders(
+                try await client.query(
                     """
                     SELECT \(unescaped: PostgresOrderRow.columns) FROM orders
-                    WHERE user_id = \(userId.uuid)
-                      AND (created_at, id) < (\(cursor.createdAt.millisecondsSince1970), \(cursor.id.uuid))
-                    ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
+                    WHERE id = \(id.uuid) AND user_id = \(userId.uuid)
                     """, logger: logger)
-            } else {
-                rows = try await client.query(
-                    """
-                    SELECT \(unescaped: PostgresOrderRow.columns) FROM orders WHERE user_id = \(userId.uuid)
-                    ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
-                    """, logger: logger)
-            }
-            return try await PostgresOrderRow.orders(rows)
+            ).first
+        }
+    }
+
+    /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version).
+    /// Under PostgreSQL's row lock a racing update re-checks that `WHERE` against the row the winner wrote,
+    /// so across every connection and replica exactly one of them moves the order.
+    public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
+        let moved = order.moved(to: entry)
+        let history = try StoredOrderHistory.encode(moved.history)
+        return try await translatingPostgresErrors {
+            let updated = try await client.query(
+                """
+                UPDATE orders SET status = \(moved.status.rawValue), history = \(history), version = \(moved.version),
+                                  updated_at = \(moved.updatedAt.millisecondsSince1970)
+                WHERE id = \(order.id.uuid) AND user_id = \(order.userId.uuid)
+                  AND status = \(order.status.rawValue) AND version = \(order.version)
+                RETURNING 1
+                """, logger: logger
+            ).collect().count
+            return updated == 1 ? moved : nil
+        }
+    }
+
+    /// A newest-first page: of one user's orders or of everyone's, of one status or all, after a cursor or
+    /// from the top.
+    private func page(userId: UserID?, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    {
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        if let userId {
+            binds.append(userId.uuid)
+            conditions.append("user_id = $\(binds.count)")
+        }
+        if let status {
+            binds.append(status.rawValue)
+            conditions.append("status = $\(binds.count)")
+        }
+        if let cursor {
+            binds.append(cursor.createdAt.millisecondsSince1970)
+            binds.append(cursor.id.uuid)
+            conditions.append("(created_at, id) < ($\(binds.count - 1), $\(binds.count))")
+        }
+        binds.append(max(0, limit))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT \(PostgresOrderRow.columns) FROM orders \(filter)
+            ORDER BY created_at DESC, id DESC LIMIT $\(binds.count)
+            """
+        return try await translatingPostgresErrors {
+            try await PostgresOrderRow.orders(
+                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
         }
     }
 

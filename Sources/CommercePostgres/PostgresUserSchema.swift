@@ -36,5 +36,9 @@ enum PostgresUserSchema {
                     """,
                     "CREATE INDEX user_deleted_events_age ON user_deleted_events (occurred_at, sequence)",
                 ]),
+            // Every user before roles existed is a customer.
+            .init(
+                version: "v3-user-role",
+                statements: ["ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'customer'"]),
         ])
 }

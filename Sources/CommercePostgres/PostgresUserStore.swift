@@ -45,8 +45,20 @@ public struct PostgresUserStore: UserStore {
                 VALUES (\(user.id.uuid), \(user.username.value), \(user.email.value), \(user.phone?.value),
                         \(address?.street), \(address?.city), \(address?.state), \(address?.postalCode),
                         \(record.passwordHash), \(user.createdAt.millisecondsSince1970),
-                        \(user.updatedAt.millisecondsSince1970))
+                        \(user.updatedAt.millisecondsSince1970), \(user.role.rawValue))
                 """, logger: logger)
+        }
+    }
+
+    /// See ``UserStore/setRole(_:to:at:)``: one `UPDATE … RETURNING`.
+    public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
+        try await translatingPostgresErrors {
+            try await Self.first(
+                try await client.query(
+                    """
+                    UPDATE users SET role = \(role.rawValue), updated_at = \(date.millisecondsSince1970)
+                    WHERE id = \(id.uuid) RETURNING \(unescaped: Self.columns)
+                    """, logger: logger))
         }
     }
 
@@ -154,11 +166,14 @@ public struct PostgresUserStore: UserStore {
     private static let columns = ColumnNaming.snakeCase.list(StoredUserRow.names)
 
     private static func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
-        typealias Columns = (UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64)
+        typealias Columns = (
+            UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64, String
+        )
         for try await row in rows.decode(Columns.self) {
-            return StoredUserRow.record(
+            return try StoredUserRow.record(
                 id: UserID(uuid: row.0), username: row.1, email: row.2, phone: row.3, street: row.4, city: row.5,
-                state: row.6, postalCode: row.7, passwordHash: row.8, createdAt: row.9, updatedAt: row.10)
+                state: row.6, postalCode: row.7, passwordHash: row.8, createdAt: row.9, updatedAt: row.10,
+                role: row.11)
         }
         return nil
     }

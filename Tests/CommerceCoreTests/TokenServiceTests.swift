@@ -34,7 +34,7 @@ struct TokenServiceTests {
         let userId = UserID()
         let issued = try await tokens.issue(for: userId)
         #expect(issued.expiresIn == .seconds(900))
-        #expect(try await tokens.verify(issued.token) == userId)
+        #expect(try await tokens.verify(issued.token) == .user(userId))
         #expect(!"\(issued)".contains(issued.token), "a token never prints")
     }
 
@@ -93,7 +93,7 @@ struct TokenServiceTests {
         let value = try #require(alphabet.firstIndex(of: last))
         let respelled = String(signature.dropLast()) + String(alphabet[value ^ 1])
         await expectRejected("\(header).\(payload).\(respelled)", "unused bits set")
-        #expect(try await tokens.verify(token) == userId, "the token itself still verifies")
+        #expect(try await tokens.verify(token) == .user(userId), "the token itself still verifies")
     }
 
     @Test func aHeaderThatCouldMeanTwoThingsIsRefused() async throws {
@@ -105,14 +105,14 @@ struct TokenServiceTests {
         let userId = UserID()
         let plain = forge(
             header: #"{"alg":"HS256","kid":"k1","x":{"alg":"none"}}"#, claims: ["sub": .string(userId.description)])
-        #expect(try await tokens.verify(plain) == userId, "other members, nested ones too, are fine")
+        #expect(try await tokens.verify(plain) == .user(userId), "other members, nested ones too, are fine")
     }
 
     @Test func forgedClaimsWithTheRightKeyVerify() async throws {
         // The forging helper itself must produce acceptable tokens, or the refusals below prove nothing.
         let userId = UserID()
         let tokens = await service()
-        #expect(try await tokens.verify(forge(claims: ["sub": .string(userId.description)])) == userId)
+        #expect(try await tokens.verify(forge(claims: ["sub": .string(userId.description)])) == .user(userId))
     }
 
     @Test func wrongIssuerAudienceOrTimesAreRefused() async {

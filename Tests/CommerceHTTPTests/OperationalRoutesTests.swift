@@ -180,8 +180,15 @@ struct OperationalRoutesTests {
         )? {
             try await inner.idempotentOrder(userId: userId, key: key, now: now)
         }
-        func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-            try await inner.orders(of: userId, after: cursor, limit: limit)
+        func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+            -> [Order]
+        { try await inner.orders(of: userId, status: status, after: cursor, limit: limit) }
+        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+            try await inner.allOrders(status: status, after: cursor, limit: limit)
+        }
+        func order(_ id: OrderID, of userId: UserID) async throws -> Order? { try await inner.order(id, of: userId) }
+        func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
+            try await inner.transition(order, to: entry)
         }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { try await inner.purge(userId, at: date) }
         func isTombstoned(_ userId: UserID) async throws -> Bool { try await inner.isTombstoned(userId) }

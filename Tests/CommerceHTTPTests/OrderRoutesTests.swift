@@ -29,8 +29,13 @@ struct OrderRoutesTests {
             try await client.execute(uri: "/api/order", method: .post, headers: bearer(ann.token), body: json(body)) {
                 response in
                 #expect(response.status == .created)
-                #expect(response.headers[.location] == "/api/order/\(ann.id)")
                 let order = try object(response)
+                let id = try #require(order["id"] as? String)
+                #expect(response.headers[.location] == "/api/order/\(ann.id)/\(id)", "the new order's own URL")
+                #expect(response.headers[.eTag] == #""1""#)
+                let history = try #require(order["history"] as? [[String: Any]])
+                #expect(history.count == 1 && history.first?["status"] as? String == "pending")
+                #expect(history.first?["by"] as? String == "customer")
                 #expect(order["status"] as? String == "pending")
                 #expect(order["userId"] as? String == ann.id)
                 #expect(order["currency"] as? String == "USD")

@@ -399,7 +399,14 @@ struct BrokenOrderStore: OrderStore {
     func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
         order: Order, fingerprint: String
     )? { throw Leak() }
-    func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { throw Leak() }
+    func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    { throw Leak() }
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        throw Leak()
+    }
+    func order(_ id: OrderID, of userId: UserID) async throws -> Order? { throw Leak() }
+    func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { throw Leak() }
     func purge(_ userId: UserID, at date: Date) async throws -> Int { throw Leak() }
     func isTombstoned(_ userId: UserID) async throws -> Bool { throw Leak() }
     func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int { throw Leak() }

@@ -19,7 +19,12 @@ struct ConformanceSuiteTests {
         )? {
             try await inner.idempotentOrder(userId: userId, key: key, now: now)
         }
-        func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { [] }
+        func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+            -> [Order]
+        { [] }
+        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { [] }
+        func order(_ id: OrderID, of userId: UserID) async throws -> Order? { nil }
+        func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { nil }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { 0 }
         func isTombstoned(_ userId: UserID) async throws -> Bool { false }
         func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int { 0 }
@@ -30,6 +35,9 @@ struct ConformanceSuiteTests {
         let inner = InMemoryUserStore()
         func insert(_ record: UserRecord) async throws { try await inner.insert(record) }
         func user(id: UserID) async throws -> UserRecord? { try await inner.user(id: id) }
+        func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
+            try await inner.setRole(id, to: role, at: date)
+        }
         func user(email: EmailAddress) async throws -> UserRecord? { try await inner.user(email: email) }
         func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
             guard let event = try await inner.delete(id, at: date, requestID: requestID) else { return nil }

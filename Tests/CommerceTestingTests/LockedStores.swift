@@ -23,6 +23,15 @@ final class LockedUserStore: UserStore {
         }
     }
 
+    func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
+        state.withLock { state in
+            guard let index = state.users.firstIndex(where: { $0.user.id == id }) else { return nil }
+            state.users[index].user.role = role
+            state.users[index].user.updatedAt = date
+            return state.users[index]
+        }
+    }
+
     func user(id: UserID) async throws -> UserRecord? {
         state.withLock { $0.users.first { $0.user.id == id } }
     }
@@ -94,10 +103,37 @@ final class LockedOrderStore: OrderStore {
         state.withLock { $0.liveRecord(userId, key, now: now) }
     }
 
-    func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+    func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    {
         let mine = state.withLock { $0.orders.filter { $0.userId == userId } }
-        let newestFirst = mine.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
-        return Array(newestFirst.filter { cursor?.precedes($0) ?? true }.prefix(max(0, limit)))
+        return Self.page(mine, status: status, after: cursor, limit: limit)
+    }
+
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        Self.page(state.withLock { $0.orders }, status: status, after: cursor, limit: limit)
+    }
+
+    private static func page(_ orders: [Order], status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
+        -> [Order]
+    {
+        let newestFirst = orders.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        let matching = newestFirst.filter { (status == nil || $0.status == status) && (cursor?.precedes($0) ?? true) }
+        return Array(matching.prefix(max(0, limit)))
+    }
+
+    func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
+        state.withLock { $0.orders.first { $0.id == id && $0.userId == userId } }
+    }
+
+    func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
+        state.withLock { state in
+            guard let index = state.orders.firstIndex(where: { $0.id == order.id && $0.userId == order.userId }),
+                state.orders[index].status == order.status, state.orders[index].version == order.version
+            else { return nil }
+            state.orders[index] = state.orders[index].moved(to: entry)
+            return state.orders[index]
+        }
     }
 
     func purge(_ userId: UserID, at date: Date) async throws -> Int {

@@ -4,11 +4,12 @@ import CommerceCore
 import Foundation
 import Synchronization
 
-/// Wraps any ``OrderStore`` and records every order inserted and every purge, in memory.
+/// Wraps any ``OrderStore`` and records every order inserted, every transition and every purge, in memory.
 public final class AuditedOrderStore: OrderStore {
     /// One change the store made.
     public enum Change: Sendable, Hashable {
         case inserted(OrderID)
+        case moved(OrderID, to: OrderStatus)
         case purged(UserID, deleted: Int)
     }
 
@@ -32,8 +33,24 @@ public final class AuditedOrderStore: OrderStore {
         try await inner.idempotentOrder(userId: userId, key: key, now: now)
     }
 
-    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-        try await inner.orders(of: userId, after: cursor, limit: limit)
+    public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    {
+        try await inner.orders(of: userId, status: status, after: cursor, limit: limit)
+    }
+
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await inner.allOrders(status: status, after: cursor, limit: limit)
+    }
+
+    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
+        try await inner.order(id, of: userId)
+    }
+
+    public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
+        let moved = try await inner.transition(order, to: entry)
+        if let moved { trail.withLock { $0.append(.moved(moved.id, to: moved.status)) } }
+        return moved
     }
 
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {

@@ -10,6 +10,9 @@ struct AccessTokenClaims: JWTPayload {
     var iss: IssuerClaim
     var aud: AudienceClaim
     var nbf: NotBeforeClaim?
+    /// The user's role when the token was issued (`customer` when absent): the Order service knows staff
+    /// without asking the User service. A demotion takes effect when the token expires.
+    var role: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

@@ -67,8 +67,8 @@ public struct TokenService: Sendable {
             hmac: HMACKey(key: SymmetricKey(data: configuration.secret.bytes)), digestAlgorithm: .sha256)
     }
 
-    /// Issues a token whose subject is `userId`, valid for the configured lifetime from now.
-    public func issue(for userId: UserID) async throws -> IssuedToken {
+    /// Issues a token whose subject is `userId` with `role`, valid for the configured lifetime from now.
+    public func issue(for userId: UserID, role: UserRole = .customer) async throws -> IssuedToken {
         // NumericDate claims in whole seconds, as RFC 7519 consumers expect.
         let now = Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
@@ -77,14 +77,14 @@ public struct TokenService: Sendable {
             exp: ExpirationClaim(value: now.addingTimeInterval(configuration.lifetime.timeInterval)),
             iss: IssuerClaim(value: configuration.issuer),
             aud: AudienceClaim(value: configuration.audience),
-            nbf: nil)
+            nbf: nil, role: role.rawValue)
         let token = try await keys.sign(claims)
         return IssuedToken(token: token, expiresIn: configuration.lifetime, userId: userId)
     }
 
-    /// The user a token speaks for.
+    /// Who a token speaks for: its user, a customer or staff as its `role` claim says.
     /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
-    public func verify(_ token: String) async throws(CommerceError) -> UserID {
+    public func verify(_ token: String) async throws(CommerceError) -> Principal {
         if let known = verified.value(for: token) { return try checkTimes(known) }
         // One canonical spelling, a header that cannot mean two things, and only our algorithm (RFC 8725).
         guard CompactToken.algorithm(of: token) == Self.algorithm else {
@@ -102,8 +102,13 @@ public struct TokenService: Sendable {
         guard let userId = UserID(claims.sub.value) else {
             throw .unauthenticated("The token's subject is not a user id.")
         }
+        // No role claim: a customer (tokens issued before roles existed). An unknown one: not ours.
+        guard let role = UserRole(rawValue: claims.role ?? UserRole.customer.rawValue) else {
+            throw .unauthenticated("The token's role is not known.")
+        }
         let entry = VerifiedToken(
-            userId: userId, issuedAt: claims.iat.value, notBefore: claims.nbf?.value, expiresAt: claims.exp.value)
+            principal: Principal(userId: userId, role: role), issuedAt: claims.iat.value, notBefore: claims.nbf?.value,
+            expiresAt: claims.exp.value)
         let checked = try checkTimes(entry)
         verified.remember(entry, for: token)
         return checked
@@ -111,14 +116,14 @@ public struct TokenService: Sendable {
 
     /// What verification learned from a token, minus what must be checked at each use.
     private struct VerifiedToken: Sendable {
-        let userId: UserID
+        let principal: Principal
         let issuedAt: Date
         let notBefore: Date?
         let expiresAt: Date
     }
 
     /// The token's user, if the token is valid now (with the leeway for clock skew).
-    private func checkTimes(_ entry: VerifiedToken) throws(CommerceError) -> UserID {
+    private func checkTimes(_ entry: VerifiedToken) throws(CommerceError) -> Principal {
         let now = clock.now()
         let leeway = configuration.leeway.timeInterval
         guard now.addingTimeInterval(-leeway) < entry.expiresAt else {
@@ -127,6 +132,6 @@ public struct TokenService: Sendable {
         guard entry.issuedAt <= now.addingTimeInterval(leeway),
             (entry.notBefore ?? .distantPast) <= now.addingTimeInterval(leeway)
         else { throw .unauthenticated("The token is not valid yet.") }
-        return entry.userId
+        return entry.principal
     }
 }

@@ -25,7 +25,8 @@ public struct OrderItem: Sendable, Hashable, Codable {
     }
 }
 
-/// An order placed by a user. The server owns `id`, `userId`, `status`, `total` and the timestamps.
+/// An order placed by a user. The server owns `id`, `userId`, `status`, `total`, the history, the version
+/// and the timestamps.
 public struct Order: Sendable, Hashable, Codable {
     /// The server-assigned id.
     public let id: OrderID
@@ -45,11 +46,16 @@ public struct Order: Sendable, Hashable, Codable {
     public let createdAt: Date
     /// When the order last changed (whole milliseconds).
     public var updatedAt: Date
+    /// Every status it reached, oldest first; placement is the first entry.
+    public var history: [OrderHistoryEntry]
+    /// Counts the order's changes: 1 when placed, one more with each transition (its `ETag`).
+    public var version: Int
 
     /// An order as a store holds it.
     public init(
         id: OrderID, userId: UserID, items: [OrderItem], deliveryAddress: String, status: OrderStatus,
-        currency: CurrencyCode, total: Money, createdAt: Date, updatedAt: Date
+        currency: CurrencyCode, total: Money, createdAt: Date, updatedAt: Date,
+        history: [OrderHistoryEntry]? = nil, version: Int = 1
     ) {
         self.id = id
         self.userId = userId
@@ -60,6 +66,18 @@ public struct Order: Sendable, Hashable, Codable {
         self.total = total
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.history = history ?? [OrderHistoryEntry(status: status, at: createdAt, by: .customer)]
+        self.version = version
+    }
+
+    /// The order after moving to `entry`'s status: status, history, version and `updatedAt` follow.
+    public func moved(to entry: OrderHistoryEntry) -> Order {
+        var moved = self
+        moved.status = entry.status
+        moved.history.append(entry)
+        moved.version += 1
+        moved.updatedAt = entry.at
+        return moved
     }
 
     /// The position of this order in a user's newest-first list.

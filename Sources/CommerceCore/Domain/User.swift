@@ -12,6 +12,8 @@ public struct User: Sendable, Hashable, Codable {
     public var phone: PhoneNumber?
     /// The postal address, if given.
     public var address: PostalAddress?
+    /// What the user may do: `customer` unless the operator made them `staff`.
+    public var role: UserRole
     /// When the user registered (whole milliseconds).
     public let createdAt: Date
     /// When the user last changed (whole milliseconds).
@@ -20,13 +22,14 @@ public struct User: Sendable, Hashable, Codable {
     /// A user as a store holds it.
     public init(
         id: UserID, username: Username, email: EmailAddress, phone: PhoneNumber? = nil,
-        address: PostalAddress? = nil, createdAt: Date, updatedAt: Date
+        address: PostalAddress? = nil, role: UserRole = .customer, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.username = username
         self.email = email
         self.phone = phone
         self.address = address
+        self.role = role
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

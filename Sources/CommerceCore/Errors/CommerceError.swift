@@ -13,7 +13,7 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
             case validation, notFound, conflict, idempotencyKeyReused, unauthenticated, forbidden
-            case rateLimited, unavailable, internalFailure
+            case rateLimited, unavailable, internalFailure, preconditionFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -36,6 +36,8 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let unavailable = Code(.unavailable)
         /// A bug or a broken invariant; the detail is for logs, never for clients.
         public static let internalFailure = Code(.internalFailure)
+        /// The client's `If-Match` names a version the resource no longer has.
+        public static let preconditionFailed = Code(.preconditionFailed)
 
         /// The code's name, `validation` for example.
         public var description: String { value.rawValue }

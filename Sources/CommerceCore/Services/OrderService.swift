@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// The Order service's rules: place an order, list a user's orders, purge a user's orders.
+/// The Order service's rules: place an order, read and list orders, move an order through its lifecycle,
+/// purge a user's orders.
 ///
 /// Placing checks the user with the User service (through ``UserServicePeer`` under a ``RetryPolicy``)
 /// and is refused atomically for a user whose orders were purged. With an idempotency key, a repeat of the
@@ -69,7 +70,7 @@ public struct OrderService: Sendable {
     public func place(_ form: OrderForm, idempotencyKey: String? = nil, as principal: Principal) async throws
         -> PlacedOrder
     {
-        guard case .user(let userId) = principal else { throw CommerceError.forbidden("Only users place orders.") }
+        guard let userId = principal.userId else { throw CommerceError.forbidden("Only users place orders.") }
         var collector = ViolationCollector()
         let draft = collector.check { () throws(CommerceError) in try OrderDraft(form) }
         let key = collector.check { () throws(CommerceError) -> IdempotencyKey? in
@@ -139,16 +140,125 @@ public struct OrderService: Sendable {
         await knownUsers.rememberExists(userId)
     }
 
-    /// A page of the calling user's orders, newest first.
+    /// A page of a user's orders (only those in `status`, when given), newest first: for the user
+    /// themself, or staff.
     /// - Parameters:
     ///   - limit: 1 to ``Configuration/maximumPageSize``; ``Configuration/defaultPageSize`` when `nil`.
     ///   - after: the text of an ``OrderCursor`` from a previous page.
-    /// - Throws: `forbidden` for anyone but that user; `validation` for a bad limit or cursor;
+    /// - Throws: `forbidden` for anyone but that user or staff; `validation` for a bad limit or cursor;
     ///   `unauthenticated` when the user was deleted and their orders purged.
-    public func orders(of userId: UserID, limit: Int? = nil, after: String? = nil, as principal: Principal)
-        async throws -> OrderPage
-    {
-        guard case .user(let caller) = principal, caller == userId else { throw CommerceError.forbidden() }
+    public func orders(
+        of userId: UserID, status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil,
+        as principal: Principal
+    ) async throws -> OrderPage {
+        try Self.mayRead(userId, principal)
+        let (limit, cursor) = try page(limit: limit, after: after)
+        guard var orders = try await store.liveOrders(of: userId, status: status, after: cursor, limit: limit + 1)
+        else {
+            if principal.isStaff { return OrderPage(orders: [], next: nil) }
+            throw Self.userGone
+        }
+        let hasMore = orders.count > limit
+        if hasMore { orders.removeLast(orders.count - limit) }
+        return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
+    }
+
+    /// A page of every user's orders (only those in `status`, when given), newest first: for staff.
+    /// - Throws: `forbidden` for anyone but staff; `validation` for a bad limit or cursor.
+    public func allOrders(
+        status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil, as principal: Principal
+    ) async throws -> OrderPage {
+        guard principal.isStaff else { throw CommerceError.forbidden("Only staff see every order.") }
+        let (limit, cursor) = try page(limit: limit, after: after)
+        var orders = try await store.allOrders(status: status, after: cursor, limit: limit + 1)
+        let hasMore = orders.count > limit
+        if hasMore { orders.removeLast(orders.count - limit) }
+        return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
+    }
+
+    /// One of a user's orders: for its owner, or staff.
+    /// - Throws: `forbidden` for anyone but that user or staff; `notFound` when the user has no such order
+    ///   (another user's order under this path is not theirs: `notFound` too, whoever asks).
+    public func order(_ id: OrderID, of userId: UserID, as principal: Principal) async throws -> Order {
+        try Self.mayRead(userId, principal)
+        guard let order = try await store.order(id, of: userId) else { throw Self.noSuchOrder }
+        return order
+    }
+
+    /// Takes `action` on one of a user's orders, as ``OrderLifecycle`` allows: the owner may cancel while the
+    /// shop has not shipped; staff may also confirm, ship and deliver. An order already where the action leads
+    /// is answered unchanged, so a retried request is harmless.
+    ///
+    /// The move is a compare-and-set in the store: a transition that loses a race reads the order again and
+    /// decides again (the winner's move may have made it unchanged, or illegal).
+    /// - Parameters:
+    ///   - reason: why, kept in the history (for a cancellation).
+    ///   - expectedVersion: the client's `If-Match`; a move from any other version is refused.
+    /// - Throws: `forbidden` for an action that is never the caller's; `notFound` for no such order of the
+    ///   user; `conflict` naming the current status for a move the lifecycle does not allow from it;
+    ///   `preconditionFailed` when the order is no longer at `expectedVersion`; `validation` for a bad reason.
+    public func transition(
+        _ action: OrderAction, order id: OrderID, of userId: UserID, reason: String? = nil,
+        expectedVersion: Int? = nil, as principal: Principal
+    ) async throws -> Order {
+        let actor: OrderActor
+        switch principal {
+        case .user(let caller):
+            guard caller == userId else { throw CommerceError.forbidden() }
+            actor = .customer
+        case .staff:
+            actor = .staff
+        case .internalService:
+            throw CommerceError.forbidden()
+        }
+        guard let allowed = OrderLifecycle.rules[action]?[actor], !allowed.isEmpty else {
+            throw CommerceError.forbidden("Only staff may \(action.rawValue) an order.")
+        }
+        let reason = try Self.checkedReason(reason)
+        for _ in 0..<Self.transitionAttempts {
+            guard let current = try await store.order(id, of: userId) else { throw Self.noSuchOrder }
+            switch OrderLifecycle.decide(action, from: current.status, by: actor) {
+            case .forbidden:
+                throw CommerceError.forbidden("Only staff may \(action.rawValue) an order.")
+            case .unchanged:
+                return current
+            case .illegal(let from):
+                let sources = allowed.map(\.rawValue).sorted().joined(separator: " or ")
+                throw CommerceError.conflict(
+                    "The order is \(from.rawValue); \(action.rawValue) is allowed from \(sources).")
+            case .move(let target):
+                if let expectedVersion, expectedVersion != current.version {
+                    throw CommerceError(
+                        code: .preconditionFailed,
+                        message: "The order is at version \(current.version), not \(expectedVersion).")
+                }
+                let entry = OrderHistoryEntry(
+                    status: target, at: clock.now().roundedToMilliseconds, by: actor, reason: reason)
+                if let moved = try await store.transition(current, to: entry) {
+                    logger.info(
+                        "order moved",
+                        metadata: ["orderId": "\(id)", "status": "\(target.rawValue)", "by": "\(actor.rawValue)"])
+                    return moved
+                }
+            }
+        }
+        throw CommerceError.conflict("The order keeps changing; try again.")
+    }
+
+    /// How often a transition that lost its compare-and-set reads and decides again before giving up.
+    private static let transitionAttempts = 16
+
+    /// A customer reads only their own orders; staff read anyone's.
+    private static func mayRead(_ userId: UserID, _ principal: Principal) throws {
+        switch principal {
+        case .staff: return
+        case .user(let caller) where caller == userId: return
+        default: throw CommerceError.forbidden()
+        }
+    }
+
+    /// The page size and cursor a client asked for, checked.
+    private func page(limit: Int?, after: String?) throws -> (limit: Int, cursor: OrderCursor?) {
         var collector = ViolationCollector()
         let limit = limit ?? configuration.defaultPageSize
         if !(1...configuration.maximumPageSize).contains(limit) {
@@ -157,13 +267,23 @@ public struct OrderService: Sendable {
         let cursor = after.flatMap(OrderCursor.init)
         if after != nil, cursor == nil { collector.add("after", "is not a cursor from a previous page") }
         try collector.finish()
-        guard var orders = try await store.liveOrders(of: userId, after: cursor, limit: limit + 1) else {
-            throw Self.userGone
-        }
-        let hasMore = orders.count > limit
-        if hasMore { orders.removeLast(orders.count - limit) }
-        return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
+        return (limit, cursor)
     }
+
+    /// A cancellation's reason: at most 500 characters, no control characters; blank is none.
+    private static func checkedReason(_ reason: String?) throws -> String? {
+        guard let reason else { return nil }
+        let trimmed = reason.trimmingCharacters(in: .whitespaces)
+        guard trimmed.unicodeScalars.count <= 500,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw CommerceError.validation(
+                field: "reason", "must be at most 500 characters, without control characters")
+        }
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private static let noSuchOrder = CommerceError.notFound("No such order.")
 
     /// Deletes every order of a user and tombstones them, so no order can be placed for them again.
     /// Idempotent. Returns how many orders were deleted.

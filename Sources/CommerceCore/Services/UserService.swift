@@ -88,19 +88,48 @@ public struct UserService: Sendable {
             throw CommerceError.unauthenticated("The email or password is incorrect.")
         }
         await throttle.recordSuccess(email: email)
-        return try await tokens.issue(for: record.user.id)
+        return try await tokens.issue(for: record.user.id, role: record.user.role)
     }
 
-    /// The user with this id.
-    /// - Throws: `forbidden` for another user's id; `unauthenticated` when the caller's own user no longer
-    ///   exists; `notFound` when the internal service asks for a user that does not exist.
+    /// The user with this id: a customer reads only themself; staff and the internal service read anyone.
+    /// - Throws: `forbidden` for a customer asking for another user's id; `unauthenticated` when the
+    ///   caller's own user no longer exists; `notFound` for any other user that does not exist.
     public func user(_ id: UserID, as principal: Principal) async throws -> User {
         if case .user(let caller) = principal, caller != id { throw CommerceError.forbidden() }
         guard let record = try await store.user(id: id) else {
-            if case .user = principal { throw Self.callerGone }
+            if principal.userId == id { throw Self.callerGone }
             throw CommerceError.notFound("No such user.")
         }
         return record.user
+    }
+
+    /// Makes the user `staff` or a `customer` again. Only the operator may (the internal key, or
+    /// `commerce-server set-role`); the user's tokens issued before keep their old role until they expire.
+    /// - Throws: `forbidden` unless the internal service calls; `notFound` when there is no such user.
+    public func setRole(_ id: UserID, to role: UserRole, as principal: Principal) async throws -> User {
+        guard case .internalService = principal else {
+            throw CommerceError.forbidden("Only the operator sets a user's role.")
+        }
+        guard let record = try await store.setRole(id, to: role, at: clock.now().roundedToMilliseconds) else {
+            throw CommerceError.notFound("No such user.")
+        }
+        logger.notice("user role set", metadata: ["userId": "\(id)", "role": "\(role.rawValue)"])
+        return record.user
+    }
+
+    /// ``setRole(_:to:as:)`` for the user with this email.
+    /// - Throws: `validation` for a malformed email; `notFound` when no user has it.
+    public func setRole(ofEmail email: String, to role: UserRole, as principal: Principal) async throws -> User {
+        let address: EmailAddress
+        do {
+            address = try EmailAddress(email)
+        } catch {
+            throw CommerceError.validation(field: "email", "is not a valid email address")
+        }
+        guard let record = try await store.user(email: address) else {
+            throw CommerceError.notFound("No user has this email.")
+        }
+        return try await setRole(record.user.id, to: role, as: principal)
     }
 
     private static let callerGone = CommerceError.unauthenticated("The token's user no longer exists.")
@@ -110,7 +139,7 @@ public struct UserService: Sendable {
     /// - Throws: `forbidden` for any id but the caller's own; `unauthenticated` when the caller no longer
     ///   exists (deleted already).
     public func delete(_ id: UserID, as principal: Principal) async throws -> UserDeletion {
-        guard case .user(let caller) = principal, caller == id else { throw CommerceError.forbidden() }
+        guard principal.userId == id else { throw CommerceError.forbidden() }
         let now = clock.now().roundedToMilliseconds
         guard let event = try await store.delete(id, at: now, requestID: RequestID.current) else {
             throw Self.callerGone
@@ -123,7 +152,7 @@ public struct UserService: Sendable {
     /// The user a bearer token speaks for.
     /// - Throws: `unauthenticated` when the token is not valid.
     public func authenticate(bearer token: String) async throws -> Principal {
-        .user(try await tokens.verify(token))
+        try await tokens.verify(token)
     }
 }
 

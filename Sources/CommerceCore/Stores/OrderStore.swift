@@ -9,11 +9,17 @@ import Foundation
 ///   record is live (`expiresAt > now`): a second insert with that key stores nothing and returns
 ///   ``OrderInsertion/existing(_:fingerprint:)`` with the first order and its fingerprint, even when the
 ///   two inserts race. An expired record is as good as absent.
-/// - ``orders(of:after:limit:)`` lists newest first by (`createdAt`, `id`) descending, strictly after the
-///   cursor, at most `limit`; stable when orders share a timestamp.
-/// - ``liveOrders(of:after:limit:)`` is `nil` for a tombstoned user, else what ``orders(of:after:limit:)``
-///   answers. The default asks ``isTombstoned(_:)`` and then ``orders(of:after:limit:)``; a store that can
-///   answer both in one read (the SQLite store does) should.
+/// - ``orders(of:status:after:limit:)`` lists a user's orders (of one status, when given) newest first by
+///   (`createdAt`, `id`) descending, strictly after the cursor, at most `limit`; stable when orders share a
+///   timestamp. ``allOrders(status:after:limit:)`` does the same across every user, from an index.
+/// - ``liveOrders(of:status:after:limit:)`` is `nil` for a tombstoned user, else what
+///   ``orders(of:status:after:limit:)`` answers. The default asks ``isTombstoned(_:)`` and then
+///   ``orders(of:status:after:limit:)``; a store that can answer both in one read should.
+/// - ``order(_:of:)`` is the order with that id if it is that user's, else `nil`.
+/// - ``transition(_:to:)`` is a compare-and-set: it moves the order only if the stored one is still at the
+///   given order's status and version, and then stores the status, the history with the entry appended,
+///   the version plus one and `updatedAt` in one atomic step. Of any number of racing transitions from one
+///   version, exactly one succeeds; the others change nothing and return `nil`.
 /// - ``purge(_:at:)`` deletes every order and idempotency record of the user and records a tombstone in
 ///   one atomic step; it is idempotent and returns how many orders it deleted.
 /// - ``sweepExpiredIdempotencyRecords(now:limit:)`` deletes at most `limit` records that expired at or
@@ -29,17 +35,28 @@ public protocol OrderStore: Sendable {
     func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
         order: Order, fingerprint: String
     )?
-    /// Up to `limit` of the user's orders, newest first, strictly after `cursor`.
-    func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]
+    /// Up to `limit` of the user's orders (only those in `status`, when given), newest first, strictly after
+    /// `cursor`.
+    func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    /// Up to `limit` of every user's orders (only those in `status`, when given), newest first, strictly
+    /// after `cursor`.
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order]
+    /// The order with this id when it is `userId`'s; `nil` otherwise.
+    func order(_ id: OrderID, of userId: UserID) async throws -> Order?
+    /// Stores `order.moved(to: entry)` if the stored order is still at `order`'s status and version; the
+    /// moved order, or `nil` when it is not (it moved meanwhile, or is gone).
+    func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order?
     /// Deletes the user's orders and records the tombstone atomically; idempotent. Returns the number deleted.
     func purge(_ userId: UserID, at date: Date) async throws -> Int
     /// Whether the user's orders were purged (the user was deleted).
     func isTombstoned(_ userId: UserID) async throws -> Bool
     /// Deletes up to `limit` idempotency records whose `expiresAt` is at or before `now`; returns how many.
     func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int
-    /// Up to `limit` of the user's orders, newest first, strictly after `cursor`; `nil` when the user is
-    /// tombstoned.
-    func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]?
+    /// Up to `limit` of the user's orders (only those in `status`, when given), newest first, strictly after
+    /// `cursor`; `nil` when the user is tombstoned.
+    func liveOrders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]?
     /// Returns when the backend answers a query now; throws ``CommerceError/Code/unavailable`` otherwise.
     /// What `GET /ready` asks. The default asks whether an unknown user is tombstoned.
     func checkReadiness() async throws
@@ -51,9 +68,21 @@ extension OrderStore {
         _ = try await isTombstoned(UserID())
     }
 
-    /// Two calls: ``isTombstoned(_:)``, then ``orders(of:after:limit:)``.
-    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
+    /// Two calls: ``isTombstoned(_:)``, then ``orders(of:status:after:limit:)``.
+    public func liveOrders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
+        async throws -> [Order]?
+    {
         if try await isTombstoned(userId) { return nil }
-        return try await orders(of: userId, after: cursor, limit: limit)
+        return try await orders(of: userId, status: status, after: cursor, limit: limit)
+    }
+
+    /// All of the user's live orders, whatever their status: ``liveOrders(of:status:after:limit:)``.
+    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
+        try await liveOrders(of: userId, status: nil, after: cursor, limit: limit)
+    }
+
+    /// All of the user's orders, whatever their status: ``orders(of:status:after:limit:)``.
+    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await orders(of: userId, status: nil, after: cursor, limit: limit)
     }
 }

@@ -30,24 +30,27 @@ package enum ColumnNaming: Sendable {
 /// address as four nullable columns (no address when all four are null). Selecting ``names`` in this order
 /// lets a store read the row by position.
 package enum StoredUserRow {
-    /// The columns, in the order ``record(id:username:email:phone:street:city:state:postalCode:passwordHash:createdAt:updatedAt:)`` takes them.
+    /// The columns, in the order ``record(id:username:email:phone:street:city:state:postalCode:passwordHash:createdAt:updatedAt:role:)`` takes them.
     package static let names = [
         "id", "username", "email", "phone", "street", "city", "state", "postalCode", "passwordHash", "createdAt",
-        "updatedAt",
+        "updatedAt", "role",
     ]
 
     /// The user and hash a row holds. The values were valid when stored, so they are trusted.
     package static func record(
         id: UserID, username: String, email: String, phone: String?, street: String?, city: String?,
-        state: String?, postalCode: String?, passwordHash: String, createdAt: Int64, updatedAt: Int64
-    ) -> UserRecord {
+        state: String?, postalCode: String?, passwordHash: String, createdAt: Int64, updatedAt: Int64, role: String
+    ) throws(CommerceError) -> UserRecord {
+        guard let role = UserRole(rawValue: role) else {
+            throw CommerceError.internalFailure("A stored user has an unknown role.")
+        }
         let parts = [street, city, state, postalCode]
         let address =
             parts.allSatisfy { $0 == nil }
             ? nil : PostalAddress(street: street, city: city, state: state, postalCode: postalCode)
         let user = User(
             id: id, username: Username(trusted: username), email: EmailAddress(trusted: email),
-            phone: phone.map(PhoneNumber.init(trusted:)), address: address,
+            phone: phone.map(PhoneNumber.init(trusted:)), address: address, role: role,
             createdAt: Date(millisecondsSince1970: createdAt), updatedAt: Date(millisecondsSince1970: updatedAt))
         return UserRecord(user: user, passwordHash: passwordHash)
     }
@@ -56,16 +59,17 @@ package enum StoredUserRow {
 /// An order as the durable stores keep it: one row of ``names``, the items as ``StoredOrderItems``' JSON,
 /// money as integer minor units, timestamps as integer milliseconds.
 package enum StoredOrderRow {
-    /// The columns, in the order ``order(id:userId:items:deliveryAddress:status:currency:totalMinorUnits:createdAt:updatedAt:)`` takes them.
+    /// The columns, in the order ``order(id:userId:items:deliveryAddress:status:currency:totalMinorUnits:createdAt:updatedAt:history:version:)`` takes them.
     package static let names = [
         "id", "userId", "items", "deliveryAddress", "status", "currency", "totalMinorUnits", "createdAt", "updatedAt",
+        "history", "version",
     ]
 
     /// The order a row holds.
     /// - Throws: ``CommerceError/Code/internalFailure`` when the status or the items are not what a store writes.
     package static func order(
         id: OrderID, userId: UserID, items: String, deliveryAddress: String, status: String, currency: String,
-        totalMinorUnits: Int64, createdAt: Int64, updatedAt: Int64
+        totalMinorUnits: Int64, createdAt: Int64, updatedAt: Int64, history: String, version: Int
     ) throws(CommerceError) -> Order {
         guard let status = OrderStatus(rawValue: status) else {
             throw CommerceError.internalFailure("A stored order has an unknown status.")
@@ -73,6 +77,45 @@ package enum StoredOrderRow {
         return Order(
             id: id, userId: userId, items: try StoredOrderItems.decode(items), deliveryAddress: deliveryAddress,
             status: status, currency: CurrencyCode(trusted: currency), total: Money(minorUnits: totalMinorUnits),
-            createdAt: Date(millisecondsSince1970: createdAt), updatedAt: Date(millisecondsSince1970: updatedAt))
+            createdAt: Date(millisecondsSince1970: createdAt), updatedAt: Date(millisecondsSince1970: updatedAt),
+            history: try StoredOrderHistory.decode(history), version: version)
+    }
+}
+
+/// How a durable store keeps an order's history: one JSON text, an array of `{status, at, by, reason?}`
+/// with `at` in integer milliseconds. Its own shape, like ``StoredOrderItems``.
+package enum StoredOrderHistory {
+    private struct Entry: Codable {
+        var status: String
+        var at: Int64
+        var by: String
+        var reason: String?
+    }
+
+    /// Decoded histories by their text: a pure function of it, so a remembered answer is always right.
+    private static let decoded = RecentlyComputed<[OrderHistoryEntry]>(capacity: 4096)
+
+    /// The history as the stored JSON text.
+    package static func encode(_ history: [OrderHistoryEntry]) throws -> String {
+        let entries = history.map {
+            Entry(status: $0.status.rawValue, at: $0.at.millisecondsSince1970, by: $0.by.rawValue, reason: $0.reason)
+        }
+        return String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+    }
+
+    /// The history in stored JSON text.
+    /// - Throws: ``CommerceError/Code/internalFailure`` when the text is not what ``encode(_:)`` writes.
+    package static func decode(_ text: String) throws(CommerceError) -> [OrderHistoryEntry] {
+        try decoded.value(for: text) { () throws(CommerceError) in
+            let malformed = CommerceError.internalFailure("A stored order's history is malformed.")
+            guard let entries = try? JSONDecoder().decode([Entry].self, from: Data(text.utf8)) else { throw malformed }
+            return try entries.map { entry throws(CommerceError) in
+                guard let status = OrderStatus(rawValue: entry.status), let by = OrderActor(rawValue: entry.by) else {
+                    throw malformed
+                }
+                return OrderHistoryEntry(
+                    status: status, at: Date(millisecondsSince1970: entry.at), by: by, reason: entry.reason)
+            }
+        }
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// Where the User service keeps users and its outbox of deletion events.
 ///
 /// Contract (checked by `UserStoreConformance` in CommerceTesting; every implementation must pass it):
+/// - A user's ``UserRole`` reads back as stored (`customer` unless set); ``setRole(_:to:at:)`` changes it
+///   and `updatedAt`, and nothing else.
 /// - Emails are unique: ``insert(_:)`` of a record whose normalised email is taken throws
 ///   ``CommerceError`` with code ``CommerceError/Code/conflict`` and stores nothing. A taken id likewise.
 /// - ``delete(_:at:requestID:)`` removes the user **and** records a pending ``UserDeletedEvent`` (with the
@@ -27,6 +29,8 @@ public protocol UserStore: Sendable {
     func user(id: UserID) async throws -> UserRecord?
     /// The user with this normalised email, or `nil`.
     func user(email: EmailAddress) async throws -> UserRecord?
+    /// Sets the user's role and `updatedAt`; the updated record, or `nil` when there is no such user.
+    func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord?
     /// Deletes the user and records its ``UserDeletedEvent`` atomically; `nil` when there was no such user.
     func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent?
     /// Up to `limit` undelivered events, oldest first.

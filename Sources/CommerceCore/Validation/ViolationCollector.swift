@@ -1,8 +1,11 @@
 import Foundation
 
 /// Gathers the violations of many fields so that one request reports all of them at once.
-struct ViolationCollector {
+package struct ViolationCollector {
     private(set) var violations: [FieldViolation] = []
+
+    /// No violation yet.
+    package init() {}
 
     /// Runs one field's validating initialiser; keeps its value, or records its violations.
     mutating func check<Value>(_ make: () throws(CommerceError) -> Value) -> Value? {
@@ -15,12 +18,12 @@ struct ViolationCollector {
     }
 
     /// Records a violation directly.
-    mutating func add(_ field: String, _ message: String) {
+    package mutating func add(_ field: String, _ message: String) {
         violations.append(FieldViolation(field: field, message: message))
     }
 
     /// Throws one validation error with everything collected, if anything was.
-    func finish() throws(CommerceError) {
+    package func finish() throws(CommerceError) {
         if !violations.isEmpty { throw CommerceError.validation(violations) }
     }
 }

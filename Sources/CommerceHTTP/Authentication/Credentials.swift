@@ -20,7 +20,7 @@ public struct Credentials: Sendable {
         guard let token = Self.bearerToken(request) else {
             throw CommerceError.unauthenticated("A bearer token is required.")
         }
-        return .user(try await tokens.verify(token))
+        return try await tokens.verify(token)
     }
 
     /// The internal service, when the request carries the right API key.

@@ -25,14 +25,15 @@ struct UserRepresentation: JSONWritable {
         writer.member("email", user.email.value)
         writer.member("id", user.id.description)
         if let phone = user.phone { writer.member("phone", phone.value) }
+        writer.member("role", user.role.rawValue)
         writer.member("updatedAt", user.updatedAt)
         writer.member("username", user.username.value)
         writer.endObject()
     }
 }
 
-/// The JSON a client sees for an order; money as exact decimal numbers of major units (`12.34`). Keys in
-/// sorted order.
+/// The JSON a client sees for an order; money as exact decimal numbers of major units (`12.34`), its
+/// history oldest first. Keys in sorted order.
 struct OrderRepresentation: JSONWritable {
     let order: Order
 
@@ -43,6 +44,17 @@ struct OrderRepresentation: JSONWritable {
         writer.member("createdAt", order.createdAt)
         writer.member("currency", order.currency.value)
         writer.member("deliveryAddress", order.deliveryAddress)
+        writer.key("history")
+        writer.beginArray()
+        for entry in order.history {
+            writer.beginObject()
+            writer.member("at", entry.at)
+            writer.member("by", entry.by.rawValue)
+            writer.member("reason", entry.reason)
+            writer.member("status", entry.status.rawValue)
+            writer.endObject()
+        }
+        writer.endArray()
         writer.member("id", order.id.description)
         writer.key("items")
         writer.beginArray()
@@ -61,6 +73,16 @@ struct OrderRepresentation: JSONWritable {
         writer.member("userId", order.userId.description)
         writer.endObject()
     }
+}
+
+/// `PUT /api/user/{id}/role`'s body.
+struct RoleForm: Decodable {
+    var role: String?
+}
+
+/// The body of an order's transition (`POST …/cancel` and the others), when it has one.
+struct TransitionForm: Decodable {
+    var reason: String?
 }
 
 /// `POST /api/user/login`'s body. Unknown fields are ignored.

@@ -78,6 +78,8 @@ extension Problem {
             self.init(
                 kind: "unavailable", status: .serviceUnavailable, detail: error.message,
                 headers: error.retryAfter.map(Self.retryAfter) ?? [:])
+        case .preconditionFailed:
+            self.init(kind: "precondition-failed", status: .preconditionFailed, detail: error.message)
         default:
             self = .internalError
         }

@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 
 extension Router {
-    /// Mounts the Order service under `/api/order` on this router: place an order, list a user's orders,
-    /// and the internal purge of a user's orders.
+    /// Mounts the Order service under `/api/order` and `/api/orders` on this router: place an order, read
+    /// one, list a user's orders, list every order (staff), move an order through its lifecycle, and the
+    /// internal purge of a user's orders.
     ///
     /// The routes answer every error as `application/problem+json` on their own, so they can be mounted in
     /// any application. Record them in `routeTable` to have a known path with another method answer 405.
@@ -13,29 +14,56 @@ extension Router {
         orders: OrderService, credentials: Credentials, routeTable: RouteTable = RouteTable()
     ) -> Self {
         let api = group().add(middleware: ProblemMiddleware<Context>(routes: routeTable))
-        let pageSizes = "must be a whole number from 1 to \(orders.configuration.maximumPageSize)"
+        let pages = OrderPageQuery(maximum: orders.configuration.maximumPageSize)
         api.route(.post, "/api/order", in: routeTable) { request, context in
             let principal = try await credentials.user(request)
             let form = try await JSONBody.decode(OrderForm.self, from: request, context: context)
             let placed = try await orders.place(form, idempotencyKey: request.headers[.idempotencyKey], as: principal)
-            var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)"]
+            var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)/\(placed.order.id)"]
             if placed.replayed { headers[.idempotentReplayed] = "true" }
+            headers[.eTag] = EntityTag.of(placed.order)
             return JSONBody.response(OrderRepresentation(placed.order), status: .created, headers: headers)
         }
         api.route(.get, "/api/order/{id}", in: routeTable) { request, context in
             let principal = try await credentials.user(request)
             let userId = try context.parameters.id("id", as: UserID.self)
-            let query = request.uri.queryParameters
-            let limitText = query.get("limit")
-            let limit = limitText.flatMap { Int($0) }
-            if limitText != nil, limit == nil { throw CommerceError.validation(field: "limit", pageSizes) }
-            let page = try await orders.orders(of: userId, limit: limit, after: query.get("after"), as: principal)
-            var headers: HTTPFields = [:]
-            if let next = page.next {
-                let size = limit.map { "limit=\($0)&" } ?? ""
-                headers[.link] = "</api/order/\(userId)?\(size)after=\(next)>; rel=\"next\""
+            let query = try pages.read(request)
+            let page = try await orders.orders(
+                of: userId, status: query.status, limit: query.limit, after: query.after, as: principal)
+            return JSONBody.response(
+                page.orders.map(OrderRepresentation.init),
+                headers: pages.link(path: "/api/order/\(userId)", query, next: page.next))
+        }
+        api.route(.get, "/api/orders", in: routeTable) { request, _ in
+            let principal = try await credentials.user(request)
+            let query = try pages.read(request)
+            let page = try await orders.allOrders(
+                status: query.status, limit: query.limit, after: query.after, as: principal)
+            return JSONBody.response(
+                page.orders.map(OrderRepresentation.init),
+                headers: pages.link(path: "/api/orders", query, next: page.next))
+        }
+        api.route(.get, "/api/order/{id}/{orderId}", in: routeTable) { request, context in
+            let principal = try await credentials.user(request)
+            let userId = try context.parameters.id("id", as: UserID.self)
+            let orderId = try context.parameters.id("orderId", as: OrderID.self)
+            let order = try await orders.order(orderId, of: userId, as: principal)
+            return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
+        }
+        for action in OrderAction.allCases {
+            api.route(.post, "/api/order/{id}/{orderId}/\(action.rawValue)", in: routeTable) { request, context in
+                let principal = try await credentials.user(request)
+                let userId = try context.parameters.id("id", as: UserID.self)
+                let orderId = try context.parameters.id("orderId", as: OrderID.self)
+                // The body is optional: a reason, when the client gives one.
+                let form =
+                    request.headers[.contentType] == nil
+                    ? TransitionForm() : try await JSONBody.decode(TransitionForm.self, from: request, context: context)
+                let order = try await orders.transition(
+                    action, order: orderId, of: userId, reason: form.reason,
+                    expectedVersion: try EntityTag.expectedVersion(request.headers[.ifMatch]), as: principal)
+                return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
             }
-            return JSONBody.response(page.orders.map(OrderRepresentation.init), headers: headers)
         }
         api.route(.delete, "/api/order/{id}", in: routeTable) { request, context in
             let principal = try credentials.internalService(request)
@@ -44,5 +72,62 @@ extension Router {
             return JSONBody.response(PurgeRepresentation(userId: userId.description, deleted: deleted))
         }
         return self
+    }
+}
+
+/// The query of an order list (`status`, `limit`, `after`), checked, and the `Link` to its next page.
+struct OrderPageQuery: Sendable {
+    /// The largest page a client may ask for.
+    let maximum: Int
+
+    struct Values: Sendable {
+        let status: OrderStatus?
+        let limit: Int?
+        let after: String?
+    }
+
+    /// The list's query: every bad parameter reported at once.
+    func read(_ request: Request) throws -> Values {
+        let query = request.uri.queryParameters
+        var collector = ViolationCollector()
+        let limitText = query.get("limit")
+        let limit = limitText.flatMap { Int($0) }
+        if limitText != nil, limit == nil { collector.add("limit", "must be a whole number from 1 to \(maximum)") }
+        let statusText = query.get("status")
+        let status = statusText.flatMap(OrderStatus.init(rawValue:))
+        if statusText != nil, status == nil {
+            let known = OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")
+            collector.add("status", "must be one of \(known)")
+        }
+        try collector.finish()
+        return Values(status: status, limit: limit, after: query.get("after"))
+    }
+
+    /// `Link: <path?…&after=next>; rel="next"` when there is a next page.
+    func link(path: String, _ values: Values, next: OrderCursor?) -> HTTPFields {
+        guard let next else { return [:] }
+        var parameters: [String] = []
+        if let status = values.status { parameters.append("status=\(status.rawValue)") }
+        if let limit = values.limit { parameters.append("limit=\(limit)") }
+        parameters.append("after=\(next)")
+        return [.link: "<\(path)?\(parameters.joined(separator: "&"))>; rel=\"next\""]
+    }
+}
+
+/// An order's entity tag: its version, quoted (`"3"`), so `If-Match` can name the version a client saw.
+enum EntityTag {
+    static func of(_ order: Order) -> String { "\"\(order.version)\"" }
+
+    /// The version `If-Match` requires: `nil` when absent or `*`; for a tag that names no version of ours,
+    /// one no order has (so the move is refused as stale).
+    static func expectedVersion(_ ifMatch: String?) throws -> Int? {
+        guard let value = ifMatch.map({ Substring($0).trimmingSpacesAndTabs }), !value.isEmpty, value != "*" else {
+            return nil
+        }
+        let tag = value.hasPrefix("W/") ? value.dropFirst(2) : value
+        guard tag.count >= 3, tag.first == "\"", tag.last == "\"", let version = Int(tag.dropFirst().dropLast()),
+            version > 0
+        else { return 0 }
+        return version
     }
 }

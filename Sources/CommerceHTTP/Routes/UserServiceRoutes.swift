@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 extension Router where Context: ClientAddressRequestContext {
-    /// Mounts the User service under `/api/user` on this router: register, log in, read, delete.
+    /// Mounts the User service under `/api/user` on this router: register, log in, read, delete, and the
+    /// operator's role change.
     ///
     /// The router's context must say the connection's address (``ClientAddressRequestContext``;
     /// ``CommerceRequestContext`` does), from which — and, for a connection from one of `trustedProxies`,
@@ -37,6 +38,17 @@ extension Router where Context: ClientAddressRequestContext {
             let principal = try await credentials.userOrInternalService(request)
             let id = try context.parameters.id("id", as: UserID.self)
             return JSONBody.response(UserRepresentation(try await users.user(id, as: principal)))
+        }
+        api.route(.put, "/api/user/{id}/role", in: routeTable) { request, context in
+            // The operator's call: the internal key only; a bearer token of any role is refused.
+            let principal = try credentials.internalService(request)
+            let id = try context.parameters.id("id", as: UserID.self)
+            let form = try await JSONBody.decode(RoleForm.self, from: request, context: context)
+            guard let role = form.role.flatMap(UserRole.init(rawValue:)) else {
+                let known = UserRole.allCases.map(\.rawValue).joined(separator: " or ")
+                throw CommerceError.validation(field: "role", form.role == nil ? "is required" : "must be \(known)")
+            }
+            return JSONBody.response(UserRepresentation(try await users.setRole(id, to: role, as: principal)))
         }
         api.route(.delete, "/api/user/{id}", in: routeTable) { request, context in
             let principal = try await credentials.user(request)

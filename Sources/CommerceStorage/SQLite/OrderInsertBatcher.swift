@@ -13,7 +13,7 @@ actor OrderInsertBatcher {
     /// One insert waiting for its transaction.
     struct Insert: Sendable {
         let order: Order
-        let items: String
+        let row: OrderRow.Texts
         let idempotency: IdempotencyRecord?
         let now: Date
         let answer: CheckedContinuation<OrderInsertion, any Error>
@@ -35,11 +35,11 @@ actor OrderInsertBatcher {
     }
 
     /// Inserts with the next transaction and answers once it has committed.
-    func insert(_ order: Order, items: String, idempotency: IdempotencyRecord?, now: Date) async throws
+    func insert(_ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date) async throws
         -> OrderInsertion
     {
         try await withCheckedThrowingContinuation { answer in
-            waiting.append(Insert(order: order, items: items, idempotency: idempotency, now: now, answer: answer))
+            waiting.append(Insert(order: order, row: row, idempotency: idempotency, now: now, answer: answer))
             if !writing {
                 writing = true
                 Task { await writeUntilDrained() }

@@ -40,6 +40,20 @@ enum OrderSchema {
                     CREATE INDEX idempotencyRecord_expiry ON idempotencyRecord(expiresAt);
                     """)
         }
+        // The lifecycle: each order's history (placement first: every order before this was pending) and a
+        // version for compare-and-set; indexes for the staff-wide list, newest first, with and without a
+        // status.
+        migrator.registerMigration("v3-order-lifecycle") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE "order" ADD COLUMN history TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE "order" ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                    UPDATE "order" SET history =
+                        '[{"status":"' || status || '","at":' || createdAt || ',"by":"customer"}]';
+                    CREATE INDEX order_recent ON "order"(createdAt DESC, id DESC);
+                    CREATE INDEX order_status ON "order"(status, createdAt DESC, id DESC);
+                    """)
+        }
         return migrator
     }
 }

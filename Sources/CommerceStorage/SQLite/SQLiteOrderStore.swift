@@ -30,7 +30,7 @@ public struct SQLiteOrderStore: OrderStore {
         self.writer = writer
         watch = SQLiteFileWatch(file: file)
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
-            try Self.insert(db, insert.order, items: insert.items, idempotency: insert.idempotency, now: insert.now)
+            try Self.insert(db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now)
         }
     }
 
@@ -53,12 +53,12 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one
     /// transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
-        let items = try OrderRow.encode(order.items)
-        return try await inserts.insert(order, items: items, idempotency: idempotency, now: now)
+        let row = try OrderRow.encode(order)
+        return try await inserts.insert(order, row: row, idempotency: idempotency, now: now)
     }
 
     private static func insert(
-        _ db: Database, _ order: Order, items: String, idempotency: IdempotencyRecord?, now: Date
+        _ db: Database, _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date
     ) throws -> OrderInsertion {
         if try isTombstoned(db, order.userId) {
             throw CommerceError.notFound("The user no longer exists.")
@@ -78,21 +78,21 @@ public struct SQLiteOrderStore: OrderStore {
                     idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
                 ])
         }
-        try insertRow(db, order, items: items)
+        try insertRow(db, order, row)
         return .created(order)
     }
 
     /// Stores many orders in one transaction: for importing data from another system, and for benchmarks.
     /// Orders of tombstoned users are refused (`notFound`) and nothing is stored; no idempotency records.
     public func importOrders(_ orders: [Order]) async throws {
-        let rows = try orders.map { ($0, try OrderRow.encode($0.items)) }
+        let rows = try orders.map { ($0, try OrderRow.encode($0)) }
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
-                for (order, items) in rows {
+                for (order, row) in rows {
                     if try Self.isTombstoned(db, order.userId) {
                         throw CommerceError.notFound("The user no longer exists.")
                     }
-                    try Self.insertRow(db, order, items: items)
+                    try Self.insertRow(db, order, row)
                 }
             }
         }
@@ -107,42 +107,94 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/orders(of:after:limit:)``: one indexed range scan.
-    public func orders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-        try await translatingDatabaseErrors {
-            try await writer.read { db in try Self.orders(db, of: userId, after: cursor, limit: limit) }
-        }
-    }
-
-    /// See ``OrderStore/liveOrders(of:after:limit:)``: the tombstone and the page in one read transaction.
-    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
+    /// See ``OrderStore/orders(of:status:after:limit:)``: one range scan of the user's index.
+    public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
+        -> [Order]
+    {
         try await translatingDatabaseErrors {
             try await writer.read { db in
-                try Self.isTombstoned(db, userId) ? nil : try Self.orders(db, of: userId, after: cursor, limit: limit)
+                try Self.page(db, userId: userId, status: status, after: cursor, limit: limit)
             }
         }
     }
 
-    private static func orders(_ db: Database, of userId: UserID, after cursor: OrderCursor?, limit: Int) throws
-        -> [Order]
+    /// See ``OrderStore/liveOrders(of:status:after:limit:)``: the tombstone and the page in one read
+    /// transaction.
+    public func liveOrders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
+        async throws -> [Order]?
     {
-        if let cursor {
-            let page = try db.cachedStatement(
-                sql: """
-                    SELECT \(OrderRow.columns) FROM "order" WHERE userId = ? AND (createdAt, id) < (?, ?)
-                    ORDER BY createdAt DESC, id DESC LIMIT ?
-                    """)
-            let arguments: StatementArguments = [
-                userId.description, cursor.createdAt.millisecondsSince1970, cursor.id.description, max(0, limit),
-            ]
-            return try Row.fetchAll(page, arguments: arguments).map(OrderRow.order)
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Self.isTombstoned(db, userId)
+                    ? nil : try Self.page(db, userId: userId, status: status, after: cursor, limit: limit)
+            }
         }
-        let firstPage = try db.cachedStatement(
-            sql: """
-                SELECT \(OrderRow.columns) FROM "order" WHERE userId = ?
-                ORDER BY createdAt DESC, id DESC LIMIT ?
-                """)
-        return try Row.fetchAll(firstPage, arguments: [userId.description, max(0, limit)]).map(OrderRow.order)
+    }
+
+    /// See ``OrderStore/allOrders(status:after:limit:)``: one range scan of `order_recent`, or of
+    /// `order_status` for one status.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in try Self.page(db, userId: nil, status: status, after: cursor, limit: limit) }
+        }
+    }
+
+    /// See ``OrderStore/order(_:of:)``: one primary-key lookup.
+    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                let select = try db.cachedStatement(
+                    sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE id = ? AND userId = ?"#)
+                return try Row.fetchOne(select, arguments: [id.description, userId.description]).map(OrderRow.order)
+            }
+        }
+    }
+
+    /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version),
+    /// so SQLite's single writer makes the compare and the set one step.
+    public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
+        let moved = order.moved(to: entry)
+        let history = try StoredOrderHistory.encode(moved.history)
+        return try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                let update = try db.cachedStatement(
+                    sql: """
+                        UPDATE "order" SET status = ?, history = ?, version = ?, updatedAt = ?
+                        WHERE id = ? AND userId = ? AND status = ? AND version = ?
+                        """)
+                try update.execute(arguments: [
+                    moved.status.rawValue, history, moved.version, moved.updatedAt.millisecondsSince1970,
+                    order.id.description, order.userId.description, order.status.rawValue, order.version,
+                ])
+                return db.changesCount == 1 ? moved : nil
+            }
+        }
+    }
+
+    /// A newest-first page: of one user's orders (their `(userId, createdAt, id)` index) or of everyone's,
+    /// of one status or all, after a cursor or from the top. Each shape is one cached statement.
+    private static func page(
+        _ db: Database, userId: UserID?, status: OrderStatus?, after cursor: OrderCursor?, limit: Int
+    ) throws -> [Order] {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let userId {
+            conditions.append("userId = ?")
+            _ = arguments.append(contentsOf: [userId.description])
+        }
+        if let status {
+            conditions.append("status = ?")
+            _ = arguments.append(contentsOf: [status.rawValue])
+        }
+        if let cursor {
+            conditions.append("(createdAt, id) < (?, ?)")
+            _ = arguments.append(contentsOf: [cursor.createdAt.millisecondsSince1970, cursor.id.description])
+        }
+        _ = arguments.append(contentsOf: [max(0, limit)])
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let select = try db.cachedStatement(
+            sql: #"SELECT \#(OrderRow.columns) FROM "order" \#(filter) ORDER BY createdAt DESC, id DESC LIMIT ?"#)
+        return try Row.fetchAll(select, arguments: arguments).map(OrderRow.order)
     }
 
     /// See ``OrderStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
@@ -188,16 +240,17 @@ public struct SQLiteOrderStore: OrderStore {
         return try Bool.fetchOne(exists, arguments: [userId.description]) ?? false
     }
 
-    private static func insertRow(_ db: Database, _ order: Order, items: String) throws {
+    private static func insertRow(_ db: Database, _ order: Order, _ row: OrderRow.Texts) throws {
         let insert = try db.cachedStatement(
             sql: """
-                INSERT INTO "order" (\(OrderRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO "order" (\(OrderRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try insert.execute(
             arguments: [
-                order.id.description, order.userId.description, items, order.deliveryAddress,
+                order.id.description, order.userId.description, row.items, order.deliveryAddress,
                 order.status.rawValue, order.currency.value, order.total.minorUnits,
-                order.createdAt.millisecondsSince1970, order.updatedAt.millisecondsSince1970,
+                order.createdAt.millisecondsSince1970, order.updatedAt.millisecondsSince1970, row.history,
+                order.version,
             ])
     }
 
@@ -223,9 +276,15 @@ public struct SQLiteOrderStore: OrderStore {
 /// columns up by name lower-cases every name on every row, which the profile in
 /// Documentation/Performance.md found on the read path).
 enum OrderRow {
-    /// The `items` column: ``StoredOrderItems``' JSON.
-    static func encode(_ items: [OrderItem]) throws -> String {
-        try StoredOrderItems.encode(items)
+    /// The JSON columns of a row: the items (``StoredOrderItems``) and the history (``StoredOrderHistory``).
+    struct Texts: Sendable {
+        let items: String
+        let history: String
+    }
+
+    /// The JSON columns of `order`'s row, made before its write transaction.
+    static func encode(_ order: Order) throws -> Texts {
+        Texts(items: try StoredOrderItems.encode(order.items), history: try StoredOrderHistory.encode(order.history))
     }
 
     static let columns = ColumnNaming.camelCase.list(StoredOrderRow.names)
@@ -241,6 +300,6 @@ enum OrderRow {
         }
         return try StoredOrderRow.order(
             id: id, userId: userId, items: row[2], deliveryAddress: row[3], status: row[4], currency: row[5],
-            totalMinorUnits: row[6], createdAt: row[7], updatedAt: row[8])
+            totalMinorUnits: row[6], createdAt: row[7], updatedAt: row[8], history: row[9], version: row[10])
     }
 }

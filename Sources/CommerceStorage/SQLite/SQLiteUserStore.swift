@@ -37,12 +37,28 @@ public struct SQLiteUserStore: UserStore {
             try await watch.write(on: writer) { db in
                 let user = record.user
                 try db.execute(
-                    sql: "INSERT INTO user (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO user (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         user.id.description, user.username.value, user.email.value, user.phone?.value,
                         user.address?.street, user.address?.city, user.address?.state, user.address?.postalCode,
                         record.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
+                        user.role.rawValue,
                     ])
+            }
+        }
+    }
+
+    /// See ``UserStore/setRole(_:to:at:)``: one update, then the row read back in the same transaction.
+    public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: "UPDATE user SET role = ?, updatedAt = ? WHERE id = ?",
+                    arguments: [role.rawValue, date.millisecondsSince1970, id.description])
+                guard db.changesCount == 1 else { return nil }
+                return try Row.fetchOne(
+                    db, sql: "SELECT \(Self.columns) FROM user WHERE id = ?", arguments: [id.description]
+                ).map(Self.record)
             }
         }
     }
@@ -148,9 +164,9 @@ public struct SQLiteUserStore: UserStore {
         guard let id = UserID(row[0] as String) else {
             throw CommerceError.internalFailure("A stored user has a malformed id.")
         }
-        return StoredUserRow.record(
+        return try StoredUserRow.record(
             id: id, username: row[1], email: row[2], phone: row[3], street: row[4], city: row[5], state: row[6],
-            postalCode: row[7], passwordHash: row[8], createdAt: row[9], updatedAt: row[10])
+            postalCode: row[7], passwordHash: row[8], createdAt: row[9], updatedAt: row[10], role: row[11])
     }
 
     /// The email's unique index is the table's only one beside the primary key.

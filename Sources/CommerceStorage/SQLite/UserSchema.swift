@@ -38,6 +38,10 @@ enum UserSchema {
         migrator.registerMigration("v3-deletion-request-id") { db in
             try db.execute(sql: "ALTER TABLE userDeletedEvent ADD COLUMN requestId TEXT")
         }
+        // Every user before roles existed is a customer.
+        migrator.registerMigration("v4-user-role") { db in
+            try db.execute(sql: "ALTER TABLE user ADD COLUMN role TEXT NOT NULL DEFAULT 'customer'")
+        }
         return migrator
     }
 }
