@@ -106,6 +106,17 @@ public struct CommerceHarness: Sendable {
         return (user, token.token)
     }
 
+    /// Registers a user, makes them staff (as the operator would, with the internal key) and logs them in:
+    /// the token carries the `staff` role.
+    public func registerAndLogInStaff(
+        username: String = "Staff Member", password: String = "correct horse battery"
+    ) async throws -> (user: User, token: String) {
+        let (user, _) = try await registerAndLogIn(username: username, password: password)
+        let staff = try await users.setRole(user.id, to: .staff, as: .internalService)
+        let token = try await users.login(email: staff.email.value, password: password)
+        return (staff, token.token)
+    }
+
     /// A small valid order form.
     public static func sampleOrder(items: Int = 1, price: Decimal = Decimal(string: "9.99")!) -> OrderForm {
         OrderForm(

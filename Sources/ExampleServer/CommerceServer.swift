@@ -14,7 +14,7 @@ struct CommerceServer: AsyncParsableCommand {
             Settings come from flags, then the environment, then a .env file in the working directory.
             `commerce-server help all` (or user, order) lists them; Documentation/Configuration.md explains each.
             """,
-        subcommands: [All.self, User.self, Order.self, Backup.self],
+        subcommands: [All.self, User.self, Order.self, Backup.self, SetRole.self],
         defaultSubcommand: All.self)
 
     /// Reads flags, environment and `.env`, checks them, and runs `mode`. A bad setting ends the process

@@ -43,9 +43,20 @@ struct OpenAPIDocumentTests {
     @Test(arguments: [
         (
             OpenAPIDocument.userService,
-            ["/api/user:", "/api/user/login:", "/api/user/{id}:", "/health:", "/ready:", "/metrics:"]
+            [
+                "/api/user:", "/api/user/login:", "/api/user/{id}:", "/api/user/{id}/role:", "/health:", "/ready:",
+                "/metrics:",
+            ]
         ),
-        (OpenAPIDocument.orderService, ["/api/order:", "/api/order/{userId}:", "/health:", "/ready:", "/metrics:"]),
+        (
+            OpenAPIDocument.orderService,
+            [
+                "/api/order:", "/api/order/{userId}:", "/api/orders:", "/api/order/{userId}/{orderId}:",
+                "/api/order/{userId}/{orderId}/cancel:", "/api/order/{userId}/{orderId}/confirm:",
+                "/api/order/{userId}/{orderId}/ship:", "/api/order/{userId}/{orderId}/deliver:", "/health:", "/ready:",
+                "/metrics:",
+            ]
+        ),
     ])
     func everyRouteIsDescribed(_ document: OpenAPIDocument, _ paths: [String]) {
         #expect(document.yaml.hasPrefix("# ") && document.yaml.contains("\nopenapi: 3.1.0\n"))

@@ -278,6 +278,21 @@ struct SQLiteStoreTests {
                 #"SELECT * FROM "order" WHERE userId = 'u' AND (createdAt, id) < (1, 'x') ORDER BY createdAt DESC, id DESC LIMIT 20"#
             ),
             (orders.databaseWriter, "SELECT 1 FROM tombstone WHERE userId = 'u'"),
+            // The staff-wide lists, newest first: every order, one status, and their next pages.
+            (orders.databaseWriter, #"SELECT * FROM "order" ORDER BY createdAt DESC, id DESC LIMIT 20"#),
+            (
+                orders.databaseWriter,
+                #"SELECT * FROM "order" WHERE (createdAt, id) < (1, 'x') ORDER BY createdAt DESC, id DESC LIMIT 20"#
+            ),
+            (
+                orders.databaseWriter,
+                #"SELECT * FROM "order" WHERE status = 'shipped' ORDER BY createdAt DESC, id DESC LIMIT 20"#
+            ),
+            (
+                orders.databaseWriter,
+                #"SELECT * FROM "order" WHERE status = 'shipped' AND (createdAt, id) < (1, 'x') ORDER BY createdAt DESC, id DESC LIMIT 20"#
+            ),
+            (orders.databaseWriter, #"SELECT * FROM "order" WHERE id = 'o' AND userId = 'u'"#),
             (orders.databaseWriter, "SELECT * FROM idempotencyRecord WHERE userId = 'u' AND key = 'k'"),
         ]
         for (writer, sql) in lookups {

@@ -71,6 +71,13 @@ func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw ConformanceFailure(message()) }
 }
 
+/// `value`, or a failure of the check with `message` when it is `nil` (never a crash: a broken store must
+/// fail its checks, not stop the test run).
+func required<Value>(_ value: Value?, _ message: @autoclosure () -> String) throws -> Value {
+    guard let value else { throw ConformanceFailure(message()) }
+    return value
+}
+
 /// Fails the check unless `body` throws a ``CommerceError`` with `code`.
 func requireError<T>(
     _ code: CommerceError.Code, _ what: String, _ body: () async throws -> T

@@ -180,6 +180,91 @@ public enum OrderStoreConformance {
                     "sweeping a record deleted its order")
             }
         },
+        ConformanceCheck("an order reads back by id, only under its user") { store in
+            let order = Fixtures.order(for: UserID())
+            _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
+            try require(try await store.order(order.id, of: order.userId) == order, "not read back by id")
+            try require(try await store.order(order.id, of: UserID()) == nil, "found under another user")
+            try require(try await store.order(OrderID(), of: order.userId) == nil, "an unknown id found an order")
+        },
+        ConformanceCheck("a transition is a compare-and-set that appends to the history") { store in
+            let order = Fixtures.order(for: UserID())
+            _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
+            let confirm = OrderHistoryEntry(status: .confirmed, at: later, by: .staff)
+            let confirmed = try await store.transition(order, to: confirm)
+            try require(confirmed == order.moved(to: confirm), "the moved order is not the order moved")
+            try require(confirmed?.version == 2 && confirmed?.history.count == 2, "version or history did not grow")
+            try require(try await store.order(order.id, of: order.userId) == confirmed, "the move did not read back")
+            let stale = try await store.transition(
+                order, to: OrderHistoryEntry(status: .cancelled, at: later, by: .customer))
+            try require(stale == nil, "a transition from a stale version succeeded")
+            let cancel = OrderHistoryEntry(
+                status: .cancelled, at: later.addingTimeInterval(1), by: .customer, reason: "late")
+            let cancelled = try await store.transition(try required(confirmed, "no moved order"), to: cancel)
+            try require(
+                cancelled?.history.map(\.status) == [.pending, .confirmed, .cancelled], "the history is not in order")
+            try require(cancelled?.history.last?.reason == "late", "the reason was not kept")
+            try require(
+                try await store.order(order.id, of: order.userId) == cancelled, "the second move did not read back")
+        },
+        ConformanceCheck("of racing transitions from one version, exactly one wins") { store in
+            let order = Fixtures.order(for: UserID())
+            _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 {
+                    let entry = OrderHistoryEntry(
+                        status: index.isMultiple(of: 2) ? .cancelled : .confirmed, at: later, by: .staff)
+                    group.addTask { try await store.transition(order, to: entry) != nil }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try require(winners == 1, "\(winners) of 20 racing transitions won")
+            let stored = try await store.order(order.id, of: order.userId)
+            try require(stored?.version == 2 && stored?.history.count == 2, "the history took more than one step")
+        },
+        ConformanceCheck("every user's orders list newest first, by status, page by page") { store in
+            var all: [Order] = []
+            for index in 0..<9 {
+                let order = Fixtures.order(for: UserID(), at: Fixtures.epoch.addingTimeInterval(Double(index % 4)))
+                _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
+                all.append(order)
+            }
+            var confirmed: [Order] = []
+            for order in all.prefix(4) {
+                let entry = OrderHistoryEntry(status: .confirmed, at: later, by: .staff)
+                confirmed.append(try required(try await store.transition(order, to: entry), "a transition failed"))
+            }
+            let newestFirst: (Order, Order) -> Bool = { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            let everyone = Array(confirmed + all.dropFirst(4)).sorted(by: newestFirst)
+            var pages: [Order] = []
+            var cursor: OrderCursor?
+            repeat {
+                let page = try await store.allOrders(status: nil, after: cursor, limit: 2)
+                pages += page
+                cursor = page.count == 2 ? page.last?.cursor : nil
+            } while cursor != nil
+            try require(pages == everyone, "every order, newest first, across pages: not so")
+            let onlyConfirmed = try await store.allOrders(status: .confirmed, after: nil, limit: 100)
+            try require(onlyConfirmed == confirmed.sorted(by: newestFirst), "the status filter is wrong")
+            let first = confirmed[0]
+            try require(
+                try await store.orders(of: first.userId, status: .pending, after: nil, limit: 10).isEmpty,
+                "a user's list by status shows another status")
+            try require(
+                try await store.orders(of: first.userId, status: .confirmed, after: nil, limit: 10) == [first],
+                "a user's list by status misses the order")
+        },
+        ConformanceCheck("a purged user's orders can be neither read nor moved") { store in
+            let order = Fixtures.order(for: UserID())
+            _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
+            _ = try await store.purge(order.userId, at: later)
+            try require(try await store.order(order.id, of: order.userId) == nil, "a purged order reads back")
+            let moved = try await store.transition(
+                order, to: OrderHistoryEntry(status: .confirmed, at: later, by: .staff))
+            try require(moved == nil, "a purged order moved")
+            try require(
+                try await store.allOrders(status: nil, after: nil, limit: 10).isEmpty, "a purged order is listed")
+        },
         ConformanceCheck("purge forgets the user's idempotency keys") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(

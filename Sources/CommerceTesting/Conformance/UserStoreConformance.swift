@@ -19,6 +19,26 @@ public enum UserStoreConformance {
             let unknown = EmailAddress(trusted: "nobody@example.com")
             try require(try await store.user(email: unknown) == nil, "an unknown email found a user")
         },
+        ConformanceCheck("a role reads back; setting it changes only the role and updatedAt") { store in
+            let customer = Fixtures.record()
+            var staff = Fixtures.record()
+            staff.user.role = .staff
+            try await store.insert(customer)
+            try await store.insert(staff)
+            try require(try await store.user(id: customer.user.id)?.user.role == .customer, "a new user is a customer")
+            try require(try await store.user(id: staff.user.id) == staff, "a staff user did not read back")
+            let later = Fixtures.epoch.addingTimeInterval(60)
+            let promoted = try await store.setRole(customer.user.id, to: .staff, at: later)
+            var expected = customer
+            expected.user.role = .staff
+            expected.user.updatedAt = later
+            try require(
+                promoted == expected, "setRole did not answer the promoted user with only role and updatedAt changed")
+            try require(try await store.user(email: customer.user.email) == expected, "the new role did not read back")
+            _ = try await store.setRole(customer.user.id, to: .customer, at: later)
+            try require(try await store.user(id: customer.user.id)?.user.role == .customer, "demotion did not stick")
+            try require(try await store.setRole(UserID(), to: .staff, at: later) == nil, "an unknown id got a role")
+        },
         ConformanceCheck("optional fields read back as nil") { store in
             var record = Fixtures.record()
             record.user.phone = nil
@@ -89,7 +109,7 @@ public enum UserStoreConformance {
                 let record = Fixtures.record()
                 try await store.insert(record)
                 let at = Fixtures.epoch.addingTimeInterval(Double(minute) * 60)
-                events.append(try await store.delete(record.user.id, at: at)!)
+                events.append(try required(try await store.delete(record.user.id, at: at), "delete recorded no event"))
             }
             try require(try await store.pendingDeletions(limit: 3) == Array(events.prefix(3)), "not oldest first")
             try await store.markDelivered(events[1].id)
@@ -107,7 +127,10 @@ public enum UserStoreConformance {
                 let record = Fixtures.record()
                 try await store.insert(record)
                 events.append(
-                    try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
+                    try required(
+                        try await store.delete(
+                            record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60)),
+                        "delete recorded no event"))
             }
             let expected = DeletionBacklog(count: 3, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(60))
             try require(try await store.deletionBacklog() == expected, "wrong count or oldest time")
@@ -127,7 +150,10 @@ public enum UserStoreConformance {
                 let record = Fixtures.record()
                 try await store.insert(record)
                 events.append(
-                    try await store.delete(record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60))!)
+                    try required(
+                        try await store.delete(
+                            record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60)),
+                        "delete recorded no event"))
             }
             let now = Fixtures.epoch.addingTimeInterval(3600)
             let leaseEnd = now.addingTimeInterval(60)
@@ -150,7 +176,7 @@ public enum UserStoreConformance {
         ConformanceCheck("a released event is offered to the next claim at once") { store in
             let record = Fixtures.record()
             try await store.insert(record)
-            let event = try await store.delete(record.user.id, at: Fixtures.epoch)!
+            let event = try required(try await store.delete(record.user.id, at: Fixtures.epoch), "no event")
             let now = Fixtures.epoch.addingTimeInterval(1)
             let claimed = try await store.claimPendingDeletions(
                 limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))

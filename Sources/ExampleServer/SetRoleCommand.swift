@@ -1,0 +1,87 @@
+import ArgumentParser
+import CommerceCore
+import CommercePostgres
+import CommerceStorage
+import Configuration
+import Foundation
+import Logging
+import PostgresNIO
+
+extension CommerceServer {
+    /// `commerce-server set-role EMAIL staff|customer`: the operator makes a user staff, or a customer again,
+    /// on the database the User service uses (its SQLite file, or `DATABASE_URL=postgres://…`), while the
+    /// services run or not. The user's tokens issued before keep their old role until they expire.
+    struct SetRole: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-role",
+            abstract: "Make a user staff, or a customer again.",
+            discussion: "Changes the User service's database directly: its SQLite file in the data directory, or "
+                + "the PostgreSQL database DATABASE_URL names. A user's tokens issued before keep their old role "
+                + "until they expire.\n\n" + Setting.help(of: settings))
+
+        /// The settings that say where the User service's data is, read as the services read them.
+        static let settings = [Setting.dataDirectory, Setting.databaseURL]
+
+        @Argument(help: "The user's email.") var email: String
+        @Argument(help: "staff or customer.") var role: String
+        @OptionGroup var flags: SettingFlags
+
+        func run() async throws {
+            do {
+                guard let role = UserRole(rawValue: role.lowercased()) else {
+                    throw SettingsError("the role must be staff or customer, not \(role).")
+                }
+                let config = try await SettingSources.reader(flags: try flags.values(accepting: Self.settings))
+                let dataDirectory = Setting.dataDirectory.text(from: config) ?? "./.commerce-data"
+                let location = try ServerSettings.database(
+                    Setting.databaseURL.text(from: config), mode: .user, dataDirectory: dataDirectory)
+                let user = try await Self.withUserStore(at: location) { store in
+                    // A throwaway signing key: this command issues no token.
+                    let services = await CommerceServices(
+                        tokens: .init(secret: try SigningSecret(UUID().uuidString + UUID().uuidString)),
+                        hasher: try BcryptPasswordHasher(cost: 4))
+                    let users = services.userService(store: store, orders: NoOrderService()).users
+                    return try await users.setRole(ofEmail: email, to: role, as: .internalService)
+                }
+                print("\(user.email.value) is now \(user.role.rawValue)")
+            } catch {
+                FileHandle.standardError.write(Data("commerce-server set-role: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        /// Runs `body` on the User service's store at `location`, closing it afterwards.
+        static func withUserStore<Result: Sendable>(
+            at location: DatabaseLocation, _ body: @Sendable (any UserStore) async throws -> Result
+        ) async throws -> Result {
+            switch location {
+            case .memory:
+                throw SettingsError("DATABASE_URL=memory: keeps no users to change.")
+            case .sqliteDirectory(let directory):
+                let store = try SQLiteUserStore(path: directory + "/users.sqlite")
+                defer { try? store.close() }
+                return try await body(store)
+            case .sqliteFile(let path):
+                let store = try SQLiteUserStore(path: path)
+                defer { try? store.close() }
+                return try await body(store)
+            case .postgres(let url):
+                var logger = Logger(label: "commerce.postgres")
+                logger.logLevel = .warning
+                let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
+                return try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await client.run() }
+                    defer { group.cancelAll() }
+                    let store = PostgresUserStore(client: client)
+                    try await store.migrate()
+                    return try await body(store)
+                }
+            }
+        }
+    }
+}
+
+/// The Order service as this command sees it: never called, since it deletes no one.
+private struct NoOrderService: OrderServicePeer {
+    func purgeOrders(of userId: UserID) async throws -> Int { 0 }
+}
