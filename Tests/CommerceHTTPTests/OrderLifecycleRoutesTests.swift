@@ -76,24 +76,24 @@ struct OrderLifecycleRoutesTests {
                     for status in OrderStatus.allCases {
                         let order = try await world.order(in: status)
                         let expected = Self.expected(action, from: status, by: caller)
-                        let case_ = "\(caller) \(action.rawValue) from \(status.rawValue)"
+                        let label = "\(caller) \(action.rawValue) from \(status.rawValue)"
                         try await client.execute(
                             uri: "/api/order/\(order.userId)/\(order.id)/\(action.rawValue)", method: .post,
                             headers: [.authorization: "Bearer \(world.token(caller))"]
                         ) { response in
-                            #expect(response.status == expected, "\(case_)")
+                            #expect(response.status == expected, "\(label)")
                             let body = try object(response)
                             switch expected {
                             case .ok:
                                 let moved = status == action.target ? status : action.target
-                                #expect(body["status"] as? String == moved.rawValue, "\(case_)")
-                                #expect(response.headers[.eTag] != nil, "\(case_)")
+                                #expect(body["status"] as? String == moved.rawValue, "\(label)")
+                                #expect(response.headers[.eTag] != nil, "\(label)")
                             case .conflict:
                                 #expect(
-                                    (body["detail"] as? String)?.contains(status.rawValue) == true, "\(case_): names it"
+                                    (body["detail"] as? String)?.contains(status.rawValue) == true, "\(label): names it"
                                 )
                             default:
-                                #expect(body["type"] as? String == "urn:swift-commerce:problem:forbidden", "\(case_)")
+                                #expect(body["type"] as? String == "urn:swift-commerce:problem:forbidden", "\(label)")
                             }
                         }
                     }
