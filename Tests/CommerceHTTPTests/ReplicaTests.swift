@@ -178,8 +178,50 @@ final class ReplicaTests {
             }
         }
 
-        for server in users + [orders[1]] { server.terminate() }
-        for server in users + [orders[1]] { #expect(await server.exitStatus(within: .seconds(15)) == 0) }
+        // The order lifecycle across replicas: staff, made so by the operator, confirm one order of each
+        // survivor, then ship and cancel it at once through both Order replicas. Each order ends shipped or
+        // cancelled, with a history that neither skips nor repeats a step.
+        try orders[0].start()
+        #expect(await live.waitUntilHealthy(orders[0].baseURL, timeout: .seconds(30)))
+        let staff = try await live.registerAndLogIn(users[1].baseURL)
+        let promoted = try await live.send(
+            .PUT, users[0].baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
+            body: #"{"role":"staff"}"#)
+        #expect(promoted.status == 200)
+        let staffLogin = try await live.send(
+            .POST, users[1].baseURL + "/api/user/login",
+            body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#)
+        let staffToken = try #require(staffLogin.json["token"] as? String)
+        let contested = try people.suffix(8).map { person in
+            (person, try #require(acknowledged[person.id]?.first))
+        }
+        for (person, order) in contested {
+            let path = "/api/order/\(person.id)/\(order)"
+            #expect(try await live.send(.POST, orders[0].baseURL + path + "/confirm", token: staffToken).status == 200)
+        }
+        let live = live
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (person, order) in contested {
+                for attempt in 0..<6 {
+                    let base = orders[attempt % 2].baseURL + "/api/order/\(person.id)/\(order)"
+                    let action = attempt % 3 == 0 ? "cancel" : "ship"
+                    group.addTask { try await live.send(.POST, base + "/" + action, token: staffToken).status }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(Set(statuses).isSubset(of: [200, 409]), "racing moves answer 200 or 409, nothing else")
+        for (person, order) in contested {
+            let read = try await live.send(
+                .GET, orders[1].baseURL + "/api/order/\(person.id)/\(order)", token: staffToken)
+            let steps = (read.json["history"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+            let final = read.json["status"] as? String ?? ""
+            #expect(["shipped", "cancelled"].contains(final), "\(order) ended \(final)")
+            #expect(steps == ["pending", "confirmed", final], "\(order)'s history: \(steps)")
+        }
+
+        for server in users + orders { server.terminate() }
+        for server in users + orders { #expect(await server.exitStatus(within: .seconds(15)) == 0) }
         try await withDatabase("postgres") { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(usersDB) WITH (FORCE)"))
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(ordersDB) WITH (FORCE)"))
