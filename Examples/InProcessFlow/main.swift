@@ -35,6 +35,20 @@ print("placed order \(placed.order.id): \(placed.order.total) \(placed.order.cur
 let page = try await orders.orders(of: ann.id, as: caller)
 print("Ann has \(page.orders.count) order(s)")
 
+// The shop's staff: the operator makes Bob staff (here in-process, as the internal service; over HTTP with
+// the internal key, or `commerce-server set-role`), and Bob's next token carries the role.
+let bob = try await users.register(
+    RegistrationForm(username: "Bob", email: "bob@example.com", password: "correct horse battery"))
+_ = try await users.setRole(bob.id, to: .staff, as: .internalService)
+let staff = try await users.authenticate(
+    bearer: try await users.login(email: "bob@example.com", password: "correct horse battery").token)
+var lifecycle = placed.order
+for action in [OrderAction.confirm, .ship, .deliver] {
+    lifecycle = try await orders.transition(action, order: lifecycle.id, of: ann.id, as: staff)
+    print("staff: \(action.rawValue) → \(lifecycle.status) (version \(lifecycle.version))")
+}
+print("history: " + lifecycle.history.map { "\($0.status.rawValue) by \($0.by.rawValue)" }.joined(separator: ", "))
+
 let deletion = try await users.delete(ann.id, as: caller)
 print("deleted Ann; her orders are \(deletion.orders)")
 print("orders left: \(try await orderStore.orders(of: ann.id, after: nil, limit: 10).count)")
