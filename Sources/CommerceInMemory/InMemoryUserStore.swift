@@ -8,6 +8,10 @@ public actor InMemoryUserStore: UserStore {
     private var idsByEmail: [EmailAddress: UserID] = [:]
     /// Undelivered events, oldest first.
     private var pending: [UserDeletedEvent] = []
+    /// Refresh tokens by hash, with when they were spent.
+    private var refreshTokens: [String: (record: RefreshTokenRecord, spent: Bool)] = [:]
+    /// Sessions ended, by id.
+    private var endedSessions: Set<SessionID> = []
 
     /// An empty store.
     public init() {}
@@ -18,6 +22,44 @@ public actor InMemoryUserStore: UserStore {
         guard idsByEmail[record.user.email] == nil else { throw CommerceError.emailTaken }
         usersById[record.user.id] = record
         idsByEmail[record.user.email] = record.user.id
+    }
+
+    /// See ``UserStore/startSession(_:)``.
+    public func startSession(_ first: RefreshTokenRecord) throws {
+        refreshTokens[first.hash] = (first, false)
+    }
+
+    /// See ``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: one actor turn, so atomic.
+    public func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) throws
+        -> RefreshOutcome
+    {
+        guard let (record, spent) = refreshTokens[refreshTokenHash], record.expiresAt > now,
+            !endedSessions.contains(record.sessionId)
+        else { return .unknown }
+        if spent {
+            endedSessions.insert(record.sessionId)
+            return .reused(userId: record.userId, sessionId: record.sessionId)
+        }
+        refreshTokens[refreshTokenHash] = (record, true)
+        let next = RefreshTokenRecord(
+            hash: nextHash, sessionId: record.sessionId, userId: record.userId, issuedAt: now, expiresAt: nextExpiresAt)
+        refreshTokens[next.hash] = (next, false)
+        return .rotated(userId: record.userId, sessionId: record.sessionId)
+    }
+
+    /// See ``UserStore/endSession(_:at:)``.
+    public func endSession(_ id: SessionID, at date: Date) throws { endedSessions.insert(id) }
+
+    /// See ``UserStore/endSessions(of:at:)``.
+    public func endSessions(of userId: UserID, at date: Date) throws {
+        for (record, _) in refreshTokens.values where record.userId == userId { endedSessions.insert(record.sessionId) }
+    }
+
+    /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``.
+    public func sweepExpiredRefreshTokens(now: Date, limit: Int) throws -> Int {
+        let expired = refreshTokens.filter { $0.value.record.expiresAt <= now }.keys.prefix(max(0, limit))
+        for hash in expired { refreshTokens[hash] = nil }
+        return expired.count
     }
 
     /// See ``UserStore/setRole(_:to:at:)``.
@@ -39,6 +81,7 @@ public actor InMemoryUserStore: UserStore {
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) throws -> UserDeletedEvent? {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
+        refreshTokens = refreshTokens.filter { $0.value.record.userId != id }  // the user's sessions go too
         let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
         pending.append(event)
         return event

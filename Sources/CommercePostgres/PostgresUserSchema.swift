@@ -40,5 +40,29 @@ enum PostgresUserSchema {
             .init(
                 version: "v3-user-role",
                 statements: ["ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'customer'"]),
+            // Sessions: each login's chain of refresh tokens, kept only as hashes.
+            .init(
+                version: "v4-sessions",
+                statements: [
+                    """
+                    CREATE TABLE sessions (
+                        id uuid PRIMARY KEY,
+                        user_id uuid NOT NULL,
+                        started_at bigint NOT NULL,
+                        ended_at bigint)
+                    """,
+                    "CREATE INDEX sessions_user ON sessions (user_id)",
+                    """
+                    CREATE TABLE refresh_tokens (
+                        hash text PRIMARY KEY,
+                        session_id uuid NOT NULL,
+                        user_id uuid NOT NULL,
+                        issued_at bigint NOT NULL,
+                        expires_at bigint NOT NULL,
+                        spent boolean NOT NULL DEFAULT false)
+                    """,
+                    "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
+                    "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id)",
+                ]),
         ])
 }

@@ -50,6 +50,103 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/startSession(_:)``: the session and its first token in one transaction.
+    public func startSession(_ first: RefreshTokenRecord) async throws {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO sessions (id, user_id, started_at)
+                    VALUES (\(first.sessionId.uuid), \(first.userId.uuid), \(first.issuedAt.millisecondsSince1970))
+                    """, logger: logger)
+                try await Self.insertToken(first, connection, logger)
+            }
+        }
+    }
+
+    /// See ``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: in one transaction, the
+    /// token's row locked (`FOR UPDATE`), so of two racing rotations across replicas the second sees the
+    /// token spent.
+    public func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
+        -> RefreshOutcome
+    {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> RefreshOutcome in
+                let rows = try await connection.query(
+                    """
+                    SELECT t.session_id, t.user_id, t.expires_at, t.spent, s.ended_at FROM refresh_tokens t
+                    JOIN sessions s ON s.id = t.session_id WHERE t.hash = \(refreshTokenHash) FOR UPDATE OF t, s
+                    """, logger: logger)
+                var found: (UUID, UUID, Int64, Bool, Int64?)?
+                for try await row in rows.decode((UUID, UUID, Int64, Bool, Int64?).self) { found = row }
+                guard let (session, user, expiresAt, spent, endedAt) = found, expiresAt > now.millisecondsSince1970,
+                    endedAt == nil
+                else { return .unknown }
+                let (sessionId, userId) = (SessionID(uuid: session), UserID(uuid: user))
+                if spent {
+                    try await connection.query(
+                        "UPDATE sessions SET ended_at = \(now.millisecondsSince1970) WHERE id = \(session)",
+                        logger: logger)
+                    return .reused(userId: userId, sessionId: sessionId)
+                }
+                try await connection.query(
+                    "UPDATE refresh_tokens SET spent = true WHERE hash = \(refreshTokenHash)", logger: logger)
+                try await Self.insertToken(
+                    RefreshTokenRecord(
+                        hash: nextHash, sessionId: sessionId, userId: userId, issuedAt: now, expiresAt: nextExpiresAt),
+                    connection, logger)
+                return .rotated(userId: userId, sessionId: sessionId)
+            }
+        }
+    }
+
+    /// See ``UserStore/endSession(_:at:)``.
+    public func endSession(_ id: SessionID, at date: Date) async throws {
+        try await translatingPostgresErrors {
+            try await client.query(
+                """
+                UPDATE sessions SET ended_at = \(date.millisecondsSince1970)
+                WHERE id = \(id.uuid) AND ended_at IS NULL
+                """, logger: logger)
+        }
+    }
+
+    /// See ``UserStore/endSessions(of:at:)``.
+    public func endSessions(of userId: UserID, at date: Date) async throws {
+        try await translatingPostgresErrors {
+            try await client.query(
+                """
+                UPDATE sessions SET ended_at = \(date.millisecondsSince1970)
+                WHERE user_id = \(userId.uuid) AND ended_at IS NULL
+                """, logger: logger)
+        }
+    }
+
+    /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
+    public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+        try await translatingPostgresErrors {
+            try await client.query(
+                """
+                DELETE FROM refresh_tokens WHERE hash IN (
+                    SELECT hash FROM refresh_tokens WHERE expires_at <= \(now.millisecondsSince1970)
+                    LIMIT \(max(0, limit)))
+                RETURNING 1
+                """, logger: logger
+            ).collect().count
+        }
+    }
+
+    private static func insertToken(_ token: RefreshTokenRecord, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO refresh_tokens (hash, session_id, user_id, issued_at, expires_at)
+            VALUES (\(token.hash), \(token.sessionId.uuid), \(token.userId.uuid),
+                    \(token.issuedAt.millisecondsSince1970), \(token.expiresAt.millisecondsSince1970))
+            """, logger: logger)
+    }
+
     /// See ``UserStore/setRole(_:to:at:)``: one `UPDATE … RETURNING`.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
         try await translatingPostgresErrors {
@@ -90,6 +187,9 @@ public struct PostgresUserStore: UserStore {
                     "DELETE FROM users WHERE id = \(id.uuid) RETURNING id", logger: logger
                 ).collect().count
                 guard deleted == 1 else { return nil }
+                // The user's sessions go with them.
+                try await connection.query("DELETE FROM refresh_tokens WHERE user_id = \(id.uuid)", logger: logger)
+                try await connection.query("DELETE FROM sessions WHERE user_id = \(id.uuid)", logger: logger)
                 let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
                 try await connection.query(
                     """

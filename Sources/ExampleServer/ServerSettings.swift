@@ -63,6 +63,8 @@ struct ServerSettings: Sendable {
     var userServiceURL: String
     var orderServiceURL: String
     var tokenLifetime: Duration
+    /// How long a refresh token keeps a session going.
+    var refreshTokenLifetime: Duration
     var bcryptCost: UInt8
     var logLevel: Logger.Level
     var production: Bool
@@ -112,7 +114,10 @@ struct ServerSettings: Sendable {
             jwtSecret: try secret(config, Setting.jwtSecret, file: Setting.jwtSecretFile),
             apiKey: try secret(config, Setting.apiKey, file: Setting.apiKeyFile),
             production: production, dataDirectory: dataDirectory)
-        let lifetime = try Setting.tokenLifetime.integer(from: config, default: 3600)
+        // ACCESS_TOKEN_TTL_SECONDS, or its old name JWT_TTL_SECONDS.
+        let lifetime =
+            try Setting.accessTokenLifetime.optionalInteger(from: config)
+            ?? Setting.tokenLifetime.integer(from: config, default: 900)
         let cost = try Setting.bcryptCost.integer(from: config, default: 12)
         if production, cost < 10 { throw SettingsError("BCRYPT_COST must be at least 10 in production.") }
         let level = Logger.Level(rawValue: try Setting.logLevel.choice(from: config))!
@@ -127,7 +132,9 @@ struct ServerSettings: Sendable {
                 Setting.userServiceURL.text(from: config) ?? "http://127.0.0.1:\(userPort)", "USER_SERVICE_URL"),
             orderServiceURL: try peerURL(
                 Setting.orderServiceURL.text(from: config) ?? "http://127.0.0.1:\(orderPort)", "ORDER_SERVICE_URL"),
-            tokenLifetime: .seconds(lifetime), bcryptCost: UInt8(cost), logLevel: level, production: production,
+            tokenLifetime: .seconds(lifetime),
+            refreshTokenLifetime: .seconds(try Setting.refreshTokenLifetime.integer(from: config, default: 2_592_000)),
+            bcryptCost: UInt8(cost), logLevel: level, production: production,
             deletionRetryMaxDelay: .seconds(try Setting.deletionRetryMax.integer(from: config, default: 30)),
             userCacheLifetime: .seconds(try Setting.userCacheLifetime.integer(from: config, default: 30)),
             idempotencyWindow: .seconds(try Setting.idempotencyTTL.integer(from: config, default: 86_400)),

@@ -56,8 +56,14 @@ struct Setting: Sendable, Hashable {
     /// The whole number this setting holds, its default when unset.
     /// - Throws: ``SettingsError`` naming the variable and its range when the value is outside it.
     func integer(from config: ConfigReader, default fallback: Int) throws -> Int {
+        try optionalInteger(from: config) ?? fallback
+    }
+
+    /// The whole number this setting holds, `nil` when unset.
+    /// - Throws: ``SettingsError`` naming the variable and its range when the value is outside it.
+    func optionalInteger(from config: ConfigReader) throws -> Int? {
         guard case .integer(let range) = values else { preconditionFailure("\(key) is not a number") }
-        let value = config.int(forKey: configKey, default: fallback)
+        guard let value = config.int(forKey: configKey) else { return nil }
         guard range.contains(value) else {
             throw SettingsError("\(environmentName) must be \(range.lowerBound)–\(range.upperBound), not \(value).")
         }
@@ -111,8 +117,13 @@ extension Setting {
     static let orderServiceURL = Setting(
         "order.service.url", default: "http://127.0.0.1:<order port>", .text,
         help: "where the User service finds the Order service: http(s)://… or host:port")
+    static let accessTokenLifetime = Setting(
+        "access.token.ttl.seconds", default: "900", .integer(60...86_400), help: "access token lifetime, seconds")
     static let tokenLifetime = Setting(
-        "jwt.ttl.seconds", default: "3600", .integer(60...86_400 * 30), help: "access token lifetime, seconds")
+        "jwt.ttl.seconds", default: "900", .integer(60...86_400), help: "the old name of ACCESS_TOKEN_TTL_SECONDS")
+    static let refreshTokenLifetime = Setting(
+        "refresh.token.ttl.seconds", default: "2592000", .integer(300...86_400 * 365),
+        help: "how long a refresh token keeps a session going, seconds")
     static let bcryptCost = Setting(
         "bcrypt.cost", default: "12", .integer(4...31), help: "bcrypt work factor (at least 10 in production)")
     static let logLevel = Setting(
@@ -153,7 +164,8 @@ extension Setting {
     /// Every setting the server reads, in the order the help lists them.
     static let all: [Setting] = [
         port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
-        apiKeyFile, userServiceURL, orderServiceURL, tokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
+        apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, tokenLifetime,
+        refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, idempotencyTTL,
         trustedProxies, corsAllowedOrigins,
         environment,

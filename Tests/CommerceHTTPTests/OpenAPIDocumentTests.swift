@@ -44,8 +44,8 @@ struct OpenAPIDocumentTests {
         (
             OpenAPIDocument.userService,
             [
-                "/api/user:", "/api/user/login:", "/api/user/{id}:", "/api/user/{id}/role:", "/health:", "/ready:",
-                "/metrics:",
+                "/api/user:", "/api/user/login:", "/api/user/token:", "/api/user/logout:", "/api/user/{id}:",
+                "/api/user/{id}/role:", "/health:", "/ready:", "/metrics:",
             ]
         ),
         (

@@ -38,6 +38,20 @@ struct ConformanceSuiteTests {
         func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
             try await inner.setRole(id, to: role, at: date)
         }
+        func startSession(_ first: RefreshTokenRecord) async throws { try await inner.startSession(first) }
+        func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
+            -> RefreshOutcome
+        {
+            try await inner.rotate(
+                refreshTokenHash: refreshTokenHash, nextHash: nextHash, nextExpiresAt: nextExpiresAt, now: now)
+        }
+        func endSession(_ id: SessionID, at date: Date) async throws { try await inner.endSession(id, at: date) }
+        func endSessions(of userId: UserID, at date: Date) async throws {
+            try await inner.endSessions(of: userId, at: date)
+        }
+        func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+            try await inner.sweepExpiredRefreshTokens(now: now, limit: limit)
+        }
         func user(email: EmailAddress) async throws -> UserRecord? { try await inner.user(email: email) }
         func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
             guard let event = try await inner.delete(id, at: date, requestID: requestID) else { return nil }

@@ -10,6 +10,8 @@ final class LockedUserStore: UserStore {
     private struct State {
         var users: [UserRecord] = []
         var pending: [UserDeletedEvent] = []
+        var tokens: [(record: RefreshTokenRecord, spent: Bool)] = []
+        var ended: Set<SessionID> = []
     }
 
     private let state = Mutex(State())
@@ -32,6 +34,52 @@ final class LockedUserStore: UserStore {
         }
     }
 
+    func startSession(_ first: RefreshTokenRecord) async throws {
+        state.withLock { $0.tokens.append((first, false)) }
+    }
+
+    func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
+        -> RefreshOutcome
+    {
+        state.withLock { state in
+            guard let index = state.tokens.firstIndex(where: { $0.record.hash == refreshTokenHash }) else {
+                return .unknown
+            }
+            let (record, spent) = state.tokens[index]
+            guard record.expiresAt > now, !state.ended.contains(record.sessionId) else { return .unknown }
+            if spent {
+                state.ended.insert(record.sessionId)
+                return .reused(userId: record.userId, sessionId: record.sessionId)
+            }
+            state.tokens[index].spent = true
+            let next = RefreshTokenRecord(
+                hash: nextHash, sessionId: record.sessionId, userId: record.userId, issuedAt: now,
+                expiresAt: nextExpiresAt)
+            state.tokens.append((next, false))
+            return .rotated(userId: record.userId, sessionId: record.sessionId)
+        }
+    }
+
+    func endSession(_ id: SessionID, at date: Date) async throws { state.withLock { _ = $0.ended.insert(id) } }
+
+    func endSessions(of userId: UserID, at date: Date) async throws {
+        state.withLock { state in
+            for token in state.tokens where token.record.userId == userId { state.ended.insert(token.record.sessionId) }
+        }
+    }
+
+    func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+        state.withLock { state in
+            var swept = 0
+            state.tokens.removeAll { token in
+                guard swept < limit, token.record.expiresAt <= now else { return false }
+                swept += 1
+                return true
+            }
+            return swept
+        }
+    }
+
     func user(id: UserID) async throws -> UserRecord? {
         state.withLock { $0.users.first { $0.user.id == id } }
     }
@@ -44,6 +92,7 @@ final class LockedUserStore: UserStore {
         state.withLock { state in
             guard let index = state.users.firstIndex(where: { $0.user.id == id }) else { return nil }
             state.users.remove(at: index)
+            state.tokens.removeAll { $0.record.userId == id }
             let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
             // Oldest first, whatever order the deletions arrive in.
             let later = state.pending.firstIndex { $0.occurredAt > date } ?? state.pending.endIndex

@@ -13,6 +13,8 @@ struct AccessTokenClaims: JWTPayload {
     /// The user's role when the token was issued (`customer` when absent): the Order service knows staff
     /// without asking the User service. A demotion takes effect when the token expires.
     var role: String?
+    /// The session the token belongs to, so that logging out can name it.
+    var sid: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

@@ -67,8 +67,11 @@ public struct TokenService: Sendable {
             hmac: HMACKey(key: SymmetricKey(data: configuration.secret.bytes)), digestAlgorithm: .sha256)
     }
 
-    /// Issues a token whose subject is `userId` with `role`, valid for the configured lifetime from now.
-    public func issue(for userId: UserID, role: UserRole = .customer) async throws -> IssuedToken {
+    /// Issues a token whose subject is `userId` with `role` (of `session`, when it belongs to one), valid
+    /// for the configured lifetime from now.
+    public func issue(for userId: UserID, role: UserRole = .customer, session: SessionID? = nil) async throws
+        -> IssuedToken
+    {
         // NumericDate claims in whole seconds, as RFC 7519 consumers expect.
         let now = Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
@@ -77,7 +80,7 @@ public struct TokenService: Sendable {
             exp: ExpirationClaim(value: now.addingTimeInterval(configuration.lifetime.timeInterval)),
             iss: IssuerClaim(value: configuration.issuer),
             aud: AudienceClaim(value: configuration.audience),
-            nbf: nil, role: role.rawValue)
+            nbf: nil, role: role.rawValue, sid: session?.description)
         let token = try await keys.sign(claims)
         return IssuedToken(token: token, expiresIn: configuration.lifetime, userId: userId)
     }
@@ -85,6 +88,17 @@ public struct TokenService: Sendable {
     /// Who a token speaks for: its user, a customer or staff as its `role` claim says.
     /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
     public func verify(_ token: String) async throws(CommerceError) -> Principal {
+        try await check(token).principal
+    }
+
+    /// The session a valid token belongs to (`nil` for a token issued outside one).
+    /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
+    public func session(of token: String) async throws(CommerceError) -> SessionID? {
+        try await check(token).session
+    }
+
+    /// What a valid token says; its times checked on every use, the rest remembered.
+    private func check(_ token: String) async throws(CommerceError) -> VerifiedToken {
         if let known = verified.value(for: token) { return try checkTimes(known) }
         // One canonical spelling, a header that cannot mean two things, and only our algorithm (RFC 8725).
         guard CompactToken.algorithm(of: token) == Self.algorithm else {
@@ -107,8 +121,8 @@ public struct TokenService: Sendable {
             throw .unauthenticated("The token's role is not known.")
         }
         let entry = VerifiedToken(
-            principal: Principal(userId: userId, role: role), issuedAt: claims.iat.value, notBefore: claims.nbf?.value,
-            expiresAt: claims.exp.value)
+            principal: Principal(userId: userId, role: role), session: claims.sid.flatMap(SessionID.init),
+            issuedAt: claims.iat.value, notBefore: claims.nbf?.value, expiresAt: claims.exp.value)
         let checked = try checkTimes(entry)
         verified.remember(entry, for: token)
         return checked
@@ -117,13 +131,14 @@ public struct TokenService: Sendable {
     /// What verification learned from a token, minus what must be checked at each use.
     private struct VerifiedToken: Sendable {
         let principal: Principal
+        let session: SessionID?
         let issuedAt: Date
         let notBefore: Date?
         let expiresAt: Date
     }
 
     /// The token's user, if the token is valid now (with the leeway for clock skew).
-    private func checkTimes(_ entry: VerifiedToken) throws(CommerceError) -> Principal {
+    private func checkTimes(_ entry: VerifiedToken) throws(CommerceError) -> VerifiedToken {
         let now = clock.now()
         let leeway = configuration.leeway.timeInterval
         guard now.addingTimeInterval(-leeway) < entry.expiresAt else {
@@ -132,6 +147,6 @@ public struct TokenService: Sendable {
         guard entry.issuedAt <= now.addingTimeInterval(leeway),
             (entry.notBefore ?? .distantPast) <= now.addingTimeInterval(leeway)
         else { throw .unauthenticated("The token is not valid yet.") }
-        return entry.principal
+        return entry
     }
 }

@@ -23,6 +23,8 @@ public struct CommerceServices: Sendable {
     public let orderConfiguration: OrderService.Configuration
     /// How often expired idempotency records are swept.
     public let idempotencySweep: IdempotencySweeper.Configuration
+    /// How long a refresh token keeps its session going.
+    public let refreshTokenLifetime: Duration
     /// The time every service reads.
     public let clock: any CommerceClock
 
@@ -30,8 +32,10 @@ public struct CommerceServices: Sendable {
     public init(
         tokens: TokenService.Configuration, hasher: any PasswordHasher,
         propagation: DeletionPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
-        idempotencySweep: IdempotencySweeper.Configuration = .init(), clock: any CommerceClock = SystemClock()
+        idempotencySweep: IdempotencySweeper.Configuration = .init(),
+        refreshTokenLifetime: Duration = .seconds(30 * 86_400), clock: any CommerceClock = SystemClock()
     ) async {
+        self.refreshTokenLifetime = refreshTokenLifetime
         self.tokens = await TokenService(configuration: tokens, clock: clock)
         self.hasher = hasher
         self.propagation = propagation
@@ -50,7 +54,7 @@ public struct CommerceServices: Sendable {
             events: store, orders: orders, configuration: propagation, clock: clock, logger: logger, metrics: metrics)
         let users = UserService(
             store: store, hasher: hasher, tokens: tokens, deletions: propagator, throttle: throttle, clock: clock,
-            logger: logger, metrics: metrics)
+            logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime)
         return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator)
     }
 

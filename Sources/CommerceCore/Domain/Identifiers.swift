@@ -64,3 +64,11 @@ public struct EventID: CommerceIdentifier {
     /// Wraps a UUID.
     public init(uuid: UUID) { self.uuid = uuid }
 }
+
+/// Identifies a session: one login and the chain of refresh tokens that continues it.
+public struct SessionID: CommerceIdentifier {
+    /// The underlying UUID.
+    public let uuid: UUID
+    /// Wraps a UUID.
+    public init(uuid: UUID) { self.uuid = uuid }
+}

@@ -17,16 +17,20 @@ public struct UserService: Sendable {
     private let throttle: any LoginThrottle
     private let logger: Logger
     private let metrics: CommerceMetrics
+    private let refreshLifetime: Duration
 
     /// - Parameters:
     ///   - throttle: limits failed logins; 5 per email and 50 per client address in 5 minutes, in memory,
     ///     by default.
     ///   - metrics: counts throttled logins.
+    ///   - refreshLifetime: how long a refresh token keeps its session going: 30 days by default.
     public init(
         store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, deletions: DeletionPropagator,
         throttle: (any LoginThrottle)? = nil, clock: any CommerceClock = SystemClock(),
-        logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics()
+        logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics(),
+        refreshLifetime: Duration = .seconds(30 * 86_400)
     ) {
+        self.refreshLifetime = refreshLifetime
         self.metrics = metrics
         self.store = store
         self.hasher = hasher
@@ -64,9 +68,7 @@ public struct UserService: Sendable {
     /// - Parameter clientAddress: the caller's network address, when the transport knows it.
     /// - Throws: `validation` when a field is missing; `rateLimited` when throttled; `unauthenticated` when
     ///   the credentials do not match.
-    public func login(email: String?, password: String?, clientAddress: String? = nil) async throws
-        -> TokenService.IssuedToken
-    {
+    public func login(email: String?, password: String?, clientAddress: String? = nil) async throws -> SignIn {
         var collector = ViolationCollector()
         if email?.isEmpty ?? true { collector.add("email", "is required") }
         if password?.isEmpty ?? true { collector.add("password", "is required") }
@@ -88,7 +90,66 @@ public struct UserService: Sendable {
             throw CommerceError.unauthenticated("The email or password is incorrect.")
         }
         await throttle.recordSuccess(email: email)
-        return try await tokens.issue(for: record.user.id, role: record.user.role)
+        let refresh = RefreshToken()
+        let session = SessionID()
+        try await store.startSession(refreshRecord(refresh, of: record.user.id, in: session))
+        return try await signIn(record.user, session: session, refresh: refresh)
+    }
+
+    /// Continues a session: spends `refreshToken` and answers a new access token and a new refresh token.
+    /// The user is read again, so a new role — or a deleted user — takes effect at once. A refresh token
+    /// presented a second time means a copy is in other hands: its whole session ends (reuse detection).
+    /// - Throws: `validation` when the token is missing; `unauthenticated` for an unknown, expired, spent or
+    ///   ended one, or when its user no longer exists.
+    public func refresh(_ refreshToken: String?) async throws -> SignIn {
+        guard let refreshToken, !refreshToken.isEmpty else {
+            throw CommerceError.validation(field: "refreshToken", "is required")
+        }
+        let now = clock.now().roundedToMilliseconds
+        let next = RefreshToken()
+        let outcome = try await store.rotate(
+            refreshTokenHash: RefreshToken(presented: refreshToken).hash, nextHash: next.hash,
+            nextExpiresAt: now.addingTimeInterval(refreshLifetime.timeInterval), now: now)
+        switch outcome {
+        case .rotated(let userId, let session):
+            guard let record = try await store.user(id: userId) else {
+                try await store.endSession(session, at: now)
+                throw Self.invalidRefresh
+            }
+            return try await signIn(record.user, session: session, refresh: next)
+        case .reused(let userId, let session):
+            logger.warning(
+                "a spent refresh token was presented again; its session is ended",
+                metadata: ["userId": "\(userId)", "sessionId": "\(session)"])
+            throw Self.invalidRefresh
+        case .unknown:
+            throw Self.invalidRefresh
+        }
+    }
+
+    /// Ends the session an access token belongs to: its refresh tokens no longer work. The access token
+    /// itself keeps working until it expires (short-lived by design: `ACCESS_TOKEN_TTL_SECONDS`).
+    /// - Throws: `unauthenticated` when the token is not valid.
+    public func logout(accessToken: String) async throws {
+        guard let session = try await tokens.session(of: accessToken) else { return }
+        try await store.endSession(session, at: clock.now().roundedToMilliseconds)
+    }
+
+    private static let invalidRefresh = CommerceError.unauthenticated(
+        "The refresh token is not valid: unknown, expired, already used, or its session ended.")
+
+    private func refreshRecord(_ token: RefreshToken, of userId: UserID, in session: SessionID) -> RefreshTokenRecord {
+        let issued = clock.now().roundedToMilliseconds
+        return RefreshTokenRecord(
+            hash: token.hash, sessionId: session, userId: userId, issuedAt: issued,
+            expiresAt: issued.addingTimeInterval(refreshLifetime.timeInterval))
+    }
+
+    private func signIn(_ user: User, session: SessionID, refresh: RefreshToken) async throws -> SignIn {
+        let access = try await tokens.issue(for: user.id, role: user.role, session: session)
+        return SignIn(
+            token: access.token, expiresIn: access.expiresIn, userId: user.id, sessionId: session,
+            refreshToken: refresh.value, refreshExpiresIn: refreshLifetime)
     }
 
     /// The user with this id: a customer reads only themself; staff and the internal service read anyone.
@@ -175,5 +236,27 @@ public struct UserDeletion: Sendable, Hashable, Codable {
     public init(id: UserID, orders: Orders) {
         self.id = id
         self.orders = orders
+    }
+}
+
+/// What a login or a refresh answers: a short-lived access token, and the refresh token that continues the
+/// session. Credentials: never log them.
+public struct SignIn: Sendable, Hashable, CustomStringConvertible {
+    /// The access token (a JWT).
+    public let token: String
+    /// How long the access token is valid from now.
+    public let expiresIn: Duration
+    /// The signed-in user.
+    public let userId: UserID
+    /// The session the tokens belong to.
+    public let sessionId: SessionID
+    /// The opaque refresh token; spent by its first use.
+    public let refreshToken: String
+    /// How long the refresh token is valid from now.
+    public let refreshExpiresIn: Duration
+
+    /// Never the tokens themselves.
+    public var description: String {
+        "SignIn(userId: \(userId), sessionId: \(sessionId), expiresIn: \(expiresIn), tokens: redacted)"
     }
 }

@@ -19,6 +19,14 @@ import Foundation
 /// - ``releaseClaim(_:)`` ends the caller's hold on a pending event at once, so the next claim (any
 ///   process's) may take it; the event stays pending. The default does nothing (a store without leases).
 /// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
+/// - Sessions: ``startSession(_:)`` stores a session with its first refresh token.
+///   ``rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)`` is atomic: a live token is spent and its
+///   successor stored in its session
+///   (`rotated`); a spent one ends its whole session (`reused`); an unknown or expired token, or one of an
+///   ended session, changes nothing (`unknown`). Of two racing rotations of one token, one rotates and the
+///   other is `reused`. ``endSession(_:at:)`` and ``endSessions(of:at:)`` end sessions for good: their
+///   tokens never rotate again. ``sweepExpiredRefreshTokens(now:limit:)`` deletes at most `limit` expired
+///   tokens.
 /// - ``deletionBacklog()`` counts the pending events and reports the oldest one's time.
 /// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),
 ///   never as a driver's own error type.
@@ -39,6 +47,18 @@ public protocol UserStore: Sendable {
     func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent]
     /// Gives up the caller's hold on a pending event, so that the next claim may take it at once.
     func releaseClaim(_ id: EventID) async throws
+    /// Stores a new session with its first refresh token.
+    func startSession(_ first: RefreshTokenRecord) async throws
+    /// Presents a refresh token (by its hash): spends it and stores its successor — `nextHash`, in the same
+    /// session, issued `now`, expiring at `nextExpiresAt` — atomically.
+    func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
+        -> RefreshOutcome
+    /// Ends a session: its refresh tokens never rotate again. Idempotent.
+    func endSession(_ id: SessionID, at date: Date) async throws
+    /// Ends every session of a user. Idempotent.
+    func endSessions(of userId: UserID, at date: Date) async throws
+    /// Deletes up to `limit` refresh tokens that expired at or before `now`; returns how many.
+    func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
     /// How many events are pending, and when the oldest happened.

@@ -91,20 +91,27 @@ struct LoginForm: Decodable {
     var password: String?
 }
 
-/// `POST /api/user/login`'s answer.
-struct LoginRepresentation: JSONWritable {
-    let token: String
-    let expiresIn: Int
-    let userId: String
+/// `POST /api/user/login`'s and `POST /api/user/token`'s answer: the access token and the refresh token.
+struct SignInRepresentation: JSONWritable {
+    let signIn: SignIn
+
+    init(_ signIn: SignIn) { self.signIn = signIn }
 
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        writer.member("expiresIn", expiresIn)
-        writer.member("token", token)
+        writer.member("expiresIn", Int(signIn.expiresIn.timeInterval))
+        writer.member("refreshExpiresIn", Int(signIn.refreshExpiresIn.timeInterval))
+        writer.member("refreshToken", signIn.refreshToken)
+        writer.member("token", signIn.token)
         writer.member("tokenType", "Bearer")
-        writer.member("userId", userId)
+        writer.member("userId", signIn.userId.description)
         writer.endObject()
     }
+}
+
+/// `POST /api/user/token`'s body.
+struct RefreshForm: Decodable {
+    var refreshToken: String?
 }
 
 /// `DELETE /api/user/{id}`'s answer: the user, and whether their orders are purged or pending.

@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 extension Router where Context: ClientAddressRequestContext {
-    /// Mounts the User service under `/api/user` on this router: register, log in, read, delete, and the
-    /// operator's role change.
+    /// Mounts the User service under `/api/user` on this router: register, log in, refresh, log out, read,
+    /// delete, and the operator's role change.
     ///
     /// The router's context must say the connection's address (``ClientAddressRequestContext``;
     /// ``CommerceRequestContext`` does), from which — and, for a connection from one of `trustedProxies`,
@@ -28,11 +28,19 @@ extension Router where Context: ClientAddressRequestContext {
             let issued = try await users.login(
                 email: form.email, password: form.password,
                 clientAddress: trustedProxies.clientAddress(peer: context.peerAddress, headers: request.headers))
-            return JSONBody.response(
-                LoginRepresentation(
-                    token: issued.token, expiresIn: Int(issued.expiresIn.timeInterval),
-                    userId: issued.userId.description),
-                headers: [.cacheControl: "no-store"])
+            return JSONBody.response(SignInRepresentation(issued), headers: [.cacheControl: "no-store"])
+        }
+        api.route(.post, "/api/user/token", in: routeTable) { request, context in
+            let form = try await JSONBody.decode(RefreshForm.self, from: request, context: context)
+            let renewed = try await users.refresh(form.refreshToken)
+            return JSONBody.response(SignInRepresentation(renewed), headers: [.cacheControl: "no-store"])
+        }
+        api.route(.post, "/api/user/logout", in: routeTable) { request, _ in
+            guard let token = Credentials.bearerToken(request) else {
+                throw CommerceError.unauthenticated("A bearer token is required.")
+            }
+            try await users.logout(accessToken: token)
+            return Response(status: .noContent)
         }
         api.route(.get, "/api/user/{id}", in: routeTable) { request, context in
             let principal = try await credentials.userOrInternalService(request)

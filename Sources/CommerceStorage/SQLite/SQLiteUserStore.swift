@@ -48,6 +48,96 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/startSession(_:)``: the session and its first token in one transaction.
+    public func startSession(_ first: RefreshTokenRecord) async throws {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: "INSERT INTO session (id, userId, startedAt) VALUES (?, ?, ?)",
+                    arguments: [
+                        first.sessionId.description, first.userId.description, first.issuedAt.millisecondsSince1970,
+                    ])
+                try Self.insertToken(db, first)
+            }
+        }
+    }
+
+    /// See ``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: read, spend and insert in one
+    /// write transaction, which SQLite's single writer makes atomic.
+    public func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
+        -> RefreshOutcome
+    {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db -> RefreshOutcome in
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT t.sessionId, t.userId, t.expiresAt, t.spent, s.endedAt FROM refreshToken t
+                            JOIN session s ON s.id = t.sessionId WHERE t.hash = ?
+                            """, arguments: [refreshTokenHash]),
+                    let sessionId = SessionID(row[0] as String), let userId = UserID(row[1] as String),
+                    (row[2] as Int64) > now.millisecondsSince1970, (row[4] as Int64?) == nil
+                else { return .unknown }
+                if (row[3] as Int64) != 0 {
+                    try db.execute(
+                        sql: "UPDATE session SET endedAt = ? WHERE id = ?",
+                        arguments: [now.millisecondsSince1970, sessionId.description])
+                    return .reused(userId: userId, sessionId: sessionId)
+                }
+                try db.execute(sql: "UPDATE refreshToken SET spent = 1 WHERE hash = ?", arguments: [refreshTokenHash])
+                try Self.insertToken(
+                    db,
+                    RefreshTokenRecord(
+                        hash: nextHash, sessionId: sessionId, userId: userId, issuedAt: now, expiresAt: nextExpiresAt))
+                return .rotated(userId: userId, sessionId: sessionId)
+            }
+        }
+    }
+
+    /// See ``UserStore/endSession(_:at:)``.
+    public func endSession(_ id: SessionID, at date: Date) async throws {
+        try await endSessions(where: "id = ?", id.description, at: date)
+    }
+
+    /// See ``UserStore/endSessions(of:at:)``.
+    public func endSessions(of userId: UserID, at date: Date) async throws {
+        try await endSessions(where: "userId = ?", userId.description, at: date)
+    }
+
+    /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
+    public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: """
+                        DELETE FROM refreshToken WHERE hash IN (
+                            SELECT hash FROM refreshToken WHERE expiresAt <= ? LIMIT ?)
+                        """, arguments: [now.millisecondsSince1970, max(0, limit)])
+                return db.changesCount
+            }
+        }
+    }
+
+    private func endSessions(where condition: String, _ argument: String, at date: Date) async throws {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: "UPDATE session SET endedAt = ? WHERE \(condition) AND endedAt IS NULL",
+                    arguments: [date.millisecondsSince1970, argument])
+            }
+        }
+    }
+
+    private static func insertToken(_ db: Database, _ token: RefreshTokenRecord) throws {
+        try db.execute(
+            sql: "INSERT INTO refreshToken (hash, sessionId, userId, issuedAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+                token.hash, token.sessionId.description, token.userId.description,
+                token.issuedAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
+            ])
+    }
+
     /// See ``UserStore/setRole(_:to:at:)``: one update, then the row read back in the same transaction.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
         try await translatingDatabaseErrors {
@@ -79,6 +169,9 @@ public struct SQLiteUserStore: UserStore {
             try await watch.write(on: writer) { db -> UserDeletedEvent? in
                 try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return nil }
+                // The user's sessions go with them.
+                try db.execute(sql: "DELETE FROM refreshToken WHERE userId = ?", arguments: [id.description])
+                try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [id.description])
                 let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
                 try db.execute(
                     sql: "INSERT INTO userDeletedEvent (id, userId, occurredAt, requestId) VALUES (?, ?, ?, ?)",

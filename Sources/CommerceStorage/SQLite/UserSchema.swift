@@ -42,6 +42,28 @@ enum UserSchema {
         migrator.registerMigration("v4-user-role") { db in
             try db.execute(sql: "ALTER TABLE user ADD COLUMN role TEXT NOT NULL DEFAULT 'customer'")
         }
+        // Sessions: each login's chain of refresh tokens, kept only as hashes.
+        migrator.registerMigration("v5-sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE session (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        userId TEXT NOT NULL,
+                        startedAt INTEGER NOT NULL,
+                        endedAt INTEGER
+                    ) STRICT;
+                    CREATE INDEX session_user ON session(userId);
+                    CREATE TABLE refreshToken (
+                        hash TEXT PRIMARY KEY NOT NULL,
+                        sessionId TEXT NOT NULL,
+                        userId TEXT NOT NULL,
+                        issuedAt INTEGER NOT NULL,
+                        expiresAt INTEGER NOT NULL,
+                        spent INTEGER NOT NULL DEFAULT 0
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX refreshToken_expiry ON refreshToken(expiresAt);
+                    """)
+        }
         return migrator
     }
 }

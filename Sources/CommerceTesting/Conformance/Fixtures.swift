@@ -29,6 +29,16 @@ enum Fixtures {
 
     static func key(_ text: String = "key-1") -> IdempotencyKey { try! IdempotencyKey(text) }
 
+    /// A day after the epoch: when the fixtures' refresh tokens expire.
+    static let dayLater = epoch.addingTimeInterval(86_400)
+
+    /// A new refresh token of `userId`'s session, issued at the epoch, valid for a day.
+    static func refreshToken(of userId: UserID, in session: SessionID) -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            hash: RefreshToken().hash, sessionId: session, userId: userId, issuedAt: epoch,
+            expiresAt: epoch.addingTimeInterval(86_400))
+    }
+
     static func idempotency(for order: Order, key: String = "key-1", fingerprint: String = "fp-1", expiresAt: Date)
         -> IdempotencyRecord
     {

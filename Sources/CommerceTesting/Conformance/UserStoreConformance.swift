@@ -39,6 +39,98 @@ public enum UserStoreConformance {
             try require(try await store.user(id: customer.user.id)?.user.role == .customer, "demotion did not stick")
             try require(try await store.setRole(UserID(), to: .staff, at: later) == nil, "an unknown id got a role")
         },
+        ConformanceCheck("a refresh token rotates once; presented again it ends its session") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let session = SessionID()
+            let first = Fixtures.refreshToken(of: record.user.id, in: session)
+            try await store.startSession(first)
+            let second = Fixtures.refreshToken(of: record.user.id, in: session)
+            let rotated = try await store.rotate(
+                refreshTokenHash: first.hash, nextHash: second.hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(rotated == .rotated(userId: record.user.id, sessionId: session), "a live token: \(rotated)")
+            let third = Fixtures.refreshToken(of: record.user.id, in: session)
+            let reused = try await store.rotate(
+                refreshTokenHash: first.hash, nextHash: third.hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(reused == .reused(userId: record.user.id, sessionId: session), "a spent token: \(reused)")
+            let after = try await store.rotate(
+                refreshTokenHash: second.hash, nextHash: third.hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(after == .unknown, "a reuse must end the whole session, but its newest token rotated")
+            let stranger = try await store.rotate(
+                refreshTokenHash: "no-such-hash", nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(stranger == .unknown, "an unknown token rotated")
+        },
+        ConformanceCheck("an expired refresh token does not rotate, and is swept") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let token = Fixtures.refreshToken(of: record.user.id, in: SessionID())
+            try await store.startSession(token)
+            let late = try await store.rotate(
+                refreshTokenHash: token.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: token.expiresAt)
+            try require(late == .unknown, "an expired token rotated")
+            try require(
+                try await store.sweepExpiredRefreshTokens(now: token.expiresAt.addingTimeInterval(-1), limit: 10) == 0,
+                "a live token was swept")
+            try require(
+                try await store.sweepExpiredRefreshTokens(now: token.expiresAt, limit: 10) == 1,
+                "the expired token stayed")
+        },
+        ConformanceCheck("of two racing rotations of one token, one rotates and the other is reuse") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let first = Fixtures.refreshToken(of: record.user.id, in: SessionID())
+            try await store.startSession(first)
+            async let a = store.rotate(
+                refreshTokenHash: first.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            async let b = store.rotate(
+                refreshTokenHash: first.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            let outcomes = try await [a, b]
+            let rotated = outcomes.filter { if case .rotated = $0 { true } else { false } }.count
+            let reused = outcomes.filter { if case .reused = $0 { true } else { false } }.count
+            try require(rotated == 1 && reused == 1, "racing rotations: \(outcomes)")
+        },
+        ConformanceCheck("ended sessions never rotate again; other sessions are untouched") { store in
+            let record = Fixtures.record()
+            let other = Fixtures.record()
+            try await store.insert(record)
+            try await store.insert(other)
+            let one = Fixtures.refreshToken(of: record.user.id, in: SessionID())
+            let two = Fixtures.refreshToken(of: record.user.id, in: SessionID())
+            let elsewhere = Fixtures.refreshToken(of: other.user.id, in: SessionID())
+            for token in [one, two, elsewhere] { try await store.startSession(token) }
+            func rotate(_ token: RefreshTokenRecord) async throws -> RefreshOutcome {
+                try await store.rotate(
+                    refreshTokenHash: token.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                    now: Fixtures.epoch)
+            }
+            try await store.endSession(one.sessionId, at: Fixtures.epoch)
+            try require(try await rotate(one) == .unknown, "an ended session's token rotated")
+            try await store.endSessions(of: record.user.id, at: Fixtures.epoch)
+            try require(try await rotate(two) == .unknown, "after ending every session, one rotated")
+            let next = Fixtures.refreshToken(of: other.user.id, in: elsewhere.sessionId)
+            let kept = try await store.rotate(
+                refreshTokenHash: elsewhere.hash, nextHash: next.hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(
+                kept == .rotated(userId: other.user.id, sessionId: elsewhere.sessionId), "another user's session ended")
+            let fresh = Fixtures.refreshToken(of: record.user.id, in: SessionID())
+            try await store.startSession(fresh)
+            try require(
+                try await rotate(fresh) == .rotated(userId: record.user.id, sessionId: fresh.sessionId),
+                "a session started after ending them all did not rotate")
+            _ = try await store.delete(other.user.id, at: Fixtures.epoch)
+            let deleted = try await store.rotate(
+                refreshTokenHash: next.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(deleted == .unknown, "a deleted user's live token rotated")
+        },
         ConformanceCheck("optional fields read back as nil") { store in
             var record = Fixtures.record()
             record.user.phone = nil
