@@ -62,6 +62,23 @@ public actor InMemoryUserStore: UserStore {
         return expired.count
     }
 
+    /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``.
+    public func updateProfile(_ user: User, ifUpdatedAt previous: Date) throws -> Bool {
+        guard var record = usersById[user.id], record.user.updatedAt == previous else { return false }
+        if user.email != record.user.email {
+            guard idsByEmail[user.email] == nil else { throw CommerceError.emailTaken }
+            idsByEmail[record.user.email] = nil
+            idsByEmail[user.email] = user.id
+        }
+        record.user.username = user.username
+        record.user.email = user.email
+        record.user.phone = user.phone
+        record.user.address = user.address
+        record.user.updatedAt = user.updatedAt
+        usersById[user.id] = record
+        return true
+    }
+
     /// See ``UserStore/setRole(_:to:at:)``.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) throws -> UserRecord? {
         guard var record = usersById[id] else { return nil }

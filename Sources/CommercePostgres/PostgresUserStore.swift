@@ -50,6 +50,24 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``: one `UPDATE` whose `WHERE` is the compare; a taken
+    /// email is the unique index's violation.
+    public func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
+        let address = user.address
+        return try await translatingPostgresErrors(conflict: Self.conflict) {
+            try await client.query(
+                """
+                UPDATE users SET username = \(user.username.value), email = \(user.email.value),
+                                 phone = \(user.phone?.value), street = \(address?.street), city = \(address?.city),
+                                 state = \(address?.state), postal_code = \(address?.postalCode),
+                                 updated_at = \(user.updatedAt.millisecondsSince1970)
+                WHERE id = \(user.id.uuid) AND updated_at = \(previous.millisecondsSince1970)
+                RETURNING 1
+                """, logger: logger
+            ).collect().count == 1
+        }
+    }
+
     /// See ``UserStore/startSession(_:)``: the session and its first token in one transaction.
     public func startSession(_ first: RefreshTokenRecord) async throws {
         try await translatingPostgresErrors {

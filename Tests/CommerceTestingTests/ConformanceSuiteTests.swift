@@ -39,6 +39,9 @@ struct ConformanceSuiteTests {
             try await inner.setRole(id, to: role, at: date)
         }
         func startSession(_ first: RefreshTokenRecord) async throws { try await inner.startSession(first) }
+        func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
+            try await inner.updateProfile(user, ifUpdatedAt: previous)
+        }
         func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
             -> RefreshOutcome
         {

@@ -34,6 +34,21 @@ final class LockedUserStore: UserStore {
         }
     }
 
+    func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
+        try state.withLock { state in
+            guard let index = state.users.firstIndex(where: { $0.user.id == user.id }),
+                state.users[index].user.updatedAt == previous
+            else { return false }
+            if state.users.contains(where: { $0.user.id != user.id && $0.user.email == user.email }) {
+                throw CommerceError.emailTaken
+            }
+            let role = state.users[index].user.role
+            state.users[index].user = user
+            state.users[index].user.role = role
+            return true
+        }
+    }
+
     func startSession(_ first: RefreshTokenRecord) async throws {
         state.withLock { $0.tokens.append((first, false)) }
     }

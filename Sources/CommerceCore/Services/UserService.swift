@@ -164,6 +164,76 @@ public struct UserService: Sendable {
         return record.user
     }
 
+    /// Changes the caller's own profile with a merge patch: `username`, `phone`, `address` (and its parts;
+    /// `null` removes an optional one), and `email` — which needs `currentPassword` in the same patch.
+    /// Every bad field is reported at once; `updatedAt` moves.
+    /// - Parameter expectedUpdatedAt: the client's `If-Match` (the `updatedAt` it saw); `nil` for none.
+    /// - Throws: `forbidden` for anyone but the user themself; `unauthenticated` when the caller no longer
+    ///   exists; `validation` listing every bad field (a wrong or missing `currentPassword` for an email
+    ///   change included); `conflict` for an email another user has; `preconditionFailed` when the profile
+    ///   changed since `expectedUpdatedAt`, or changes while this one is applied.
+    public func updateProfile(
+        _ id: UserID, with patch: ProfilePatch, expectedUpdatedAt: Date? = nil, as principal: Principal
+    ) async throws -> User {
+        guard principal.userId == id else { throw CommerceError.forbidden() }
+        guard let record = try await store.user(id: id) else { throw Self.callerGone }
+        if let expectedUpdatedAt, expectedUpdatedAt != record.user.updatedAt {
+            throw CommerceError(code: .preconditionFailed, message: "The profile changed since you read it.")
+        }
+        var user = record.user
+        var collector = ViolationCollector()
+        switch patch.username {
+        case .unchanged: break
+        case .removed: collector.add("username", "is required")
+        case .set(let raw):
+            if let username = collector.check({ () throws(CommerceError) in try Username(raw) }) {
+                user.username = username
+            }
+        }
+        switch patch.email {
+        case .unchanged: break
+        case .removed: collector.add("email", "is required")
+        case .set(let raw):
+            if let email = collector.check({ () throws(CommerceError) in try EmailAddress(raw) }) { user.email = email }
+        }
+        switch patch.phone {
+        case .unchanged: break
+        case .removed: user.phone = nil
+        case .set(let raw):
+            user.phone =
+                collector.check { () throws(CommerceError) in
+                    PhoneNumber.isBlank(raw) ? nil : try PhoneNumber(raw)
+                } ?? user.phone
+        }
+        switch patch.address {
+        case .unchanged: break
+        case .removed: user.address = nil
+        case .set(let parts):
+            if let address = collector.check({ () throws(CommerceError) in try parts.applied(to: user.address) }) {
+                user.address = address
+            }
+        }
+        if user.email != record.user.email {
+            if let password = patch.currentPassword, !password.isEmpty {
+                if !(try await hasher.verify(password, against: record.passwordHash)) {
+                    collector.add("currentPassword", "does not match")
+                }
+            } else {
+                collector.add("currentPassword", "is required to change the email")
+            }
+        }
+        try collector.finish()
+        // Strictly later than before, so an `If-Match` of the old value can never match the new one.
+        let now = clock.now().roundedToMilliseconds
+        user.updatedAt = max(now, Date(millisecondsSince1970: record.user.updatedAt.millisecondsSince1970 + 1))
+        guard try await store.updateProfile(user, ifUpdatedAt: record.user.updatedAt) else {
+            throw CommerceError(
+                code: .preconditionFailed, message: "The profile changed while this change was applied.")
+        }
+        logger.info("profile updated", metadata: ["userId": "\(id)"])
+        return user
+    }
+
     /// Makes the user `staff` or a `customer` again. Only the operator may (the internal key, or
     /// `commerce-server set-role`); the user's tokens issued before keep their old role until they expire.
     /// - Throws: `forbidden` unless the internal service calls; `notFound` when there is no such user.

@@ -37,6 +37,10 @@ public protocol UserStore: Sendable {
     func user(id: UserID) async throws -> UserRecord?
     /// The user with this normalised email, or `nil`.
     func user(email: EmailAddress) async throws -> UserRecord?
+    /// Stores `user`'s profile — username, email, phone, address and `updatedAt`; never its id, role or
+    /// creation time, nor the hash — if the stored `updatedAt` is still `previous` (compare-and-set). `false`
+    /// when it is not, or there is no such user. A taken email is `conflict`.
+    func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool
     /// Sets the user's role and `updatedAt`; the updated record, or `nil` when there is no such user.
     func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord?
     /// Deletes the user and records its ``UserDeletedEvent`` atomically; `nil` when there was no such user.

@@ -113,21 +113,3 @@ struct OrderPageQuery: Sendable {
         return [.link: "<\(path)?\(parameters.joined(separator: "&"))>; rel=\"next\""]
     }
 }
-
-/// An order's entity tag: its version, quoted (`"3"`), so `If-Match` can name the version a client saw.
-enum EntityTag {
-    static func of(_ order: Order) -> String { "\"\(order.version)\"" }
-
-    /// The version `If-Match` requires: `nil` when absent or `*`; for a tag that names no version of ours,
-    /// one no order has (so the move is refused as stale).
-    static func expectedVersion(_ ifMatch: String?) throws -> Int? {
-        guard let value = ifMatch.map({ Substring($0).trimmingSpacesAndTabs }), !value.isEmpty, value != "*" else {
-            return nil
-        }
-        let tag = value.hasPrefix("W/") ? value.dropFirst(2) : value
-        guard tag.count >= 3, tag.first == "\"", tag.last == "\"", let version = Int(tag.dropFirst().dropLast()),
-            version > 0
-        else { return 0 }
-        return version
-    }
-}

@@ -1,4 +1,5 @@
 import CommerceCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -45,7 +46,18 @@ extension Router where Context: ClientAddressRequestContext {
         api.route(.get, "/api/user/{id}", in: routeTable) { request, context in
             let principal = try await credentials.userOrInternalService(request)
             let id = try context.parameters.id("id", as: UserID.self)
-            return JSONBody.response(UserRepresentation(try await users.user(id, as: principal)))
+            let user = try await users.user(id, as: principal)
+            return JSONBody.response(UserRepresentation(user), headers: [.eTag: EntityTag.of(user)])
+        }
+        api.route(.patch, "/api/user/{id}", in: routeTable) { request, context in
+            let principal = try await credentials.user(request)
+            let id = try context.parameters.id("id", as: UserID.self)
+            let patch = try await JSONBody.decode(ProfilePatch.self, from: request, context: context)
+            let expected = try EntityTag.expectedVersion(request.headers[.ifMatch])
+            let user = try await users.updateProfile(
+                id, with: patch, expectedUpdatedAt: expected.map { Date(millisecondsSince1970: Int64($0)) },
+                as: principal)
+            return JSONBody.response(UserRepresentation(user), headers: [.eTag: EntityTag.of(user)])
         }
         api.route(.put, "/api/user/{id}/role", in: routeTable) { request, context in
             // The operator's call: the internal key only; a bearer token of any role is refused.

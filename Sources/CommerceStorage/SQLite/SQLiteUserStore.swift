@@ -48,6 +48,27 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``: one `UPDATE` whose `WHERE` is the compare; a taken
+    /// email is the unique index's violation.
+    public func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
+        try await translatingDatabaseErrors(conflict: Self.conflict) {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: """
+                        UPDATE user SET username = ?, email = ?, phone = ?, street = ?, city = ?, state = ?,
+                                        postalCode = ?, updatedAt = ?
+                        WHERE id = ? AND updatedAt = ?
+                        """,
+                    arguments: [
+                        user.username.value, user.email.value, user.phone?.value, user.address?.street,
+                        user.address?.city, user.address?.state, user.address?.postalCode,
+                        user.updatedAt.millisecondsSince1970, user.id.description, previous.millisecondsSince1970,
+                    ])
+                return db.changesCount == 1
+            }
+        }
+    }
+
     /// See ``UserStore/startSession(_:)``: the session and its first token in one transaction.
     public func startSession(_ first: RefreshTokenRecord) async throws {
         try await translatingDatabaseErrors {

@@ -131,6 +131,43 @@ public enum UserStoreConformance {
                 now: Fixtures.epoch)
             try require(deleted == .unknown, "a deleted user's live token rotated")
         },
+        ConformanceCheck("a profile update is a compare-and-set that changes only the profile") { store in
+            let record = Fixtures.record()
+            let other = Fixtures.record()
+            try await store.insert(record)
+            try await store.insert(other)
+            let later = Fixtures.epoch.addingTimeInterval(60)
+            var changed = record.user
+            changed.username = Username(trusted: "Ann Changed")
+            changed.email = EmailAddress(trusted: "changed-\(record.user.id.description.prefix(8))@example.com")
+            changed.phone = nil
+            changed.address = PostalAddress(street: nil, city: "Shelbyville", state: nil, postalCode: nil)
+            changed.updatedAt = later
+            var sneaky = changed
+            sneaky.role = .staff  // a profile update never changes the role
+            try require(
+                try await store.updateProfile(sneaky, ifUpdatedAt: record.user.updatedAt),
+                "a current update was refused")
+            let stored = try await store.user(id: record.user.id)
+            try require(
+                stored == UserRecord(user: changed, passwordHash: record.passwordHash), "not the profile stored")
+            try require(try await store.user(email: changed.email) == stored, "not found by the new email")
+            try require(try await store.user(email: record.user.email) == nil, "still found by the old email")
+            var stale = changed
+            stale.username = Username(trusted: "Too Late")
+            stale.updatedAt = later.addingTimeInterval(1)
+            try require(
+                try await store.updateProfile(stale, ifUpdatedAt: record.user.updatedAt) == false,
+                "an update from a stale updatedAt succeeded")
+            try require(try await store.user(id: record.user.id) == stored, "a refused update changed the user")
+            var taking = changed
+            taking.email = other.user.email
+            taking.updatedAt = later.addingTimeInterval(2)
+            try await requireError(.conflict, "taking another user's email") {
+                try await store.updateProfile(taking, ifUpdatedAt: later)
+            }
+            try require(try await store.user(id: record.user.id) == stored, "a refused email change changed the user")
+        },
         ConformanceCheck("optional fields read back as nil") { store in
             var record = Fixtures.record()
             record.user.phone = nil
