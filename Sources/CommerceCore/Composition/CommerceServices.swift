@@ -21,8 +21,8 @@ public struct CommerceServices: Sendable {
     public let propagation: DeletionPropagator.Configuration
     /// The Order service's limits and windows.
     public let orderConfiguration: OrderService.Configuration
-    /// How often expired idempotency records are swept.
-    public let idempotencySweep: IdempotencySweeper.Configuration
+    /// How often expired idempotency records and refresh tokens are swept.
+    public let sweep: ExpirySweeper.Configuration
     /// How long a refresh token keeps its session going.
     public let refreshTokenLifetime: Duration
     /// The time every service reads.
@@ -32,7 +32,7 @@ public struct CommerceServices: Sendable {
     public init(
         tokens: TokenService.Configuration, hasher: any PasswordHasher,
         propagation: DeletionPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
-        idempotencySweep: IdempotencySweeper.Configuration = .init(),
+        sweep: ExpirySweeper.Configuration = .init(),
         refreshTokenLifetime: Duration = .seconds(30 * 86_400), clock: any CommerceClock = SystemClock()
     ) async {
         self.refreshTokenLifetime = refreshTokenLifetime
@@ -40,7 +40,7 @@ public struct CommerceServices: Sendable {
         self.hasher = hasher
         self.propagation = propagation
         self.orderConfiguration = orders
-        self.idempotencySweep = idempotencySweep
+        self.sweep = sweep
         self.clock = clock
     }
 
@@ -55,7 +55,8 @@ public struct CommerceServices: Sendable {
         let users = UserService(
             store: store, hasher: hasher, tokens: tokens, deletions: propagator, throttle: throttle, clock: clock,
             logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime)
-        return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator)
+        let sweeper = ExpirySweeper.refreshTokens(of: store, configuration: sweep, clock: clock, logger: logger)
+        return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
     }
 
     /// The Order service over `store`, checking users with the User service through `users`.
@@ -66,7 +67,7 @@ public struct CommerceServices: Sendable {
         let orders = OrderService(
             store: store, users: users, configuration: orderConfiguration, clock: clock, logger: logger,
             metrics: metrics)
-        let sweeper = IdempotencySweeper(store: store, configuration: idempotencySweep, clock: clock, logger: logger)
+        let sweeper = ExpirySweeper.idempotencyRecords(of: store, configuration: sweep, clock: clock, logger: logger)
         return OrderServiceParts(store: store, tokens: tokens, orders: orders, sweeper: sweeper)
     }
 
@@ -99,6 +100,8 @@ public struct UserServiceParts: Sendable {
     public let users: UserService
     /// Delivers deletions to the Order service; run it for as long as the service runs.
     public let propagator: DeletionPropagator
+    /// Deletes expired refresh tokens; run it for as long as the service runs.
+    public let sweeper: ExpirySweeper
 }
 
 /// The Order service as built by ``CommerceServices``: the rules, the store they run on, the token service
@@ -111,5 +114,5 @@ public struct OrderServiceParts: Sendable {
     /// Place, list, purge.
     public let orders: OrderService
     /// Deletes expired idempotency records; run it for as long as the service runs.
-    public let sweeper: IdempotencySweeper
+    public let sweeper: ExpirySweeper
 }

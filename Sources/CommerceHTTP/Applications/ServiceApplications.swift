@@ -112,7 +112,7 @@ public func buildUserServiceApplication(
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-user"),
-        services: [propagator] + services, logger: logger)
+        services: [propagator, service.sweeper] + services, logger: logger)
 }
 
 /// The Order service as a Hummingbird application: its routes, the operational routes (`/health`,

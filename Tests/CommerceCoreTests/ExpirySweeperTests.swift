@@ -4,8 +4,8 @@ import CommerceTesting
 import Foundation
 import Testing
 
-@Suite("Expired idempotency records are swept")
-struct IdempotencySweeperTests {
+@Suite("Expired records are swept")
+struct ExpirySweeperTests {
     @Test func aRunningSweeperRemovesARecordWithinAnIntervalOfItsExpiry() async throws {
         let clock = TestClock()
         let orderStore = InMemoryOrderStore()
@@ -43,8 +43,19 @@ struct IdempotencySweeperTests {
                 CommerceHarness.sampleOrder(), idempotencyKey: "k\(index)", as: .user(user.id))
         }
         clock.advance(by: .seconds(24 * 3600))
-        let sweeper = IdempotencySweeper(store: orderStore, configuration: .init(batchSize: 3), clock: clock)
+        let sweeper = ExpirySweeper.idempotencyRecords(of: orderStore, configuration: .init(batchSize: 3), clock: clock)
         #expect(try await sweeper.sweep() == 7)
         #expect(try await sweeper.sweep() == 0)
+    }
+
+    @Test func theUserServicesSweeperRemovesExpiredRefreshTokens() async throws {
+        let clock = TestClock()
+        let userStore = InMemoryUserStore()
+        let harness = try await CommerceHarness(clock: clock, userStore: userStore)
+        let (user, _) = try await harness.registerAndLogIn()
+        let signIn = try await harness.users.login(email: user.email.value, password: "correct horse battery")
+        clock.advance(by: signIn.refreshExpiresIn)
+        #expect(try await harness.userService.sweeper.sweep() >= 1, "the expired refresh token is swept")
+        #expect(try await userStore.sweepExpiredRefreshTokens(now: clock.now(), limit: 10) == 0, "nothing left")
     }
 }
