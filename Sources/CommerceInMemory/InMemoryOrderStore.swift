@@ -14,12 +14,16 @@ public actor InMemoryOrderStore: OrderStore {
     private var ordersByUser: [UserID: [Order]] = [:]
     private var records: [KeyScope: IdempotencyRecord] = [:]
     private var tombstones: [UserID: Date] = [:]
+    private var voidBefore: [UserID: Date] = [:]
 
     /// An empty store.
     public init() {}
 
-    /// See ``OrderStore/insert(_:idempotency:now:)``.
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) throws -> OrderInsertion {
+    /// See ``OrderStore/insert(_:idempotency:now:token:)``.
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) throws
+        -> OrderInsertion
+    {
+        try check(token)
         guard tombstones[order.userId] == nil else { throw CommerceError.notFound("The user no longer exists.") }
         if let idempotency {
             let scope = KeyScope(userId: idempotency.userId, key: idempotency.key)
@@ -35,10 +39,11 @@ public actor InMemoryOrderStore: OrderStore {
         return .created(order)
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:)``.
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) throws -> (
+    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``.
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) throws -> (
         order: Order, fingerprint: String
     )? {
+        try check(token)
         guard let record = liveRecord(KeyScope(userId: userId, key: key), now: now),
             let order = find(record.orderId, of: userId)
         else { return nil }
@@ -56,16 +61,45 @@ public actor InMemoryOrderStore: OrderStore {
         return Array(newestFirst[start...].lazy.filter { status == nil || $0.status == status }.prefix(max(0, limit)))
     }
 
-    /// See ``OrderStore/allOrders(status:after:limit:)``: a scan of every order, for tests and small shops.
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) throws -> [Order] {
+    /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``.
+    public func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) throws -> [Order]? {
+        try check(token)
+        return tombstones[userId] == nil ? try orders(of: userId, status: status, after: cursor, limit: limit) : nil
+    }
+
+    /// See ``OrderStore/allOrders(status:after:limit:token:)``: a scan of every order, for tests and small
+    /// shops.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) throws
+        -> [Order]
+    {
+        try check(token)
         let all = ordersByUser.values.joined().filter { order in
             (status == nil || order.status == status) && (cursor?.precedes(order) ?? true)
         }
         return Array(all.sorted(by: Self.newestFirst).prefix(max(0, limit)))
     }
 
-    /// See ``OrderStore/order(_:of:)``.
-    public func order(_ id: OrderID, of userId: UserID) throws -> Order? { find(id, of: userId) }
+    /// See ``OrderStore/order(_:of:token:)``.
+    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) throws -> Order? {
+        try check(token)
+        return find(id, of: userId)
+    }
+
+    /// See ``OrderStore/revokeTokens(of:issuedBefore:)``.
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) throws -> Date {
+        let mark = max(voidBefore[userId] ?? date, date)
+        voidBefore[userId] = mark
+        return mark
+    }
+
+    /// See ``OrderStore/tokensVoidBefore(of:)``.
+    public func tokensVoidBefore(of userId: UserID) throws -> Date? { voidBefore[userId] }
+
+    private func check(_ token: TokenStamp?) throws {
+        if let token { try token.check(voidBefore: voidBefore[token.userId]) }
+    }
 
     /// See ``OrderStore/transition(_:to:)``: one actor turn, so the compare and the set are one step.
     public func transition(_ order: Order, to entry: OrderHistoryEntry) throws -> Order? {

@@ -7,7 +7,7 @@ public actor InMemoryUserStore: UserStore {
     private var usersById: [UserID: UserRecord] = [:]
     private var idsByEmail: [EmailAddress: UserID] = [:]
     /// Undelivered events, oldest first.
-    private var pending: [UserDeletedEvent] = []
+    private var pending: [OutboxEvent] = []
     /// Refresh tokens by hash, with when they were spent.
     private var refreshTokens: [String: (record: RefreshTokenRecord, spent: Bool)] = [:]
     /// Sessions ended, by id.
@@ -55,6 +55,22 @@ public actor InMemoryUserStore: UserStore {
         for (record, _) in refreshTokens.values where record.userId == userId { endedSessions.insert(record.sessionId) }
     }
 
+    /// See ``UserStore/revokeSessions(_:)``: one actor turn, so atomic.
+    public func revokeSessions(_ revocation: SessionRevocation) throws -> OutboxEvent? {
+        guard var record = usersById[revocation.userId] else { return nil }
+        try endSessions(of: revocation.userId, at: revocation.tokensIssuedBefore)
+        let mark = revocation.mark(after: record.tokensVoidBefore)
+        record.tokensVoidBefore = mark
+        if let hash = revocation.passwordHash { record.passwordHash = hash }
+        usersById[revocation.userId] = record
+        if let session = revocation.newSession { try startSession(session) }
+        let event = OutboxEvent(
+            userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
+            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+        pending.append(event)
+        return event
+    }
+
     /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``.
     public func sweepExpiredRefreshTokens(now: Date, limit: Int) throws -> Int {
         let expired = refreshTokens.filter { $0.value.record.expiresAt <= now }.keys.prefix(max(0, limit))
@@ -95,23 +111,23 @@ public actor InMemoryUserStore: UserStore {
     public func user(email: EmailAddress) throws -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
 
     /// See ``UserStore/delete(_:at:requestID:)``.
-    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) throws -> UserDeletedEvent? {
+    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) throws -> OutboxEvent? {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
         refreshTokens = refreshTokens.filter { $0.value.record.userId != id }  // the user's sessions go too
-        let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
+        let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
         pending.append(event)
         return event
     }
 
-    /// See ``UserStore/pendingDeletions(limit:)``.
-    public func pendingDeletions(limit: Int) throws -> [UserDeletedEvent] { Array(pending.prefix(max(0, limit))) }
+    /// See ``UserStore/pendingEvents(limit:)``.
+    public func pendingEvents(limit: Int) throws -> [OutboxEvent] { Array(pending.prefix(max(0, limit))) }
 
     /// See ``UserStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) throws { pending.removeAll { $0.id == id } }
 
-    /// See ``UserStore/deletionBacklog()``.
-    public func deletionBacklog() throws -> DeletionBacklog {
-        DeletionBacklog(count: pending.count, oldestOccurredAt: pending.map(\.occurredAt).min())
+    /// See ``UserStore/outboxBacklog()``.
+    public func outboxBacklog() throws -> OutboxBacklog {
+        OutboxBacklog(count: pending.count, oldestOccurredAt: pending.map(\.occurredAt).min())
     }
 }

@@ -47,5 +47,11 @@ enum PostgresOrderSchema {
                     "CREATE INDEX orders_recent ON orders (created_at DESC, id DESC)",
                     "CREATE INDEX orders_status ON orders (status, created_at DESC, id DESC)",
                 ]),
+            // Beside the tombstones: per user, the time before which their access tokens are void.
+            .init(
+                version: "v4-token-revocation",
+                statements: [
+                    "CREATE TABLE token_revocations (user_id uuid PRIMARY KEY, void_before bigint NOT NULL)"
+                ]),
         ])
 }

@@ -25,17 +25,20 @@ public struct PostgresOrderStore: OrderStore {
         try await PostgresOrderSchema.migrations.apply(on: client, logger: logger)
     }
 
-    /// See ``OrderStore/insert(_:idempotency:now:)``: under the user's lock, the tombstone check, a live record
-    /// for the key (answered with its order), then the record and the order, in one transaction.
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+    /// See ``OrderStore/insert(_:idempotency:now:token:)``: under the user's lock, the tombstone and token
+    /// checks (one statement), a live record for the key (answered with its order), then the record and the
+    /// order, in one transaction.
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+        -> OrderInsertion
+    {
         let items = try StoredOrderItems.encode(order.items)
         let history = try StoredOrderHistory.encode(order.history)
         return try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> OrderInsertion in
                 try await Self.lock(order.userId, connection, logger)
-                if try await Self.isTombstoned(order.userId, connection, logger) {
-                    throw CommerceError.notFound("The user no longer exists.")
-                }
+                let standing = try await Self.standing(of: order.userId, token: token, connection, logger)
+                try token?.check(voidBefore: standing.voidBefore)
+                if standing.tombstoned { throw CommerceError.notFound("The user no longer exists.") }
                 if let idempotency {
                     if let previous = try await Self.liveRecord(
                         idempotency.userId, idempotency.key, now, connection, logger)
@@ -65,13 +68,18 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:)``.
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-        order: Order, fingerprint: String
-    )? {
+    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark, then the record, on one
+    /// connection (this read serves only a user the service has not seen lately).
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        -> (order: Order, fingerprint: String)?
+    {
         try await translatingPostgresErrors {
             try await client.withConnection { connection in
-                try await Self.liveRecord(userId, key, now, connection, logger)
+                if let token {
+                    try token.check(
+                        voidBefore: try await Self.standing(of: userId, token: token, connection, logger).voidBefore)
+                }
+                return try await Self.liveRecord(userId, key, now, connection, logger)
             }
         }
     }
@@ -83,22 +91,56 @@ public struct PostgresOrderStore: OrderStore {
         try await page(userId: userId, status: status, after: cursor, limit: limit)
     }
 
-    /// See ``OrderStore/allOrders(status:after:limit:)``: one range scan of `orders_recent`, or of
-    /// `orders_status` for one status.
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-        try await page(userId: nil, status: status, after: cursor, limit: limit)
+    /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
+    /// page in one statement.
+    public func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> [Order]? {
+        let (orders, tombstoned) = try await checkedPage(
+            userId: userId, status: status, after: cursor, limit: limit, token: token)
+        return tombstoned ? nil : orders
     }
 
-    /// See ``OrderStore/order(_:of:)``: one primary-key lookup.
-    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
+    /// See ``OrderStore/allOrders(status:after:limit:token:)``: the token's mark and one range scan of
+    /// `orders_recent`, or of `orders_status` for one status, in one statement.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+        async throws -> [Order]
+    {
+        try await checkedPage(userId: nil, status: status, after: cursor, limit: limit, token: token).orders
+    }
+
+    /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one statement.
+    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+        var binds = PostgresBindings()
+        binds.append(id.uuid)
+        binds.append(userId.uuid)
+        let inner = "SELECT \(PostgresOrderRow.columns) FROM orders WHERE id = $1 AND user_id = $2"
+        return try await checked(inner, binds, token: token, tombstoneOf: nil).orders.first
+    }
+
+    /// See ``OrderStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingPostgresErrors {
-            try await PostgresOrderRow.orders(
-                try await client.query(
-                    """
-                    SELECT \(unescaped: PostgresOrderRow.columns) FROM orders
-                    WHERE id = \(id.uuid) AND user_id = \(userId.uuid)
-                    """, logger: logger)
-            ).first
+            let rows = try await client.query(
+                """
+                INSERT INTO token_revocations (user_id, void_before)
+                VALUES (\(userId.uuid), \(date.millisecondsSince1970))
+                ON CONFLICT (user_id) DO UPDATE
+                SET void_before = GREATEST(token_revocations.void_before, EXCLUDED.void_before)
+                RETURNING void_before
+                """, logger: logger)
+            for try await mark in rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
+            throw CommerceError.internalFailure("A revocation mark was not stored.")
+        }
+    }
+
+    /// See ``OrderStore/tokensVoidBefore(of:)``.
+    public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
+        try await translatingPostgresErrors {
+            let rows = try await client.query(
+                "SELECT void_before FROM token_revocations WHERE user_id = \(userId.uuid)", logger: logger)
+            for try await mark in rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
+            return nil
         }
     }
 
@@ -127,6 +169,65 @@ public struct PostgresOrderStore: OrderStore {
     private func page(userId: UserID?, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
         -> [Order]
     {
+        let (sql, binds) = Self.pageQuery(userId: userId, status: status, after: cursor, limit: limit)
+        return try await translatingPostgresErrors {
+            try await PostgresOrderRow.orders(
+                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+        }
+    }
+
+    /// ``page(userId:status:after:limit:)`` with the token's mark and (for one user's page) the user's
+    /// tombstone, read in the same statement.
+    private func checkedPage(
+        userId: UserID?, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> (orders: [Order], tombstoned: Bool) {
+        let (sql, binds) = Self.pageQuery(userId: userId, status: status, after: cursor, limit: limit)
+        let (orders, tombstoned) = try await checked(sql, binds, token: token, tombstoneOf: userId)
+        // The page's order, restored: the outer join of one row with the page keeps it in practice, but SQL
+        // promises no order without an outer ORDER BY (which would add a sort to the plan).
+        return (orders.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }, tombstoned)
+    }
+
+    /// Runs `inner` (a select of ``PostgresOrderRow/columns``) joined to one row holding the token's mark
+    /// and the tombstone of `tombstoneOf`, so both are read in the same statement as the orders, which
+    /// come back even when there are none. Throws ``CommerceError/tokenRevoked`` for a voided token.
+    private func checked(
+        _ inner: String, _ binds: PostgresBindings, token: TokenStamp?, tombstoneOf userId: UserID?
+    ) async throws -> (orders: [Order], tombstoned: Bool) {
+        var binds = binds
+        var mark = "NULL::bigint"
+        if let token {
+            binds.append(token.userId.uuid)
+            mark = "(SELECT void_before FROM token_revocations WHERE user_id = $\(binds.count))"
+        }
+        var tombstone = "false"
+        if let userId {
+            binds.append(userId.uuid)
+            tombstone = "EXISTS (SELECT 1 FROM tombstones WHERE user_id = $\(binds.count))"
+        }
+        let sql = """
+            SELECT o.*, m.void_before, m.tombstoned
+            FROM (SELECT \(mark) AS void_before, \(tombstone) AS tombstoned) m
+            LEFT JOIN LATERAL (\(inner)) o ON true
+            """
+        return try await translatingPostgresErrors {
+            var orders: [Order] = []
+            var standing: (voidBefore: Int64?, tombstoned: Bool)?
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                let cells = row.makeRandomAccess()
+                let count = PostgresOrderRow.columnCount
+                standing = (try cells[count].decode(Int64?.self), try cells[count + 1].decode(Bool.self))
+                if try cells[0].decode(UUID?.self) != nil { orders.append(try PostgresOrderRow.order(row)) }
+            }
+            try token?.check(voidBefore: standing?.voidBefore.map(Date.init(millisecondsSince1970:)))
+            return (orders, standing?.tombstoned ?? false)
+        }
+    }
+
+    /// The select of a newest-first page, and its bindings.
+    private static func pageQuery(userId: UserID?, status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
+        -> (String, PostgresBindings)
+    {
         var binds = PostgresBindings()
         var conditions: [String] = []
         if let userId {
@@ -148,10 +249,7 @@ public struct PostgresOrderStore: OrderStore {
             SELECT \(PostgresOrderRow.columns) FROM orders \(filter)
             ORDER BY created_at DESC, id DESC LIMIT $\(binds.count)
             """
-        return try await translatingPostgresErrors {
-            try await PostgresOrderRow.orders(
-                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
-        }
+        return (sql, binds)
     }
 
     /// See ``OrderStore/purge(_:at:)``: under the user's lock, the deletes and the tombstone in one transaction.
@@ -211,6 +309,22 @@ public struct PostgresOrderStore: OrderStore {
             "SELECT EXISTS (SELECT 1 FROM tombstones WHERE user_id = \(userId.uuid))", logger: logger)
         for try await exists in rows.decode(Bool.self) { return exists }
         return false
+    }
+
+    /// Whether `userId` is tombstoned, and the mark of the token's user (`nil` without a token), in one
+    /// statement.
+    private static func standing(
+        of userId: UserID, token: TokenStamp?, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> (tombstoned: Bool, voidBefore: Date?) {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM tombstones WHERE user_id = \(userId.uuid)),
+                   (SELECT void_before FROM token_revocations WHERE user_id = \((token?.userId ?? userId).uuid))
+            """, logger: logger)
+        for try await (tombstoned, mark) in rows.decode((Bool, Int64?).self) {
+            return (tombstoned, token == nil ? nil : mark.map(Date.init(millisecondsSince1970:)))
+        }
+        return (false, nil)
     }
 
     private static func liveRecord(

@@ -64,5 +64,15 @@ enum PostgresUserSchema {
                     "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
                     "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id)",
                 ]),
+            // The outbox carries more than deletions (a kind, and a payload for a kind that has data); a
+            // user's mark before which their access tokens are void.
+            .init(
+                version: "v5-outbox-kinds",
+                statements: [
+                    "ALTER TABLE user_deleted_events RENAME TO outbox_events",
+                    "ALTER TABLE outbox_events ADD COLUMN kind text NOT NULL DEFAULT 'userDeleted'",
+                    "ALTER TABLE outbox_events ADD COLUMN payload text",
+                    "ALTER TABLE users ADD COLUMN tokens_void_before bigint",
+                ]),
         ])
 }

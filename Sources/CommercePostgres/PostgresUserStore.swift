@@ -5,8 +5,8 @@ import PostgresNIO
 
 /// A ``UserStore`` on PostgreSQL, for several User service replicas sharing one database.
 ///
-/// Users and the outbox of ``UserDeletedEvent``s live in one database, so a deletion and its event commit in
-/// one transaction. Replicas share the delivery work: ``claimPendingDeletions(limit:now:leaseEnd:)`` takes
+/// Users and the outbox of ``OutboxEvent``s live in one database, so a change and its event commit in
+/// one transaction. Replicas share the delivery work: ``claimPendingEvents(limit:now:leaseEnd:)`` takes
 /// events with `FOR UPDATE SKIP LOCKED` and holds each with a lease (a replica that dies holds it no longer
 /// than the lease). A new event is held for ``promptDeliveryWindow`` by the replica that recorded it, whose
 /// prompt delivery must not run beside another replica's. Timestamps are integer milliseconds.
@@ -45,7 +45,8 @@ public struct PostgresUserStore: UserStore {
                 VALUES (\(user.id.uuid), \(user.username.value), \(user.email.value), \(user.phone?.value),
                         \(address?.street), \(address?.city), \(address?.state), \(address?.postalCode),
                         \(record.passwordHash), \(user.createdAt.millisecondsSince1970),
-                        \(user.updatedAt.millisecondsSince1970), \(user.role.rawValue))
+                        \(user.updatedAt.millisecondsSince1970), \(user.role.rawValue),
+                        \(record.tokensVoidBefore?.millisecondsSince1970))
                 """, logger: logger)
         }
     }
@@ -140,6 +141,41 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
+    /// See ``UserStore/revokeSessions(_:)``: the mark and password, the sessions and the event in one
+    /// transaction; the event is held for this replica's prompt delivery for ``promptDeliveryWindow``.
+    public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
+        let id = revocation.userId.uuid
+        let at = revocation.tokensIssuedBefore.millisecondsSince1970
+        return try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
+                let rows = try await connection.query(
+                    """
+                    UPDATE users SET tokens_void_before = GREATEST(tokens_void_before, \(at)),
+                                     password_hash = COALESCE(\(revocation.passwordHash), password_hash)
+                    WHERE id = \(id) RETURNING tokens_void_before
+                    """, logger: logger)
+                var mark: Int64?
+                for try await value in rows.decode(Int64.self) { mark = value }
+                guard let mark else { return nil }
+                try await connection.query(
+                    "UPDATE sessions SET ended_at = \(at) WHERE user_id = \(id) AND ended_at IS NULL", logger: logger)
+                if let first = revocation.newSession {
+                    try await connection.query(
+                        """
+                        INSERT INTO sessions (id, user_id, started_at)
+                        VALUES (\(first.sessionId.uuid), \(id), \(first.issuedAt.millisecondsSince1970))
+                        """, logger: logger)
+                    try await Self.insertToken(first, connection, logger)
+                }
+                let event = OutboxEvent(
+                    userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
+                    occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+                try await record(event, connection)
+                return event
+            }
+        }
+    }
+
     /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
     public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
         try await translatingPostgresErrors {
@@ -197,10 +233,9 @@ public struct PostgresUserStore: UserStore {
 
     /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction; the event is
     /// held for this replica's prompt delivery for ``promptDeliveryWindow``.
-    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
-        let heldUntil = date.addingTimeInterval(promptDeliveryWindow.timeInterval).millisecondsSince1970
-        return try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> UserDeletedEvent? in
+    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
                 let deleted = try await connection.query(
                     "DELETE FROM users WHERE id = \(id.uuid) RETURNING id", logger: logger
                 ).collect().count
@@ -208,45 +243,40 @@ public struct PostgresUserStore: UserStore {
                 // The user's sessions go with them.
                 try await connection.query("DELETE FROM refresh_tokens WHERE user_id = \(id.uuid)", logger: logger)
                 try await connection.query("DELETE FROM sessions WHERE user_id = \(id.uuid)", logger: logger)
-                let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
-                try await connection.query(
-                    """
-                    INSERT INTO user_deleted_events (id, user_id, occurred_at, request_id, lease_until)
-                    VALUES (\(event.id.uuid), \(id.uuid), \(date.millisecondsSince1970), \(requestID?.text),
-                            \(heldUntil))
-                    """, logger: logger)
+                let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
+                try await record(event, connection)
                 return event
             }
         }
     }
 
-    /// See ``UserStore/pendingDeletions(limit:)``: every pending event, held or not.
-    public func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
+    /// See ``UserStore/pendingEvents(limit:)``: every pending event, held or not.
+    public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
         try await translatingPostgresErrors {
             try await Self.events(
                 try await client.query(
                     """
-                    SELECT id, user_id, occurred_at, request_id, sequence FROM user_deleted_events
+                    SELECT \(unescaped: Self.eventColumns) FROM outbox_events
                     ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
                     """, logger: logger))
         }
     }
 
-    /// See ``UserStore/claimPendingDeletions(limit:now:leaseEnd:)``: the oldest events whose lease has ended,
+    /// See ``UserStore/claimPendingEvents(limit:now:leaseEnd:)``: the oldest events whose lease has ended,
     /// locked with `FOR UPDATE SKIP LOCKED` (two replicas claiming at once get different events) and leased
     /// until `leaseEnd`, in one statement.
-    public func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent] {
+    public func claimPendingEvents(limit: Int, now: Date, leaseEnd: Date) async throws -> [OutboxEvent] {
         try await translatingPostgresErrors {
             try await Self.events(
                 try await client.query(
                     """
-                    UPDATE user_deleted_events SET lease_until = \(leaseEnd.millisecondsSince1970)
+                    UPDATE outbox_events SET lease_until = \(leaseEnd.millisecondsSince1970)
                     WHERE sequence IN (
-                        SELECT sequence FROM user_deleted_events
+                        SELECT sequence FROM outbox_events
                         WHERE lease_until <= \(now.millisecondsSince1970)
                         ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
                         FOR UPDATE SKIP LOCKED)
-                    RETURNING id, user_id, occurred_at, request_id, sequence
+                    RETURNING \(unescaped: Self.eventColumns)
                     """, logger: logger))
         }
     }
@@ -256,24 +286,24 @@ public struct PostgresUserStore: UserStore {
     public func releaseClaim(_ id: EventID) async throws {
         try await translatingPostgresErrors {
             try await client.query(
-                "UPDATE user_deleted_events SET lease_until = 0 WHERE id = \(id.uuid)", logger: logger)
+                "UPDATE outbox_events SET lease_until = 0 WHERE id = \(id.uuid)", logger: logger)
         }
     }
 
     /// See ``UserStore/markDelivered(_:)``: the event is removed.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingPostgresErrors {
-            try await client.query("DELETE FROM user_deleted_events WHERE id = \(id.uuid)", logger: logger)
+            try await client.query("DELETE FROM outbox_events WHERE id = \(id.uuid)", logger: logger)
         }
     }
 
-    /// See ``UserStore/deletionBacklog()``.
-    public func deletionBacklog() async throws -> DeletionBacklog {
+    /// See ``UserStore/outboxBacklog()``.
+    public func outboxBacklog() async throws -> OutboxBacklog {
         try await translatingPostgresErrors {
             let rows = try await client.query(
-                "SELECT count(*), min(occurred_at) FROM user_deleted_events", logger: logger)
+                "SELECT count(*), min(occurred_at) FROM outbox_events", logger: logger)
             for try await (count, oldest) in rows.decode((Int64, Int64?).self) {
-                return DeletionBacklog(
+                return OutboxBacklog(
                     count: Int(count), oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
             }
             return .empty
@@ -285,25 +315,42 @@ public struct PostgresUserStore: UserStore {
 
     private static func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
         typealias Columns = (
-            UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64, String
+            UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64, String, Int64?
         )
         for try await row in rows.decode(Columns.self) {
             return try StoredUserRow.record(
                 id: UserID(uuid: row.0), username: row.1, email: row.2, phone: row.3, street: row.4, city: row.5,
                 state: row.6, postalCode: row.7, passwordHash: row.8, createdAt: row.9, updatedAt: row.10,
-                role: row.11)
+                role: row.11, tokensVoidBefore: row.12)
         }
         return nil
     }
 
-    /// Events from rows of (id, user_id, occurred_at, request_id, sequence), oldest first.
-    private static func events(_ rows: PostgresRowSequence) async throws -> [UserDeletedEvent] {
-        var events: [(event: UserDeletedEvent, sequence: Int64)] = []
-        for try await (id, userId, occurredAt, requestID, sequence) in rows.decode(
-            (UUID, UUID, Int64, String?, Int64).self)
+    /// Adds `event` to the outbox in the caller's transaction, held for this replica's prompt delivery for
+    /// ``promptDeliveryWindow``.
+    private func record(_ event: OutboxEvent, _ connection: PostgresConnection) async throws {
+        let heldUntil = event.occurredAt.addingTimeInterval(promptDeliveryWindow.timeInterval).millisecondsSince1970
+        let (kind, payload) = StoredOutboxKind.columns(event.kind)
+        try await connection.query(
+            """
+            INSERT INTO outbox_events (id, user_id, occurred_at, request_id, lease_until, kind, payload)
+            VALUES (\(event.id.uuid), \(event.userId.uuid), \(event.occurredAt.millisecondsSince1970),
+                    \(event.requestID?.text), \(heldUntil), \(kind), \(payload))
+            """, logger: logger)
+    }
+
+    /// The columns ``events(_:)`` reads, in its order.
+    private static let eventColumns = "id, user_id, occurred_at, request_id, sequence, kind, payload"
+
+    /// Events from rows of ``eventColumns``, oldest first.
+    private static func events(_ rows: PostgresRowSequence) async throws -> [OutboxEvent] {
+        var events: [(event: OutboxEvent, sequence: Int64)] = []
+        for try await (id, userId, occurredAt, requestID, sequence, kind, payload) in rows.decode(
+            (UUID, UUID, Int64, String?, Int64, String, String?).self)
         {
-            let event = UserDeletedEvent(
+            let event = OutboxEvent(
                 id: EventID(uuid: id), userId: UserID(uuid: userId),
+                kind: try StoredOutboxKind.kind(kind, payload: payload),
                 occurredAt: Date(millisecondsSince1970: occurredAt),
                 requestID: requestID.flatMap(RequestID.init))
             events.append((event, sequence))

@@ -35,8 +35,9 @@ public struct CommerceHarness: Sendable {
     public let users: UserService
     /// The Order service, checking users through ``userPeer``.
     public let orders: OrderService
-    /// Delivers deletions through ``orderPeer``; run it with ``withPropagatorRunning(_:)``.
-    public let propagator: DeletionPropagator
+    /// Delivers outbox events (deletions, revocations) through ``orderPeer``; run it with
+    /// ``withPropagatorRunning(_:)``.
+    public let propagator: OutboxPropagator
     /// What built the services; build more (an HTTP application of your own, say) from it.
     public let services: CommerceServices
     /// The User service with its store, tokens and propagator, as an HTTP application takes it.
@@ -69,7 +70,7 @@ public struct CommerceHarness: Sendable {
         orderStore: any OrderStore = InMemoryOrderStore(),
         requestRetry: RetryPolicy = fastRequestRetry,
         userCacheLifetime: Duration = .seconds(30),
-        propagation: DeletionPropagator.Configuration = DeletionPropagator.Configuration(
+        propagation: OutboxPropagator.Configuration = OutboxPropagator.Configuration(
             retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
         bcryptCost: UInt8 = 4,
         logger: Logger = Logger(label: "commerce.testing", factory: { _ in SwiftLogNoOpLogHandler() }),
@@ -106,6 +107,20 @@ public struct CommerceHarness: Sendable {
         return (user, token.token)
     }
 
+    /// Registers a user with a unique email and signs them in: the whole ``SignIn`` (access and refresh
+    /// token, session), for tests of sessions, logout and revocation.
+    public func registerAndSignIn(
+        username: String = "Test User", password: String = "correct horse battery"
+    ) async throws -> (user: User, signIn: SignIn) {
+        let (user, _) = try await registerAndLogIn(username: username, password: password)
+        return (user, try await users.login(email: user.email.value, password: password))
+    }
+
+    /// The ``TokenStamp`` of an access token the harness issued, as the Order service's store judges it.
+    public func stamp(of token: String) async throws -> TokenStamp? {
+        try await tokens.access(token).stamp
+    }
+
     /// Registers a user, makes them staff (as the operator would, with the internal key) and logs them in:
     /// the token carries the `staff` role.
     public func registerAndLogInStaff(
@@ -126,7 +141,7 @@ public struct CommerceHarness: Sendable {
             deliveryAddress: "1 Test Street, Testville")
     }
 
-    /// Runs the deletion propagator for as long as `body` runs, then stops it.
+    /// Runs the outbox propagator for as long as `body` runs, then stops it.
     public func withPropagatorRunning<Result: Sendable>(
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {

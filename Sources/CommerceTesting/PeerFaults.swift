@@ -1,4 +1,5 @@
 import CommerceCore
+import Foundation
 
 /// A failure a fault-injecting peer produces instead of calling through.
 public enum PeerFault: Sendable, Hashable {
@@ -82,6 +83,12 @@ public struct FaultyOrderServicePeer: OrderServicePeer {
     public func purgeOrders(of userId: UserID) async throws -> Int {
         let peer = peer
         return try await plan.call { try await peer.purgeOrders(of: userId) }
+    }
+
+    /// Fails as the plan says, or calls through.
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {
+        let peer = peer
+        try await plan.call { try await peer.revokeTokens(of: userId, issuedBefore: date) }
     }
 }
 

@@ -84,4 +84,5 @@ extension CommerceServer {
 /// The Order service as this command sees it: never called, since it deletes no one.
 private struct NoOrderService: OrderServicePeer {
     func purgeOrders(of userId: UserID) async throws -> Int { 0 }
+    func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {}
 }

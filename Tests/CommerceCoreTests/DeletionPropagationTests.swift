@@ -19,7 +19,7 @@ struct DeletionPropagationTests {
         // delete the user → orders purged
         #expect(try await harness.users.delete(registered.id, as: principal).orders == .purged)
         #expect(try await harness.orderStore.orders(of: registered.id, after: nil, limit: 10).isEmpty)
-        #expect(try await harness.userStore.pendingDeletions(limit: 10).isEmpty)
+        #expect(try await harness.userStore.pendingEvents(limit: 10).isEmpty)
         // the token still verifies, but its user is gone everywhere: every use of it is unauthenticated
         let gone = await #expect(throws: CommerceError.self) {
             try await harness.users.user(registered.id, as: principal)
@@ -45,7 +45,7 @@ struct DeletionPropagationTests {
         #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
 
         try await harness.withPropagatorRunning {
-            let drained = try await eventually { try await harness.userStore.pendingDeletions(limit: 10).isEmpty }
+            let drained = try await eventually { try await harness.userStore.pendingEvents(limit: 10).isEmpty }
             #expect(drained)
         }
         #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).isEmpty)
@@ -65,13 +65,13 @@ struct DeletionPropagationTests {
         try await before.withPropagatorRunning {
             #expect(await eventually { await before.orderPeer.plan.calls >= 3 })
         }
-        #expect(try await userStore.pendingDeletions(limit: 10).count == 1)
+        #expect(try await userStore.pendingEvents(limit: 10).count == 1)
         #expect(try await orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
 
         // "Restart": new services and propagator on the same stores, the Order service back.
         let after = try await CommerceHarness(userStore: userStore, orderStore: orderStore)
         try await after.withPropagatorRunning {
-            let drained = try await eventually { try await userStore.pendingDeletions(limit: 10).isEmpty }
+            let drained = try await eventually { try await userStore.pendingEvents(limit: 10).isEmpty }
             #expect(drained)
         }
         #expect(try await orderStore.orders(of: user.id, after: nil, limit: 10).isEmpty)
@@ -110,6 +110,6 @@ struct DeletionPropagationTests {
         try await harness.withPropagatorRunning {
             #expect(await eventually { await harness.orderPeer.plan.calls >= 2 })
         }
-        #expect(try await harness.userStore.pendingDeletions(limit: 10).count == 1, "still pending, not lost")
+        #expect(try await harness.userStore.pendingEvents(limit: 10).count == 1, "still pending, not lost")
     }
 }

@@ -38,7 +38,7 @@ struct UserServiceTests {
         let counting = CountingHasher(try BcryptPasswordHasher(cost: 4))
         let harness = try await CommerceHarness()
         let users = UserService(
-            store: harness.userStore, hasher: counting, tokens: harness.tokens, deletions: harness.propagator)
+            store: harness.userStore, hasher: counting, tokens: harness.tokens, outbox: harness.propagator)
         _ = try await users.register(RegistrationForm(username: "A", email: "a@example.com", password: "password-1"))
         let verifiesBefore = counting.verifies.load(ordering: .relaxed)
         let wrongPassword = await #expect(throws: CommerceError.self) {

@@ -138,7 +138,7 @@ struct FuzzTests {
         }
         // Nothing changed: the victim and their (no) orders are as they were, no event, no new user.
         #expect(try await system.userStore.user(id: victim.id)?.user == victim)
-        #expect(try await system.userStore.pendingDeletions(limit: 10).isEmpty)
+        #expect(try await system.userStore.pendingEvents(limit: 10).isEmpty)
         #expect(try await system.orderStore.orders(of: victim.id, after: nil, limit: 10).isEmpty)
         #expect(try await system.orderStore.isTombstoned(victim.id) == false)
         #expect(try await system.userStore.user(email: EmailAddress(trusted: "fuzz@example.com")) == nil)

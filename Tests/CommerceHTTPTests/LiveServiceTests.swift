@@ -108,7 +108,7 @@ struct LiveServiceTests {
             // The Order service comes back: the propagator delivers the purge.
             try await withRunning([try await orderApp(store: orderStore)]) {
                 let purged = try await eventually(timeout: .seconds(10)) {
-                    try await userStore.pendingDeletions(limit: 10).isEmpty
+                    try await userStore.pendingEvents(limit: 10).isEmpty
                 }
                 #expect(purged)
             }
@@ -144,6 +144,29 @@ struct LiveServiceTests {
         await shutdown()
     }
 
+    @Test func aRevocationReachesTheOrderServiceOverHTTPBeforeItIsAnswered() async throws {
+        let orderStore = InMemoryOrderStore()
+        let services = [try await userApp(store: InMemoryUserStore()), try await orderApp(store: orderStore)]
+        try await withRunning(services) { [live, userURL, orderURL] in
+            #expect(await live.waitUntilHealthy(userURL))
+            #expect(await live.waitUntilHealthy(orderURL))
+            let (id, token) = try await live.registerAndLogIn(userURL)
+            #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: token).status == 200)
+            let changed = try await live.send(
+                .PUT, userURL + "/api/user/\(id)/password", token: token,
+                body: #"{"currentPassword":"correct horse battery","newPassword":"new staple battery"}"#)
+            #expect(changed.status == 200)
+            let fresh = try #require(changed.json["token"] as? String)
+            // The prompt delivery ran before the answer: the Order service already refuses the old token.
+            #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: token).status == 401)
+            #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: fresh).status == 200)
+            #expect(try await live.send(.DELETE, userURL + "/api/user/\(id)/sessions", token: fresh).status == 204)
+            #expect(try await live.send(.POST, orderURL + "/api/order", token: fresh, body: Self.order).status == 401)
+            #expect(try await orderStore.tokensVoidBefore(of: UserID(id)!) != nil)
+        }
+        await shutdown()
+    }
+
     @Test func theWrongAPIKeyDeletesNothing() async throws {
         let orderStore = InMemoryOrderStore()
         let wrongKey = try SigningSecret("a-wrong-api-key-that-is-long-enough-to-pass", field: "API_KEY")
@@ -159,7 +182,7 @@ struct LiveServiceTests {
             let deleted = try await live.send(.DELETE, userURL + "/api/user/\(id)", token: token)
             #expect(deleted.json["orders"] as? String == "pending", "the Order service refused the User service's key")
             #expect(try await orderStore.orders(of: UserID(id)!, after: nil, limit: 10).count == 1)
-            #expect(try await userStore.pendingDeletions(limit: 10).count == 1, "kept for when the key is fixed")
+            #expect(try await userStore.pendingEvents(limit: 10).count == 1, "kept for when the key is fixed")
         }
         await shutdown()
     }

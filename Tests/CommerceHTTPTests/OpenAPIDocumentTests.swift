@@ -45,13 +45,15 @@ struct OpenAPIDocumentTests {
             OpenAPIDocument.userService,
             [
                 "/api/user:", "/api/user/login:", "/api/user/token:", "/api/user/logout:", "/api/user/{id}:",
-                "/api/user/{id}/role:", "/health:", "/ready:", "/metrics:",
+                "/api/user/{id}/sessions:", "/api/user/{id}/password:", "/api/user/{id}/role:", "/health:", "/ready:",
+                "/metrics:",
             ]
         ),
         (
             OpenAPIDocument.orderService,
             [
-                "/api/order:", "/api/order/{userId}:", "/api/orders:", "/api/order/{userId}/{orderId}:",
+                "/api/order:", "/api/order/{userId}:", "/api/order/{userId}/token-revocation:", "/api/orders:",
+                "/api/order/{userId}/{orderId}:",
                 "/api/order/{userId}/{orderId}/cancel:", "/api/order/{userId}/{orderId}/confirm:",
                 "/api/order/{userId}/{orderId}/ship:", "/api/order/{userId}/{orderId}/deliver:", "/health:", "/ready:",
                 "/metrics:",

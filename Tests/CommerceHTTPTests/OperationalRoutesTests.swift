@@ -172,21 +172,30 @@ struct OperationalRoutesTests {
     /// An order store whose database hangs: every readiness check waits until it is cancelled.
     struct HungOrderStore: OrderStore {
         let inner = InMemoryOrderStore()
-        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
-            try await inner.insert(order, idempotency: idempotency, now: now)
-        }
-        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-            order: Order, fingerprint: String
-        )? {
-            try await inner.idempotentOrder(userId: userId, key: key, now: now)
-        }
+        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+            -> OrderInsertion
+        { try await inner.insert(order, idempotency: idempotency, now: now, token: token) }
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+            -> (order: Order, fingerprint: String)?
+        { try await inner.idempotentOrder(userId: userId, key: key, now: now, token: token) }
         func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
             -> [Order]
         { try await inner.orders(of: userId, status: status, after: cursor, limit: limit) }
-        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-            try await inner.allOrders(status: status, after: cursor, limit: limit)
+        func liveOrders(
+            of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        ) async throws -> [Order]? {
+            try await inner.liveOrders(of: userId, status: status, after: cursor, limit: limit, token: token)
         }
-        func order(_ id: OrderID, of userId: UserID) async throws -> Order? { try await inner.order(id, of: userId) }
+        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+            -> [Order]
+        { try await inner.allOrders(status: status, after: cursor, limit: limit, token: token) }
+        func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+            try await inner.order(id, of: userId, token: token)
+        }
+        func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
+            try await inner.revokeTokens(of: userId, issuedBefore: date)
+        }
+        func tokensVoidBefore(of userId: UserID) async throws -> Date? { try await inner.tokensVoidBefore(of: userId) }
         func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
             try await inner.transition(order, to: entry)
         }

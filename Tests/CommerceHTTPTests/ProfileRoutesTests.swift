@@ -101,6 +101,8 @@ struct ProfileRoutesTests {
             #expect(first.status == .ok)
             let stale = try await Self.patch(client, user.id, token, #"{"username":"Two"}"#, ifMatch: eTag)
             #expect(stale.status == .preconditionFailed)
+            let staleAndBad = try await Self.patch(client, user.id, token, #"{"phone":"call me"}"#, ifMatch: eTag)
+            #expect(staleAndBad.status == .badRequest, "a bad patch is a bad request, whatever the If-Match")
             let fresh = try await Self.patch(client, user.id, token, #"{"username":"Two"}"#, ifMatch: first.eTag)
             #expect(fresh.status == .ok)
             for other in [strangerToken, staffToken] {

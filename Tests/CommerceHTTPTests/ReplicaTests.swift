@@ -152,7 +152,7 @@ final class ReplicaTests {
         // Every deletion is delivered: the ones User replica 1 could not deliver (its Order replica is dead)
         // are claimed by User replica 2 once their lease ends.
         let drained = await eventually(timeout: .seconds(60), pollEvery: .milliseconds(200)) {
-            (try? await count("SELECT count(*) FROM user_deleted_events", in: usersDB)) == 0
+            (try? await count("SELECT count(*) FROM outbox_events", in: usersDB)) == 0
         }
         #expect(drained, "every deletion was delivered")
         let deletedIDs = deleted.map { "'\($0.id)'" }.joined(separator: ",")

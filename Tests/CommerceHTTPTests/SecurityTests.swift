@@ -393,19 +393,24 @@ struct SecurityTests {
 /// An order store whose every call fails with an error full of internals.
 struct BrokenOrderStore: OrderStore {
     struct Leak: Error { let sql = "SELECT * FROM secret-table" }
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
-        throw Leak()
-    }
-    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-        order: Order, fingerprint: String
-    )? { throw Leak() }
+    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+        -> OrderInsertion
+    { throw Leak() }
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        -> (order: Order, fingerprint: String)?
+    { throw Leak() }
     func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
         -> [Order]
     { throw Leak() }
-    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-        throw Leak()
-    }
-    func order(_ id: OrderID, of userId: UserID) async throws -> Order? { throw Leak() }
+    func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> [Order]? { throw Leak() }
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+        -> [Order]
+    { throw Leak() }
+    func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? { throw Leak() }
+    func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date { throw Leak() }
+    func tokensVoidBefore(of userId: UserID) async throws -> Date? { throw Leak() }
     func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { throw Leak() }
     func purge(_ userId: UserID, at date: Date) async throws -> Int { throw Leak() }
     func isTombstoned(_ userId: UserID) async throws -> Bool { throw Leak() }

@@ -88,7 +88,7 @@ final class ShutdownTests {
         let registered = objects.first { $0["message"] as? String == "request" && $0["method"] as? String == "POST" }
         #expect(registered?["status"] as? String == "201")
         #expect(registered?["requestId"] != nil)
-        for expected in ["deletion propagator stopped", "databases closed", "stopped"] {
+        for expected in ["outbox propagator stopped", "databases closed", "stopped"] {
             #expect(messages.contains(expected), "logged: \(expected)")
         }
         for secret in [ServerProcess.jwtSecret, ServerProcess.apiKey, "correct horse battery"] {

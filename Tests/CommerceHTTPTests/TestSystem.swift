@@ -91,7 +91,7 @@ extension TestClientProtocol {
 /// `commerce-server` makes them (with the harness's secret, bcrypt cost 4 and fast retries by default).
 func userApplication(
     settings: HTTPServiceSettings, store: any UserStore, orders: any OrderServicePeer,
-    propagation: DeletionPropagator.Configuration = .init(
+    propagation: OutboxPropagator.Configuration = .init(
         retry: CommerceHarness.fastBackgroundRetry, pollInterval: .milliseconds(10)),
     clock: any CommerceClock = SystemClock()
 ) async throws -> some ApplicationProtocol {

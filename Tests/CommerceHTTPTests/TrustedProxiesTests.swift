@@ -107,4 +107,5 @@ struct ThrottleBehindAProxyTests {
 /// An Order service that is never reached: these tests delete no one.
 struct NoOrderService: OrderServicePeer {
     func purgeOrders(of userId: UserID) async throws -> Int { 0 }
+    func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {}
 }

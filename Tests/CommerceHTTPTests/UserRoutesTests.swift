@@ -202,7 +202,7 @@ struct UserRoutesTests {
         #expect(try await system.orderStore.isTombstoned(UserID(annId)!), "the Order service purged and tombstoned")
     }
 
-    @Test func healthShowsTheDeletionBacklog() async throws {
+    @Test func healthShowsTheOutboxBacklog() async throws {
         let system = try await TestSystem()
         await system.orderPeer.plan.goDown()
         try await system.userApp().test(.router) { client in

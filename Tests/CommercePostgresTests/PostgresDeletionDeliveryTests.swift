@@ -31,7 +31,7 @@ struct PostgresDeletionDeliveryTests {
                 #expect(purged)
                 #expect(ContinuousClock.now - healed < .seconds(3), "delivered soon after the Order service answers")
                 // The propagator marks the event delivered once the purge has answered: wait for it while it runs.
-                let marked = try await eventually { try await users.deletionBacklog().count == 0 }
+                let marked = try await eventually { try await users.outboxBacklog().count == 0 }
                 #expect(marked)
             }
         }

@@ -30,7 +30,7 @@ struct SQLiteOperationsTests {
             let restored = try SQLiteUserStore(path: copy)
             #expect(try await restored.user(id: kept.user.id) == kept)
             #expect(try await restored.user(id: deleted.user.id) == nil)
-            #expect(try await restored.pendingDeletions(limit: 10) == [event!], "pending deletions are backed up too")
+            #expect(try await restored.pendingEvents(limit: 10) == [event!], "pending deletions are backed up too")
 
             let refused = #expect(throws: CommerceError.self) { try SQLiteBackup.copy(databaseAt: path, to: copy) }
             #expect(refused?.code == .conflict, "an existing backup is never overwritten")
@@ -78,7 +78,7 @@ struct SQLiteOperationsTests {
                 }
             }
             let store = try SQLiteUserStore(path: path)
-            let pending = try await store.pendingDeletions(limit: 10)
+            let pending = try await store.pendingEvents(limit: 10)
             #expect(pending.map(\.userId) == [userId])
             #expect(pending.first?.requestID == nil, "events from before v3 have no request id")
         }

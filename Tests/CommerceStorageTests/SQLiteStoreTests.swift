@@ -23,7 +23,7 @@ struct SQLiteStoreTests {
             let path = directory.appending(path: "users.sqlite").path
             let kept = Self.record(email: "kept@example.com")
             let deleted = Self.record(email: "deleted@example.com")
-            var event: UserDeletedEvent?
+            var event: OutboxEvent?
             do {
                 let store = try SQLiteUserStore(path: path)
                 try await store.insert(kept)
@@ -33,7 +33,7 @@ struct SQLiteStoreTests {
             let reopened = try SQLiteUserStore(path: path)
             #expect(try await reopened.user(id: kept.user.id) == kept)
             #expect(try await reopened.user(id: deleted.user.id) == nil)
-            #expect(try await reopened.pendingDeletions(limit: 10) == [event!])
+            #expect(try await reopened.pendingEvents(limit: 10) == [event!])
         }
     }
 
@@ -214,7 +214,7 @@ struct SQLiteStoreTests {
             let store = try SQLiteUserStore(path: path)
             #expect(try await store.user(id: id)?.user.email.value == "old@example.com")
             #expect(try await store.delete(id, at: Self.epoch)?.userId == id)
-            #expect(try await store.pendingDeletions(limit: 10).count == 1)
+            #expect(try await store.pendingEvents(limit: 10).count == 1)
         }
     }
 
@@ -268,7 +268,8 @@ struct SQLiteStoreTests {
         let lookups: [(any DatabaseWriter, String)] = [
             (users.databaseWriter, "SELECT * FROM user WHERE email = 'a@b.co'"),
             (users.databaseWriter, "SELECT * FROM user WHERE id = 'x'"),
-            (users.databaseWriter, "SELECT id FROM userDeletedEvent ORDER BY occurredAt, sequence LIMIT 10"),
+            (users.databaseWriter, "SELECT id FROM outboxEvent ORDER BY occurredAt, sequence LIMIT 10"),
+            (orders.databaseWriter, "SELECT voidBefore FROM tokenRevocation WHERE userId = 'u'"),
             (
                 orders.databaseWriter,
                 #"SELECT * FROM "order" WHERE userId = 'u' ORDER BY createdAt DESC, id DESC LIMIT 20"#

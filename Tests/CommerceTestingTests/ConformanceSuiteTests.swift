@@ -10,20 +10,29 @@ struct ConformanceSuiteTests {
     /// An order store that forgets tombstones: purge works, but a late insert slips in.
     actor ForgetfulOrderStore: OrderStore {
         let inner = InMemoryOrderStore()
-        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+            -> OrderInsertion
+        {
             _ = try? await inner.purge(UserID(), at: now)
             return .created(order)
         }
-        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-            order: Order, fingerprint: String
-        )? {
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+            -> (order: Order, fingerprint: String)?
+        {
             try await inner.idempotentOrder(userId: userId, key: key, now: now)
         }
         func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
             -> [Order]
         { [] }
-        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] { [] }
-        func order(_ id: OrderID, of userId: UserID) async throws -> Order? { nil }
+        func liveOrders(
+            of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        ) async throws -> [Order]? { [] }
+        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+            -> [Order]
+        { [] }
+        func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? { nil }
+        func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date { date }
+        func tokensVoidBefore(of userId: UserID) async throws -> Date? { nil }
         func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { nil }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { 0 }
         func isTombstoned(_ userId: UserID) async throws -> Bool { false }
@@ -55,15 +64,18 @@ struct ConformanceSuiteTests {
         func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
             try await inner.sweepExpiredRefreshTokens(now: now, limit: limit)
         }
+        func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
+            try await inner.revokeSessions(revocation)
+        }
         func user(email: EmailAddress) async throws -> UserRecord? { try await inner.user(email: email) }
-        func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
+        func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
             guard let event = try await inner.delete(id, at: date, requestID: requestID) else { return nil }
             try await inner.markDelivered(event.id)
             return event
         }
-        func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] { [] }
+        func pendingEvents(limit: Int) async throws -> [OutboxEvent] { [] }
         func markDelivered(_ id: EventID) async throws {}
-        func deletionBacklog() async throws -> DeletionBacklog { .empty }
+        func outboxBacklog() async throws -> OutboxBacklog { .empty }
     }
 
     @Test func aBrokenOrderStoreFails() async {

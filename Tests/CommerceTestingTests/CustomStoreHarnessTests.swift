@@ -22,14 +22,14 @@ struct CustomStoreHarnessTests {
 
         await harness.orderPeer.plan.failNext(2)
         #expect(try await harness.users.delete(user.id, as: .user(user.id)).orders == .pending)
-        #expect(try await userStore.deletionBacklog().count == 1)
+        #expect(try await userStore.outboxBacklog().count == 1)
 
         try await harness.withPropagatorRunning {
             let purged = try await eventually { try await orderStore.isTombstoned(user.id) }
             #expect(purged)
         }
         #expect(try await orderStore.orders(of: user.id, after: nil, limit: 10).isEmpty)
-        #expect(try await eventually { try await userStore.deletionBacklog().count == 0 })
+        #expect(try await eventually { try await userStore.outboxBacklog().count == 0 })
     }
 
     @Test func aRestartOnYourStoresResumesAPendingDeletion() async throws {

@@ -1,11 +1,13 @@
 import CommerceCore
 import CommerceTesting
+import Foundation
 import Testing
 
 @Suite("Fault-injecting peers")
 struct FaultPlanTests {
     struct Echo: OrderServicePeer {
         func purgeOrders(of userId: UserID) async throws -> Int { 7 }
+        func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {}
     }
 
     @Test func failNextFailsExactlyThatManyCalls() async throws {

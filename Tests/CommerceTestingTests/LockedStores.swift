@@ -9,7 +9,7 @@ import Synchronization
 final class LockedUserStore: UserStore {
     private struct State {
         var users: [UserRecord] = []
-        var pending: [UserDeletedEvent] = []
+        var pending: [OutboxEvent] = []
         var tokens: [(record: RefreshTokenRecord, spent: Bool)] = []
         var ended: Set<SessionID> = []
     }
@@ -95,6 +95,25 @@ final class LockedUserStore: UserStore {
         }
     }
 
+    func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
+        state.withLock { state in
+            guard let index = state.users.firstIndex(where: { $0.user.id == revocation.userId }) else { return nil }
+            let mark = revocation.mark(after: state.users[index].tokensVoidBefore)
+            state.users[index].tokensVoidBefore = mark
+            if let hash = revocation.passwordHash { state.users[index].passwordHash = hash }
+            for token in state.tokens where token.record.userId == revocation.userId {
+                state.ended.insert(token.record.sessionId)
+            }
+            if let session = revocation.newSession { state.tokens.append((session, false)) }
+            let event = OutboxEvent(
+                userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
+                occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+            let later = state.pending.firstIndex { $0.occurredAt > event.occurredAt } ?? state.pending.endIndex
+            state.pending.insert(event, at: later)
+            return event
+        }
+    }
+
     func user(id: UserID) async throws -> UserRecord? {
         state.withLock { $0.users.first { $0.user.id == id } }
     }
@@ -103,12 +122,12 @@ final class LockedUserStore: UserStore {
         state.withLock { $0.users.first { $0.user.email == email } }
     }
 
-    func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
+    func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
         state.withLock { state in
             guard let index = state.users.firstIndex(where: { $0.user.id == id }) else { return nil }
             state.users.remove(at: index)
             state.tokens.removeAll { $0.record.userId == id }
-            let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
+            let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
             // Oldest first, whatever order the deletions arrive in.
             let later = state.pending.firstIndex { $0.occurredAt > date } ?? state.pending.endIndex
             state.pending.insert(event, at: later)
@@ -116,7 +135,7 @@ final class LockedUserStore: UserStore {
         }
     }
 
-    func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
+    func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
         state.withLock { Array($0.pending.prefix(max(0, limit))) }
     }
 
@@ -124,8 +143,8 @@ final class LockedUserStore: UserStore {
         state.withLock { $0.pending.removeAll { $0.id == id } }
     }
 
-    func deletionBacklog() async throws -> DeletionBacklog {
-        state.withLock { DeletionBacklog(count: $0.pending.count, oldestOccurredAt: $0.pending.first?.occurredAt) }
+    func outboxBacklog() async throws -> OutboxBacklog {
+        state.withLock { OutboxBacklog(count: $0.pending.count, oldestOccurredAt: $0.pending.first?.occurredAt) }
     }
 }
 
@@ -135,6 +154,11 @@ final class LockedOrderStore: OrderStore {
         var orders: [Order] = []
         var records: [IdempotencyRecord] = []
         var tombstones: Set<UserID> = []
+        var voidBefore: [UserID: Date] = [:]
+
+        func check(_ token: TokenStamp?) throws {
+            if let token { try token.check(voidBefore: voidBefore[token.userId]) }
+        }
 
         func liveRecord(_ userId: UserID, _ key: IdempotencyKey, now: Date) -> (order: Order, fingerprint: String)? {
             guard let record = records.first(where: { $0.userId == userId && $0.key == key && $0.expiresAt > now }),
@@ -146,8 +170,11 @@ final class LockedOrderStore: OrderStore {
 
     private let state = Mutex(State())
 
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+        -> OrderInsertion
+    {
         try state.withLock { state in
+            try state.check(token)
             if state.tombstones.contains(order.userId) { throw CommerceError.notFound("The user no longer exists.") }
             if let idempotency {
                 if let previous = state.liveRecord(idempotency.userId, idempotency.key, now: now) {
@@ -161,10 +188,35 @@ final class LockedOrderStore: OrderStore {
         }
     }
 
-    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-        order: Order, fingerprint: String
-    )? {
-        state.withLock { $0.liveRecord(userId, key, now: now) }
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        -> (order: Order, fingerprint: String)?
+    {
+        try state.withLock { state in
+            try state.check(token)
+            return state.liveRecord(userId, key, now: now)
+        }
+    }
+
+    func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> [Order]? {
+        let mine = try state.withLock { state -> [Order]? in
+            try state.check(token)
+            return state.tombstones.contains(userId) ? nil : state.orders.filter { $0.userId == userId }
+        }
+        return mine.map { Self.page($0, status: status, after: cursor, limit: limit) }
+    }
+
+    func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
+        state.withLock { state in
+            let mark = max(state.voidBefore[userId] ?? date, date)
+            state.voidBefore[userId] = mark
+            return mark
+        }
+    }
+
+    func tokensVoidBefore(of userId: UserID) async throws -> Date? {
+        state.withLock { $0.voidBefore[userId] }
     }
 
     func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
@@ -174,8 +226,14 @@ final class LockedOrderStore: OrderStore {
         return Self.page(mine, status: status, after: cursor, limit: limit)
     }
 
-    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-        Self.page(state.withLock { $0.orders }, status: status, after: cursor, limit: limit)
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+        -> [Order]
+    {
+        let all = try state.withLock { state in
+            try state.check(token)
+            return state.orders
+        }
+        return Self.page(all, status: status, after: cursor, limit: limit)
     }
 
     private static func page(_ orders: [Order], status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
@@ -186,8 +244,11 @@ final class LockedOrderStore: OrderStore {
         return Array(matching.prefix(max(0, limit)))
     }
 
-    func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
-        state.withLock { $0.orders.first { $0.id == id && $0.userId == userId } }
+    func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+        try state.withLock { state in
+            try state.check(token)
+            return state.orders.first { $0.id == id && $0.userId == userId }
+        }
     }
 
     func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {

@@ -21,16 +21,18 @@ public final class AuditedOrderStore: OrderStore {
     /// Every change, oldest first.
     public var changes: [Change] { trail.withLock { $0 } }
 
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
-        let insertion = try await inner.insert(order, idempotency: idempotency, now: now)
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+        -> OrderInsertion
+    {
+        let insertion = try await inner.insert(order, idempotency: idempotency, now: now, token: token)
         if case .created(let order) = insertion { trail.withLock { $0.append(.inserted(order.id)) } }
         return insertion
     }
 
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-        order: Order, fingerprint: String
-    )? {
-        try await inner.idempotentOrder(userId: userId, key: key, now: now)
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        -> (order: Order, fingerprint: String)?
+    {
+        try await inner.idempotentOrder(userId: userId, key: key, now: now, token: token)
     }
 
     public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
@@ -39,12 +41,28 @@ public final class AuditedOrderStore: OrderStore {
         try await inner.orders(of: userId, status: status, after: cursor, limit: limit)
     }
 
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
-        try await inner.allOrders(status: status, after: cursor, limit: limit)
+    public func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> [Order]? {
+        try await inner.liveOrders(of: userId, status: status, after: cursor, limit: limit, token: token)
     }
 
-    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
-        try await inner.order(id, of: userId)
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+        async throws -> [Order]
+    {
+        try await inner.allOrders(status: status, after: cursor, limit: limit, token: token)
+    }
+
+    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+        try await inner.order(id, of: userId, token: token)
+    }
+
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
+        try await inner.revokeTokens(of: userId, issuedBefore: date)
+    }
+
+    public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
+        try await inner.tokensVoidBefore(of: userId)
     }
 
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {

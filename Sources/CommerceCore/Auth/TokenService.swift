@@ -69,11 +69,15 @@ public struct TokenService: Sendable {
 
     /// Issues a token whose subject is `userId` with `role` (of `session`, when it belongs to one), valid
     /// for the configured lifetime from now.
-    public func issue(for userId: UserID, role: UserRole = .customer, session: SessionID? = nil) async throws
-        -> IssuedToken
-    {
-        // NumericDate claims in whole seconds, as RFC 7519 consumers expect.
-        let now = Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down))
+    /// - Parameter notBefore: the earliest `iat` to write: a token issued by the change that voided the
+    ///   user's older tokens must not fall before that change's mark, even on a clock that has not moved.
+    public func issue(
+        for userId: UserID, role: UserRole = .customer, session: SessionID? = nil, notBefore: Date? = nil
+    ) async throws -> IssuedToken {
+        // NumericDate claims in whole milliseconds (RFC 7519 allows fractions): revocation compares a
+        // token's `iat` with a mark in milliseconds, and whole seconds would leave a second in which a token
+        // issued after the mark looks older than it.
+        let now = max(clock.now().roundedToMilliseconds, notBefore ?? .distantPast)
         let claims = AccessTokenClaims(
             sub: SubjectClaim(value: userId.description),
             iat: IssuedAtClaim(value: now),
@@ -89,6 +93,13 @@ public struct TokenService: Sendable {
     /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
     public func verify(_ token: String) async throws(CommerceError) -> Principal {
         try await check(token).principal
+    }
+
+    /// What a valid token says: who it speaks for, when it was issued, and its session.
+    /// - Throws: ``CommerceError/Code/unauthenticated`` for any token that is not one of ours and valid now.
+    public func access(_ token: String) async throws(CommerceError) -> VerifiedAccess {
+        let checked = try await check(token)
+        return VerifiedAccess(principal: checked.principal, issuedAt: checked.issuedAt, session: checked.session)
     }
 
     /// The session a valid token belongs to (`nil` for a token issued outside one).
@@ -122,7 +133,7 @@ public struct TokenService: Sendable {
         }
         let entry = VerifiedToken(
             principal: Principal(userId: userId, role: role), session: claims.sid.flatMap(SessionID.init),
-            issuedAt: claims.iat.value, notBefore: claims.nbf?.value, expiresAt: claims.exp.value)
+            issuedAt: claims.iat.value.roundedToMilliseconds, notBefore: claims.nbf?.value, expiresAt: claims.exp.value)
         let checked = try checkTimes(entry)
         verified.remember(entry, for: token)
         return checked
@@ -149,4 +160,18 @@ public struct TokenService: Sendable {
         else { throw .unauthenticated("The token is not valid yet.") }
         return entry
     }
+}
+
+/// A verified access token: who it speaks for, when it was issued (what a revocation is judged by), and the
+/// session it belongs to.
+public struct VerifiedAccess: Sendable, Hashable {
+    /// Who the token speaks for.
+    public let principal: Principal
+    /// The token's `iat`, in whole milliseconds.
+    public let issuedAt: Date
+    /// The session the token belongs to; `nil` for a token issued outside one.
+    public let session: SessionID?
+
+    /// What a store needs to refuse the token once its user voided it.
+    public var stamp: TokenStamp? { principal.userId.map { TokenStamp(userId: $0, issuedAt: issuedAt) } }
 }

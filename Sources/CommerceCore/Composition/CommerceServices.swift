@@ -17,8 +17,8 @@ public struct CommerceServices: Sendable {
     public let tokens: TokenService
     /// Hashes and checks passwords for the User service.
     public let hasher: any PasswordHasher
-    /// How pending deletions are delivered.
-    public let propagation: DeletionPropagator.Configuration
+    /// How pending outbox events (deletions, revocations) are delivered.
+    public let propagation: OutboxPropagator.Configuration
     /// The Order service's limits and windows.
     public let orderConfiguration: OrderService.Configuration
     /// How often expired idempotency records and refresh tokens are swept.
@@ -31,7 +31,7 @@ public struct CommerceServices: Sendable {
     /// Services that sign tokens with `tokens`, hash passwords with `hasher` and read `clock`.
     public init(
         tokens: TokenService.Configuration, hasher: any PasswordHasher,
-        propagation: DeletionPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
+        propagation: OutboxPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
         sweep: ExpirySweeper.Configuration = .init(),
         refreshTokenLifetime: Duration = .seconds(30 * 86_400), clock: any CommerceClock = SystemClock()
     ) async {
@@ -44,16 +44,16 @@ public struct CommerceServices: Sendable {
         self.clock = clock
     }
 
-    /// The User service over `store`, delivering deletions to the Order service through `orders`.
+    /// The User service over `store`, delivering its outbox events (deletions, revocations) to the Order service through `orders`.
     /// - Parameter throttle: limits failed logins; ``UserService``'s in-memory default when `nil`.
     public func userService(
         store: any UserStore, orders: any OrderServicePeer, throttle: (any LoginThrottle)? = nil,
         logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics()
     ) -> UserServiceParts {
-        let propagator = DeletionPropagator(
+        let propagator = OutboxPropagator(
             events: store, orders: orders, configuration: propagation, clock: clock, logger: logger, metrics: metrics)
         let users = UserService(
-            store: store, hasher: hasher, tokens: tokens, deletions: propagator, throttle: throttle, clock: clock,
+            store: store, hasher: hasher, tokens: tokens, outbox: propagator, throttle: throttle, clock: clock,
             logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime)
         let sweeper = ExpirySweeper.refreshTokens(of: store, configuration: sweep, clock: clock, logger: logger)
         return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
@@ -98,8 +98,8 @@ public struct UserServiceParts: Sendable {
     public let tokens: TokenService
     /// Register, log in, read, delete.
     public let users: UserService
-    /// Delivers deletions to the Order service; run it for as long as the service runs.
-    public let propagator: DeletionPropagator
+    /// Delivers outbox events to the Order service; run it for as long as the service runs.
+    public let propagator: OutboxPropagator
     /// Deletes expired refresh tokens; run it for as long as the service runs.
     public let sweeper: ExpirySweeper
 }

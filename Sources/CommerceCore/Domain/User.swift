@@ -41,11 +41,20 @@ public struct UserRecord: Sendable, Hashable {
     public var user: User
     /// The hasher's output (for bcrypt, the `$2b$…` string). Never logged, never returned by an API.
     public var passwordHash: String
+    /// Access tokens of this user issued before this time are void (log out everywhere, a password change
+    /// or reset); `nil` when none was ever voided.
+    public var tokensVoidBefore: Date?
 
     /// A user with its password hash.
-    public init(user: User, passwordHash: String) {
+    public init(user: User, passwordHash: String, tokensVoidBefore: Date? = nil) {
         self.user = user
         self.passwordHash = passwordHash
+        self.tokensVoidBefore = tokensVoidBefore
+    }
+
+    /// Whether an access token of this user issued at `issuedAt` has been voided since.
+    public func voids(tokenIssuedAt issuedAt: Date) -> Bool {
+        tokensVoidBefore.map { issuedAt < $0 } ?? false
     }
 }
 

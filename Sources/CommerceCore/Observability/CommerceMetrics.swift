@@ -60,7 +60,7 @@ public struct CommerceMetrics: Sendable {
     }
 
     /// The deletion backlog as it is at `now`.
-    package func deletionBacklog(_ backlog: DeletionBacklog, at now: Date) {
+    package func outboxBacklog(_ backlog: OutboxBacklog, at now: Date) {
         Gauge(label: "commerce_pending_deletions", factory: factory).record(backlog.count)
         Gauge(label: "commerce_oldest_pending_deletion_age_seconds", factory: factory)
             .record(backlog.oldestAge(at: now).timeInterval)

@@ -22,7 +22,7 @@ public struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// The id of the request the current task is serving, if any. The HTTP layer binds it for each
-    /// request; the ``DeletionPropagator`` binds the id a deletion was recorded with while delivering it.
+    /// request; the ``OutboxPropagator`` binds the id a deletion was recorded with while delivering it.
     @TaskLocal public static var current: RequestID?
 
     /// Adds `requestId` to every log line written while a request id is bound, whichever logger writes

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A ``UserServicePeer`` for both services in one process: it answers from the User service's store,
 /// exactly as the User service answers the internal lookup over HTTP.
 public struct InProcessUserServicePeer: UserServicePeer {
@@ -22,5 +24,10 @@ public struct InProcessOrderServicePeer: OrderServicePeer {
     /// Purges through ``OrderService/purge(_:as:)`` as the internal service.
     public func purgeOrders(of userId: UserID) async throws -> Int {
         try await orders.purge(userId, as: .internalService)
+    }
+
+    /// Revokes through ``OrderService/revokeTokens(of:issuedBefore:as:)`` as the internal service.
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {
+        _ = try await orders.revokeTokens(of: userId, issuedBefore: date, as: .internalService)
     }
 }

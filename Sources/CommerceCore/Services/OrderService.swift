@@ -8,6 +8,11 @@ import Logging
 /// and is refused atomically for a user whose orders were purged. With an idempotency key, a repeat of the
 /// same request returns the original order; the key with a different request is
 /// ``CommerceError/Code/idempotencyKeyReused``; a repeat while the first is still running is `conflict`.
+///
+/// Every call made with an access token takes the token's ``TokenStamp``: the store judges it against the
+/// user's revocation mark in the same read as the rest, so a token voided by log out everywhere or a
+/// password change is refused once the User service's revocation has been delivered here
+/// (``revokeTokens(of:issuedBefore:as:)``).
 public struct OrderService: Sendable {
     /// Limits and windows.
     public struct Configuration: Sendable {
@@ -63,13 +68,15 @@ public struct OrderService: Sendable {
 
     /// Places an order for the calling user. The server sets `id`, `status` (`pending`), `total` and the
     /// timestamps.
-    /// - Parameter idempotencyKey: the client's `Idempotency-Key`, if it sent one.
+    /// - Parameters:
+    ///   - idempotencyKey: the client's `Idempotency-Key`, if it sent one.
+    ///   - token: the caller's access token, judged against its revocation mark; `nil` checks none.
     /// - Throws: `forbidden` unless a user calls; `validation` listing every bad field; `unauthenticated`
-    ///   when the user no longer exists; `unavailable` when the User service cannot say;
-    ///   `idempotencyKeyReused` / `conflict` for key misuse.
-    public func place(_ form: OrderForm, idempotencyKey: String? = nil, as principal: Principal) async throws
-        -> PlacedOrder
-    {
+    ///   when the user no longer exists or the token was revoked; `unavailable` when the User service cannot
+    ///   say; `idempotencyKeyReused` / `conflict` for key misuse.
+    public func place(
+        _ form: OrderForm, idempotencyKey: String? = nil, as principal: Principal, token: TokenStamp? = nil
+    ) async throws -> PlacedOrder {
         guard let userId = principal.userId else { throw CommerceError.forbidden("Only users place orders.") }
         var collector = ViolationCollector()
         let draft = collector.check { () throws(CommerceError) in try OrderDraft(form) }
@@ -78,10 +85,10 @@ public struct OrderService: Sendable {
             return try IdempotencyKey(idempotencyKey)
         }
         try collector.finish()
-        guard let key = key ?? nil else { return try await place(draft!, for: userId, key: nil) }
+        guard let key = key ?? nil else { return try await place(draft!, for: userId, key: nil, token: token) }
         try await inFlight.begin(userId: userId, key: key)
         do {
-            let placed = try await place(draft!, for: userId, key: key)
+            let placed = try await place(draft!, for: userId, key: key, token: token)
             await inFlight.end(userId: userId, key: key)
             if placed.replayed { metrics.idempotentReplay() }
             return placed
@@ -91,14 +98,18 @@ public struct OrderService: Sendable {
         }
     }
 
-    private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?) async throws -> PlacedOrder {
+    private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?, token: TokenStamp?)
+        async throws -> PlacedOrder
+    {
         let fingerprint = draft.fingerprint
         let now = clock.now().roundedToMilliseconds
         // A user the cache knows needs no question to the User service, and a retry is then answered by the
         // insert itself (it returns the earlier order atomically): one trip to the store. Otherwise a retry
         // is looked for first, so that it is answered even while the User service is down.
         if await !knownUsers.knownToExist(userId) {
-            if let key, let previous = try await store.idempotentOrder(userId: userId, key: key, now: now) {
+            if let key,
+                let previous = try await store.idempotentOrder(userId: userId, key: key, now: now, token: token)
+            {
                 return try Self.replay(previous.order, previous.fingerprint, matching: fingerprint)
             }
             try await checkUserExists(userId)
@@ -114,7 +125,7 @@ public struct OrderService: Sendable {
         }
         let insertion: OrderInsertion
         do {
-            insertion = try await store.insert(order, idempotency: record, now: now)
+            insertion = try await store.insert(order, idempotency: record, now: now, token: token)
         } catch let error as CommerceError where error.code == .notFound {
             throw Self.userGone
         }
@@ -146,14 +157,16 @@ public struct OrderService: Sendable {
     ///   - limit: 1 to ``Configuration/maximumPageSize``; ``Configuration/defaultPageSize`` when `nil`.
     ///   - after: the text of an ``OrderCursor`` from a previous page.
     /// - Throws: `forbidden` for anyone but that user or staff; `validation` for a bad limit or cursor;
-    ///   `unauthenticated` when the user was deleted and their orders purged.
+    ///   `unauthenticated` when the user was deleted and their orders purged, or the token was revoked.
     public func orders(
         of userId: UserID, status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil,
-        as principal: Principal
+        as principal: Principal, token: TokenStamp? = nil
     ) async throws -> OrderPage {
         try Self.mayRead(userId, principal)
         let (limit, cursor) = try page(limit: limit, after: after)
-        guard var orders = try await store.liveOrders(of: userId, status: status, after: cursor, limit: limit + 1)
+        guard
+            var orders = try await store.liveOrders(
+                of: userId, status: status, after: cursor, limit: limit + 1, token: token)
         else {
             if principal.isStaff { return OrderPage(orders: [], next: nil) }
             throw Self.userGone
@@ -164,13 +177,15 @@ public struct OrderService: Sendable {
     }
 
     /// A page of every user's orders (only those in `status`, when given), newest first: for staff.
-    /// - Throws: `forbidden` for anyone but staff; `validation` for a bad limit or cursor.
+    /// - Throws: `forbidden` for anyone but staff; `validation` for a bad limit or cursor; `unauthenticated`
+    ///   when the token was revoked.
     public func allOrders(
-        status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil, as principal: Principal
+        status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil, as principal: Principal,
+        token: TokenStamp? = nil
     ) async throws -> OrderPage {
         guard principal.isStaff else { throw CommerceError.forbidden("Only staff see every order.") }
         let (limit, cursor) = try page(limit: limit, after: after)
-        var orders = try await store.allOrders(status: status, after: cursor, limit: limit + 1)
+        var orders = try await store.allOrders(status: status, after: cursor, limit: limit + 1, token: token)
         let hasMore = orders.count > limit
         if hasMore { orders.removeLast(orders.count - limit) }
         return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
@@ -178,10 +193,13 @@ public struct OrderService: Sendable {
 
     /// One of a user's orders: for its owner, or staff.
     /// - Throws: `forbidden` for anyone but that user or staff; `notFound` when the user has no such order
-    ///   (another user's order under this path is not theirs: `notFound` too, whoever asks).
-    public func order(_ id: OrderID, of userId: UserID, as principal: Principal) async throws -> Order {
+    ///   (another user's order under this path is not theirs: `notFound` too, whoever asks);
+    ///   `unauthenticated` when the token was revoked.
+    public func order(_ id: OrderID, of userId: UserID, as principal: Principal, token: TokenStamp? = nil)
+        async throws -> Order
+    {
         try Self.mayRead(userId, principal)
-        guard let order = try await store.order(id, of: userId) else { throw Self.noSuchOrder }
+        guard let order = try await store.order(id, of: userId, token: token) else { throw Self.noSuchOrder }
         return order
     }
 
@@ -196,10 +214,11 @@ public struct OrderService: Sendable {
     ///   - expectedVersion: the client's `If-Match`; a move from any other version is refused.
     /// - Throws: `forbidden` for an action that is never the caller's; `notFound` for no such order of the
     ///   user; `conflict` naming the current status for a move the lifecycle does not allow from it;
-    ///   `preconditionFailed` when the order is no longer at `expectedVersion`; `validation` for a bad reason.
+    ///   `preconditionFailed` when the order is no longer at `expectedVersion`; `validation` for a bad reason;
+    ///   `unauthenticated` when the token was revoked.
     public func transition(
         _ action: OrderAction, order id: OrderID, of userId: UserID, reason: String? = nil,
-        expectedVersion: Int? = nil, as principal: Principal
+        expectedVersion: Int? = nil, as principal: Principal, token: TokenStamp? = nil
     ) async throws -> Order {
         let actor: OrderActor
         switch principal {
@@ -216,7 +235,7 @@ public struct OrderService: Sendable {
         }
         let reason = try Self.checkedReason(reason)
         for _ in 0..<Self.transitionAttempts {
-            guard let current = try await store.order(id, of: userId) else { throw Self.noSuchOrder }
+            guard let current = try await store.order(id, of: userId, token: token) else { throw Self.noSuchOrder }
             switch OrderLifecycle.decide(action, from: current.status, by: actor) {
             case .forbidden:
                 throw CommerceError.forbidden("Only staff may \(action.rawValue) an order.")
@@ -294,6 +313,19 @@ public struct OrderService: Sendable {
         let deleted = try await store.purge(userId, at: clock.now().roundedToMilliseconds)
         logger.info("orders purged", metadata: ["userId": "\(userId)", "deleted": "\(deleted)"])
         return deleted
+    }
+
+    /// Has every access token of the user issued before `date` refused from now on (a later mark already
+    /// stored stays). Idempotent. Returns the mark now stored.
+    /// - Throws: `forbidden` unless the internal service calls.
+    @discardableResult
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date, as principal: Principal) async throws
+        -> Date
+    {
+        guard case .internalService = principal else { throw CommerceError.forbidden() }
+        let mark = try await store.revokeTokens(of: userId, issuedBefore: date.roundedToMilliseconds)
+        logger.info("access tokens revoked", metadata: ["userId": "\(userId)", "issuedBefore": "\(mark)"])
+        return mark
     }
 
     private static let userGone = CommerceError.unauthenticated("The token's user no longer exists.")

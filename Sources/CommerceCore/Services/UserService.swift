@@ -1,17 +1,18 @@
 import Foundation
 import Logging
 
-/// The User service's rules: register, log in, read a user, delete a user.
+/// The User service's rules: register, log in and keep a session, read, change and delete a user.
 ///
-/// It decides authorisation itself from the ``Principal`` the transport hands it: a user reads and deletes
-/// only themself (any other id is `forbidden`, whether or not it exists); the internal service may read
-/// any user. Deleting commits the user's removal together with its ``UserDeletedEvent``, then asks the
-/// ``DeletionPropagator`` for one prompt delivery; if that fails the propagator keeps trying.
+/// It decides authorisation itself from the ``Principal`` the transport hands it: a user reads, changes
+/// and deletes only themself (any other id is `forbidden`, whether or not it exists); the internal service
+/// may read any user. A change the Order service must learn of — a deletion, a revocation of the user's
+/// tokens — commits together with its ``OutboxEvent``, then asks the ``OutboxPropagator`` for one prompt
+/// delivery; if that fails the propagator keeps trying.
 public struct UserService: Sendable {
     private let store: any UserStore
     private let hasher: any PasswordHasher
     private let tokens: TokenService
-    private let deletions: DeletionPropagator
+    private let outbox: OutboxPropagator
     private let clock: any CommerceClock
     private let decoy: DecoyHash
     private let throttle: any LoginThrottle
@@ -25,7 +26,7 @@ public struct UserService: Sendable {
     ///   - metrics: counts throttled logins.
     ///   - refreshLifetime: how long a refresh token keeps its session going: 30 days by default.
     public init(
-        store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, deletions: DeletionPropagator,
+        store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, outbox: OutboxPropagator,
         throttle: (any LoginThrottle)? = nil, clock: any CommerceClock = SystemClock(),
         logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics(),
         refreshLifetime: Duration = .seconds(30 * 86_400)
@@ -35,7 +36,7 @@ public struct UserService: Sendable {
         self.store = store
         self.hasher = hasher
         self.tokens = tokens
-        self.deletions = deletions
+        self.outbox = outbox
         self.clock = clock
         self.decoy = DecoyHash(hasher: hasher)
         self.throttle = throttle ?? SlidingWindowLoginThrottle(clock: clock)
@@ -93,7 +94,7 @@ public struct UserService: Sendable {
         let refresh = RefreshToken()
         let session = SessionID()
         try await store.startSession(refreshRecord(refresh, of: record.user.id, in: session))
-        return try await signIn(record.user, session: session, refresh: refresh)
+        return try await signIn(record.user, session: session, refresh: refresh, notBefore: record.tokensVoidBefore)
     }
 
     /// Continues a session: spends `refreshToken` and answers a new access token and a new refresh token.
@@ -116,7 +117,7 @@ public struct UserService: Sendable {
                 try await store.endSession(session, at: now)
                 throw Self.invalidRefresh
             }
-            return try await signIn(record.user, session: session, refresh: next)
+            return try await signIn(record.user, session: session, refresh: next, notBefore: record.tokensVoidBefore)
         case .reused(let userId, let session):
             logger.warning(
                 "a spent refresh token was presented again; its session is ended",
@@ -138,15 +139,20 @@ public struct UserService: Sendable {
     private static let invalidRefresh = CommerceError.unauthenticated(
         "The refresh token is not valid: unknown, expired, already used, or its session ended.")
 
-    private func refreshRecord(_ token: RefreshToken, of userId: UserID, in session: SessionID) -> RefreshTokenRecord {
-        let issued = clock.now().roundedToMilliseconds
+    private func refreshRecord(
+        _ token: RefreshToken, of userId: UserID, in session: SessionID, issuedAt: Date? = nil
+    ) -> RefreshTokenRecord {
+        let issued = issuedAt ?? clock.now().roundedToMilliseconds
         return RefreshTokenRecord(
             hash: token.hash, sessionId: session, userId: userId, issuedAt: issued,
             expiresAt: issued.addingTimeInterval(refreshLifetime.timeInterval))
     }
 
-    private func signIn(_ user: User, session: SessionID, refresh: RefreshToken) async throws -> SignIn {
-        let access = try await tokens.issue(for: user.id, role: user.role, session: session)
+    /// - Parameter notBefore: the user's revocation mark: a token issued now is never older than it.
+    private func signIn(_ user: User, session: SessionID, refresh: RefreshToken, notBefore: Date?)
+        async throws -> SignIn
+    {
+        let access = try await tokens.issue(for: user.id, role: user.role, session: session, notBefore: notBefore)
         return SignIn(
             token: access.token, expiresIn: access.expiresIn, userId: user.id, sessionId: session,
             refreshToken: refresh.value, refreshExpiresIn: refreshLifetime)
@@ -177,9 +183,6 @@ public struct UserService: Sendable {
     ) async throws -> User {
         guard principal.userId == id else { throw CommerceError.forbidden() }
         guard let record = try await store.user(id: id) else { throw Self.callerGone }
-        if let expectedUpdatedAt, expectedUpdatedAt != record.user.updatedAt {
-            throw CommerceError(code: .preconditionFailed, message: "The profile changed since you read it.")
-        }
         var user = record.user
         var collector = ViolationCollector()
         switch patch.username {
@@ -223,6 +226,10 @@ public struct UserService: Sendable {
             }
         }
         try collector.finish()
+        // A bad patch is a bad request whatever the client last read; a good one must apply to what it read.
+        if let expectedUpdatedAt, expectedUpdatedAt != record.user.updatedAt {
+            throw CommerceError(code: .preconditionFailed, message: "The profile changed since you read it.")
+        }
         // Strictly later than before, so an `If-Match` of the old value can never match the new one.
         let now = clock.now().roundedToMilliseconds
         user.updatedAt = max(now, Date(millisecondsSince1970: record.user.updatedAt.millisecondsSince1970 + 1))
@@ -276,14 +283,92 @@ public struct UserService: Sendable {
             throw Self.callerGone
         }
         logger.info("user deleted", metadata: ["userId": "\(id)", "eventId": "\(event.id)"])
-        let purged = await deletions.deliverPromptly(event)
+        let purged = await outbox.deliverPromptly(event)
         return UserDeletion(id: id, orders: purged ? .purged : .pending)
     }
 
-    /// The user a bearer token speaks for.
-    /// - Throws: `unauthenticated` when the token is not valid.
+    /// The user a bearer token speaks for: ``authenticate(_:)`` of the verified token.
+    /// - Throws: `unauthenticated` when the token is not valid, its user is gone, or it was revoked.
     public func authenticate(bearer token: String) async throws -> Principal {
-        try await tokens.verify(token)
+        try await authenticate(try await tokens.access(token))
+    }
+
+    /// The user a verified access token speaks for, checked against the store: the User service refuses a
+    /// revoked token at once (one primary-key read; the verified-token cache only spares the signature
+    /// check, never this one).
+    /// - Throws: `unauthenticated` when the token's user no longer exists, or voided the token (log out
+    ///   everywhere, a password change or reset) after it was issued.
+    public func authenticate(_ access: VerifiedAccess) async throws -> Principal {
+        guard let userId = access.principal.userId else { return access.principal }
+        guard let record = try await store.user(id: userId) else { throw Self.callerGone }
+        if record.voids(tokenIssuedAt: access.issuedAt) { throw CommerceError.tokenRevoked }
+        return access.principal
+    }
+
+    /// Logs the user out everywhere: every session ends, and every access token issued before now is
+    /// refused — by this service at once, by the Order service once the revocation is delivered (one prompt
+    /// try here; the outbox keeps trying, and the tokens expire anyway within their lifetime).
+    /// - Throws: `forbidden` for anyone but the user themself; `unauthenticated` when the caller no longer
+    ///   exists.
+    public func logOutEverywhere(_ id: UserID, as principal: Principal) async throws {
+        guard principal.userId == id else { throw CommerceError.forbidden() }
+        let revocation = SessionRevocation(
+            userId: id, tokensIssuedBefore: Self.revocationMark(at: clock.now()), requestID: RequestID.current)
+        try await revoke(revocation)
+        logger.notice("signed out everywhere", metadata: ["userId": "\(id)"])
+    }
+
+    /// Changes the caller's password, given the current one. Every other session ends and every access
+    /// token issued before is void in both services (as ``logOutEverywhere(_:as:)``); the caller goes on
+    /// with the new pair answered. A wrong current password counts toward the login throttle.
+    /// - Parameter clientAddress: the caller's network address, for the throttle.
+    /// - Throws: `forbidden` for anyone but the user themself; `unauthenticated` when the caller no longer
+    ///   exists; `rateLimited` past the throttle's limit; `validation` for a missing or wrong
+    ///   `currentPassword` or a `newPassword` that breaks the password rules.
+    public func changePassword(
+        _ id: UserID, currentPassword: String?, newPassword: String?, clientAddress: String? = nil,
+        as principal: Principal
+    ) async throws -> SignIn {
+        guard principal.userId == id else { throw CommerceError.forbidden() }
+        var collector = ViolationCollector()
+        if currentPassword?.isEmpty ?? true { collector.add("currentPassword", "is required") }
+        let password = collector.check { () throws(CommerceError) in try Password(newPassword, field: "newPassword") }
+        try collector.finish()
+        guard let record = try await store.user(id: id) else { throw Self.callerGone }
+        let email = record.user.email.value
+        do {
+            try await throttle.check(email: email, address: clientAddress)
+        } catch {
+            metrics.loginThrottled()
+            throw error
+        }
+        guard try await hasher.verify(currentPassword!, against: record.passwordHash) else {
+            await throttle.recordFailure(email: email, address: clientAddress)
+            throw CommerceError.validation(field: "currentPassword", "does not match")
+        }
+        await throttle.recordSuccess(email: email)
+        let hash = try await hasher.hash(password!)
+        let mark = Self.revocationMark(at: clock.now())
+        let refresh = RefreshToken()
+        let session = SessionID()
+        try await revoke(
+            SessionRevocation(
+                userId: id, tokensIssuedBefore: mark, passwordHash: hash,
+                newSession: refreshRecord(refresh, of: id, in: session, issuedAt: mark), requestID: RequestID.current))
+        logger.notice("password changed", metadata: ["userId": "\(id)"])
+        return try await signIn(record.user, session: session, refresh: refresh, notBefore: mark)
+    }
+
+    /// A revocation's mark: one millisecond after `now`, so every token issued up to now — on a clock that
+    /// has not moved, too — is before it, and the tokens the change itself issues (at the mark) are not.
+    private static func revocationMark(at now: Date) -> Date {
+        Date(millisecondsSince1970: now.millisecondsSince1970 + 1)
+    }
+
+    /// Commits `revocation` with its outbox event, then tries once to deliver it at once.
+    private func revoke(_ revocation: SessionRevocation) async throws {
+        guard let event = try await store.revokeSessions(revocation) else { throw Self.callerGone }
+        _ = await outbox.deliverPromptly(event)
     }
 }
 

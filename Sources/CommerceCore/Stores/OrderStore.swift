@@ -1,9 +1,10 @@
 import Foundation
 
-/// Where the Order service keeps orders, idempotency records and the tombstones of deleted users.
+/// Where the Order service keeps orders, idempotency records, the tombstones of deleted users and the marks
+/// of users whose older access tokens are void.
 ///
 /// Contract (checked by `OrderStoreConformance` in CommerceTesting; every implementation must pass it):
-/// - ``insert(_:idempotency:now:)`` is atomic: when the order's user is tombstoned it throws
+/// - ``insert(_:idempotency:now:token:)`` is atomic: when the order's user is tombstoned it throws
 ///   ``CommerceError/Code/notFound`` and stores nothing, with no window in which an insert can slip in
 ///   after a purge. With an idempotency record, at most one order is stored per (user, key) while the
 ///   record is live (`expiresAt > now`): a second insert with that key stores nothing and returns
@@ -11,11 +12,10 @@ import Foundation
 ///   two inserts race. An expired record is as good as absent.
 /// - ``orders(of:status:after:limit:)`` lists a user's orders (of one status, when given) newest first by
 ///   (`createdAt`, `id`) descending, strictly after the cursor, at most `limit`; stable when orders share a
-///   timestamp. ``allOrders(status:after:limit:)`` does the same across every user, from an index.
-/// - ``liveOrders(of:status:after:limit:)`` is `nil` for a tombstoned user, else what
-///   ``orders(of:status:after:limit:)`` answers. The default asks ``isTombstoned(_:)`` and then
-///   ``orders(of:status:after:limit:)``; a store that can answer both in one read should.
-/// - ``order(_:of:)`` is the order with that id if it is that user's, else `nil`.
+///   timestamp. ``allOrders(status:after:limit:token:)`` does the same across every user, from an index.
+/// - ``liveOrders(of:status:after:limit:token:)`` is `nil` for a tombstoned user, else what
+///   ``orders(of:status:after:limit:)`` answers: the tombstone, the token's mark and the page in one read.
+/// - ``order(_:of:token:)`` is the order with that id if it is that user's, else `nil`.
 /// - ``transition(_:to:)`` is a compare-and-set: it moves the order only if the stored one is still at the
 ///   given order's status and version, and then stores the status, the history with the entry appended,
 ///   the version plus one and `updatedAt` in one atomic step. Of any number of racing transitions from one
@@ -25,14 +25,21 @@ import Foundation
 /// - ``sweepExpiredIdempotencyRecords(now:limit:)`` deletes at most `limit` records that expired at or
 ///   before `now` (never a live one, never an order) and returns how many it deleted, so a caller can sweep
 ///   in bounded batches until fewer than `limit` come back.
+/// - Revocation: ``revokeTokens(of:issuedBefore:)`` stores the later of the user's stored mark and the
+///   given one (idempotent; a late, older revocation never un-voids a token) and returns the stored mark;
+///   ``tokensVoidBefore(of:)`` reads it. Every method taking a `token` ``TokenStamp`` first judges it
+///   against its user's mark **in the same read** (a transaction or one statement, never a second trip)
+///   and, for a token issued before the mark, throws ``CommerceError/tokenRevoked`` and reads or writes
+///   nothing else. `nil` checks nothing.
 /// - Timestamps come back exactly as stored (they are whole milliseconds).
 /// - Backend failures are thrown as ``CommerceError``, never as a driver's own error type.
 public protocol OrderStore: Sendable {
     /// Stores an order unless its user is tombstoned or the idempotency key already made one.
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion
+    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+        -> OrderInsertion
     /// The order an idempotency key made, with the fingerprint of the request that made it, while the record
     /// is live; `nil` otherwise.
-    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws -> (
         order: Order, fingerprint: String
     )?
     /// Up to `limit` of the user's orders (only those in `status`, when given), newest first, strictly after
@@ -41,9 +48,10 @@ public protocol OrderStore: Sendable {
         -> [Order]
     /// Up to `limit` of every user's orders (only those in `status`, when given), newest first, strictly
     /// after `cursor`.
-    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order]
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+        -> [Order]
     /// The order with this id when it is `userId`'s; `nil` otherwise.
-    func order(_ id: OrderID, of userId: UserID) async throws -> Order?
+    func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order?
     /// Stores `order.moved(to: entry)` if the stored order is still at `order`'s status and version; the
     /// moved order, or `nil` when it is not (it moved meanwhile, or is gone).
     func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order?
@@ -55,8 +63,13 @@ public protocol OrderStore: Sendable {
     func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int
     /// Up to `limit` of the user's orders (only those in `status`, when given), newest first, strictly after
     /// `cursor`; `nil` when the user is tombstoned.
-    func liveOrders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
-        -> [Order]?
+    func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> [Order]?
+    /// Voids the user's access tokens issued before `date` (keeping a later mark); returns the stored mark.
+    func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date
+    /// The user's mark: their access tokens issued before it are void; `nil` when none was voided.
+    func tokensVoidBefore(of userId: UserID) async throws -> Date?
     /// Returns when the backend answers a query now; throws ``CommerceError/Code/unavailable`` otherwise.
     /// What `GET /ready` asks. The default asks whether an unknown user is tombstoned.
     func checkReadiness() async throws
@@ -68,17 +81,38 @@ extension OrderStore {
         _ = try await isTombstoned(UserID())
     }
 
-    /// Two calls: ``isTombstoned(_:)``, then ``orders(of:status:after:limit:)``.
+    /// All of the user's live orders, whatever their status, checking no token.
+    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
+        try await liveOrders(of: userId, status: nil, after: cursor, limit: limit, token: nil)
+    }
+
+    /// ``liveOrders(of:status:after:limit:token:)`` checking no token.
     public func liveOrders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
         async throws -> [Order]?
     {
-        if try await isTombstoned(userId) { return nil }
-        return try await orders(of: userId, status: status, after: cursor, limit: limit)
+        try await liveOrders(of: userId, status: status, after: cursor, limit: limit, token: nil)
     }
 
-    /// All of the user's live orders, whatever their status: ``liveOrders(of:status:after:limit:)``.
-    public func liveOrders(of userId: UserID, after cursor: OrderCursor?, limit: Int) async throws -> [Order]? {
-        try await liveOrders(of: userId, status: nil, after: cursor, limit: limit)
+    /// ``insert(_:idempotency:now:token:)`` checking no token.
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+        try await insert(order, idempotency: idempotency, now: now, token: nil)
+    }
+
+    /// ``idempotentOrder(userId:key:now:token:)`` checking no token.
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
+        order: Order, fingerprint: String
+    )? {
+        try await idempotentOrder(userId: userId, key: key, now: now, token: nil)
+    }
+
+    /// ``allOrders(status:after:limit:token:)`` checking no token.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+        try await allOrders(status: status, after: cursor, limit: limit, token: nil)
+    }
+
+    /// ``order(_:of:token:)`` checking no token.
+    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
+        try await order(id, of: userId, token: nil)
     }
 
     /// All of the user's orders, whatever their status: ``orders(of:status:after:limit:)``.

@@ -30,16 +30,17 @@ package enum ColumnNaming: Sendable {
 /// address as four nullable columns (no address when all four are null). Selecting ``names`` in this order
 /// lets a store read the row by position.
 package enum StoredUserRow {
-    /// The columns, in the order ``record(id:username:email:phone:street:city:state:postalCode:passwordHash:createdAt:updatedAt:role:)`` takes them.
+    /// The columns, in the order ``record(id:username:email:phone:street:city:state:postalCode:passwordHash:createdAt:updatedAt:role:tokensVoidBefore:)`` takes them.
     package static let names = [
         "id", "username", "email", "phone", "street", "city", "state", "postalCode", "passwordHash", "createdAt",
-        "updatedAt", "role",
+        "updatedAt", "role", "tokensVoidBefore",
     ]
 
     /// The user and hash a row holds. The values were valid when stored, so they are trusted.
     package static func record(
         id: UserID, username: String, email: String, phone: String?, street: String?, city: String?,
-        state: String?, postalCode: String?, passwordHash: String, createdAt: Int64, updatedAt: Int64, role: String
+        state: String?, postalCode: String?, passwordHash: String, createdAt: Int64, updatedAt: Int64, role: String,
+        tokensVoidBefore: Int64?
     ) throws(CommerceError) -> UserRecord {
         guard let role = UserRole(rawValue: role) else {
             throw CommerceError.internalFailure("A stored user has an unknown role.")
@@ -52,7 +53,9 @@ package enum StoredUserRow {
             id: id, username: Username(trusted: username), email: EmailAddress(trusted: email),
             phone: phone.map(PhoneNumber.init(trusted:)), address: address, role: role,
             createdAt: Date(millisecondsSince1970: createdAt), updatedAt: Date(millisecondsSince1970: updatedAt))
-        return UserRecord(user: user, passwordHash: passwordHash)
+        return UserRecord(
+            user: user, passwordHash: passwordHash,
+            tokensVoidBefore: tokensVoidBefore.map(Date.init(millisecondsSince1970:)))
     }
 }
 
@@ -117,5 +120,43 @@ package enum StoredOrderHistory {
                     status: status, at: Date(millisecondsSince1970: entry.at), by: by, reason: entry.reason)
             }
         }
+    }
+}
+
+/// How a durable store keeps an outbox event's ``OutboxEvent/Kind``: a `kind` name and, for a kind that
+/// carries data, a JSON `payload` (`{"issuedBefore": milliseconds}` for a revocation). Rows written before
+/// kinds existed are deletions.
+package enum StoredOutboxKind {
+    private struct Revocation: Codable {
+        var issuedBefore: Int64
+    }
+
+    /// The `kind` and `payload` columns of `kind`.
+    package static func columns(_ kind: OutboxEvent.Kind) -> (kind: String, payload: String?) {
+        switch kind {
+        case .userDeleted:
+            return ("userDeleted", nil)
+        case .tokensRevoked(let issuedBefore):
+            let payload = (try? JSONEncoder().encode(Revocation(issuedBefore: issuedBefore.millisecondsSince1970)))
+                .map { String(decoding: $0, as: UTF8.self) }
+            return ("tokensRevoked", payload)
+        }
+    }
+
+    /// The kind a row's `kind` and `payload` columns hold.
+    /// - Throws: ``CommerceError/Code/internalFailure`` for a kind or payload this version does not write.
+    package static func kind(_ name: String, payload: String?) throws(CommerceError) -> OutboxEvent.Kind {
+        switch name {
+        case "userDeleted":
+            return .userDeleted
+        case "tokensRevoked":
+            guard let payload,
+                let revocation = try? JSONDecoder().decode(Revocation.self, from: Data(payload.utf8))
+            else { break }
+            return .tokensRevoked(issuedBefore: Date(millisecondsSince1970: revocation.issuedBefore))
+        default:
+            break
+        }
+        throw CommerceError.internalFailure("A stored outbox event has an unknown kind or a malformed payload.")
     }
 }

@@ -1,21 +1,21 @@
 import Foundation
 
-/// Where the User service keeps users and its outbox of deletion events.
+/// Where the User service keeps users, their sessions, and its outbox of events for the Order service.
 ///
 /// Contract (checked by `UserStoreConformance` in CommerceTesting; every implementation must pass it):
 /// - A user's ``UserRole`` reads back as stored (`customer` unless set); ``setRole(_:to:at:)`` changes it
 ///   and `updatedAt`, and nothing else.
 /// - Emails are unique: ``insert(_:)`` of a record whose normalised email is taken throws
 ///   ``CommerceError`` with code ``CommerceError/Code/conflict`` and stores nothing. A taken id likewise.
-/// - ``delete(_:at:requestID:)`` removes the user **and** records a pending ``UserDeletedEvent`` (with the
-///   request id, returned as given by ``pendingDeletions(limit:)``) as one atomic step: after a crash either
+/// - ``delete(_:at:requestID:)`` removes the user **and** records a pending ``OutboxEvent`` (with the
+///   request id, returned as given by ``pendingEvents(limit:)``) as one atomic step: after a crash either
 ///   both happened or neither did. Deleting an unknown id returns `nil`, changes nothing and records no event.
-/// - ``pendingDeletions(limit:)`` returns undelivered events oldest first, and keeps returning an event
+/// - ``pendingEvents(limit:)`` returns undelivered events oldest first, and keeps returning an event
 ///   (across restarts, for a durable store) until ``markDelivered(_:)`` is called with its id.
-/// - ``claimPendingDeletions(limit:now:leaseEnd:)`` returns pending events oldest first and holds each for
+/// - ``claimPendingEvents(limit:now:leaseEnd:)`` returns pending events oldest first and holds each for
 ///   the caller until `leaseEnd`: until then no other claim returns it, so several processes sharing the
 ///   store never deliver one event at once; an event still pending after its lease is offered again. The
-///   default, for a store used by one process, is ``pendingDeletions(limit:)`` (no lease is needed).
+///   default, for a store used by one process, is ``pendingEvents(limit:)`` (no lease is needed).
 /// - ``releaseClaim(_:)`` ends the caller's hold on a pending event at once, so the next claim (any
 ///   process's) may take it; the event stays pending. The default does nothing (a store without leases).
 /// - ``markDelivered(_:)`` is idempotent; an unknown id is not an error.
@@ -27,7 +27,12 @@ import Foundation
 ///   other is `reused`. ``endSession(_:at:)`` and ``endSessions(of:at:)`` end sessions for good: their
 ///   tokens never rotate again. ``sweepExpiredRefreshTokens(now:limit:)`` deletes at most `limit` expired
 ///   tokens.
-/// - ``deletionBacklog()`` counts the pending events and reports the oldest one's time.
+/// - ``revokeSessions(_:)`` is one atomic step: every session of the user ends, the user's
+///   ``UserRecord/tokensVoidBefore`` becomes the later of the stored mark and the revocation's, the new
+///   password hash (if any) is stored, the new session (if any) starts and survives, and a pending
+///   ``OutboxEvent`` of kind ``OutboxEvent/Kind/tokensRevoked(issuedBefore:)`` carrying the stored mark is
+///   recorded. An unknown user changes nothing and returns `nil`.
+/// - ``outboxBacklog()`` counts the pending events and reports the oldest one's time.
 /// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),
 ///   never as a driver's own error type.
 public protocol UserStore: Sendable {
@@ -43,12 +48,12 @@ public protocol UserStore: Sendable {
     func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool
     /// Sets the user's role and `updatedAt`; the updated record, or `nil` when there is no such user.
     func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord?
-    /// Deletes the user and records its ``UserDeletedEvent`` atomically; `nil` when there was no such user.
-    func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent?
+    /// Deletes the user and records its ``OutboxEvent`` atomically; `nil` when there was no such user.
+    func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent?
     /// Up to `limit` undelivered events, oldest first.
-    func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent]
+    func pendingEvents(limit: Int) async throws -> [OutboxEvent]
     /// Up to `limit` pending events nobody holds, oldest first, held for the caller until `leaseEnd`.
-    func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent]
+    func claimPendingEvents(limit: Int, now: Date, leaseEnd: Date) async throws -> [OutboxEvent]
     /// Gives up the caller's hold on a pending event, so that the next claim may take it at once.
     func releaseClaim(_ id: EventID) async throws
     /// Stores a new session with its first refresh token.
@@ -61,21 +66,25 @@ public protocol UserStore: Sendable {
     func endSession(_ id: SessionID, at date: Date) async throws
     /// Ends every session of a user. Idempotent.
     func endSessions(of userId: UserID, at date: Date) async throws
+    /// Ends every session of the user and voids their access tokens issued before the revocation's time,
+    /// with its password and new session, and records the ``OutboxEvent`` that tells the Order service, all
+    /// atomically; `nil` when there is no such user.
+    func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent?
     /// Deletes up to `limit` refresh tokens that expired at or before `now`; returns how many.
     func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
     /// How many events are pending, and when the oldest happened.
-    func deletionBacklog() async throws -> DeletionBacklog
+    func outboxBacklog() async throws -> OutboxBacklog
     /// Returns when the backend answers a query now; throws ``CommerceError/Code/unavailable`` otherwise.
     /// What `GET /ready` asks. The default looks up an unknown id.
     func checkReadiness() async throws
 }
 
 extension UserStore {
-    /// ``pendingDeletions(limit:)``: one process needs no lease.
-    public func claimPendingDeletions(limit: Int, now: Date, leaseEnd: Date) async throws -> [UserDeletedEvent] {
-        try await pendingDeletions(limit: limit)
+    /// ``pendingEvents(limit:)``: one process needs no lease.
+    public func claimPendingEvents(limit: Int, now: Date, leaseEnd: Date) async throws -> [OutboxEvent] {
+        try await pendingEvents(limit: limit)
     }
 
     /// Looks up a user id that does not exist: a real query, answered from an index.
@@ -87,7 +96,7 @@ extension UserStore {
     public func releaseClaim(_ id: EventID) async throws {}
 
     /// ``delete(_:at:requestID:)`` with no request id.
-    public func delete(_ id: UserID, at date: Date) async throws -> UserDeletedEvent? {
+    public func delete(_ id: UserID, at date: Date) async throws -> OutboxEvent? {
         try await delete(id, at: date, requestID: nil)
     }
 }

@@ -50,7 +50,7 @@ struct ReadinessCheck: JSONWritable, Sendable {
     }
 
     /// `deletionBacklog`: the oldest pending deletion is within the propagator's readiness limit.
-    static func deletionBacklog(_ propagator: DeletionPropagator) async -> ReadinessCheck {
+    static func deletionBacklog(_ propagator: OutboxPropagator) async -> ReadinessCheck {
         guard let backlog = try? await propagator.backlog() else {
             return ReadinessCheck(name: "deletionBacklog", status: "down", reason: "The backlog cannot be read.")
         }

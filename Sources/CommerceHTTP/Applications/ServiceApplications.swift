@@ -76,7 +76,7 @@ public struct HTTPServiceSettings: Sendable {
 
 /// The User service as a Hummingbird application: its routes, the operational routes (`/health`,
 /// `/ready` — the database and the deletion backlog — and `/metrics`), problem+json errors, request ids and
-/// logs, and the service's ``DeletionPropagator`` running beside the server.
+/// logs, and the service's ``OutboxPropagator`` running beside the server.
 ///
 /// - Parameters:
 ///   - service: the User service, built by ``CommerceServices/userService(store:orders:throttle:logger:metrics:)``

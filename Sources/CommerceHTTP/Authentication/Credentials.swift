@@ -14,13 +14,20 @@ public struct Credentials: Sendable {
         self.apiKey = apiKey
     }
 
-    /// The user of a valid bearer token.
+    /// The user of a valid bearer token. It is not checked against revocations: pass ``access(_:)``'s
+    /// stamp to the service, which checks it in the same read as the rest.
     /// - Throws: `unauthenticated` when there is no bearer token or it is not valid.
     public func user(_ request: Request) async throws -> Principal {
+        try await access(request).principal
+    }
+
+    /// A valid bearer token: its user, when it was issued, its session.
+    /// - Throws: `unauthenticated` when there is no bearer token or it is not valid.
+    public func access(_ request: Request) async throws -> VerifiedAccess {
         guard let token = Self.bearerToken(request) else {
             throw CommerceError.unauthenticated("A bearer token is required.")
         }
-        return try await tokens.verify(token)
+        return try await tokens.access(token)
     }
 
     /// The internal service, when the request carries the right API key.

@@ -140,3 +140,36 @@ struct PurgeRepresentation: JSONWritable {
         writer.endObject()
     }
 }
+
+/// `PUT /api/order/{id}/token-revocation`'s body: the User service's mark, an ISO 8601 time.
+struct TokenRevocationForm: Decodable {
+    var issuedBefore: String?
+
+    /// The mark, checked.
+    func checked() throws(CommerceError) -> Date {
+        guard let issuedBefore else { throw .validation(field: "issuedBefore", "is required") }
+        guard let date = Timestamp.parse(issuedBefore) else {
+            throw .validation(field: "issuedBefore", "must be a UTC time such as 2026-01-01T00:00:00.000Z")
+        }
+        return date
+    }
+}
+
+/// `PUT /api/order/{id}/token-revocation`'s answer: the mark now stored (the later of the two).
+struct RevocationRepresentation: JSONWritable {
+    let userId: UserID
+    let issuedBefore: Date
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("issuedBefore", Timestamp.format(issuedBefore))
+        writer.member("userId", userId.description)
+        writer.endObject()
+    }
+}
+
+/// `PUT /api/user/{id}/password`'s body.
+struct PasswordChangeForm: Decodable {
+    var currentPassword: String?
+    var newPassword: String?
+}

@@ -52,4 +52,51 @@ enum Timestamp {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+
+    /// The day count from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The time in `text` when it is written as ``format(_:)`` writes — `YYYY-MM-DDTHH:MM:SS`, an optional
+    /// fraction of 1 to 9 digits (cut to milliseconds), and `Z` — and names a real date; `nil` otherwise.
+    static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.count <= 30, bytes.last == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                let byte = bytes[index]
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        let separators: [(Int, Character)] = [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":")]
+        guard separators.allSatisfy({ bytes[$0.0] == UInt8(ascii: $0.1.unicodeScalars.first!) }),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let lengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...lengths[Int(month - 1)]).contains(day) else { return nil }
+        var millis: Int64 = 0
+        if bytes.count > 20 {
+            let digits = 20..<(bytes.count - 1)
+            guard bytes[19] == UInt8(ascii: "."), (1...9).contains(digits.count), let fraction = number(digits) else {
+                return nil
+            }
+            millis = fraction
+            for _ in 0..<max(0, 3 - digits.count) { millis *= 10 }
+            for _ in 0..<max(0, digits.count - 3) { millis /= 10 }
+        }
+        let seconds = Timestamp.days(fromCivil: year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        return Date(millisecondsSince1970: seconds * 1000 + millis)
+    }
 }

@@ -4,9 +4,10 @@ import Foundation
 import NIOFoundationCompat
 import NIOHTTP1
 
-/// The User service's view of the Order service over HTTP: `DELETE /api/order/:id` with `x-api-key`.
+/// The User service's view of the Order service over HTTP, with `x-api-key`: `DELETE /api/order/{id}`
+/// purges, `PUT /api/order/{id}/token-revocation` voids older tokens.
 ///
-/// 200 with `{userId, deleted}` is success; 401/403 (a wrong key) is `forbidden`, which the propagator keeps
+/// 200 with the expected body is success; 401/403 (a wrong key) is `forbidden`, which the propagator keeps
 /// retrying until an operator fixes the key; anything else is `unavailable`.
 public struct HTTPOrderServicePeer: OrderServicePeer {
     private let call: HTTPPeerCall
@@ -31,10 +32,34 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
                 UserID(answer.userId) == userId
             else { throw CommerceError.unavailable("The Order service answered with an unexpected body.") }
             return answer.deleted
-        case 401, 403:
-            throw CommerceError.forbidden("The Order service refused our API key.")
         default:
-            throw CommerceError.unavailable("The Order service answered HTTP \(status.code).")
+            throw Self.unexpected(status)
+        }
+    }
+
+    /// `PUT /api/order/{userId}/token-revocation` with `{issuedBefore}` and the API key.
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("issuedBefore", Timestamp.format(date))
+        writer.endObject()
+        let (status, body) = try await call.send(.PUT, "/api/order/\(userId)/token-revocation", json: writer.bytes)
+        switch status.code {
+        case 200:
+            struct Answer: Decodable { let userId: String }
+            guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(buffer: body)),
+                UserID(answer.userId) == userId
+            else { throw CommerceError.unavailable("The Order service answered with an unexpected body.") }
+        default:
+            throw Self.unexpected(status)
+        }
+    }
+
+    /// A wrong key is `forbidden` (retried until an operator fixes it); anything else `unavailable`.
+    private static func unexpected(_ status: HTTPResponseStatus) -> CommerceError {
+        switch status.code {
+        case 401, 403: CommerceError.forbidden("The Order service refused our API key.")
+        default: CommerceError.unavailable("The Order service answered HTTP \(status.code).")
         }
     }
 }

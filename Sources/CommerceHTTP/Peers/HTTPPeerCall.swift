@@ -21,10 +21,17 @@ struct HTTPPeerCall: Sendable {
         self.apiKey = apiKey
     }
 
-    /// Sends the request and returns status and body (at most 64 KiB) for the caller to interpret.
-    func send(_ method: HTTPMethod, _ path: String) async throws -> (status: HTTPResponseStatus, body: ByteBuffer) {
+    /// Sends the request (with `json` as its body, when given) and returns status and body (at most 64 KiB)
+    /// for the caller to interpret.
+    func send(_ method: HTTPMethod, _ path: String, json: [UInt8]? = nil) async throws -> (
+        status: HTTPResponseStatus, body: ByteBuffer
+    ) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        if let json {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json))
+        }
         request.headers.add(name: "x-api-key", value: String(decoding: apiKey.bytes, as: UTF8.self))
         request.headers.add(name: "accept", value: "application/json")
         if let requestID = RequestID.current { request.headers.add(name: "x-request-id", value: requestID.text) }

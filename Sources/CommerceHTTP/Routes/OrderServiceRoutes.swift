@@ -5,7 +5,7 @@ import Hummingbird
 extension Router {
     /// Mounts the Order service under `/api/order` and `/api/orders` on this router: place an order, read
     /// one, list a user's orders, list every order (staff), move an order through its lifecycle, and the
-    /// internal purge of a user's orders.
+    /// internal calls: purge a user's orders, void a user's older access tokens.
     ///
     /// The routes answer every error as `application/problem+json` on their own, so they can be mounted in
     /// any application. Record them in `routeTable` to have a known path with another method answer 405.
@@ -16,43 +16,45 @@ extension Router {
         let api = group().add(middleware: ProblemMiddleware<Context>(routes: routeTable))
         let pages = OrderPageQuery(maximum: orders.configuration.maximumPageSize)
         api.route(.post, "/api/order", in: routeTable) { request, context in
-            let principal = try await credentials.user(request)
+            let access = try await credentials.access(request)
             let form = try await JSONBody.decode(OrderForm.self, from: request, context: context)
-            let placed = try await orders.place(form, idempotencyKey: request.headers[.idempotencyKey], as: principal)
+            let placed = try await orders.place(
+                form, idempotencyKey: request.headers[.idempotencyKey], as: access.principal, token: access.stamp)
             var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)/\(placed.order.id)"]
             if placed.replayed { headers[.idempotentReplayed] = "true" }
             headers[.eTag] = EntityTag.of(placed.order)
             return JSONBody.response(OrderRepresentation(placed.order), status: .created, headers: headers)
         }
         api.route(.get, "/api/order/{id}", in: routeTable) { request, context in
-            let principal = try await credentials.user(request)
+            let access = try await credentials.access(request)
             let userId = try context.parameters.id("id", as: UserID.self)
             let query = try pages.read(request)
             let page = try await orders.orders(
-                of: userId, status: query.status, limit: query.limit, after: query.after, as: principal)
+                of: userId, status: query.status, limit: query.limit, after: query.after, as: access.principal,
+                token: access.stamp)
             return JSONBody.response(
                 page.orders.map(OrderRepresentation.init),
                 headers: pages.link(path: "/api/order/\(userId)", query, next: page.next))
         }
         api.route(.get, "/api/orders", in: routeTable) { request, _ in
-            let principal = try await credentials.user(request)
+            let access = try await credentials.access(request)
             let query = try pages.read(request)
             let page = try await orders.allOrders(
-                status: query.status, limit: query.limit, after: query.after, as: principal)
+                status: query.status, limit: query.limit, after: query.after, as: access.principal, token: access.stamp)
             return JSONBody.response(
                 page.orders.map(OrderRepresentation.init),
                 headers: pages.link(path: "/api/orders", query, next: page.next))
         }
         api.route(.get, "/api/order/{id}/{orderId}", in: routeTable) { request, context in
-            let principal = try await credentials.user(request)
+            let access = try await credentials.access(request)
             let userId = try context.parameters.id("id", as: UserID.self)
             let orderId = try context.parameters.id("orderId", as: OrderID.self)
-            let order = try await orders.order(orderId, of: userId, as: principal)
+            let order = try await orders.order(orderId, of: userId, as: access.principal, token: access.stamp)
             return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
         }
         for action in OrderAction.allCases {
             api.route(.post, "/api/order/{id}/{orderId}/\(action.rawValue)", in: routeTable) { request, context in
-                let principal = try await credentials.user(request)
+                let access = try await credentials.access(request)
                 let userId = try context.parameters.id("id", as: UserID.self)
                 let orderId = try context.parameters.id("orderId", as: OrderID.self)
                 // The body is optional: a reason, when the client gives one.
@@ -61,7 +63,8 @@ extension Router {
                     ? TransitionForm() : try await JSONBody.decode(TransitionForm.self, from: request, context: context)
                 let order = try await orders.transition(
                     action, order: orderId, of: userId, reason: form.reason,
-                    expectedVersion: try EntityTag.expectedVersion(request.headers[.ifMatch]), as: principal)
+                    expectedVersion: try EntityTag.expectedVersion(request.headers[.ifMatch]), as: access.principal,
+                    token: access.stamp)
                 return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
             }
         }
@@ -70,6 +73,13 @@ extension Router {
             let userId = try context.parameters.id("id", as: UserID.self)
             let deleted = try await orders.purge(userId, as: principal)
             return JSONBody.response(PurgeRepresentation(userId: userId.description, deleted: deleted))
+        }
+        api.route(.put, "/api/order/{id}/token-revocation", in: routeTable) { request, context in
+            let principal = try credentials.internalService(request)
+            let userId = try context.parameters.id("id", as: UserID.self)
+            let form = try await JSONBody.decode(TokenRevocationForm.self, from: request, context: context)
+            let mark = try await orders.revokeTokens(of: userId, issuedBefore: try form.checked(), as: principal)
+            return JSONBody.response(RevocationRepresentation(userId: userId, issuedBefore: mark))
         }
         return self
     }

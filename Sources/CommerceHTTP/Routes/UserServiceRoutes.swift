@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 
 extension Router where Context: ClientAddressRequestContext {
-    /// Mounts the User service under `/api/user` on this router: register, log in, refresh, log out, read,
-    /// delete, and the operator's role change.
+    /// Mounts the User service under `/api/user` on this router: register, log in, refresh, log out (here
+    /// or everywhere), read, change the profile or the password, delete, and the operator's role change.
     ///
     /// The router's context must say the connection's address (``ClientAddressRequestContext``;
     /// ``CommerceRequestContext`` does), from which — and, for a connection from one of `trustedProxies`,
@@ -18,6 +18,13 @@ extension Router where Context: ClientAddressRequestContext {
         routeTable: RouteTable = RouteTable()
     ) -> Self {
         let api = group().add(middleware: ProblemMiddleware<Context>(routes: routeTable))
+        // Every bearer token is checked against its user in the store: gone or revoked is refused at once.
+        @Sendable func caller(_ request: Request) async throws -> Principal {
+            try await users.authenticate(try await credentials.access(request))
+        }
+        @Sendable func clientAddress(_ request: Request, _ context: Context) -> String? {
+            trustedProxies.clientAddress(peer: context.peerAddress, headers: request.headers)
+        }
         api.route(.post, "/api/user", in: routeTable) { request, context in
             let form = try await JSONBody.decode(RegistrationForm.self, from: request, context: context)
             let user = try await users.register(form)
@@ -27,8 +34,7 @@ extension Router where Context: ClientAddressRequestContext {
         api.route(.post, "/api/user/login", in: routeTable) { request, context in
             let form = try await JSONBody.decode(LoginForm.self, from: request, context: context)
             let issued = try await users.login(
-                email: form.email, password: form.password,
-                clientAddress: trustedProxies.clientAddress(peer: context.peerAddress, headers: request.headers))
+                email: form.email, password: form.password, clientAddress: clientAddress(request, context))
             return JSONBody.response(SignInRepresentation(issued), headers: [.cacheControl: "no-store"])
         }
         api.route(.post, "/api/user/token", in: routeTable) { request, context in
@@ -44,13 +50,14 @@ extension Router where Context: ClientAddressRequestContext {
             return Response(status: .noContent)
         }
         api.route(.get, "/api/user/{id}", in: routeTable) { request, context in
-            let principal = try await credentials.userOrInternalService(request)
+            let principal =
+                request.headers[.apiKey] != nil ? try credentials.internalService(request) : try await caller(request)
             let id = try context.parameters.id("id", as: UserID.self)
             let user = try await users.user(id, as: principal)
             return JSONBody.response(UserRepresentation(user), headers: [.eTag: EntityTag.of(user)])
         }
         api.route(.patch, "/api/user/{id}", in: routeTable) { request, context in
-            let principal = try await credentials.user(request)
+            let principal = try await caller(request)
             let id = try context.parameters.id("id", as: UserID.self)
             let patch = try await JSONBody.decode(ProfilePatch.self, from: request, context: context)
             let expected = try EntityTag.expectedVersion(request.headers[.ifMatch])
@@ -71,9 +78,24 @@ extension Router where Context: ClientAddressRequestContext {
             return JSONBody.response(UserRepresentation(try await users.setRole(id, to: role, as: principal)))
         }
         api.route(.delete, "/api/user/{id}", in: routeTable) { request, context in
-            let principal = try await credentials.user(request)
+            let principal = try await caller(request)
             let id = try context.parameters.id("id", as: UserID.self)
             return JSONBody.response(DeletionRepresentation(try await users.delete(id, as: principal)))
+        }
+        api.route(.delete, "/api/user/{id}/sessions", in: routeTable) { request, context in
+            let principal = try await caller(request)
+            let id = try context.parameters.id("id", as: UserID.self)
+            try await users.logOutEverywhere(id, as: principal)
+            return Response(status: .noContent)
+        }
+        api.route(.put, "/api/user/{id}/password", in: routeTable) { request, context in
+            let principal = try await caller(request)
+            let id = try context.parameters.id("id", as: UserID.self)
+            let form = try await JSONBody.decode(PasswordChangeForm.self, from: request, context: context)
+            let signIn = try await users.changePassword(
+                id, currentPassword: form.currentPassword, newPassword: form.newPassword,
+                clientAddress: clientAddress(request, context), as: principal)
+            return JSONBody.response(SignInRepresentation(signIn), headers: [.cacheControl: "no-store"])
         }
         return self
     }

@@ -16,6 +16,7 @@ actor OrderInsertBatcher {
         let row: OrderRow.Texts
         let idempotency: IdempotencyRecord?
         let now: Date
+        let token: TokenStamp?
         let answer: CheckedContinuation<OrderInsertion, any Error>
     }
 
@@ -35,11 +36,12 @@ actor OrderInsertBatcher {
     }
 
     /// Inserts with the next transaction and answers once it has committed.
-    func insert(_ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date) async throws
-        -> OrderInsertion
-    {
+    func insert(
+        _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?
+    ) async throws -> OrderInsertion {
         try await withCheckedThrowingContinuation { answer in
-            waiting.append(Insert(order: order, row: row, idempotency: idempotency, now: now, answer: answer))
+            waiting.append(
+                Insert(order: order, row: row, idempotency: idempotency, now: now, token: token, answer: answer))
             if !writing {
                 writing = true
                 Task { await writeUntilDrained() }

@@ -54,6 +54,16 @@ enum OrderSchema {
                     CREATE INDEX order_status ON "order"(status, createdAt DESC, id DESC);
                     """)
         }
+        // Beside the tombstones: per user, the time before which their access tokens are void.
+        migrator.registerMigration("v4-token-revocation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tokenRevocation (
+                        userId TEXT PRIMARY KEY NOT NULL,
+                        voidBefore INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -4,7 +4,8 @@ import GRDB
 
 /// An ``OrderStore`` on SQLite through GRDB: one database file for the Order service.
 ///
-/// Orders, tombstones and idempotency records live in one database, so the tombstone check and the insert,
+/// Orders, tombstones, revocation marks and idempotency records live in one database, so the tombstone
+/// and token checks and the insert,
 /// and the purge and its tombstone, each commit in one transaction. Writes are serialised by SQLite's single
 /// writer, which is what makes (user, key) uniqueness and the tombstone check race-free.
 public struct SQLiteOrderStore: OrderStore {
@@ -30,7 +31,8 @@ public struct SQLiteOrderStore: OrderStore {
         self.writer = writer
         watch = SQLiteFileWatch(file: file)
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
-            try Self.insert(db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now)
+            try Self.checkToken(db, insert.token)
+            return try Self.insert(db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now)
         }
     }
 
@@ -50,11 +52,13 @@ public struct SQLiteOrderStore: OrderStore {
         try await watch.checkReadiness(of: writer)
     }
 
-    /// See ``OrderStore/insert(_:idempotency:now:)``: the tombstone check, the order and its key in one
-    /// transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
+    /// See ``OrderStore/insert(_:idempotency:now:token:)``: the token and tombstone checks, the order and its
+    /// key in one transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
+        -> OrderInsertion
+    {
         let row = try OrderRow.encode(order)
-        return try await inserts.insert(order, row: row, idempotency: idempotency, now: now)
+        return try await inserts.insert(order, row: row, idempotency: idempotency, now: now, token: token)
     }
 
     private static func insert(
@@ -98,12 +102,16 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:)``.
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date) async throws -> (
-        order: Order, fingerprint: String
-    )? {
+    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark and the record in one read
+    /// transaction.
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        -> (order: Order, fingerprint: String)?
+    {
         try await translatingDatabaseErrors {
-            try await writer.read { db in try Self.liveRecord(db, userId, key, now: now) }
+            try await writer.read { db in
+                try Self.checkToken(db, token)
+                return try Self.liveRecord(db, userId, key, now: now)
+            }
         }
     }
 
@@ -118,31 +126,39 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/liveOrders(of:status:after:limit:)``: the tombstone and the page in one read
-    /// transaction.
-    public func liveOrders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int)
-        async throws -> [Order]?
-    {
+    /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
+    /// page in one read transaction.
+    public func liveOrders(
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+    ) async throws -> [Order]? {
         try await translatingDatabaseErrors {
             try await writer.read { db in
-                try Self.isTombstoned(db, userId)
+                try Self.checkToken(db, token)
+                return try Self.isTombstoned(db, userId)
                     ? nil : try Self.page(db, userId: userId, status: status, after: cursor, limit: limit)
             }
         }
     }
 
-    /// See ``OrderStore/allOrders(status:after:limit:)``: one range scan of `order_recent`, or of
-    /// `order_status` for one status.
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws -> [Order] {
+    /// See ``OrderStore/allOrders(status:after:limit:token:)``: the token's mark, then one range scan of
+    /// `order_recent`, or of `order_status` for one status, in one read transaction.
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+        async throws -> [Order]
+    {
         try await translatingDatabaseErrors {
-            try await writer.read { db in try Self.page(db, userId: nil, status: status, after: cursor, limit: limit) }
+            try await writer.read { db in
+                try Self.checkToken(db, token)
+                return try Self.page(db, userId: nil, status: status, after: cursor, limit: limit)
+            }
         }
     }
 
-    /// See ``OrderStore/order(_:of:)``: one primary-key lookup.
-    public func order(_ id: OrderID, of userId: UserID) async throws -> Order? {
+    /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one read
+    /// transaction.
+    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
         try await translatingDatabaseErrors {
             try await writer.read { db in
+                try Self.checkToken(db, token)
                 let select = try db.cachedStatement(
                     sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE id = ? AND userId = ?"#)
                 return try Row.fetchOne(select, arguments: [id.description, userId.description]).map(OrderRow.order)
@@ -226,6 +242,41 @@ public struct SQLiteOrderStore: OrderStore {
                 return db.changesCount
             }
         }
+    }
+
+    /// See ``OrderStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
+    public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO tokenRevocation (userId, voidBefore) VALUES (?, ?)
+                        ON CONFLICT (userId) DO UPDATE SET voidBefore = MAX(voidBefore, excluded.voidBefore)
+                        """, arguments: [userId.description, date.millisecondsSince1970])
+                guard let mark = try Self.voidBefore(db, userId) else {
+                    throw CommerceError.internalFailure("A revocation mark was not stored.")
+                }
+                return mark
+            }
+        }
+    }
+
+    /// See ``OrderStore/tokensVoidBefore(of:)``.
+    public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in try Self.voidBefore(db, userId) }
+        }
+    }
+
+    private static func voidBefore(_ db: Database, _ userId: UserID) throws -> Date? {
+        let select = try db.cachedStatement(sql: "SELECT voidBefore FROM tokenRevocation WHERE userId = ?")
+        return try Int64.fetchOne(select, arguments: [userId.description]).map(Date.init(millisecondsSince1970:))
+    }
+
+    /// Refuses a token voided since it was issued; a primary-key lookup in the caller's transaction.
+    private static func checkToken(_ db: Database, _ token: TokenStamp?) throws {
+        guard let token else { return }
+        try token.check(voidBefore: try voidBefore(db, token.userId))
     }
 
     /// See ``OrderStore/isTombstoned(_:)``.

@@ -4,7 +4,7 @@ import GRDB
 
 /// A ``UserStore`` on SQLite through GRDB: one database file for the User service.
 ///
-/// Users and the outbox of ``UserDeletedEvent``s live in one database, so a deletion and its event commit in
+/// Users and the outbox of ``OutboxEvent``s live in one database, so a change and its event commit in
 /// one transaction. Delivered events are removed. Timestamps are stored as integer milliseconds.
 public struct SQLiteUserStore: UserStore {
     private let writer: any DatabaseWriter
@@ -37,12 +37,12 @@ public struct SQLiteUserStore: UserStore {
             try await watch.write(on: writer) { db in
                 let user = record.user
                 try db.execute(
-                    sql: "INSERT INTO user (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO user (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         user.id.description, user.username.value, user.email.value, user.phone?.value,
                         user.address?.street, user.address?.city, user.address?.state, user.address?.postalCode,
                         record.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
-                        user.role.rawValue,
+                        user.role.rawValue, record.tokensVoidBefore?.millisecondsSince1970,
                     ])
             }
         }
@@ -126,6 +126,40 @@ public struct SQLiteUserStore: UserStore {
         try await endSessions(where: "userId = ?", userId.description, at: date)
     }
 
+    /// See ``UserStore/revokeSessions(_:)``: the mark, the password, the sessions and the event in one
+    /// transaction.
+    public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db -> OutboxEvent? in
+                let id = revocation.userId.description
+                let at = revocation.tokensIssuedBefore.millisecondsSince1970
+                try db.execute(
+                    sql: """
+                        UPDATE user SET tokensVoidBefore = MAX(COALESCE(tokensVoidBefore, ?), ?),
+                                        passwordHash = COALESCE(?, passwordHash)
+                        WHERE id = ?
+                        """, arguments: [at, at, revocation.passwordHash, id])
+                guard db.changesCount == 1,
+                    let mark = try Int64.fetchOne(
+                        db, sql: "SELECT tokensVoidBefore FROM user WHERE id = ?", arguments: [id])
+                else { return nil }
+                try db.execute(
+                    sql: "UPDATE session SET endedAt = ? WHERE userId = ? AND endedAt IS NULL", arguments: [at, id])
+                if let first = revocation.newSession {
+                    try db.execute(
+                        sql: "INSERT INTO session (id, userId, startedAt) VALUES (?, ?, ?)",
+                        arguments: [first.sessionId.description, id, first.issuedAt.millisecondsSince1970])
+                    try Self.insertToken(db, first)
+                }
+                let event = OutboxEvent(
+                    userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
+                    occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+                try Self.record(event, db)
+                return event
+            }
+        }
+    }
+
     /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
     public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
         try await translatingDatabaseErrors {
@@ -185,40 +219,39 @@ public struct SQLiteUserStore: UserStore {
     }
 
     /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
-    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> UserDeletedEvent? {
+    public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db -> UserDeletedEvent? in
+            try await watch.write(on: writer) { db -> OutboxEvent? in
                 try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return nil }
                 // The user's sessions go with them.
                 try db.execute(sql: "DELETE FROM refreshToken WHERE userId = ?", arguments: [id.description])
                 try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [id.description])
-                let event = UserDeletedEvent(userId: id, occurredAt: date, requestID: requestID)
-                try db.execute(
-                    sql: "INSERT INTO userDeletedEvent (id, userId, occurredAt, requestId) VALUES (?, ?, ?, ?)",
-                    arguments: [event.id.description, id.description, date.millisecondsSince1970, requestID?.text])
+                let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
+                try Self.record(event, db)
                 return event
             }
         }
     }
 
-    /// See ``UserStore/pendingDeletions(limit:)``.
-    public func pendingDeletions(limit: Int) async throws -> [UserDeletedEvent] {
+    /// See ``UserStore/pendingEvents(limit:)``.
+    public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
         try await translatingDatabaseErrors {
             try await writer.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, userId, occurredAt, requestId FROM userDeletedEvent
+                        SELECT id, userId, occurredAt, requestId, kind, payload FROM outboxEvent
                         ORDER BY occurredAt, sequence LIMIT ?
                         """,
                     arguments: [max(0, limit)]
                 ).map { row in
                     guard let id = EventID(row["id"] as String), let userId = UserID(row["userId"] as String) else {
-                        throw CommerceError.internalFailure("A stored deletion event has a malformed id.")
+                        throw CommerceError.internalFailure("A stored outbox event has a malformed id.")
                     }
-                    return UserDeletedEvent(
-                        id: id, userId: userId, occurredAt: row.date("occurredAt"),
+                    return OutboxEvent(
+                        id: id, userId: userId, kind: try StoredOutboxKind.kind(row["kind"], payload: row["payload"]),
+                        occurredAt: row.date("occurredAt"),
                         requestID: (row["requestId"] as String?).flatMap(RequestID.init))
                 }
             }
@@ -229,19 +262,19 @@ public struct SQLiteUserStore: UserStore {
     public func markDelivered(_ id: EventID) async throws {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
-                try db.execute(sql: "DELETE FROM userDeletedEvent WHERE id = ?", arguments: [id.description])
+                try db.execute(sql: "DELETE FROM outboxEvent WHERE id = ?", arguments: [id.description])
             }
         }
     }
 
-    /// See ``UserStore/deletionBacklog()``.
-    public func deletionBacklog() async throws -> DeletionBacklog {
+    /// See ``UserStore/outboxBacklog()``.
+    public func outboxBacklog() async throws -> OutboxBacklog {
         try await translatingDatabaseErrors {
             try await writer.read { db in
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT COUNT(*) AS count, MIN(occurredAt) AS oldest FROM userDeletedEvent")
+                    db, sql: "SELECT COUNT(*) AS count, MIN(occurredAt) AS oldest FROM outboxEvent")
                 let oldest: Int64? = row?["oldest"]
-                return DeletionBacklog(
+                return OutboxBacklog(
                     count: row?["count"] ?? 0, oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
             }
         }
@@ -280,7 +313,19 @@ public struct SQLiteUserStore: UserStore {
         }
         return try StoredUserRow.record(
             id: id, username: row[1], email: row[2], phone: row[3], street: row[4], city: row[5], state: row[6],
-            postalCode: row[7], passwordHash: row[8], createdAt: row[9], updatedAt: row[10], role: row[11])
+            postalCode: row[7], passwordHash: row[8], createdAt: row[9], updatedAt: row[10], role: row[11],
+            tokensVoidBefore: row[12])
+    }
+
+    /// Adds `event` to the outbox, in the caller's transaction.
+    private static func record(_ event: OutboxEvent, _ db: Database) throws {
+        let (kind, payload) = StoredOutboxKind.columns(event.kind)
+        try db.execute(
+            sql: "INSERT INTO outboxEvent (id, userId, occurredAt, requestId, kind, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                event.id.description, event.userId.description, event.occurredAt.millisecondsSince1970,
+                event.requestID?.text, kind, payload,
+            ])
     }
 
     /// The email's unique index is the table's only one beside the primary key.

@@ -64,6 +64,17 @@ enum UserSchema {
                     CREATE INDEX refreshToken_expiry ON refreshToken(expiresAt);
                     """)
         }
+        // The outbox carries more than deletions (a kind, and a payload for a kind that has data); a user's
+        // mark before which their access tokens are void.
+        migrator.registerMigration("v6-outbox-kinds") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE userDeletedEvent RENAME TO outboxEvent;
+                    ALTER TABLE outboxEvent ADD COLUMN kind TEXT NOT NULL DEFAULT 'userDeleted';
+                    ALTER TABLE outboxEvent ADD COLUMN payload TEXT;
+                    ALTER TABLE user ADD COLUMN tokensVoidBefore INTEGER;
+                    """)
+        }
         return migrator
     }
 }

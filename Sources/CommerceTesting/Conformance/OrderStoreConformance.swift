@@ -180,6 +180,61 @@ public enum OrderStoreConformance {
                     "sweeping a record deleted its order")
             }
         },
+        ConformanceCheck("a revocation mark keeps the later time and reads back") { store in
+            let userId = UserID()
+            let first = Fixtures.epoch.addingTimeInterval(120)
+            try require(try await store.tokensVoidBefore(of: userId) == nil, "a new user has a mark")
+            try require(
+                try await store.revokeTokens(of: userId, issuedBefore: first) == first, "the mark was not stored")
+            try require(
+                try await store.revokeTokens(of: userId, issuedBefore: Fixtures.epoch) == first,
+                "an older revocation moved the mark back")
+            try require(try await store.tokensVoidBefore(of: userId) == first, "the mark did not read back")
+            try require(try await store.tokensVoidBefore(of: UserID()) == nil, "another user got the mark")
+        },
+        ConformanceCheck("a token issued before its user's mark is refused by every read and by insert") { store in
+            let userId = UserID()
+            let order = Fixtures.order(for: userId)
+            _ = try await store.insert(
+                order, idempotency: Fixtures.idempotency(for: order, expiresAt: later), now: Fixtures.epoch)
+            let mark = Fixtures.epoch.addingTimeInterval(60)
+            _ = try await store.revokeTokens(of: userId, issuedBefore: mark)
+            let revoked = TokenStamp(userId: userId, issuedAt: mark.addingTimeInterval(-0.001))
+            let fresh = TokenStamp(userId: userId, issuedAt: mark)
+            let now = Fixtures.epoch
+            try await requireError(.unauthenticated, "the list with a revoked token") {
+                try await store.liveOrders(of: userId, status: nil, after: nil, limit: 10, token: revoked)
+            }
+            try await requireError(.unauthenticated, "the order by id with a revoked token") {
+                try await store.order(order.id, of: userId, token: revoked)
+            }
+            try await requireError(.unauthenticated, "every order with a revoked token") {
+                try await store.allOrders(status: nil, after: nil, limit: 10, token: revoked)
+            }
+            try await requireError(.unauthenticated, "an idempotent replay with a revoked token") {
+                try await store.idempotentOrder(userId: userId, key: Fixtures.key(), now: now, token: revoked)
+            }
+            try await requireError(.unauthenticated, "an insert with a revoked token") {
+                try await store.insert(Fixtures.order(for: userId), idempotency: nil, now: now, token: revoked)
+            }
+            try require(
+                try await store.orders(of: userId, after: nil, limit: 10) == [order], "a refused insert stored an order"
+            )
+            let list = try await store.liveOrders(of: userId, status: nil, after: nil, limit: 10, token: fresh)
+            try require(list == [order], "a token issued at the mark was refused the list")
+            try require(try await store.order(order.id, of: userId, token: fresh) == order, "refused the order")
+            let all = try await store.allOrders(status: nil, after: nil, limit: 10, token: fresh)
+            try require(all == [order], "a token issued at the mark was refused every order")
+            let replay = try await store.idempotentOrder(userId: userId, key: Fixtures.key(), now: now, token: fresh)
+            try require(replay?.order == order, "a token issued at the mark was refused the replay")
+            let next = Fixtures.order(for: userId, at: later)
+            guard case .created = try await store.insert(next, idempotency: nil, now: now, token: fresh) else {
+                throw ConformanceFailure("a token issued at the mark could not place an order")
+            }
+            let staff = TokenStamp(userId: UserID(), issuedAt: Fixtures.epoch)
+            let seen = try await store.liveOrders(of: userId, status: nil, after: nil, limit: 10, token: staff)
+            try require(seen?.count == 2, "another user's token was judged by this user's mark")
+        },
         ConformanceCheck("an order reads back by id, only under its user") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)

@@ -221,7 +221,7 @@ public enum UserStoreConformance {
             try require(event?.requestID == requestID, "the event lost the request id")
             try require(try await store.user(id: record.user.id) == nil, "the user is still there by id")
             try require(try await store.user(email: record.user.email) == nil, "the user is still there by email")
-            try require(try await store.pendingDeletions(limit: 10) == [event!], "the event is not pending")
+            try require(try await store.pendingEvents(limit: 10) == [event!], "the event is not pending")
             try await store.insert(Fixtures.record(email: record.user.email.value))
         },
         ConformanceCheck("deleting an unknown or deleted user does nothing") { store in
@@ -230,28 +230,95 @@ public enum UserStoreConformance {
             _ = try await store.delete(record.user.id, at: Fixtures.epoch)
             try require(try await store.delete(record.user.id, at: Fixtures.epoch) == nil, "deleted twice")
             try require(try await store.delete(UserID(), at: Fixtures.epoch) == nil, "deleted an unknown id")
-            try require(try await store.pendingDeletions(limit: 10).count == 1, "extra events were recorded")
+            try require(try await store.pendingEvents(limit: 10).count == 1, "extra events were recorded")
         },
         ConformanceCheck("pending events come oldest first, limited, until marked delivered") { store in
-            var events: [UserDeletedEvent] = []
+            var events: [OutboxEvent] = []
             for minute in 0..<5 {
                 let record = Fixtures.record()
                 try await store.insert(record)
                 let at = Fixtures.epoch.addingTimeInterval(Double(minute) * 60)
                 events.append(try required(try await store.delete(record.user.id, at: at), "delete recorded no event"))
             }
-            try require(try await store.pendingDeletions(limit: 3) == Array(events.prefix(3)), "not oldest first")
+            try require(try await store.pendingEvents(limit: 3) == Array(events.prefix(3)), "not oldest first")
             try await store.markDelivered(events[1].id)
             try await store.markDelivered(events[1].id)
             try await store.markDelivered(EventID())
             let rest = [events[0]] + events[2...]
-            try require(try await store.pendingDeletions(limit: 10) == rest, "a delivered event is still pending")
+            try require(try await store.pendingEvents(limit: 10) == rest, "a delivered event is still pending")
             for event in rest { try await store.markDelivered(event.id) }
-            try require(try await store.pendingDeletions(limit: 10).isEmpty, "events left after delivering all")
+            try require(try await store.pendingEvents(limit: 10).isEmpty, "events left after delivering all")
+        },
+        ConformanceCheck("a revocation ends every session, marks the user and records its event at once") { store in
+            let record = Fixtures.record()
+            let other = Fixtures.record()
+            try await store.insert(record)
+            try await store.insert(other)
+            let id = record.user.id
+            let tokens = [SessionID(), SessionID()].map { Fixtures.refreshToken(of: id, in: $0) }
+            for token in tokens { try await store.startSession(token) }
+            let bystander = Fixtures.refreshToken(of: other.user.id, in: SessionID())
+            try await store.startSession(bystander)
+            let at = Fixtures.epoch.addingTimeInterval(60)
+            let requestID = RequestID("revoke-1")
+            let event = try required(
+                try await store.revokeSessions(
+                    SessionRevocation(userId: id, tokensIssuedBefore: at, requestID: requestID)),
+                "a revocation of a stored user recorded no event")
+            try require(
+                event.userId == id && event.kind == .tokensRevoked(issuedBefore: at) && event.requestID == requestID,
+                "the event does not name the user, the mark and the request")
+            try require(try await store.pendingEvents(limit: 10) == [event], "the event is not pending as returned")
+            var expected = record
+            expected.tokensVoidBefore = at
+            try require(try await store.user(id: id) == expected, "the mark did not read back, or more changed")
+            for token in tokens {
+                let outcome = try await store.rotate(
+                    refreshTokenHash: token.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                    now: at)
+                try require(outcome == .unknown, "a session of the revoked user still rotates")
+            }
+            let untouched = try await store.rotate(
+                refreshTokenHash: bystander.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: at)
+            try require(
+                untouched == .rotated(userId: other.user.id, sessionId: bystander.sessionId),
+                "another user's session ended")
+            try require(
+                try await store.revokeSessions(SessionRevocation(userId: UserID(), tokensIssuedBefore: at)) == nil,
+                "a revocation of an unknown user recorded something")
+            try require(
+                try await store.pendingEvents(limit: 10).count == 1, "an unknown user's revocation left an event")
+        },
+        ConformanceCheck("a revocation keeps the later mark, stores a new hash and starts the session it brings") {
+            store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let id = record.user.id
+            let later = Fixtures.epoch.addingTimeInterval(120)
+            _ = try await store.revokeSessions(SessionRevocation(userId: id, tokensIssuedBefore: later))
+            let fresh = RefreshTokenRecord(
+                hash: RefreshToken().hash, sessionId: SessionID(), userId: id, issuedAt: later,
+                expiresAt: Fixtures.dayLater)
+            let older = SessionRevocation(
+                userId: id, tokensIssuedBefore: Fixtures.epoch.addingTimeInterval(60), passwordHash: "$2b$04$new-hash",
+                newSession: fresh)
+            let event = try required(try await store.revokeSessions(older), "no event")
+            try require(
+                event.kind == .tokensRevoked(issuedBefore: later), "the event does not carry the stored (later) mark")
+            let stored = try required(try await store.user(id: id), "the user is gone")
+            try require(stored.tokensVoidBefore == later, "an older revocation moved the mark back")
+            try require(stored.passwordHash == "$2b$04$new-hash", "the new password hash was not stored")
+            try require(stored.user == record.user, "the revocation changed the profile")
+            let outcome = try await store.rotate(
+                refreshTokenHash: fresh.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: later)
+            try require(
+                outcome == .rotated(userId: id, sessionId: fresh.sessionId), "the revocation ended its own new session")
         },
         ConformanceCheck("the backlog counts pending events and dates the oldest") { store in
-            try require(try await store.deletionBacklog() == .empty, "an empty store has a backlog")
-            var events: [UserDeletedEvent] = []
+            try require(try await store.outboxBacklog() == .empty, "an empty store has a backlog")
+            var events: [OutboxEvent] = []
             for minute in [3, 1, 2] {
                 let record = Fixtures.record()
                 try await store.insert(record)
@@ -261,20 +328,20 @@ public enum UserStoreConformance {
                             record.user.id, at: Fixtures.epoch.addingTimeInterval(Double(minute) * 60)),
                         "delete recorded no event"))
             }
-            let expected = DeletionBacklog(count: 3, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(60))
-            try require(try await store.deletionBacklog() == expected, "wrong count or oldest time")
+            let expected = OutboxBacklog(count: 3, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(60))
+            try require(try await store.outboxBacklog() == expected, "wrong count or oldest time")
             try await store.markDelivered(events[1].id)
-            let after = DeletionBacklog(count: 2, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(120))
-            try require(try await store.deletionBacklog() == after, "a delivered event still counts")
+            let after = OutboxBacklog(count: 2, oldestOccurredAt: Fixtures.epoch.addingTimeInterval(120))
+            try require(try await store.outboxBacklog() == after, "a delivered event still counts")
         },
     ]
 
-    /// The checks of ``UserStore/claimPendingDeletions(limit:now:leaseEnd:)`` for a store several processes
+    /// The checks of ``UserStore/claimPendingEvents(limit:now:leaseEnd:)`` for a store several processes
     /// share (the PostgreSQL store): leases keep two claimants off one event. A store for one process
     /// (in-memory, SQLite) need not pass them; its claims are its pending events.
     public static let sharedStoreChecks: [ConformanceCheck<any UserStore>] = [
         ConformanceCheck("claims hand each event to one claimant until its lease ends") { store in
-            var events: [UserDeletedEvent] = []
+            var events: [OutboxEvent] = []
             for minute in 0..<6 {
                 let record = Fixtures.record()
                 try await store.insert(record)
@@ -286,19 +353,19 @@ public enum UserStoreConformance {
             }
             let now = Fixtures.epoch.addingTimeInterval(3600)
             let leaseEnd = now.addingTimeInterval(60)
-            async let first = store.claimPendingDeletions(limit: 2, now: now, leaseEnd: leaseEnd)
-            async let second = store.claimPendingDeletions(limit: 2, now: now, leaseEnd: leaseEnd)
+            async let first = store.claimPendingEvents(limit: 2, now: now, leaseEnd: leaseEnd)
+            async let second = store.claimPendingEvents(limit: 2, now: now, leaseEnd: leaseEnd)
             let (a, b) = try await (first, second)
             try require(a.count == 2 && b.count == 2, "two claims of 2 got \(a.count) and \(b.count)")
             try require(Set(a.map(\.id)).isDisjoint(with: b.map(\.id)), "one event went to both claimants")
-            let rest = try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: leaseEnd)
+            let rest = try await store.claimPendingEvents(limit: 10, now: now, leaseEnd: leaseEnd)
             try require(Set(a.map(\.id) + b.map(\.id) + rest.map(\.id)) == Set(events.map(\.id)), "claims lost events")
             try require(rest == rest.sorted { $0.occurredAt < $1.occurredAt }, "claims are not oldest first")
             try require(
-                try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: leaseEnd).isEmpty,
+                try await store.claimPendingEvents(limit: 10, now: now, leaseEnd: leaseEnd).isEmpty,
                 "a leased event was claimed again within its lease")
             try await store.markDelivered(events[0].id)
-            let later = try await store.claimPendingDeletions(
+            let later = try await store.claimPendingEvents(
                 limit: 10, now: leaseEnd.addingTimeInterval(1), leaseEnd: leaseEnd.addingTimeInterval(61))
             try require(later == Array(events.dropFirst()), "after the lease, every undelivered event is offered again")
         },
@@ -307,18 +374,18 @@ public enum UserStoreConformance {
             try await store.insert(record)
             let event = try required(try await store.delete(record.user.id, at: Fixtures.epoch), "no event")
             let now = Fixtures.epoch.addingTimeInterval(1)
-            let claimed = try await store.claimPendingDeletions(
+            let claimed = try await store.claimPendingEvents(
                 limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
             try require(
-                try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+                try await store.claimPendingEvents(limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
                     .isEmpty,
                 "a claimed event was claimed again within its lease")
             try await store.releaseClaim(event.id)
-            let again = try await store.claimPendingDeletions(limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+            let again = try await store.claimPendingEvents(limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
             try require(
                 again.map(\.id) == [event.id],
                 "a released event was not offered again (claimed first: \(claimed.count))")
-            try require(try await store.pendingDeletions(limit: 10).map(\.id) == [event.id], "releasing delivered it")
+            try require(try await store.pendingEvents(limit: 10).map(\.id) == [event.id], "releasing delivered it")
         },
     ]
 }

@@ -2,14 +2,16 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Delivers every pending ``UserDeletedEvent`` to the Order service until it succeeds: at least once,
-/// forever, resuming after restarts (the events live in the ``UserStore``).
+/// Delivers every pending ``OutboxEvent`` to the Order service until it succeeds: at least once,
+/// forever, resuming after restarts (the events live in the ``UserStore``). A deletion becomes a purge of
+/// the user's orders, a revocation the Order service's mark of the user's void tokens.
 ///
-/// Run it as a swift-service-lifecycle `Service` next to the User service. ``UserService/delete(_:as:)``
-/// also asks it for one prompt delivery, so that a healthy Order service purges before delete answers.
-/// Delivery may happen more than once (a prompt delivery racing the loop, a crash before the event is
-/// marked); the purge is idempotent, so that is harmless.
-public struct DeletionPropagator: Service {
+/// Run it as a swift-service-lifecycle `Service` next to the User service. The ``UserService`` also asks it
+/// for one prompt delivery of each event it records, so that a healthy Order service has purged, or
+/// refuses the voided tokens, before the request answers. Delivery may happen more than once (a prompt
+/// delivery racing the loop, a crash before the event is marked); both deliveries are idempotent, so that
+/// is harmless.
+public struct OutboxPropagator: Service {
     /// How deliveries are paced.
     public struct Configuration: Sendable {
         /// Retries of the background loop; every failure is retried, without end by default.
@@ -25,7 +27,7 @@ public struct DeletionPropagator: Service {
         /// The longest a pending deletion may wait before the User service reports itself not ready
         /// (`GET /ready`); `nil` never does.
         public var readinessBacklogAgeLimit: Duration?
-        /// How long a claimed batch is held for this process (``UserStore/claimPendingDeletions(limit:now:leaseEnd:)``).
+        /// How long a claimed batch is held for this process (``UserStore/claimPendingEvents(limit:now:leaseEnd:)``).
         /// Each event is tried for at most half of it, so a delivery always ends while its lease holds.
         public var lease: Duration
 
@@ -72,13 +74,13 @@ public struct DeletionPropagator: Service {
     /// One quick delivery of `event` under the prompt policy; `true` when the Order service confirmed and
     /// the event is marked delivered. Never throws: a failure releases the event to the loop at once
     /// (``UserStore/releaseClaim(_:)``).
-    public func deliverPromptly(_ event: UserDeletedEvent) async -> Bool {
+    public func deliverPromptly(_ event: OutboxEvent) async -> Bool {
         do {
             try await deliver(event, policy: configuration.prompt, retryingEverything: false)
             return true
         } catch {
             logger.notice(
-                "user deletion not yet propagated; will retry",
+                "\(event.kind.name) not yet propagated; will retry",
                 metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
             // A store with leases holds a new event for this prompt try; it failed, so hand the event to the
             // background loops (this process's or another replica's) now, rather than when the hold ends.
@@ -99,7 +101,7 @@ public struct DeletionPropagator: Service {
         policy.deadline = min(policy.deadline ?? window, window)
         while true {
             let now = clock.now()
-            let batch = try await events.claimPendingDeletions(
+            let batch = try await events.claimPendingEvents(
                 limit: configuration.batchSize, now: now,
                 leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
             for event in batch {
@@ -110,7 +112,7 @@ public struct DeletionPropagator: Service {
                     throw error
                 } catch {
                     logger.warning(
-                        "user deletion not delivered in this pass; will retry",
+                        "\(event.kind.name) not delivered in this pass; will retry",
                         metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
                 }
             }
@@ -119,21 +121,21 @@ public struct DeletionPropagator: Service {
     }
 
     /// The pending deletions now: how many, and how old the oldest is. Also recorded in the metrics.
-    public func backlog() async throws -> DeletionBacklog {
-        let backlog = try await events.deletionBacklog()
-        metrics.deletionBacklog(backlog, at: clock.now())
+    public func backlog() async throws -> OutboxBacklog {
+        let backlog = try await events.outboxBacklog()
+        metrics.outboxBacklog(backlog, at: clock.now())
         return backlog
     }
 
     /// Whether `backlog`'s oldest deletion has waited no longer than
     /// ``Configuration/readinessBacklogAgeLimit`` (always, without a limit).
-    public func isWithinReadinessLimit(_ backlog: DeletionBacklog) -> Bool {
+    public func isWithinReadinessLimit(_ backlog: OutboxBacklog) -> Bool {
         guard let limit = configuration.readinessBacklogAgeLimit else { return true }
         return backlog.oldestAge(at: clock.now()) <= limit
     }
 
     /// How long the oldest of `backlog`'s deletions has waited, by this propagator's clock.
-    public func age(of backlog: DeletionBacklog) -> Duration {
+    public func age(of backlog: OutboxBacklog) -> Duration {
         backlog.oldestAge(at: clock.now())
     }
 
@@ -141,7 +143,7 @@ public struct DeletionPropagator: Service {
     /// Beside it, the backlog is checked every ``Configuration/backlogCheckInterval`` and a `warning` is
     /// logged whenever it has grown, so a stuck Order service shows in the logs.
     public func run() async throws {
-        logger.info("deletion propagator started")
+        logger.info("outbox propagator started")
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -152,7 +154,7 @@ public struct DeletionPropagator: Service {
                 }
             }
         } catch is CancellationError {}
-        logger.info("deletion propagator stopped")
+        logger.info("outbox propagator stopped")
     }
 
     private func deliverForever() async throws {
@@ -162,7 +164,7 @@ public struct DeletionPropagator: Service {
             } catch let error as CancellationError {
                 throw error
             } catch {
-                logger.error("reading pending deletions failed", metadata: ["error": "\(error)"])
+                logger.error("reading pending outbox events failed", metadata: ["error": "\(error)"])
             }
             try await clock.sleep(for: configuration.pollInterval)
         }
@@ -174,9 +176,9 @@ public struct DeletionPropagator: Service {
             if let backlog = try? await backlog() {
                 if backlog.count > lastCount {
                     logger.warning(
-                        "user deletions are waiting for the Order service",
+                        "outbox events are waiting for the Order service",
                         metadata: [
-                            "pendingDeletions": "\(backlog.count)",
+                            "pendingEvents": "\(backlog.count)",
                             "oldestPendingAgeSeconds": "\(Int(backlog.oldestAge(at: clock.now()).timeInterval))",
                         ])
                 }
@@ -186,22 +188,29 @@ public struct DeletionPropagator: Service {
         }
     }
 
-    /// Delivers under the id of the request that deleted the user (kept with the event), so the Order
-    /// service logs the purge under it too.
-    private func deliver(_ event: UserDeletedEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
+    /// Delivers under the id of the request that made the change (kept with the event), so the Order
+    /// service logs what it does about it under that id too.
+    private func deliver(_ event: OutboxEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
         try await RequestID.$current.withValue(event.requestID ?? RequestID.current) {
             let orders = orders
             let userId = event.userId
-            let deleted = try await policy.run(
+            let kind = event.kind
+            let outcome = try await policy.run(
                 clock: clock, retryingEverything: retryingEverything, logger: logger,
                 metrics: metrics.peer("order-service")
-            ) {
-                try await orders.purgeOrders(of: userId)
+            ) { () async throws -> Logger.Metadata in
+                switch kind {
+                case .userDeleted:
+                    return ["ordersDeleted": "\(try await orders.purgeOrders(of: userId))"]
+                case .tokensRevoked(let issuedBefore):
+                    try await orders.revokeTokens(of: userId, issuedBefore: issuedBefore)
+                    return [:]
+                }
             }
             try await events.markDelivered(event.id)
             logger.info(
-                "user deletion propagated",
-                metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "ordersDeleted": "\(deleted)"])
+                "\(event.kind.name) propagated",
+                metadata: outcome.merging(["userId": "\(event.userId)", "eventId": "\(event.id)"]) { $1 })
         }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// How many user deletions wait to be propagated to the Order service, and since when: what an operator
+/// How many outbox events (deletions, revocations) wait to be delivered, and since when: what an operator
 /// watches to see a stuck Order service.
-public struct DeletionBacklog: Sendable, Hashable, Codable {
-    /// Pending ``UserDeletedEvent``s.
+public struct OutboxBacklog: Sendable, Hashable, Codable {
+    /// Pending ``OutboxEvent``s.
     public let count: Int
     /// When the oldest pending deletion happened; `nil` when none is pending.
     public let oldestOccurredAt: Date?
@@ -15,7 +15,7 @@ public struct DeletionBacklog: Sendable, Hashable, Codable {
     }
 
     /// Nothing waiting.
-    public static let empty = DeletionBacklog(count: 0, oldestOccurredAt: nil)
+    public static let empty = OutboxBacklog(count: 0, oldestOccurredAt: nil)
 
     /// How long the oldest pending deletion has waited at `now`; zero when none is pending.
     public func oldestAge(at now: Date) -> Duration {

@@ -5,7 +5,7 @@ import Logging
 import Testing
 
 @Suite("Deletion backlog visibility")
-struct DeletionBacklogTests {
+struct OutboxBacklogTests {
     @Test func theBacklogCountsPendingDeletionsAndTheirAge() async throws {
         let clock = TestClock()
         let harness = try await CommerceHarness(clock: clock)
@@ -35,8 +35,8 @@ struct DeletionBacklogTests {
         try await harness.withPropagatorRunning {
             let logged = await eventually {
                 recorder.entriesSoFar.contains {
-                    $0.message == "user deletions are waiting for the Order service"
-                        && $0.metadata["pendingDeletions"] == "1"
+                    $0.message == "outbox events are waiting for the Order service"
+                        && $0.metadata["pendingEvents"] == "1"
                 }
             }
             #expect(logged)

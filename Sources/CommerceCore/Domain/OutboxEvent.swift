@@ -1,0 +1,46 @@
+import Foundation
+
+/// A change the User service must tell someone about, recorded by the ``UserStore`` in the same step as
+/// the change itself and delivered by the ``OutboxPropagator`` until it succeeds: the outbox.
+public struct OutboxEvent: Sendable, Hashable {
+    /// What happened, and what delivering it does.
+    public enum Kind: Sendable, Hashable {
+        /// The user was deleted: the Order service purges their orders.
+        case userDeleted
+        /// Every access token of the user issued before this time is void (log out everywhere, a password
+        /// change or reset): the Order service refuses them from then on.
+        case tokensRevoked(issuedBefore: Date)
+
+        /// What the logs call it.
+        public var name: String {
+            switch self {
+            case .userDeleted: "user deletion"
+            case .tokensRevoked: "token revocation"
+            }
+        }
+    }
+
+    /// Identifies this event, so its delivery can be marked done.
+    public let id: EventID
+    /// The user it concerns.
+    public let userId: UserID
+    /// What happened.
+    public let kind: Kind
+    /// When it happened.
+    public let occurredAt: Date
+    /// The id of the request that made the change, passed on with every delivery so that what the Order
+    /// service does about it carries it in its log too.
+    public let requestID: RequestID?
+
+    /// An event of `kind` about `userId`, made by the request `requestID`.
+    public init(
+        id: EventID = EventID(), userId: UserID, kind: Kind = .userDeleted, occurredAt: Date,
+        requestID: RequestID? = nil
+    ) {
+        self.id = id
+        self.userId = userId
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.requestID = requestID
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// One atomic change that ends every session of a user and voids their older access tokens — log out
+/// everywhere, a password change — with what else changes in the same step
+/// (``UserStore/revokeSessions(_:)``).
+public struct SessionRevocation: Sendable, Hashable {
+    /// The user.
+    public let userId: UserID
+    /// Access tokens issued before this are void; the sessions end at it (whole milliseconds).
+    public let tokensIssuedBefore: Date
+    /// The new password hash, stored in the same step, when the password changes.
+    public var passwordHash: String?
+    /// A session started in the same step, which survives it: the caller's own after a password change.
+    public var newSession: RefreshTokenRecord?
+    /// The request that made the change, kept with the outbox event.
+    public var requestID: RequestID?
+
+    /// A revocation of `userId`'s tokens issued before `tokensIssuedBefore`.
+    public init(
+        userId: UserID, tokensIssuedBefore: Date, passwordHash: String? = nil, newSession: RefreshTokenRecord? = nil,
+        requestID: RequestID? = nil
+    ) {
+        self.userId = userId
+        self.tokensIssuedBefore = tokensIssuedBefore
+        self.passwordHash = passwordHash
+        self.newSession = newSession
+        self.requestID = requestID
+    }
+
+    /// What the user's stored mark becomes: the later of the one stored (if any) and this one, so an older
+    /// revocation delivered late never un-voids a token.
+    public func mark(after stored: Date?) -> Date {
+        max(stored ?? tokensIssuedBefore, tokensIssuedBefore)
+    }
+}
+
+extension SessionRevocation: CustomStringConvertible {
+    /// Never the password hash.
+    public var description: String {
+        "SessionRevocation(userId: \(userId), tokensIssuedBefore: \(tokensIssuedBefore), passwordHash: \(passwordHash == nil ? "unchanged" : "redacted"))"
+    }
+}
