@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "CommerceCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

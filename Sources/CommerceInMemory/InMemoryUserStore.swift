@@ -12,6 +12,8 @@ public actor InMemoryUserStore: UserStore {
     private var refreshTokens: [String: (record: RefreshTokenRecord, spent: Bool)] = [:]
     /// Sessions ended, by id.
     private var endedSessions: Set<SessionID> = []
+    /// Live reset tokens by hash: whose, and until when.
+    private var resetTokens: [String: (userId: UserID, expiresAt: Date)] = [:]
 
     /// An empty store.
     public init() {}
@@ -55,6 +57,31 @@ public actor InMemoryUserStore: UserStore {
         for (record, _) in refreshTokens.values where record.userId == userId { endedSessions.insert(record.sessionId) }
     }
 
+    /// See ``UserStore/recordEvent(_:)``.
+    public func recordEvent(_ event: OutboxEvent) throws { pending.append(event) }
+
+    /// See ``UserStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``.
+    public func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date) throws
+        -> UserID?
+    {
+        guard let userId = idsByEmail[email] else { return nil }
+        resetTokens[hash] = (userId, expiresAt)
+        return userId
+    }
+
+    /// See ``UserStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: one
+    /// actor turn, so atomic.
+    public func confirmPasswordReset(
+        tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
+    ) throws -> OutboxEvent? {
+        guard let (userId, expiresAt) = resetTokens[tokenHash], expiresAt > now else { return nil }
+        resetTokens = resetTokens.filter { $0.value.userId != userId }
+        return try revokeSessions(
+            SessionRevocation(
+                userId: userId, tokensIssuedBefore: tokensIssuedBefore, passwordHash: passwordHash,
+                requestID: requestID))
+    }
+
     /// See ``UserStore/revokeSessions(_:)``: one actor turn, so atomic.
     public func revokeSessions(_ revocation: SessionRevocation) throws -> OutboxEvent? {
         guard var record = usersById[revocation.userId] else { return nil }
@@ -71,11 +98,13 @@ public actor InMemoryUserStore: UserStore {
         return event
     }
 
-    /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``.
-    public func sweepExpiredRefreshTokens(now: Date, limit: Int) throws -> Int {
+    /// See ``UserStore/sweepExpiredTokens(now:limit:)``.
+    public func sweepExpiredTokens(now: Date, limit: Int) throws -> Int {
         let expired = refreshTokens.filter { $0.value.record.expiresAt <= now }.keys.prefix(max(0, limit))
         for hash in expired { refreshTokens[hash] = nil }
-        return expired.count
+        let expiredResets = resetTokens.filter { $0.value.expiresAt <= now }.keys.prefix(max(0, limit))
+        for hash in expiredResets { resetTokens[hash] = nil }
+        return expired.count + expiredResets.count
     }
 
     /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``.
@@ -115,6 +144,7 @@ public actor InMemoryUserStore: UserStore {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
         refreshTokens = refreshTokens.filter { $0.value.record.userId != id }  // the user's sessions go too
+        resetTokens = resetTokens.filter { $0.value.userId != id }
         let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
         pending.append(event)
         return event

@@ -74,5 +74,21 @@ enum PostgresUserSchema {
                     "ALTER TABLE outbox_events ADD COLUMN payload text",
                     "ALTER TABLE users ADD COLUMN tokens_void_before bigint",
                 ]),
+            // Password resets: their tokens (hashes only), and outbox events without a user (a reset request
+            // names an email that may belong to no one).
+            .init(
+                version: "v6-password-resets",
+                statements: [
+                    "ALTER TABLE outbox_events ALTER COLUMN user_id DROP NOT NULL",
+                    """
+                    CREATE TABLE reset_tokens (
+                        hash text PRIMARY KEY,
+                        user_id uuid NOT NULL,
+                        issued_at bigint NOT NULL,
+                        expires_at bigint NOT NULL)
+                    """,
+                    "CREATE INDEX reset_tokens_user ON reset_tokens (user_id)",
+                    "CREATE INDEX reset_tokens_expiry ON reset_tokens (expires_at)",
+                ]),
         ])
 }

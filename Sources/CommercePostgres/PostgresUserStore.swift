@@ -144,49 +144,113 @@ public struct PostgresUserStore: UserStore {
     /// See ``UserStore/revokeSessions(_:)``: the mark and password, the sessions and the event in one
     /// transaction; the event is held for this replica's prompt delivery for ``promptDeliveryWindow``.
     public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
-        let id = revocation.userId.uuid
-        let at = revocation.tokensIssuedBefore.millisecondsSince1970
-        return try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
-                let rows = try await connection.query(
-                    """
-                    UPDATE users SET tokens_void_before = GREATEST(tokens_void_before, \(at)),
-                                     password_hash = COALESCE(\(revocation.passwordHash), password_hash)
-                    WHERE id = \(id) RETURNING tokens_void_before
-                    """, logger: logger)
-                var mark: Int64?
-                for try await value in rows.decode(Int64.self) { mark = value }
-                guard let mark else { return nil }
-                try await connection.query(
-                    "UPDATE sessions SET ended_at = \(at) WHERE user_id = \(id) AND ended_at IS NULL", logger: logger)
-                if let first = revocation.newSession {
-                    try await connection.query(
-                        """
-                        INSERT INTO sessions (id, user_id, started_at)
-                        VALUES (\(first.sessionId.uuid), \(id), \(first.issuedAt.millisecondsSince1970))
-                        """, logger: logger)
-                    try await Self.insertToken(first, connection, logger)
-                }
-                let event = OutboxEvent(
-                    userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
-                    occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
-                try await record(event, connection)
-                return event
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection in
+                try await revoke(revocation, connection)
             }
         }
     }
 
-    /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
-    public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+    /// See ``UserStore/recordEvent(_:)``.
+    public func recordEvent(_ event: OutboxEvent) async throws {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await client.withConnection { connection in try await record(event, connection) }
+        }
+    }
+
+    /// See ``UserStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``: one `INSERT … SELECT … RETURNING`
+    /// from the email's index, so an unknown email inserts nothing.
+    public func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date)
+        async throws -> UserID?
+    {
+        try await translatingPostgresErrors {
+            let rows = try await client.query(
                 """
-                DELETE FROM refresh_tokens WHERE hash IN (
-                    SELECT hash FROM refresh_tokens WHERE expires_at <= \(now.millisecondsSince1970)
-                    LIMIT \(max(0, limit)))
-                RETURNING 1
-                """, logger: logger
-            ).collect().count
+                INSERT INTO reset_tokens (hash, user_id, issued_at, expires_at)
+                SELECT \(hash), id, \(issuedAt.millisecondsSince1970), \(expiresAt.millisecondsSince1970)
+                FROM users WHERE email = \(email.value)
+                RETURNING user_id
+                """, logger: logger)
+            for try await id in rows.decode(UUID.self) { return UserID(uuid: id) }
+            return nil
+        }
+    }
+
+    /// See ``UserStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: in one
+    /// transaction, the live token deleted (`DELETE … RETURNING`: of two racing confirmations, the second
+    /// waits for the first's row lock and then finds nothing), the user's other reset tokens with it, and
+    /// the revocation.
+    public func confirmPasswordReset(
+        tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
+    ) async throws -> OutboxEvent? {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
+                let rows = try await connection.query(
+                    """
+                    DELETE FROM reset_tokens WHERE hash = \(tokenHash) AND expires_at > \(now.millisecondsSince1970)
+                    RETURNING user_id
+                    """, logger: logger)
+                var found: UUID?
+                for try await id in rows.decode(UUID.self) { found = id }
+                guard let found else { return nil }
+                try await connection.query("DELETE FROM reset_tokens WHERE user_id = \(found)", logger: logger)
+                return try await revoke(
+                    SessionRevocation(
+                        userId: UserID(uuid: found), tokensIssuedBefore: tokensIssuedBefore,
+                        passwordHash: passwordHash, requestID: requestID), connection)
+            }
+        }
+    }
+
+    /// ``UserStore/revokeSessions(_:)`` in the caller's transaction.
+    private func revoke(_ revocation: SessionRevocation, _ connection: PostgresConnection) async throws
+        -> OutboxEvent?
+    {
+        let id = revocation.userId.uuid
+        let at = revocation.tokensIssuedBefore.millisecondsSince1970
+        let rows = try await connection.query(
+            """
+            UPDATE users SET tokens_void_before = GREATEST(tokens_void_before, \(at)),
+                             password_hash = COALESCE(\(revocation.passwordHash), password_hash)
+            WHERE id = \(id) RETURNING tokens_void_before
+            """, logger: logger)
+        var mark: Int64?
+        for try await value in rows.decode(Int64.self) { mark = value }
+        guard let mark else { return nil }
+        try await connection.query(
+            "UPDATE sessions SET ended_at = \(at) WHERE user_id = \(id) AND ended_at IS NULL", logger: logger)
+        if let first = revocation.newSession {
+            try await connection.query(
+                """
+                INSERT INTO sessions (id, user_id, started_at)
+                VALUES (\(first.sessionId.uuid), \(id), \(first.issuedAt.millisecondsSince1970))
+                """, logger: logger)
+            try await Self.insertToken(first, connection, logger)
+        }
+        let event = OutboxEvent(
+            userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
+            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+        try await record(event, connection)
+        return event
+    }
+
+    /// See ``UserStore/sweepExpiredTokens(now:limit:)``: one bounded delete on each expiry index.
+    public func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
+        try await translatingPostgresErrors {
+            var swept = 0
+            for table in ["refresh_tokens", "reset_tokens"] {
+                var binds = PostgresBindings()
+                binds.append(now.millisecondsSince1970)
+                binds.append(max(0, limit))
+                let sql = """
+                    DELETE FROM \(table) WHERE hash IN (
+                        SELECT hash FROM \(table) WHERE expires_at <= $1 LIMIT $2)
+                    RETURNING 1
+                    """
+                swept += try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                    .collect().count
+            }
+            return swept
         }
     }
 
@@ -243,6 +307,7 @@ public struct PostgresUserStore: UserStore {
                 // The user's sessions go with them.
                 try await connection.query("DELETE FROM refresh_tokens WHERE user_id = \(id.uuid)", logger: logger)
                 try await connection.query("DELETE FROM sessions WHERE user_id = \(id.uuid)", logger: logger)
+                try await connection.query("DELETE FROM reset_tokens WHERE user_id = \(id.uuid)", logger: logger)
                 let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
                 try await record(event, connection)
                 return event
@@ -334,7 +399,7 @@ public struct PostgresUserStore: UserStore {
         try await connection.query(
             """
             INSERT INTO outbox_events (id, user_id, occurred_at, request_id, lease_until, kind, payload)
-            VALUES (\(event.id.uuid), \(event.userId.uuid), \(event.occurredAt.millisecondsSince1970),
+            VALUES (\(event.id.uuid), \(event.userId?.uuid), \(event.occurredAt.millisecondsSince1970),
                     \(event.requestID?.text), \(heldUntil), \(kind), \(payload))
             """, logger: logger)
     }
@@ -346,10 +411,10 @@ public struct PostgresUserStore: UserStore {
     private static func events(_ rows: PostgresRowSequence) async throws -> [OutboxEvent] {
         var events: [(event: OutboxEvent, sequence: Int64)] = []
         for try await (id, userId, occurredAt, requestID, sequence, kind, payload) in rows.decode(
-            (UUID, UUID, Int64, String?, Int64, String, String?).self)
+            (UUID, UUID?, Int64, String?, Int64, String, String?).self)
         {
             let event = OutboxEvent(
-                id: EventID(uuid: id), userId: UserID(uuid: userId),
+                id: EventID(uuid: id), userId: userId.map(UserID.init(uuid:)),
                 kind: try StoredOutboxKind.kind(kind, payload: payload),
                 occurredAt: Date(millisecondsSince1970: occurredAt),
                 requestID: requestID.flatMap(RequestID.init))

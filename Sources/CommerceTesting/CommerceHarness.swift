@@ -29,6 +29,9 @@ public struct CommerceHarness: Sendable {
     public let userPeer: FaultyUserServicePeer
     /// The User service's view of the Order service; script its faults through `orderPeer.plan`.
     public let orderPeer: FaultyOrderServicePeer
+    /// Where the User service sends password-reset tokens: every notice it took, and its faults
+    /// (`notifier.plan`).
+    public let notifier: RecordingNotifier
     /// Issues and checks the harness's tokens (``testSecret``).
     public let tokens: TokenService
     /// The User service, deleting through ``propagator``.
@@ -86,7 +89,9 @@ public struct CommerceHarness: Sendable {
         userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
         let order = services.orderService(store: orderStore, users: userPeer, logger: logger, metrics: orderMetrics)
         orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: order.orders))
-        let user = services.userService(store: userStore, orders: orderPeer, logger: logger, metrics: userMetrics)
+        notifier = RecordingNotifier()
+        let user = services.userService(
+            store: userStore, orders: orderPeer, notifier: notifier, logger: logger, metrics: userMetrics)
         self.services = services
         userService = user
         orderService = order
@@ -114,6 +119,15 @@ public struct CommerceHarness: Sendable {
     ) async throws -> (user: User, signIn: SignIn) {
         let (user, _) = try await registerAndLogIn(username: username, password: password)
         return (user, try await users.login(email: user.email.value, password: password))
+    }
+
+    /// Asks for a password reset for `email`, delivers the outbox now (as the propagator's loop would) and
+    /// answers the token the user received, or `nil` when none was sent (an unknown email, or the
+    /// notifier is down).
+    public func requestPasswordReset(for email: EmailAddress) async throws -> String? {
+        try await users.requestPasswordReset(email: email.value)
+        try await propagator.deliverPending()
+        return await notifier.lastPasswordReset(for: email)?.token
     }
 
     /// The ``TokenStamp`` of an access token the harness issued, as the Order service's store judges it.

@@ -79,12 +79,14 @@ final class ServerRunner {
         let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")
         switch settings.mode {
         case .all:
+            let client = HTTPClient.forPeers()
             let (user, order) = services.inProcess(
-                userStore: try userStore(), orderStore: try orderStore(), userLogger: userSettings.logger,
-                userMetrics: userSettings.metrics, orderLogger: orderSettings.logger,
+                userStore: try userStore(), orderStore: try orderStore(), notifier: notifier(client: client),
+                userLogger: userSettings.logger, userMetrics: userSettings.metrics, orderLogger: orderSettings.logger,
                 orderMetrics: orderSettings.metrics)
             return [
-                buildUserServiceApplication(settings: userSettings, service: user),
+                buildUserServiceApplication(
+                    settings: userSettings, service: user, services: [HTTPClientService(client: client)]),
                 buildOrderServiceApplication(settings: orderSettings, service: order),
             ]
         case .user:
@@ -93,7 +95,7 @@ final class ServerRunner {
                 store: try userStore(),
                 orders: HTTPOrderServicePeer(
                     client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
-                logger: userSettings.logger, metrics: userSettings.metrics)
+                notifier: notifier(client: client), logger: userSettings.logger, metrics: userSettings.metrics)
             return [
                 buildUserServiceApplication(
                     settings: userSettings, service: user, services: [HTTPClientService(client: client)])
@@ -109,6 +111,13 @@ final class ServerRunner {
                     settings: orderSettings, service: order, services: [HTTPClientService(client: client)])
             ]
         }
+    }
+
+    /// Where password-reset tokens go: the webhook when one is set, else (never in production: the settings
+    /// refuse it) the development notifier, which logs them.
+    private func notifier(client: HTTPClient) -> any Notifier {
+        guard let webhook = settings.notifyWebhook else { return DevelopmentNotifier() }
+        return WebhookNotifier(client: client, url: webhook.url, secret: webhook.secret)
     }
 
     /// The SQLite file a service keeps its data in (`file` in the data directory, or the one file named);

@@ -88,6 +88,9 @@ struct ServerSettings: Sendable {
     var readinessBacklogAgeLimit: Duration?
     /// How long a replica holds the deletion events it claimed (PostgreSQL); half of it for a new event.
     var deletionLease: Duration
+    /// Where password-reset tokens are POSTed, and the key that signs them; `nil`: the development
+    /// notifier (never in production).
+    var notifyWebhook: (url: String, secret: SigningSecret)?
 
     /// Reads and checks every setting (each declared once, as a ``Setting``).
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
@@ -123,6 +126,7 @@ struct ServerSettings: Sendable {
         let level = Logger.Level(rawValue: try Setting.logLevel.choice(from: config))!
         let format = LogFormat(rawValue: try Setting.logFormat.choice(from: config))!
         let backlogLimit = try Setting.readinessBacklogLimit.integer(from: config, default: 900)
+        let webhook = try notifyWebhook(config, mode: mode, production: production)
         return ServerSettings(
             mode: mode, host: Setting.host.text(from: config) ?? "127.0.0.1", userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
@@ -145,7 +149,37 @@ struct ServerSettings: Sendable {
             shutdownGracePeriod: .seconds(try Setting.shutdownGrace.integer(from: config, default: 25)),
             bodyReadTimeout: .seconds(try Setting.bodyReadTimeout.integer(from: config, default: 30)),
             readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
-            deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)))
+            deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)),
+            notifyWebhook: webhook)
+    }
+
+    /// The webhook password-reset tokens go to. Without one, a User service outside production logs them
+    /// (the development notifier); in production that would put credentials in the logs, so it is refused.
+    static func notifyWebhook(_ config: ConfigReader, mode: ServiceMode, production: Bool) throws -> (
+        url: String, secret: SigningSecret
+    )? {
+        guard mode != .order else { return nil }
+        let secret = try secret(config, Setting.notifyWebhookSecret, file: Setting.notifyWebhookSecretFile)
+        guard let url = Setting.notifyWebhookURL.text(from: config), !url.isEmpty else {
+            if production {
+                throw SettingsError(
+                    "NOTIFY_WEBHOOK_URL is required when COMMERCE_ENV=production: password resets must reach users, and the development notifier would log their tokens."
+                )
+            }
+            return nil
+        }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+            let host = parsed.host(), !host.isEmpty
+        else { throw SettingsError("NOTIFY_WEBHOOK_URL must be an http(s) URL, not \(url).") }
+        guard let secret else {
+            throw SettingsError(
+                "NOTIFY_WEBHOOK_SECRET (or NOTIFY_WEBHOOK_SECRET_FILE) is required with NOTIFY_WEBHOOK_URL.")
+        }
+        do {
+            return (url, try SigningSecret(secret, field: "NOTIFY_WEBHOOK_SECRET"))
+        } catch {
+            throw SettingsError("NOTIFY_WEBHOOK_SECRET must be at least 32 bytes.")
+        }
     }
 
     /// The store location a `DATABASE_URL` names.

@@ -157,9 +157,19 @@ extension Setting {
         help: "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For / Forwarded names the client")
     static let corsAllowedOrigins = Setting(
         "cors.allowed.origins", default: "none", .text, help: "comma-separated browser origins allowed by CORS")
+    static let notifyWebhookURL = Setting(
+        "notify.webhook.url", default: "none: the development notifier logs reset tokens (refused in production)",
+        .text, modes: [.all, .user],
+        help: "where password-reset tokens are POSTed as signed JSON (the shop's mail service)")
+    static let notifyWebhookSecret = Setting(
+        "notify.webhook.secret", default: "none", .secret, modes: [.all, .user],
+        help: "HMAC key of the webhook's X-Commerce-Signature, at least 32 bytes; required with the URL")
+    static let notifyWebhookSecretFile = Setting(
+        "notify.webhook.secret.file", default: "none", .secret, modes: [.all, .user],
+        help: "a file holding NOTIFY_WEBHOOK_SECRET")
     static let environment = Setting(
         "commerce.env", flag: "env", default: "development", .text,
-        help: "production refuses missing or weak secrets")
+        help: "production refuses missing or weak secrets, and the development notifier")
 
     /// Every setting the server reads, in the order the help lists them.
     static let all: [Setting] = [
@@ -167,7 +177,7 @@ extension Setting {
         apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, tokenLifetime,
         refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, idempotencyTTL,
-        trustedProxies, corsAllowedOrigins,
+        trustedProxies, corsAllowedOrigins, notifyWebhookURL, notifyWebhookSecret, notifyWebhookSecretFile,
         environment,
     ]
 

@@ -44,7 +44,8 @@ struct OpenAPIDocumentTests {
         (
             OpenAPIDocument.userService,
             [
-                "/api/user:", "/api/user/login:", "/api/user/token:", "/api/user/logout:", "/api/user/{id}:",
+                "/api/user:", "/api/user/login:", "/api/user/token:", "/api/user/logout:",
+                "/api/user/password-reset:", "/api/user/password-reset/confirm:", "/api/user/{id}:",
                 "/api/user/{id}/sessions:", "/api/user/{id}/password:", "/api/user/{id}/role:", "/health:", "/ready:",
                 "/metrics:",
             ]

@@ -61,11 +61,22 @@ struct ConformanceSuiteTests {
         func endSessions(of userId: UserID, at date: Date) async throws {
             try await inner.endSessions(of: userId, at: date)
         }
-        func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
-            try await inner.sweepExpiredRefreshTokens(now: now, limit: limit)
+        func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
+            try await inner.sweepExpiredTokens(now: now, limit: limit)
         }
         func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
             try await inner.revokeSessions(revocation)
+        }
+        func recordEvent(_ event: OutboxEvent) async throws { try await inner.recordEvent(event) }
+        func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date)
+            async throws -> UserID?
+        { try await inner.issueResetToken(hash: hash, forEmail: email, issuedAt: issuedAt, expiresAt: expiresAt) }
+        func confirmPasswordReset(
+            tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
+        ) async throws -> OutboxEvent? {
+            try await inner.confirmPasswordReset(
+                tokenHash: tokenHash, passwordHash: passwordHash, now: now, tokensIssuedBefore: tokensIssuedBefore,
+                requestID: requestID)
         }
         func user(email: EmailAddress) async throws -> UserRecord? { try await inner.user(email: email) }
         func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {

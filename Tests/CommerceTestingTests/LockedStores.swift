@@ -12,6 +12,27 @@ final class LockedUserStore: UserStore {
         var pending: [OutboxEvent] = []
         var tokens: [(record: RefreshTokenRecord, spent: Bool)] = []
         var ended: Set<SessionID> = []
+        var resets: [(hash: String, userId: UserID, expiresAt: Date)] = []
+
+        mutating func revoke(_ revocation: SessionRevocation) -> OutboxEvent? {
+            guard let index = users.firstIndex(where: { $0.user.id == revocation.userId }) else { return nil }
+            let mark = revocation.mark(after: users[index].tokensVoidBefore)
+            users[index].tokensVoidBefore = mark
+            if let hash = revocation.passwordHash { users[index].passwordHash = hash }
+            for token in tokens where token.record.userId == revocation.userId { ended.insert(token.record.sessionId) }
+            if let session = revocation.newSession { tokens.append((session, false)) }
+            let event = OutboxEvent(
+                userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
+                occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+            append(event)
+            return event
+        }
+
+        /// Oldest first, whatever order the events arrive in.
+        mutating func append(_ event: OutboxEvent) {
+            let later = pending.firstIndex { $0.occurredAt > event.occurredAt } ?? pending.endIndex
+            pending.insert(event, at: later)
+        }
     }
 
     private let state = Mutex(State())
@@ -83,34 +104,53 @@ final class LockedUserStore: UserStore {
         }
     }
 
-    func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+    func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
         state.withLock { state in
-            var swept = 0
+            var (refresh, reset) = (0, 0)
             state.tokens.removeAll { token in
-                guard swept < limit, token.record.expiresAt <= now else { return false }
-                swept += 1
+                guard refresh < limit, token.record.expiresAt <= now else { return false }
+                refresh += 1
                 return true
             }
-            return swept
+            state.resets.removeAll { token in
+                guard reset < limit, token.expiresAt <= now else { return false }
+                reset += 1
+                return true
+            }
+            return refresh + reset
         }
     }
 
     func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
+        state.withLock { $0.revoke(revocation) }
+    }
+
+    func recordEvent(_ event: OutboxEvent) async throws {
+        state.withLock { $0.append(event) }
+    }
+
+    func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date) async throws
+        -> UserID?
+    {
         state.withLock { state in
-            guard let index = state.users.firstIndex(where: { $0.user.id == revocation.userId }) else { return nil }
-            let mark = revocation.mark(after: state.users[index].tokensVoidBefore)
-            state.users[index].tokensVoidBefore = mark
-            if let hash = revocation.passwordHash { state.users[index].passwordHash = hash }
-            for token in state.tokens where token.record.userId == revocation.userId {
-                state.ended.insert(token.record.sessionId)
+            guard let user = state.users.first(where: { $0.user.email == email }) else { return nil }
+            state.resets.append((hash, user.user.id, expiresAt))
+            return user.user.id
+        }
+    }
+
+    func confirmPasswordReset(
+        tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
+    ) async throws -> OutboxEvent? {
+        state.withLock { state in
+            guard let reset = state.resets.first(where: { $0.hash == tokenHash && $0.expiresAt > now }) else {
+                return nil
             }
-            if let session = revocation.newSession { state.tokens.append((session, false)) }
-            let event = OutboxEvent(
-                userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
-                occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
-            let later = state.pending.firstIndex { $0.occurredAt > event.occurredAt } ?? state.pending.endIndex
-            state.pending.insert(event, at: later)
-            return event
+            state.resets.removeAll { $0.userId == reset.userId }
+            return state.revoke(
+                SessionRevocation(
+                    userId: reset.userId, tokensIssuedBefore: tokensIssuedBefore, passwordHash: passwordHash,
+                    requestID: requestID))
         }
     }
 
@@ -127,10 +167,9 @@ final class LockedUserStore: UserStore {
             guard let index = state.users.firstIndex(where: { $0.user.id == id }) else { return nil }
             state.users.remove(at: index)
             state.tokens.removeAll { $0.record.userId == id }
+            state.resets.removeAll { $0.userId == id }
             let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
-            // Oldest first, whatever order the deletions arrive in.
-            let later = state.pending.firstIndex { $0.occurredAt > date } ?? state.pending.endIndex
-            state.pending.insert(event, at: later)
+            state.append(event)
             return event
         }
     }

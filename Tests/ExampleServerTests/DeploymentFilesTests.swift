@@ -69,6 +69,8 @@ struct DeploymentFilesTests {
                 variables[key] = "\(value)"
             } else if entry["generateValue"] as? Bool == true {
                 variables[key] = String(repeating: "g", count: 44)  // what Render generates: 256 bits, base64
+            } else if entry["sync"] as? Bool == false {
+                variables[key] = "https://mail.example.com/commerce-hook"  // what the operator enters at deploy
             } else if let service = entry["fromService"] as? [String: Any] {
                 variables[key] = "\(service["name"]!):10000"  // host:port on the private network
             }

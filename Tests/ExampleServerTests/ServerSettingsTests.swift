@@ -72,7 +72,11 @@ struct ServerSettingsTests {
             try load(.all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": "short"]) { $1 })
         }
         let ok = try load(
-            .all, environment: production.merging(["JWT_SECRET": Self.secret, "API_KEY": Self.key]) { $1 })
+            .all,
+            environment: production.merging([
+                "JWT_SECRET": Self.secret, "API_KEY": Self.key, "NOTIFY_WEBHOOK_URL": "https://mail.example.com/hook",
+                "NOTIFY_WEBHOOK_SECRET": Self.key,
+            ]) { $1 })
         #expect(ok.production && ok.jwtSecret.bytes == Array(Self.secret.utf8))
         do {
             _ = try load(.all, environment: production)
@@ -81,6 +85,38 @@ struct ServerSettingsTests {
             #expect(!"\(error)".contains("\n"), "one line")
             #expect("\(error)".contains("JWT_SECRET"))
         }
+    }
+
+    @Test func productionRefusesTheDevelopmentNotifier() throws {
+        let production = ["COMMERCE_ENV": "production", "JWT_SECRET": Self.secret, "API_KEY": Self.key]
+        for mode in [ServiceMode.all, .user] {
+            do {
+                _ = try load(mode, environment: production)
+                Issue.record("\(mode) started in production without a webhook for password resets")
+            } catch {
+                #expect("\(error)".contains("NOTIFY_WEBHOOK_URL") && !"\(error)".contains("\n"))
+            }
+        }
+        #expect(try load(.order, environment: production).notifyWebhook == nil, "the Order service sends no mail")
+        let url = ["NOTIFY_WEBHOOK_URL": "https://mail.example.com/hook"]
+        #expect(throws: SettingsError.self, "a URL without its secret") {
+            try load(.user, environment: production.merging(url) { $1 })
+        }
+        #expect(throws: SettingsError.self, "a short secret") {
+            try load(
+                .user, environment: production.merging(url) { $1 }.merging(["NOTIFY_WEBHOOK_SECRET": "short"]) { $1 })
+        }
+        #expect(throws: SettingsError.self, "not an http(s) URL") {
+            try load(
+                .user,
+                environment: production.merging([
+                    "NOTIFY_WEBHOOK_URL": "mail.example.com", "NOTIFY_WEBHOOK_SECRET": Self.key,
+                ]) { $1 })
+        }
+        let configured = try load(
+            .user, environment: production.merging(url) { $1 }.merging(["NOTIFY_WEBHOOK_SECRET": Self.key]) { $1 })
+        #expect(configured.notifyWebhook?.url == "https://mail.example.com/hook")
+        #expect(try load(.user).notifyWebhook == nil, "outside production the development notifier is the default")
     }
 
     @Test func secretsMayComeFromFiles() throws {

@@ -46,16 +46,20 @@ public struct CommerceServices: Sendable {
 
     /// The User service over `store`, delivering its outbox events (deletions, revocations) to the Order service through `orders`.
     /// - Parameter throttle: limits failed logins; ``UserService``'s in-memory default when `nil`.
+    /// - Parameter notifier: where password-reset tokens go; without one, password reset answers
+    ///   `unavailable`.
     public func userService(
-        store: any UserStore, orders: any OrderServicePeer, throttle: (any LoginThrottle)? = nil,
-        logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics()
+        store: any UserStore, orders: any OrderServicePeer, notifier: (any Notifier)? = nil,
+        throttle: (any LoginThrottle)? = nil, logger: Logger = Logger(label: "commerce.user-service"),
+        metrics: CommerceMetrics = CommerceMetrics()
     ) -> UserServiceParts {
         let propagator = OutboxPropagator(
-            events: store, orders: orders, configuration: propagation, clock: clock, logger: logger, metrics: metrics)
+            events: store, orders: orders, notifier: notifier, configuration: propagation, clock: clock,
+            logger: logger, metrics: metrics)
         let users = UserService(
             store: store, hasher: hasher, tokens: tokens, outbox: propagator, throttle: throttle, clock: clock,
             logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime)
-        let sweeper = ExpirySweeper.refreshTokens(of: store, configuration: sweep, clock: clock, logger: logger)
+        let sweeper = ExpirySweeper.tokens(of: store, configuration: sweep, clock: clock, logger: logger)
         return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
     }
 
@@ -75,7 +79,7 @@ public struct CommerceServices: Sendable {
     /// as over HTTP, no sockets. The Order service the User service's peer calls is the one returned, so a
     /// purge clears the very caches the Order service's requests read.
     public func inProcess(
-        userStore: any UserStore, orderStore: any OrderStore,
+        userStore: any UserStore, orderStore: any OrderStore, notifier: (any Notifier)? = nil,
         userLogger: Logger = Logger(label: "commerce.user-service"), userMetrics: CommerceMetrics = CommerceMetrics(),
         orderLogger: Logger = Logger(label: "commerce.order-service"), orderMetrics: CommerceMetrics = CommerceMetrics()
     ) -> (user: UserServiceParts, order: OrderServiceParts) {
@@ -83,8 +87,8 @@ public struct CommerceServices: Sendable {
             store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: orderLogger,
             metrics: orderMetrics)
         let user = userService(
-            store: userStore, orders: InProcessOrderServicePeer(orders: order.orders), logger: userLogger,
-            metrics: userMetrics)
+            store: userStore, orders: InProcessOrderServicePeer(orders: order.orders), notifier: notifier,
+            logger: userLogger, metrics: userMetrics)
         return (user, order)
     }
 }
@@ -92,15 +96,15 @@ public struct CommerceServices: Sendable {
 /// The User service as built by ``CommerceServices``: the rules, the store they run on, the token service
 /// that checks its callers, and the propagator to run beside it (a swift-service-lifecycle `Service`).
 public struct UserServiceParts: Sendable {
-    /// Where users and pending deletion events live.
+    /// Where users, their sessions and the outbox live.
     public let store: any UserStore
     /// Checks the bearer tokens of its callers.
     public let tokens: TokenService
-    /// Register, log in, read, delete.
+    /// Register, sign in and keep a session, read, change, delete.
     public let users: UserService
-    /// Delivers outbox events to the Order service; run it for as long as the service runs.
+    /// Delivers outbox events to the Order service and the notifier; run it for as long as the service runs.
     public let propagator: OutboxPropagator
-    /// Deletes expired refresh tokens; run it for as long as the service runs.
+    /// Deletes expired refresh and reset tokens; run it for as long as the service runs.
     public let sweeper: ExpirySweeper
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A change the User service must tell someone about, recorded by the ``UserStore`` in the same step as
-/// the change itself and delivered by the ``OutboxPropagator`` until it succeeds: the outbox.
+/// A change the User service must tell someone about — the Order service, or a user through the
+/// ``Notifier`` — recorded by the ``UserStore`` in the same step as the change itself and delivered by the
+/// ``OutboxPropagator`` until it succeeds: the outbox.
 public struct OutboxEvent: Sendable, Hashable {
     /// What happened, and what delivering it does.
     public enum Kind: Sendable, Hashable {
@@ -10,20 +11,25 @@ public struct OutboxEvent: Sendable, Hashable {
         /// Every access token of the user issued before this time is void (log out everywhere, a password
         /// change or reset): the Order service refuses them from then on.
         case tokensRevoked(issuedBefore: Date)
+        /// Someone asked for a password reset for this email. Delivering it issues a reset token to the
+        /// email's user, if there is one, and sends it through the ``Notifier``; for an unknown email it does
+        /// nothing. Recorded alike either way, so the request answers alike.
+        case passwordResetRequested(email: EmailAddress)
 
         /// What the logs call it.
         public var name: String {
             switch self {
             case .userDeleted: "user deletion"
             case .tokensRevoked: "token revocation"
+            case .passwordResetRequested: "password reset"
             }
         }
     }
 
     /// Identifies this event, so its delivery can be marked done.
     public let id: EventID
-    /// The user it concerns.
-    public let userId: UserID
+    /// The user it concerns; `nil` for a password-reset request (its email may belong to no one).
+    public let userId: UserID?
     /// What happened.
     public let kind: Kind
     /// When it happened.
@@ -34,7 +40,7 @@ public struct OutboxEvent: Sendable, Hashable {
 
     /// An event of `kind` about `userId`, made by the request `requestID`.
     public init(
-        id: EventID = EventID(), userId: UserID, kind: Kind = .userDeleted, occurredAt: Date,
+        id: EventID = EventID(), userId: UserID?, kind: Kind = .userDeleted, occurredAt: Date,
         requestID: RequestID? = nil
     ) {
         self.id = id

@@ -51,20 +51,28 @@ public struct OutboxPropagator: Service {
 
     private let events: any UserStore
     private let orders: any OrderServicePeer
+    /// Where password-reset tokens go; `nil` when this deployment sends none.
+    let notifier: (any Notifier)?
+    /// How long a password-reset token works.
+    private let resetLifetime: Duration
     /// How this propagator paces deliveries and judges its backlog.
     public let configuration: Configuration
     private let clock: any CommerceClock
     private let logger: Logger
     private let metrics: CommerceMetrics
 
-    /// A propagator reading pending events from `events` and purging through `orders`.
+    /// A propagator reading pending events from `events`, delivering deletions and revocations to `orders`
+    /// and password-reset tokens (valid for `resetLifetime`, 30 minutes by default) to `notifier`.
     public init(
-        events: any UserStore, orders: any OrderServicePeer, configuration: Configuration = Configuration(),
-        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.deletion-propagator"),
+        events: any UserStore, orders: any OrderServicePeer, notifier: (any Notifier)? = nil,
+        resetLifetime: Duration = .seconds(30 * 60), configuration: Configuration = Configuration(),
+        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.outbox-propagator"),
         metrics: CommerceMetrics = CommerceMetrics()
     ) {
         self.events = events
         self.orders = orders
+        self.notifier = notifier
+        self.resetLifetime = resetLifetime
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -81,7 +89,10 @@ public struct OutboxPropagator: Service {
         } catch {
             logger.notice(
                 "\(event.kind.name) not yet propagated; will retry",
-                metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
+                metadata: [
+                    "userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)",
+                    "error": "\(error)",
+                ])
             // A store with leases holds a new event for this prompt try; it failed, so hand the event to the
             // background loops (this process's or another replica's) now, rather than when the hold ends.
             try? await events.releaseClaim(event.id)
@@ -91,32 +102,58 @@ public struct OutboxPropagator: Service {
 
     /// Delivers everything pending now: claims a batch (held for ``Configuration/lease``) and tries each
     /// event under the background policy for at most half the lease. An event that still fails stays
-    /// pending for a later pass (of this process or, once its lease ends, another's). Returns how many
-    /// events were delivered. Stops with `CancellationError` when cancelled.
+    /// pending for a later pass (of this process or, once its lease ends, another's), and so do the rest of
+    /// the pass's events bound where it was (released at once): a dead Order service holds up no password
+    /// reset, and a dead mail service no deletion. Returns how many events were delivered. Stops with
+    /// `CancellationError` when cancelled.
     @discardableResult
     public func deliverPending() async throws -> Int {
         var delivered = 0
         var policy = configuration.retry
         let window = configuration.lease / 2
         policy.deadline = min(policy.deadline ?? window, window)
+        var unreachable: Set<Destination> = []
         while true {
             let now = clock.now()
             let batch = try await events.claimPendingEvents(
                 limit: configuration.batchSize, now: now,
                 leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
             for event in batch {
+                let destination = Destination(event.kind)
+                if unreachable.contains(destination) {
+                    try? await events.releaseClaim(event.id)
+                    continue
+                }
                 do {
                     try await deliver(event, policy: policy, retryingEverything: true)
                     delivered += 1
                 } catch let error as CancellationError {
                     throw error
                 } catch {
+                    unreachable.insert(destination)
                     logger.warning(
                         "\(event.kind.name) not delivered in this pass; will retry",
-                        metadata: ["userId": "\(event.userId)", "eventId": "\(event.id)", "error": "\(error)"])
+                        metadata: [
+                            "userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)",
+                            "error": "\(error)",
+                        ])
                 }
             }
-            if batch.count < configuration.batchSize { return delivered }
+            // A full batch may hide more; but a store without leases offers undelivered events again, so a
+            // pass that left some stops here rather than fetching them once more.
+            if batch.count < configuration.batchSize || !unreachable.isEmpty { return delivered }
+        }
+    }
+
+    /// Where an event goes.
+    private enum Destination: Hashable {
+        case orderService, notifier
+
+        init(_ kind: OutboxEvent.Kind) {
+            switch kind {
+            case .userDeleted, .tokensRevoked: self = .orderService
+            case .passwordResetRequested: self = .notifier
+            }
         }
     }
 
@@ -188,29 +225,60 @@ public struct OutboxPropagator: Service {
         }
     }
 
-    /// Delivers under the id of the request that made the change (kept with the event), so the Order
-    /// service logs what it does about it under that id too.
+    /// Delivers under the id of the request that made the change (kept with the event), so what the Order
+    /// service does about it is logged under that id too.
     private func deliver(_ event: OutboxEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
         try await RequestID.$current.withValue(event.requestID ?? RequestID.current) {
-            let orders = orders
-            let userId = event.userId
-            let kind = event.kind
-            let outcome = try await policy.run(
-                clock: clock, retryingEverything: retryingEverything, logger: logger,
-                metrics: metrics.peer("order-service")
-            ) { () async throws -> Logger.Metadata in
-                switch kind {
-                case .userDeleted:
-                    return ["ordersDeleted": "\(try await orders.purgeOrders(of: userId))"]
-                case .tokensRevoked(let issuedBefore):
-                    try await orders.revokeTokens(of: userId, issuedBefore: issuedBefore)
-                    return [:]
+            var outcome: Logger.Metadata = ["eventId": "\(event.id)"]
+            switch (event.kind, event.userId) {
+            case (.userDeleted, let userId?):
+                let orders = orders
+                let deleted = try await run(policy, retryingEverything, peer: "order-service") {
+                    try await orders.purgeOrders(of: userId)
                 }
+                outcome["ordersDeleted"] = "\(deleted)"
+            case (.tokensRevoked(let issuedBefore), let userId?):
+                let orders = orders
+                try await run(policy, retryingEverything, peer: "order-service") {
+                    try await orders.revokeTokens(of: userId, issuedBefore: issuedBefore)
+                }
+            case (.passwordResetRequested(let email), _):
+                outcome["sent"] = try await sendReset(to: email, for: event, policy, retryingEverything)
+            case (.userDeleted, nil), (.tokensRevoked, nil):
+                throw CommerceError.internalFailure("An outbox event for the Order service names no user.")
             }
             try await events.markDelivered(event.id)
-            logger.info(
-                "\(event.kind.name) propagated",
-                metadata: outcome.merging(["userId": "\(event.userId)", "eventId": "\(event.id)"]) { $1 })
+            if let userId = event.userId { outcome["userId"] = "\(userId)" }
+            logger.info("\(event.kind.name) propagated", metadata: outcome)
         }
+    }
+
+    /// Issues a reset token to the user with `email`, if any, and sends it; whether one was sent. The token
+    /// is made once per pass and only its hash is stored; a retry of the sending sends the same one.
+    private func sendReset(
+        to email: EmailAddress, for event: OutboxEvent, _ policy: RetryPolicy, _ retryingEverything: Bool
+    ) async throws -> Logger.MetadataValue {
+        guard let notifier else { throw CommerceError.unavailable("No notifier is configured for password resets.") }
+        let token = OpaqueToken()
+        let now = clock.now().roundedToMilliseconds
+        let expiresAt = now.addingTimeInterval(resetLifetime.timeInterval)
+        // An unknown email: nothing to send, and nothing that says so to whoever asked.
+        guard
+            try await events.issueResetToken(hash: token.hash, forEmail: email, issuedAt: now, expiresAt: expiresAt)
+                != nil
+        else { return "false" }
+        let notice = Notice.passwordReset(
+            PasswordResetNotice(email: email, token: token.value, expiresAt: expiresAt, eventId: event.id))
+        try await run(policy, retryingEverything, peer: "notifier") { try await notifier.send(notice) }
+        return "true"
+    }
+
+    private func run<Result: Sendable>(
+        _ policy: RetryPolicy, _ retryingEverything: Bool, peer: String,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await policy.run(
+            clock: clock, retryingEverything: retryingEverything, logger: logger, metrics: metrics.peer(peer),
+            operation: operation)
     }
 }

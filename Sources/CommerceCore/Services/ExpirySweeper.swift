@@ -54,13 +54,13 @@ public struct ExpirySweeper: Service {
         }
     }
 
-    /// The expired refresh tokens of a User service's store.
-    public static func refreshTokens(
+    /// The expired refresh and reset tokens of a User service's store.
+    public static func tokens(
         of store: any UserStore, configuration: Configuration = Configuration(),
         clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.expiry-sweeper")
     ) -> ExpirySweeper {
-        ExpirySweeper("refresh tokens", configuration: configuration, clock: clock, logger: logger) {
-            try await store.sweepExpiredRefreshTokens(now: $0, limit: $1)
+        ExpirySweeper("refresh and reset tokens", configuration: configuration, clock: clock, logger: logger) {
+            try await store.sweepExpiredTokens(now: $0, limit: $1)
         }
     }
 

@@ -91,7 +91,7 @@ public struct UserService: Sendable {
             throw CommerceError.unauthenticated("The email or password is incorrect.")
         }
         await throttle.recordSuccess(email: email)
-        let refresh = RefreshToken()
+        let refresh = OpaqueToken()
         let session = SessionID()
         try await store.startSession(refreshRecord(refresh, of: record.user.id, in: session))
         return try await signIn(record.user, session: session, refresh: refresh, notBefore: record.tokensVoidBefore)
@@ -107,9 +107,9 @@ public struct UserService: Sendable {
             throw CommerceError.validation(field: "refreshToken", "is required")
         }
         let now = clock.now().roundedToMilliseconds
-        let next = RefreshToken()
+        let next = OpaqueToken()
         let outcome = try await store.rotate(
-            refreshTokenHash: RefreshToken(presented: refreshToken).hash, nextHash: next.hash,
+            refreshTokenHash: OpaqueToken(presented: refreshToken).hash, nextHash: next.hash,
             nextExpiresAt: now.addingTimeInterval(refreshLifetime.timeInterval), now: now)
         switch outcome {
         case .rotated(let userId, let session):
@@ -140,7 +140,7 @@ public struct UserService: Sendable {
         "The refresh token is not valid: unknown, expired, already used, or its session ended.")
 
     private func refreshRecord(
-        _ token: RefreshToken, of userId: UserID, in session: SessionID, issuedAt: Date? = nil
+        _ token: OpaqueToken, of userId: UserID, in session: SessionID, issuedAt: Date? = nil
     ) -> RefreshTokenRecord {
         let issued = issuedAt ?? clock.now().roundedToMilliseconds
         return RefreshTokenRecord(
@@ -149,7 +149,7 @@ public struct UserService: Sendable {
     }
 
     /// - Parameter notBefore: the user's revocation mark: a token issued now is never older than it.
-    private func signIn(_ user: User, session: SessionID, refresh: RefreshToken, notBefore: Date?)
+    private func signIn(_ user: User, session: SessionID, refresh: OpaqueToken, notBefore: Date?)
         async throws -> SignIn
     {
         let access = try await tokens.issue(for: user.id, role: user.role, session: session, notBefore: notBefore)
@@ -349,7 +349,7 @@ public struct UserService: Sendable {
         await throttle.recordSuccess(email: email)
         let hash = try await hasher.hash(password!)
         let mark = Self.revocationMark(at: clock.now())
-        let refresh = RefreshToken()
+        let refresh = OpaqueToken()
         let session = SessionID()
         try await revoke(
             SessionRevocation(
@@ -357,6 +357,62 @@ public struct UserService: Sendable {
                 newSession: refreshRecord(refresh, of: id, in: session, issuedAt: mark), requestID: RequestID.current))
         logger.notice("password changed", metadata: ["userId": "\(id)"])
         return try await signIn(record.user, session: session, refresh: refresh, notBefore: mark)
+    }
+
+    /// Asks for a password reset for `email`: answers the same, after the same work, whether or not a user
+    /// has it — validation, the throttle (every request counts, as a failed login does, so nobody floods an
+    /// inbox) and one write: a ``OutboxEvent/Kind/passwordResetRequested(email:)`` in the outbox. The
+    /// ``OutboxPropagator`` then issues a reset token to the email's user, if any, and sends it through the
+    /// ``Notifier``, retrying until it is taken.
+    /// - Parameter clientAddress: the caller's network address, for the throttle.
+    /// - Throws: `validation` for a missing or malformed email; `rateLimited` past the throttle's limit;
+    ///   `unavailable` when no notifier is configured.
+    public func requestPasswordReset(email: String?, clientAddress: String? = nil) async throws {
+        guard let email, !email.isEmpty else { throw CommerceError.validation(field: "email", "is required") }
+        let address: EmailAddress
+        do {
+            address = try EmailAddress(email)
+        } catch {
+            throw CommerceError.validation(field: "email", "is not a valid email address")
+        }
+        guard outbox.notifier != nil else {
+            throw CommerceError.unavailable("Password reset is not configured on this server.")
+        }
+        do {
+            try await throttle.check(email: address.value, address: clientAddress)
+        } catch {
+            metrics.loginThrottled()
+            throw error
+        }
+        await throttle.recordFailure(email: address.value, address: clientAddress)
+        try await store.recordEvent(
+            OutboxEvent(
+                userId: nil, kind: .passwordResetRequested(email: address),
+                occurredAt: clock.now().roundedToMilliseconds,
+                requestID: RequestID.current))
+    }
+
+    /// Sets a new password with a reset token: the token is spent (with every other reset token of its
+    /// user), every session ends and every older access token is void in both services, as
+    /// ``logOutEverywhere(_:as:)`` does. A token works once, for its lifetime.
+    /// - Throws: `validation` for a missing token or a `newPassword` that breaks the password rules, and —
+    ///   one and the same answer — for a token that is unknown, expired or already used.
+    public func confirmPasswordReset(token: String?, newPassword: String?) async throws {
+        var collector = ViolationCollector()
+        if token?.isEmpty ?? true { collector.add("token", "is required") }
+        let password = collector.check { () throws(CommerceError) in try Password(newPassword, field: "newPassword") }
+        try collector.finish()
+        let hash = try await hasher.hash(password!)
+        let now = clock.now().roundedToMilliseconds
+        guard
+            let event = try await store.confirmPasswordReset(
+                tokenHash: OpaqueToken(presented: token!).hash, passwordHash: hash, now: now,
+                tokensIssuedBefore: Self.revocationMark(at: now), requestID: RequestID.current)
+        else {
+            throw CommerceError.validation(field: "token", "is not valid: unknown, expired or already used")
+        }
+        logger.notice("password reset", metadata: ["userId": "\(event.userId.map(\.description) ?? "none")"])
+        _ = await outbox.deliverPromptly(event)
     }
 
     /// A revocation's mark: one millisecond after `now`, so every token issued up to now — on a clock that

@@ -124,11 +124,19 @@ package enum StoredOrderHistory {
 }
 
 /// How a durable store keeps an outbox event's ``OutboxEvent/Kind``: a `kind` name and, for a kind that
-/// carries data, a JSON `payload` (`{"issuedBefore": milliseconds}` for a revocation). Rows written before
-/// kinds existed are deletions.
+/// carries data, a JSON `payload` (`{"issuedBefore": milliseconds}` for a revocation, `{"email": …}` for a
+/// reset request). Rows written before kinds existed are deletions.
 package enum StoredOutboxKind {
     private struct Revocation: Codable {
         var issuedBefore: Int64
+    }
+
+    private struct ResetRequest: Codable {
+        var email: String
+    }
+
+    private static func json(_ value: some Encodable) -> String? {
+        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The `kind` and `payload` columns of `kind`.
@@ -137,9 +145,9 @@ package enum StoredOutboxKind {
         case .userDeleted:
             return ("userDeleted", nil)
         case .tokensRevoked(let issuedBefore):
-            let payload = (try? JSONEncoder().encode(Revocation(issuedBefore: issuedBefore.millisecondsSince1970)))
-                .map { String(decoding: $0, as: UTF8.self) }
-            return ("tokensRevoked", payload)
+            return ("tokensRevoked", json(Revocation(issuedBefore: issuedBefore.millisecondsSince1970)))
+        case .passwordResetRequested(let email):
+            return ("passwordResetRequested", json(ResetRequest(email: email.value)))
         }
     }
 
@@ -154,6 +162,10 @@ package enum StoredOutboxKind {
                 let revocation = try? JSONDecoder().decode(Revocation.self, from: Data(payload.utf8))
             else { break }
             return .tokensRevoked(issuedBefore: Date(millisecondsSince1970: revocation.issuedBefore))
+        case "passwordResetRequested":
+            guard let payload, let request = try? JSONDecoder().decode(ResetRequest.self, from: Data(payload.utf8))
+            else { break }
+            return .passwordResetRequested(email: EmailAddress(trusted: request.email))
         default:
             break
         }

@@ -25,8 +25,17 @@ import Foundation
 ///   (`rotated`); a spent one ends its whole session (`reused`); an unknown or expired token, or one of an
 ///   ended session, changes nothing (`unknown`). Of two racing rotations of one token, one rotates and the
 ///   other is `reused`. ``endSession(_:at:)`` and ``endSessions(of:at:)`` end sessions for good: their
-///   tokens never rotate again. ``sweepExpiredRefreshTokens(now:limit:)`` deletes at most `limit` expired
-///   tokens.
+///   tokens never rotate again. ``sweepExpiredTokens(now:limit:)`` deletes at most `limit` expired
+///   refresh tokens and at most `limit` expired reset tokens, and returns how many in all.
+/// - ``recordEvent(_:)`` records a pending event exactly as given (a password-reset request, which changes
+///   nothing else).
+/// - Password resets: ``issueResetToken(hash:forEmail:issuedAt:expiresAt:)`` stores a reset token (its hash)
+///   for the user with that normalised email and returns the user's id; for an unknown email it stores
+///   nothing and returns `nil`. ``confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``
+///   is one atomic step: a live token (`expiresAt > now`) is spent together with every other reset token of
+///   its user, and the user's password is set and its sessions revoked as ``revokeSessions(_:)`` does,
+///   returning the revocation's event; an unknown, expired or spent token changes nothing and returns
+///   `nil`. Of racing confirmations of one token, exactly one succeeds.
 /// - ``revokeSessions(_:)`` is one atomic step: every session of the user ends, the user's
 ///   ``UserRecord/tokensVoidBefore`` becomes the later of the stored mark and the revocation's, the new
 ///   password hash (if any) is stored, the new session (if any) starts and survives, and a pending
@@ -70,8 +79,20 @@ public protocol UserStore: Sendable {
     /// with its password and new session, and records the ``OutboxEvent`` that tells the Order service, all
     /// atomically; `nil` when there is no such user.
     func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent?
-    /// Deletes up to `limit` refresh tokens that expired at or before `now`; returns how many.
-    func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int
+    /// Deletes up to `limit` refresh tokens and up to `limit` reset tokens that expired at or before `now`;
+    /// returns how many in all.
+    func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int
+    /// Records a pending event as given.
+    func recordEvent(_ event: OutboxEvent) async throws
+    /// Stores a reset token for the user with `email`; that user's id, or `nil` (and nothing stored) when no
+    /// user has it.
+    func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date) async throws
+        -> UserID?
+    /// Spends a live reset token and, in the same step, sets its user's password and revokes their sessions
+    /// and older tokens; the revocation's event, or `nil` when the token is unknown, expired or spent.
+    func confirmPasswordReset(
+        tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
+    ) async throws -> OutboxEvent?
     /// Marks an event delivered so it is not returned again. Idempotent.
     func markDelivered(_ id: EventID) async throws
     /// How many events are pending, and when the oldest happened.

@@ -173,3 +173,14 @@ struct PasswordChangeForm: Decodable {
     var currentPassword: String?
     var newPassword: String?
 }
+
+/// `POST /api/user/password-reset`'s body.
+struct PasswordResetForm: Decodable {
+    var email: String?
+}
+
+/// `POST /api/user/password-reset/confirm`'s body.
+struct PasswordResetConfirmation: Decodable {
+    var token: String?
+    var newPassword: String?
+}

@@ -5,7 +5,8 @@ import Hummingbird
 
 extension Router where Context: ClientAddressRequestContext {
     /// Mounts the User service under `/api/user` on this router: register, log in, refresh, log out (here
-    /// or everywhere), read, change the profile or the password, delete, and the operator's role change.
+    /// or everywhere), read, change the profile or the password, reset a forgotten password, delete, and the
+    /// operator's role change.
     ///
     /// The router's context must say the connection's address (``ClientAddressRequestContext``;
     /// ``CommerceRequestContext`` does), from which — and, for a connection from one of `trustedProxies`,
@@ -41,6 +42,16 @@ extension Router where Context: ClientAddressRequestContext {
             let form = try await JSONBody.decode(RefreshForm.self, from: request, context: context)
             let renewed = try await users.refresh(form.refreshToken)
             return JSONBody.response(SignInRepresentation(renewed), headers: [.cacheControl: "no-store"])
+        }
+        api.route(.post, "/api/user/password-reset", in: routeTable) { request, context in
+            let form = try await JSONBody.decode(PasswordResetForm.self, from: request, context: context)
+            try await users.requestPasswordReset(email: form.email, clientAddress: clientAddress(request, context))
+            return Response(status: .accepted)
+        }
+        api.route(.post, "/api/user/password-reset/confirm", in: routeTable) { request, context in
+            let form = try await JSONBody.decode(PasswordResetConfirmation.self, from: request, context: context)
+            try await users.confirmPasswordReset(token: form.token, newPassword: form.newPassword)
+            return Response(status: .noContent)
         }
         api.route(.post, "/api/user/logout", in: routeTable) { request, _ in
             guard let token = Credentials.bearerToken(request) else {

@@ -130,46 +130,100 @@ public struct SQLiteUserStore: UserStore {
     /// transaction.
     public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db -> OutboxEvent? in
-                let id = revocation.userId.description
-                let at = revocation.tokensIssuedBefore.millisecondsSince1970
+            try await watch.write(on: writer) { db in try Self.revoke(revocation, db) }
+        }
+    }
+
+    /// See ``UserStore/recordEvent(_:)``.
+    public func recordEvent(_ event: OutboxEvent) async throws {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in try Self.record(event, db) }
+        }
+    }
+
+    /// See ``UserStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``: one `INSERT … SELECT` from the
+    /// email's index, so an unknown email inserts nothing.
+    public func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date)
+        async throws -> UserID?
+    {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db -> UserID? in
                 try db.execute(
                     sql: """
-                        UPDATE user SET tokensVoidBefore = MAX(COALESCE(tokensVoidBefore, ?), ?),
-                                        passwordHash = COALESCE(?, passwordHash)
-                        WHERE id = ?
-                        """, arguments: [at, at, revocation.passwordHash, id])
-                guard db.changesCount == 1,
-                    let mark = try Int64.fetchOne(
-                        db, sql: "SELECT tokensVoidBefore FROM user WHERE id = ?", arguments: [id])
-                else { return nil }
-                try db.execute(
-                    sql: "UPDATE session SET endedAt = ? WHERE userId = ? AND endedAt IS NULL", arguments: [at, id])
-                if let first = revocation.newSession {
-                    try db.execute(
-                        sql: "INSERT INTO session (id, userId, startedAt) VALUES (?, ?, ?)",
-                        arguments: [first.sessionId.description, id, first.issuedAt.millisecondsSince1970])
-                    try Self.insertToken(db, first)
-                }
-                let event = OutboxEvent(
-                    userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
-                    occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
-                try Self.record(event, db)
-                return event
+                        INSERT INTO resetToken (hash, userId, issuedAt, expiresAt)
+                        SELECT ?, id, ?, ? FROM user WHERE email = ?
+                        """,
+                    arguments: [hash, issuedAt.millisecondsSince1970, expiresAt.millisecondsSince1970, email.value])
+                guard db.changesCount == 1 else { return nil }
+                return try String.fetchOne(db, sql: "SELECT userId FROM resetToken WHERE hash = ?", arguments: [hash])
+                    .flatMap(UserID.init)
             }
         }
     }
 
-    /// See ``UserStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
-    public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+    /// See ``UserStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: the
+    /// token spent, the user's other reset tokens with it, and the revocation, in one write transaction.
+    public func confirmPasswordReset(
+        tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
+    ) async throws -> OutboxEvent? {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db -> OutboxEvent? in
+                guard
+                    let userId = try String.fetchOne(
+                        db, sql: "SELECT userId FROM resetToken WHERE hash = ? AND expiresAt > ?",
+                        arguments: [tokenHash, now.millisecondsSince1970]
+                    ).flatMap(UserID.init)
+                else { return nil }
+                try db.execute(sql: "DELETE FROM resetToken WHERE userId = ?", arguments: [userId.description])
+                return try Self.revoke(
+                    SessionRevocation(
+                        userId: userId, tokensIssuedBefore: tokensIssuedBefore, passwordHash: passwordHash,
+                        requestID: requestID), db)
+            }
+        }
+    }
+
+    /// ``UserStore/revokeSessions(_:)`` in the caller's transaction.
+    private static func revoke(_ revocation: SessionRevocation, _ db: Database) throws -> OutboxEvent? {
+        let id = revocation.userId.description
+        let at = revocation.tokensIssuedBefore.millisecondsSince1970
+        try db.execute(
+            sql: """
+                UPDATE user SET tokensVoidBefore = MAX(COALESCE(tokensVoidBefore, ?), ?),
+                                passwordHash = COALESCE(?, passwordHash)
+                WHERE id = ?
+                """, arguments: [at, at, revocation.passwordHash, id])
+        guard db.changesCount == 1,
+            let mark = try Int64.fetchOne(db, sql: "SELECT tokensVoidBefore FROM user WHERE id = ?", arguments: [id])
+        else { return nil }
+        try db.execute(sql: "UPDATE session SET endedAt = ? WHERE userId = ? AND endedAt IS NULL", arguments: [at, id])
+        if let first = revocation.newSession {
+            try db.execute(
+                sql: "INSERT INTO session (id, userId, startedAt) VALUES (?, ?, ?)",
+                arguments: [first.sessionId.description, id, first.issuedAt.millisecondsSince1970])
+            try insertToken(db, first)
+        }
+        let event = OutboxEvent(
+            userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
+            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+        try record(event, db)
+        return event
+    }
+
+    /// See ``UserStore/sweepExpiredTokens(now:limit:)``: one bounded delete on each expiry index.
+    public func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
-                try db.execute(
-                    sql: """
-                        DELETE FROM refreshToken WHERE hash IN (
-                            SELECT hash FROM refreshToken WHERE expiresAt <= ? LIMIT ?)
-                        """, arguments: [now.millisecondsSince1970, max(0, limit)])
-                return db.changesCount
+                var swept = 0
+                for table in ["refreshToken", "resetToken"] {
+                    try db.execute(
+                        sql: """
+                            DELETE FROM \(table) WHERE hash IN (
+                                SELECT hash FROM \(table) WHERE expiresAt <= ? LIMIT ?)
+                            """, arguments: [now.millisecondsSince1970, max(0, limit)])
+                    swept += db.changesCount
+                }
+                return swept
             }
         }
     }
@@ -227,6 +281,7 @@ public struct SQLiteUserStore: UserStore {
                 // The user's sessions go with them.
                 try db.execute(sql: "DELETE FROM refreshToken WHERE userId = ?", arguments: [id.description])
                 try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [id.description])
+                try db.execute(sql: "DELETE FROM resetToken WHERE userId = ?", arguments: [id.description])
                 let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
                 try Self.record(event, db)
                 return event
@@ -246,7 +301,9 @@ public struct SQLiteUserStore: UserStore {
                         """,
                     arguments: [max(0, limit)]
                 ).map { row in
-                    guard let id = EventID(row["id"] as String), let userId = UserID(row["userId"] as String) else {
+                    let userText: String? = row["userId"]
+                    let userId = userText.flatMap(UserID.init)
+                    guard let id = EventID(row["id"] as String), (userText == nil) == (userId == nil) else {
                         throw CommerceError.internalFailure("A stored outbox event has a malformed id.")
                     }
                     return OutboxEvent(
@@ -323,7 +380,7 @@ public struct SQLiteUserStore: UserStore {
         try db.execute(
             sql: "INSERT INTO outboxEvent (id, userId, occurredAt, requestId, kind, payload) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [
-                event.id.description, event.userId.description, event.occurredAt.millisecondsSince1970,
+                event.id.description, event.userId?.description, event.occurredAt.millisecondsSince1970,
                 event.requestID?.text, kind, payload,
             ])
     }

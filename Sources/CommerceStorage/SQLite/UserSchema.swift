@@ -75,6 +75,36 @@ enum UserSchema {
                     ALTER TABLE user ADD COLUMN tokensVoidBefore INTEGER;
                     """)
         }
+        // Password resets: their tokens (hashes only) and the outbox's events without a user (a reset request
+        // names an email that may belong to no one). SQLite cannot drop a NOT NULL, so the outbox is copied
+        // into a table whose userId may be null.
+        migrator.registerMigration("v7-password-resets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outboxEventV7 (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        userId TEXT,
+                        occurredAt INTEGER NOT NULL,
+                        requestId TEXT,
+                        kind TEXT NOT NULL DEFAULT 'userDeleted',
+                        payload TEXT
+                    ) STRICT;
+                    INSERT INTO outboxEventV7 (sequence, id, userId, occurredAt, requestId, kind, payload)
+                        SELECT sequence, id, userId, occurredAt, requestId, kind, payload FROM outboxEvent;
+                    DROP TABLE outboxEvent;
+                    ALTER TABLE outboxEventV7 RENAME TO outboxEvent;
+                    CREATE INDEX outboxEvent_age ON outboxEvent(occurredAt, sequence);
+                    CREATE TABLE resetToken (
+                        hash TEXT PRIMARY KEY NOT NULL,
+                        userId TEXT NOT NULL,
+                        issuedAt INTEGER NOT NULL,
+                        expiresAt INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX resetToken_user ON resetToken(userId);
+                    CREATE INDEX resetToken_expiry ON resetToken(expiresAt);
+                    """)
+        }
         return migrator
     }
 }

@@ -35,7 +35,7 @@ enum Fixtures {
     /// A new refresh token of `userId`'s session, issued at the epoch, valid for a day.
     static func refreshToken(of userId: UserID, in session: SessionID) -> RefreshTokenRecord {
         RefreshTokenRecord(
-            hash: RefreshToken().hash, sessionId: session, userId: userId, issuedAt: epoch,
+            hash: OpaqueToken().hash, sessionId: session, userId: userId, issuedAt: epoch,
             expiresAt: epoch.addingTimeInterval(86_400))
     }
 

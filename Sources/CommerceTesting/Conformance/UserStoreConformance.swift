@@ -60,7 +60,7 @@ public enum UserStoreConformance {
                 now: Fixtures.epoch)
             try require(after == .unknown, "a reuse must end the whole session, but its newest token rotated")
             let stranger = try await store.rotate(
-                refreshTokenHash: "no-such-hash", nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: "no-such-hash", nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
             try require(stranger == .unknown, "an unknown token rotated")
         },
@@ -70,14 +70,14 @@ public enum UserStoreConformance {
             let token = Fixtures.refreshToken(of: record.user.id, in: SessionID())
             try await store.startSession(token)
             let late = try await store.rotate(
-                refreshTokenHash: token.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: token.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: token.expiresAt)
             try require(late == .unknown, "an expired token rotated")
             try require(
-                try await store.sweepExpiredRefreshTokens(now: token.expiresAt.addingTimeInterval(-1), limit: 10) == 0,
+                try await store.sweepExpiredTokens(now: token.expiresAt.addingTimeInterval(-1), limit: 10) == 0,
                 "a live token was swept")
             try require(
-                try await store.sweepExpiredRefreshTokens(now: token.expiresAt, limit: 10) == 1,
+                try await store.sweepExpiredTokens(now: token.expiresAt, limit: 10) == 1,
                 "the expired token stayed")
         },
         ConformanceCheck("of two racing rotations of one token, one rotates and the other is reuse") { store in
@@ -86,10 +86,10 @@ public enum UserStoreConformance {
             let first = Fixtures.refreshToken(of: record.user.id, in: SessionID())
             try await store.startSession(first)
             async let a = store.rotate(
-                refreshTokenHash: first.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: first.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
             async let b = store.rotate(
-                refreshTokenHash: first.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: first.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
             let outcomes = try await [a, b]
             let rotated = outcomes.filter { if case .rotated = $0 { true } else { false } }.count
@@ -107,7 +107,7 @@ public enum UserStoreConformance {
             for token in [one, two, elsewhere] { try await store.startSession(token) }
             func rotate(_ token: RefreshTokenRecord) async throws -> RefreshOutcome {
                 try await store.rotate(
-                    refreshTokenHash: token.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                    refreshTokenHash: token.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                     now: Fixtures.epoch)
             }
             try await store.endSession(one.sessionId, at: Fixtures.epoch)
@@ -127,7 +127,7 @@ public enum UserStoreConformance {
                 "a session started after ending them all did not rotate")
             _ = try await store.delete(other.user.id, at: Fixtures.epoch)
             let deleted = try await store.rotate(
-                refreshTokenHash: next.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: next.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
             try require(deleted == .unknown, "a deleted user's live token rotated")
         },
@@ -274,12 +274,12 @@ public enum UserStoreConformance {
             try require(try await store.user(id: id) == expected, "the mark did not read back, or more changed")
             for token in tokens {
                 let outcome = try await store.rotate(
-                    refreshTokenHash: token.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                    refreshTokenHash: token.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                     now: at)
                 try require(outcome == .unknown, "a session of the revoked user still rotates")
             }
             let untouched = try await store.rotate(
-                refreshTokenHash: bystander.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: bystander.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: at)
             try require(
                 untouched == .rotated(userId: other.user.id, sessionId: bystander.sessionId),
@@ -298,7 +298,7 @@ public enum UserStoreConformance {
             let later = Fixtures.epoch.addingTimeInterval(120)
             _ = try await store.revokeSessions(SessionRevocation(userId: id, tokensIssuedBefore: later))
             let fresh = RefreshTokenRecord(
-                hash: RefreshToken().hash, sessionId: SessionID(), userId: id, issuedAt: later,
+                hash: OpaqueToken().hash, sessionId: SessionID(), userId: id, issuedAt: later,
                 expiresAt: Fixtures.dayLater)
             let older = SessionRevocation(
                 userId: id, tokensIssuedBefore: Fixtures.epoch.addingTimeInterval(60), passwordHash: "$2b$04$new-hash",
@@ -311,10 +311,92 @@ public enum UserStoreConformance {
             try require(stored.passwordHash == "$2b$04$new-hash", "the new password hash was not stored")
             try require(stored.user == record.user, "the revocation changed the profile")
             let outcome = try await store.rotate(
-                refreshTokenHash: fresh.hash, nextHash: RefreshToken().hash, nextExpiresAt: Fixtures.dayLater,
+                refreshTokenHash: fresh.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: later)
             try require(
                 outcome == .rotated(userId: id, sessionId: fresh.sessionId), "the revocation ended its own new session")
+        },
+        ConformanceCheck("an event recorded on its own is pending exactly as given") { store in
+            let event = OutboxEvent(
+                userId: nil, kind: .passwordResetRequested(email: EmailAddress(trusted: "who@example.com")),
+                occurredAt: Fixtures.epoch, requestID: RequestID("reset-1"))
+            try await store.recordEvent(event)
+            try require(try await store.pendingEvents(limit: 10) == [event], "the event did not read back as given")
+            try await store.markDelivered(event.id)
+            try require(try await store.pendingEvents(limit: 10).isEmpty, "a delivered event is still pending")
+        },
+        ConformanceCheck("a reset token is issued only for a known email, and confirms once") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let id = record.user.id
+            let session = Fixtures.refreshToken(of: id, in: SessionID())
+            try await store.startSession(session)
+            let expiresAt = Fixtures.epoch.addingTimeInterval(1800)
+            let unknown = EmailAddress(trusted: "nobody@example.com")
+            try require(
+                try await store.issueResetToken(
+                    hash: OpaqueToken().hash, forEmail: unknown, issuedAt: Fixtures.epoch, expiresAt: expiresAt) == nil,
+                "a token was issued for an unknown email")
+            let (first, second) = (OpaqueToken(), OpaqueToken())
+            for token in [first, second] {
+                let issued = try await store.issueResetToken(
+                    hash: token.hash, forEmail: record.user.email, issuedAt: Fixtures.epoch, expiresAt: expiresAt)
+                try require(issued == id, "the token was not issued to the email's user")
+            }
+            let now = Fixtures.epoch.addingTimeInterval(60)
+            let mark = Date(millisecondsSince1970: now.millisecondsSince1970 + 1)
+            func confirm(_ hash: String, at date: Date = now) async throws -> OutboxEvent? {
+                try await store.confirmPasswordReset(
+                    tokenHash: hash, passwordHash: "$2b$04$reset-hash", now: date, tokensIssuedBefore: mark,
+                    requestID: nil)
+            }
+            try require(try await confirm(OpaqueToken().hash) == nil, "an unknown token confirmed")
+            try require(try await confirm(first.hash, at: expiresAt) == nil, "an expired token confirmed")
+            let event = try required(try await confirm(first.hash), "a live token did not confirm")
+            try require(
+                event.userId == id && event.kind == .tokensRevoked(issuedBefore: mark),
+                "the confirmation's event is not the user's revocation")
+            let stored = try required(try await store.user(id: id), "the user is gone")
+            try require(stored.passwordHash == "$2b$04$reset-hash", "the new password hash was not stored")
+            try require(stored.tokensVoidBefore == mark, "the user's tokens were not voided")
+            let outcome = try await store.rotate(
+                refreshTokenHash: session.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater, now: now
+            )
+            try require(outcome == .unknown, "a session survived the reset")
+            try require(try await confirm(first.hash) == nil, "a used token confirmed again")
+            try require(try await confirm(second.hash) == nil, "the user's other reset token survived the reset")
+        },
+        ConformanceCheck("of racing confirmations of one reset token, exactly one succeeds") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let token = OpaqueToken()
+            _ = try await store.issueResetToken(
+                hash: token.hash, forEmail: record.user.email, issuedAt: Fixtures.epoch,
+                expiresAt: Fixtures.epoch.addingTimeInterval(1800))
+            let now = Fixtures.epoch.addingTimeInterval(60)
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await store.confirmPasswordReset(
+                            tokenHash: token.hash, passwordHash: "$2b$04$reset-hash", now: now,
+                            tokensIssuedBefore: now, requestID: nil) != nil
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            try require(outcomes.filter { $0 }.count == 1, "\(outcomes.filter { $0 }.count) confirmations succeeded")
+        },
+        ConformanceCheck("expired reset tokens are swept with expired refresh tokens") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            for minutes in [10, 20, 40] {
+                _ = try await store.issueResetToken(
+                    hash: OpaqueToken().hash, forEmail: record.user.email, issuedAt: Fixtures.epoch,
+                    expiresAt: Fixtures.epoch.addingTimeInterval(Double(minutes) * 60))
+            }
+            let now = Fixtures.epoch.addingTimeInterval(30 * 60)
+            try require(try await store.sweepExpiredTokens(now: now, limit: 10) == 2, "not exactly the 2 expired")
+            try require(try await store.sweepExpiredTokens(now: now, limit: 10) == 0, "swept twice")
         },
         ConformanceCheck("the backlog counts pending events and dates the oldest") { store in
             try require(try await store.outboxBacklog() == .empty, "an empty store has a backlog")

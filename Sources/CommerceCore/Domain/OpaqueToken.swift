@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 
-/// An opaque refresh token: 256 random bits, base64url. A credential: only its hash is ever stored, and it
-/// never prints.
-public struct RefreshToken: Sendable, Hashable, CustomStringConvertible {
+/// An opaque credential — a refresh token, a password-reset token: 256 random bits, base64url. Only its
+/// hash is ever stored, and it never prints.
+public struct OpaqueToken: Sendable, Hashable, CustomStringConvertible {
     /// The token as the client holds it.
     public let value: String
 
@@ -23,12 +23,12 @@ public struct RefreshToken: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Never the token itself.
-    public var description: String { "RefreshToken(redacted)" }
+    public var description: String { "OpaqueToken(redacted)" }
 }
 
 /// What a ``UserStore`` keeps of one refresh token: its hash, the session it continues, and when it expires.
 public struct RefreshTokenRecord: Sendable, Hashable {
-    /// SHA-256 of the token (``RefreshToken/hash``).
+    /// SHA-256 of the token (``OpaqueToken/hash``).
     public let hash: String
     /// The session the token continues.
     public let sessionId: SessionID
