@@ -25,16 +25,6 @@ let login = try await users.login(email: "ann@example.com", password: "correct h
 let caller = try await users.authenticate(bearer: login.token)
 print("logged in; token valid for \(login.expiresIn)")
 
-let placed = try await orders.place(
-    OrderForm(
-        items: [OrderItemForm(productId: "tea-1", name: "Green tea", quantity: 2, price: Decimal(string: "4.99"))],
-        deliveryAddress: "1 Main St, Springfield"),
-    as: caller)
-print("placed order \(placed.order.id): \(placed.order.total) \(placed.order.currency), \(placed.order.status)")
-
-let page = try await orders.orders(of: ann.id, as: caller)
-print("Ann has \(page.orders.count) order(s)")
-
 // The shop's staff: the operator makes Bob staff (here in-process, as the internal service; over HTTP with
 // the internal key, or `commerce-server set-role`), and Bob's next token carries the role.
 let bob = try await users.register(
@@ -42,6 +32,21 @@ let bob = try await users.register(
 _ = try await users.setRole(bob.id, to: .staff, as: .internalService)
 let staff = try await users.authenticate(
     bearer: try await users.login(email: "bob@example.com", password: "correct horse battery").token)
+
+// Bob puts green tea in the catalog; the shop, not the client, sets what it costs.
+let (tea, _) = try await orders.putProduct(
+    "tea-1", ProductForm(name: "Green tea", price: Decimal(string: "4.99"), currency: "USD"), as: staff)
+print("staff: \(tea.name) costs \(tea.price) \(tea.currency)")
+
+// Ann orders it by id and quantity: name and price come from the catalog.
+let placed = try await orders.place(
+    OrderForm(items: [OrderItemForm(productId: "tea-1", quantity: 2)], deliveryAddress: "1 Main St, Springfield"),
+    as: caller)
+print("placed order \(placed.order.id): \(placed.order.total) \(placed.order.currency), \(placed.order.status)")
+
+let page = try await orders.orders(of: ann.id, as: caller)
+print("Ann has \(page.orders.count) order(s)")
+
 var lifecycle = placed.order
 for action in [OrderAction.confirm, .ship, .deliver] {
     lifecycle = try await orders.transition(action, order: lifecycle.id, of: ann.id, as: staff)

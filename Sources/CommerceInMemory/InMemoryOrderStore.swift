@@ -15,23 +15,28 @@ public actor InMemoryOrderStore: OrderStore {
     private var records: [KeyScope: IdempotencyRecord] = [:]
     private var tombstones: [UserID: Date] = [:]
     private var voidBefore: [UserID: Date] = [:]
+    private var catalog: [String: Product] = [:]
 
     /// An empty store.
     public init() {}
 
-    /// See ``OrderStore/insert(_:idempotency:now:token:)``.
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) throws
-        -> OrderInsertion
-    {
+    /// See ``OrderStore/insert(_:idempotency:now:token:pricing:)``: one actor turn, so the prices read are
+    /// the ones in force when the order is stored.
+    public func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) throws -> OrderInsertion {
         try check(token)
         guard tombstones[order.userId] == nil else { throw CommerceError.notFound("The user no longer exists.") }
+        var scope: KeyScope?
         if let idempotency {
-            let scope = KeyScope(userId: idempotency.userId, key: idempotency.key)
-            if let existing = liveRecord(scope, now: now), let made = find(existing.orderId, of: existing.userId) {
+            let key = KeyScope(userId: idempotency.userId, key: idempotency.key)
+            if let existing = liveRecord(key, now: now), let made = find(existing.orderId, of: existing.userId) {
                 return .existing(made, fingerprint: existing.fingerprint)
             }
-            records[scope] = idempotency
+            scope = key
         }
+        let order = try pricing?.priced(order, catalog: catalog) ?? order
+        if let scope, let idempotency { records[scope] = idempotency }
         // After the last older order; computed before the in-place insert so no copy of the list is held.
         let lastOlder = ordersByUser[order.userId].flatMap { $0.lastIndex { Self.newestFirst(order, $0) } }
         let index = lastOlder.map { $0 + 1 } ?? 0
@@ -92,6 +97,26 @@ public actor InMemoryOrderStore: OrderStore {
         let mark = max(voidBefore[userId] ?? date, date)
         voidBefore[userId] = mark
         return mark
+    }
+
+    /// See ``ProductCatalog/putProduct(_:)``.
+    public func putProduct(_ product: Product) throws -> Bool {
+        catalog.updateValue(product, forKey: product.id) == nil
+    }
+
+    /// See ``ProductCatalog/product(_:)``.
+    public func product(_ id: String) throws -> Product? { catalog[id] }
+
+    /// See ``ProductCatalog/products(active:after:limit:)``: a sort of the whole catalog, for tests and
+    /// small shops.
+    public func products(active: Bool?, after: String?, limit: Int) throws -> [Product] {
+        let after = after.map { Array($0.utf8) }
+        let matching = catalog.values.filter { product in
+            (active == nil || product.active == active)
+                && (after.map { $0.lexicographicallyPrecedes(Array(product.id.utf8)) } ?? true)
+        }
+        return Array(
+            matching.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }.prefix(max(0, limit)))
     }
 
     /// See ``OrderStore/tokensVoidBefore(of:)``.

@@ -53,5 +53,21 @@ enum PostgresOrderSchema {
                 statements: [
                     "CREATE TABLE token_revocations (user_id uuid PRIMARY KEY, void_before bigint NOT NULL)"
                 ]),
+            // The shop's catalog: what placement prices orders from. Ids compare byte by byte ("C"), as
+            // SQLite's and the in-memory store's do, so every store pages the catalog alike.
+            .init(
+                version: "v5-catalog",
+                statements: [
+                    """
+                    CREATE TABLE products (
+                        id text COLLATE "C" PRIMARY KEY,
+                        name text NOT NULL,
+                        price_minor_units bigint NOT NULL,
+                        currency text NOT NULL,
+                        active boolean NOT NULL,
+                        updated_at bigint NOT NULL)
+                    """,
+                    "CREATE INDEX products_active ON products (active, id)",
+                ]),
         ])
 }

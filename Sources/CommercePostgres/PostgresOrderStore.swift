@@ -25,26 +25,34 @@ public struct PostgresOrderStore: OrderStore {
         try await PostgresOrderSchema.migrations.apply(on: client, logger: logger)
     }
 
-    /// See ``OrderStore/insert(_:idempotency:now:token:)``: under the user's lock, the tombstone and token
+    /// See ``OrderStore/insert(_:idempotency:now:token:pricing:)``: under the user's lock, the tombstone and token
     /// checks (one statement), a live record for the key (answered with its order), then the record and the
     /// order, in one transaction.
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-        -> OrderInsertion
-    {
-        let items = try StoredOrderItems.encode(order.items)
-        let history = try StoredOrderHistory.encode(order.history)
-        return try await translatingPostgresErrors {
+    public func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) async throws -> OrderInsertion {
+        try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> OrderInsertion in
                 try await Self.lock(order.userId, connection, logger)
-                let standing = try await Self.standing(of: order.userId, token: token, connection, logger)
+                // The tombstone, the token's mark and the products to price with: one statement.
+                let standing = try await Self.standing(
+                    of: order.userId, token: token, products: pricing?.productIds ?? [], connection, logger)
                 try token?.check(voidBefore: standing.voidBefore)
                 if standing.tombstoned { throw CommerceError.notFound("The user no longer exists.") }
-                if let idempotency {
-                    if let previous = try await Self.liveRecord(
+                if let idempotency,
+                    let previous = try await Self.liveRecord(
                         idempotency.userId, idempotency.key, now, connection, logger)
-                    {
-                        return .existing(previous.order, fingerprint: previous.fingerprint)
-                    }
+                {
+                    return .existing(previous.order, fingerprint: previous.fingerprint)
+                }
+                // Priced in this transaction: the prices stored are the ones in force when it commits.
+                var order = order
+                if let pricing {
+                    order = try pricing.priced(order, catalog: standing.products)
+                }
+                let items = try StoredOrderItems.encode(order.items)
+                let history = try StoredOrderHistory.encode(order.history)
+                if let idempotency {
                     try await connection.query(
                         """
                         INSERT INTO idempotency_records (user_id, key, fingerprint, order_id, expires_at)
@@ -132,6 +140,71 @@ public struct PostgresOrderStore: OrderStore {
             for try await mark in rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
             throw CommerceError.internalFailure("A revocation mark was not stored.")
         }
+    }
+
+    /// See ``ProductCatalog/putProduct(_:)``: one upsert; `xmax = 0` tells an inserted row from an updated one.
+    public func putProduct(_ product: Product) async throws -> Bool {
+        try await translatingPostgresErrors {
+            let rows = try await client.query(
+                """
+                INSERT INTO products (id, name, price_minor_units, currency, active, updated_at)
+                VALUES (\(product.id), \(product.name), \(product.price.minorUnits), \(product.currency.value),
+                        \(product.active), \(product.updatedAt.millisecondsSince1970))
+                ON CONFLICT (id) DO UPDATE
+                SET name = EXCLUDED.name, price_minor_units = EXCLUDED.price_minor_units,
+                    currency = EXCLUDED.currency, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
+                RETURNING (xmax = 0)
+                """, logger: logger)
+            for try await inserted in rows.decode(Bool.self) { return inserted }
+            throw CommerceError.internalFailure("A product was not stored.")
+        }
+    }
+
+    /// See ``ProductCatalog/product(_:)``.
+    public func product(_ id: String) async throws -> Product? {
+        try await translatingPostgresErrors {
+            try await Self.decodeProducts(
+                try await client.query(
+                    "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id)", logger: logger)
+            ).first
+        }
+    }
+
+    /// See ``ProductCatalog/products(active:after:limit:)``: a range of the primary key, or of
+    /// `products_active` for one activity.
+    public func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        if let active {
+            binds.append(active)
+            conditions.append("active = $\(binds.count)")
+        }
+        if let after {
+            binds.append(after)
+            conditions.append("id > $\(binds.count)")
+        }
+        binds.append(max(0, limit))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(Self.productColumns) FROM products \(filter) ORDER BY id LIMIT $\(binds.count)"
+        return try await translatingPostgresErrors {
+            try await Self.decodeProducts(
+                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+        }
+    }
+
+    private static let productColumns = "id, name, price_minor_units, currency, active, updated_at"
+
+    private static func decodeProducts(_ rows: PostgresRowSequence) async throws -> [Product] {
+        var products: [Product] = []
+        for try await (id, name, price, currency, active, updatedAt) in rows.decode(
+            (String, String, Int64, String, Bool, Int64).self)
+        {
+            products.append(
+                Product(
+                    id: id, name: name, price: Money(minorUnits: price), currency: CurrencyCode(trusted: currency),
+                    active: active, updatedAt: Date(millisecondsSince1970: updatedAt)))
+        }
+        return products
     }
 
     /// See ``OrderStore/tokensVoidBefore(of:)``.
@@ -311,20 +384,33 @@ public struct PostgresOrderStore: OrderStore {
         return false
     }
 
-    /// Whether `userId` is tombstoned, and the mark of the token's user (`nil` without a token), in one
-    /// statement.
+    /// Whether `userId` is tombstoned, the mark of the token's user (`nil` without a token), and the
+    /// products with these ids, in one statement (on `connection`, in its transaction if one is open).
     private static func standing(
-        of userId: UserID, token: TokenStamp?, _ connection: PostgresConnection, _ logger: Logger
-    ) async throws -> (tombstoned: Bool, voidBefore: Date?) {
+        of userId: UserID, token: TokenStamp?, products ids: [String] = [], _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> (tombstoned: Bool, voidBefore: Date?, products: [String: Product]) {
         let rows = try await connection.query(
             """
-            SELECT EXISTS (SELECT 1 FROM tombstones WHERE user_id = \(userId.uuid)),
-                   (SELECT void_before FROM token_revocations WHERE user_id = \((token?.userId ?? userId).uuid))
+            SELECT s.tombstoned, s.void_before, p.id, p.name, p.price_minor_units, p.currency, p.active, p.updated_at
+            FROM (SELECT EXISTS (SELECT 1 FROM tombstones WHERE user_id = \(userId.uuid)) AS tombstoned,
+                         (SELECT void_before FROM token_revocations
+                          WHERE user_id = \((token?.userId ?? userId).uuid)) AS void_before) s
+            LEFT JOIN products p ON p.id = ANY(\(Array(Set(ids))))
             """, logger: logger)
-        for try await (tombstoned, mark) in rows.decode((Bool, Int64?).self) {
-            return (tombstoned, token == nil ? nil : mark.map(Date.init(millisecondsSince1970:)))
+        var standing: (tombstoned: Bool, voidBefore: Date?, products: [String: Product]) = (false, nil, [:])
+        for try await (tombstoned, mark, id, name, price, currency, active, updatedAt) in rows.decode(
+            (Bool, Int64?, String?, String?, Int64?, String?, Bool?, Int64?).self)
+        {
+            standing.tombstoned = tombstoned
+            standing.voidBefore = token == nil ? nil : mark.map(Date.init(millisecondsSince1970:))
+            if let id, let name, let price, let currency, let active, let updatedAt {
+                standing.products[id] = Product(
+                    id: id, name: name, price: Money(minorUnits: price), currency: CurrencyCode(trusted: currency),
+                    active: active, updatedAt: Date(millisecondsSince1970: updatedAt))
+            }
         }
-        return (false, nil)
+        return standing
     }
 
     private static func liveRecord(

@@ -64,6 +64,8 @@ public struct CommerceHarness: Sendable {
     ///   - userStore, orderStore: the stores to run on: your own, or existing ones (to simulate a restart).
     ///   - requestRetry: the Order service's retries of its user check.
     ///   - userCacheLifetime: how long the Order service trusts "the user exists"; zero asks every time.
+    ///   - pricing: where order prices come from: the catalog (as in production), seeded with the products
+    ///     ``sampleOrder(items:price:)`` names, or the client.
     ///   - bcryptCost: 4, the minimum, so tests stay fast.
     ///   - userMetrics, orderMetrics: where each service records its metrics (an HTTP application's
     ///     `settings.metrics`, to read them back from its `/metrics`).
@@ -73,6 +75,7 @@ public struct CommerceHarness: Sendable {
         orderStore: any OrderStore = InMemoryOrderStore(),
         requestRetry: RetryPolicy = fastRequestRetry,
         userCacheLifetime: Duration = .seconds(30),
+        pricing: PricingMode = .catalog,
         propagation: OutboxPropagator.Configuration = OutboxPropagator.Configuration(
             retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
         bcryptCost: UInt8 = 4,
@@ -84,7 +87,8 @@ public struct CommerceHarness: Sendable {
         self.orderStore = orderStore
         let services = await CommerceServices(
             tokens: .init(secret: Self.testSecret), hasher: try BcryptPasswordHasher(cost: bcryptCost),
-            propagation: propagation, orders: .init(userCheck: requestRetry, userCacheLifetime: userCacheLifetime),
+            propagation: propagation,
+            orders: .init(userCheck: requestRetry, userCacheLifetime: userCacheLifetime, pricing: pricing),
             clock: clock)
         userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
         let order = services.orderService(store: orderStore, users: userPeer, logger: logger, metrics: orderMetrics)
@@ -99,7 +103,19 @@ public struct CommerceHarness: Sendable {
         users = user.users
         orders = order.orders
         propagator = user.propagator
+        if pricing == .catalog {
+            for index in 0..<OrderDraft.itemCount.upperBound {
+                _ = try await orderStore.putProduct(
+                    Product(
+                        id: "sku-\(index)", name: "Item \(index)", price: Self.samplePrice, currency: .usd,
+                        active: true,
+                        updatedAt: clock.now().roundedToMilliseconds))
+            }
+        }
     }
+
+    /// What every product of the seeded catalog costs: 9.99.
+    public static let samplePrice = Money(minorUnits: 999)
 
     /// Registers a user with a unique email and logs them in.
     public func registerAndLogIn(
@@ -146,7 +162,8 @@ public struct CommerceHarness: Sendable {
         return (staff, token.token)
     }
 
-    /// A small valid order form.
+    /// A small valid order form, of the products a catalog-priced harness seeds (`sku-0`, `sku-1`, …, each at
+    /// ``samplePrice``).
     public static func sampleOrder(items: Int = 1, price: Decimal = Decimal(string: "9.99")!) -> OrderForm {
         OrderForm(
             items: (0..<items).map {

@@ -73,7 +73,9 @@ final class ServerRunner {
             propagation: .init(
                 retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease
             ),
-            orders: .init(idempotencyWindow: settings.idempotencyWindow, userCacheLifetime: settings.userCacheLifetime),
+            orders: .init(
+                idempotencyWindow: settings.idempotencyWindow, userCacheLifetime: settings.userCacheLifetime,
+                pricing: settings.pricing),
             refreshTokenLifetime: settings.refreshTokenLifetime)
         let userSettings = httpSettings(port: settings.userServicePort, label: "user")
         let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")

@@ -88,6 +88,8 @@ struct ServerSettings: Sendable {
     var readinessBacklogAgeLimit: Duration?
     /// How long a replica holds the deletion events it claimed (PostgreSQL); half of it for a new event.
     var deletionLease: Duration
+    /// Where order prices come from.
+    var pricing: PricingMode
     /// Where password-reset tokens are POSTed, and the key that signs them; `nil`: the development
     /// notifier (never in production).
     var notifyWebhook: (url: String, secret: SigningSecret)?
@@ -127,6 +129,11 @@ struct ServerSettings: Sendable {
         let format = LogFormat(rawValue: try Setting.logFormat.choice(from: config))!
         let backlogLimit = try Setting.readinessBacklogLimit.integer(from: config, default: 900)
         let webhook = try notifyWebhook(config, mode: mode, production: production)
+        let pricing = PricingMode(rawValue: try Setting.pricing.choice(from: config))!
+        if production, pricing == .client, mode != .user {
+            throw SettingsError(
+                "PRICING=client lets every client choose what it pays; it is refused when COMMERCE_ENV=production.")
+        }
         return ServerSettings(
             mode: mode, host: Setting.host.text(from: config) ?? "127.0.0.1", userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
@@ -150,7 +157,7 @@ struct ServerSettings: Sendable {
             bodyReadTimeout: .seconds(try Setting.bodyReadTimeout.integer(from: config, default: 30)),
             readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
             deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)),
-            notifyWebhook: webhook)
+            pricing: pricing, notifyWebhook: webhook)
     }
 
     /// The webhook password-reset tokens go to. Without one, a User service outside production logs them

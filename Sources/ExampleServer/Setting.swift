@@ -1,3 +1,4 @@
+import CommerceCore
 import Configuration
 import Foundation
 import Logging
@@ -149,6 +150,9 @@ extension Setting {
     static let userCacheLifetime = Setting(
         "user.cache.ttl.seconds", default: "30", .integer(0...3600),
         help: "how long the Order service trusts that a user exists; 0: ask every time")
+    static let pricing = Setting(
+        "pricing", default: "catalog", .choice(PricingMode.allCases.map(\.rawValue)), modes: [.all, .order],
+        help: "catalog: the shop's prices; client: the seed's client-priced orders (refused in production)")
     static let idempotencyTTL = Setting(
         "idempotency.ttl.seconds", default: "86400", .integer(60...86_400 * 30),
         help: "how long an Idempotency-Key answers a retry; expired keys are swept within a minute")
@@ -169,14 +173,15 @@ extension Setting {
         help: "a file holding NOTIFY_WEBHOOK_SECRET")
     static let environment = Setting(
         "commerce.env", flag: "env", default: "development", .text,
-        help: "production refuses missing or weak secrets, and the development notifier")
+        help: "production refuses missing or weak secrets, the development notifier and client pricing")
 
     /// Every setting the server reads, in the order the help lists them.
     static let all: [Setting] = [
         port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
         apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, tokenLifetime,
         refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
-        bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, idempotencyTTL,
+        bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, pricing,
+        idempotencyTTL,
         trustedProxies, corsAllowedOrigins, notifyWebhookURL, notifyWebhookSecret, notifyWebhookSecretFile,
         environment,
     ]

@@ -7,7 +7,7 @@ import Testing
 @Suite("OrderService")
 struct OrderServiceTests {
     @Test func placingSetsServerOwnedFields() async throws {
-        let harness = try await CommerceHarness()
+        let harness = try await CommerceHarness(pricing: .client)
         let (user, _) = try await harness.registerAndLogIn()
         let form = OrderForm(
             items: [

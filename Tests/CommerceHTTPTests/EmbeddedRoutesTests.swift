@@ -16,6 +16,9 @@ struct EmbeddedRoutesTests {
         let services = await CommerceServices(
             tokens: TestSystem.tokens, hasher: try BcryptPasswordHasher(cost: 4))
         let (user, order) = services.inProcess(userStore: InMemoryUserStore(), orderStore: InMemoryOrderStore())
+        // The shop's catalog: orders are priced from it.
+        _ = try await order.store.putProduct(
+            Product(id: "p", name: "P", price: Money(minorUnits: 150), currency: .usd, active: true, updatedAt: Date()))
         let credentials = Credentials(tokens: services.tokens, apiKey: TestSystem.apiKey)
         // A plain `Router()` would not compile here: its context cannot say the client's address.
         let router = Router(context: CommerceRequestContext.self)

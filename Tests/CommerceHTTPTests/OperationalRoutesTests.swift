@@ -172,9 +172,16 @@ struct OperationalRoutesTests {
     /// An order store whose database hangs: every readiness check waits until it is cancelled.
     struct HungOrderStore: OrderStore {
         let inner = InMemoryOrderStore()
-        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-            -> OrderInsertion
-        { try await inner.insert(order, idempotency: idempotency, now: now, token: token) }
+        func insert(
+            _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        ) async throws -> OrderInsertion {
+            try await inner.insert(order, idempotency: idempotency, now: now, token: token, pricing: pricing)
+        }
+        func putProduct(_ product: Product) async throws -> Bool { try await inner.putProduct(product) }
+        func product(_ id: String) async throws -> Product? { try await inner.product(id) }
+        func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+            try await inner.products(active: active, after: after, limit: limit)
+        }
         func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
             -> (order: Order, fingerprint: String)?
         { try await inner.idempotentOrder(userId: userId, key: key, now: now, token: token) }

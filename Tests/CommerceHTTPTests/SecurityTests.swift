@@ -393,9 +393,12 @@ struct SecurityTests {
 /// An order store whose every call fails with an error full of internals.
 struct BrokenOrderStore: OrderStore {
     struct Leak: Error { let sql = "SELECT * FROM secret-table" }
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-        -> OrderInsertion
-    { throw Leak() }
+    func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) async throws -> OrderInsertion { throw Leak() }
+    func putProduct(_ product: Product) async throws -> Bool { throw Leak() }
+    func product(_ id: String) async throws -> Product? { throw Leak() }
+    func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] { throw Leak() }
     func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
         -> (order: Order, fingerprint: String)?
     { throw Leak() }

@@ -45,6 +45,8 @@ final class ServerProcess: @unchecked Sendable {
         environment.merge([
             "PORT": "\(port)", "COMMERCE_DATA_DIR": dataDirectory.path, "JWT_SECRET": Self.jwtSecret,
             "API_KEY": Self.apiKey, "BCRYPT_COST": "4", "LOG_LEVEL": "warning",
+            // These tests post the seed's orders (client names and prices); catalog pricing has its own.
+            "PRICING": "client",
         ]) { $1 }
         environment.merge(self.environment) { $1 }
         process.environment = environment

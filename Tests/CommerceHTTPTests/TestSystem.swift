@@ -12,6 +12,9 @@ import NIOFoundationCompat
 
 /// Both services' HTTP applications over one ``CommerceHarness`` (in-memory stores, fault-injecting
 /// in-process peers): the services are made the way `commerce-server` makes them, by `CommerceServices`.
+/// Orders take their prices from the client unless a test asks for the catalog: most route tests are
+/// about other things and post the seed's orders; `CatalogRoutesTests` and the contract test run the
+/// default, catalog pricing.
 struct TestSystem {
     static let apiKey = try! SigningSecret("test-api-key-0123456789abcdefghijklmnop", field: "API_KEY")
     static let tokens = TokenService.Configuration(secret: CommerceHarness.testSecret)
@@ -25,12 +28,12 @@ struct TestSystem {
     init(
         userStore: any UserStore = InMemoryUserStore(), orderStore: any OrderStore = InMemoryOrderStore(),
         userSettings: HTTPServiceSettings = settings(), orderSettings: HTTPServiceSettings = settings(),
-        userCacheLifetime: Duration = .seconds(30)
+        userCacheLifetime: Duration = .seconds(30), pricing: PricingMode = .client
     ) async throws {
         self.userSettings = userSettings
         self.orderSettings = orderSettings
         harness = try await CommerceHarness(
-            userStore: userStore, orderStore: orderStore, userCacheLifetime: userCacheLifetime,
+            userStore: userStore, orderStore: orderStore, userCacheLifetime: userCacheLifetime, pricing: pricing,
             logger: userSettings.logger, userMetrics: userSettings.metrics, orderMetrics: orderSettings.metrics)
     }
 
@@ -106,7 +109,7 @@ func userApplication(
 /// `commerce-server` makes them (with the harness's secret and fast retries by default).
 func orderApplication(
     settings: HTTPServiceSettings, store: any OrderStore, users: any UserServicePeer,
-    configuration: OrderService.Configuration = .init(userCheck: CommerceHarness.fastRequestRetry),
+    configuration: OrderService.Configuration = .init(userCheck: CommerceHarness.fastRequestRetry, pricing: .client),
     clock: any CommerceClock = SystemClock()
 ) async throws -> some ApplicationProtocol {
     let services = await CommerceServices(

@@ -111,7 +111,7 @@ struct SQLiteStoreTests {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)
             let service = OrderService(
-                store: store, users: StaticUserServicePeer(),
+                store: store, users: StaticUserServicePeer(), configuration: .init(pricing: .client),
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             let users = (0..<20).map { _ in UserID() }
             let placed = try await withThrowingTaskGroup(of: OrderID.self) { group in

@@ -10,9 +10,9 @@ struct ConformanceSuiteTests {
     /// An order store that forgets tombstones: purge works, but a late insert slips in.
     actor ForgetfulOrderStore: OrderStore {
         let inner = InMemoryOrderStore()
-        func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-            -> OrderInsertion
-        {
+        func insert(
+            _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        ) async throws -> OrderInsertion {
             _ = try? await inner.purge(UserID(), at: now)
             return .created(order)
         }
@@ -33,6 +33,11 @@ struct ConformanceSuiteTests {
         func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? { nil }
         func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date { date }
         func tokensVoidBefore(of userId: UserID) async throws -> Date? { nil }
+        func putProduct(_ product: Product) async throws -> Bool { try await inner.putProduct(product) }
+        func product(_ id: String) async throws -> Product? { try await inner.product(id) }
+        func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+            try await inner.products(active: active, after: after, limit: limit)
+        }
         func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { nil }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { 0 }
         func isTombstoned(_ userId: UserID) async throws -> Bool { false }

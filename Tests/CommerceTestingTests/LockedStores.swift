@@ -194,6 +194,7 @@ final class LockedOrderStore: OrderStore {
         var records: [IdempotencyRecord] = []
         var tombstones: Set<UserID> = []
         var voidBefore: [UserID: Date] = [:]
+        var products: [Product] = []
 
         func check(_ token: TokenStamp?) throws {
             if let token { try token.check(voidBefore: voidBefore[token.userId]) }
@@ -209,16 +210,18 @@ final class LockedOrderStore: OrderStore {
 
     private let state = Mutex(State())
 
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-        -> OrderInsertion
-    {
+    func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) async throws -> OrderInsertion {
         try state.withLock { state in
             try state.check(token)
             if state.tombstones.contains(order.userId) { throw CommerceError.notFound("The user no longer exists.") }
+            if let idempotency, let previous = state.liveRecord(idempotency.userId, idempotency.key, now: now) {
+                return .existing(previous.order, fingerprint: previous.fingerprint)
+            }
+            let catalog = Dictionary(state.products.map { ($0.id, $0) }) { $1 }
+            let order = try pricing?.priced(order, catalog: catalog) ?? order
             if let idempotency {
-                if let previous = state.liveRecord(idempotency.userId, idempotency.key, now: now) {
-                    return .existing(previous.order, fingerprint: previous.fingerprint)
-                }
                 state.records.removeAll { $0.userId == idempotency.userId && $0.key == idempotency.key }
                 state.records.append(idempotency)
             }
@@ -256,6 +259,29 @@ final class LockedOrderStore: OrderStore {
 
     func tokensVoidBefore(of userId: UserID) async throws -> Date? {
         state.withLock { $0.voidBefore[userId] }
+    }
+
+    func putProduct(_ product: Product) async throws -> Bool {
+        state.withLock { state in
+            let existed = state.products.contains { $0.id == product.id }
+            state.products.removeAll { $0.id == product.id }
+            state.products.append(product)
+            return !existed
+        }
+    }
+
+    func product(_ id: String) async throws -> Product? {
+        state.withLock { $0.products.first { $0.id == id } }
+    }
+
+    func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+        let all = state.withLock { $0.products }
+        let byBytes = all.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
+        let matching = byBytes.filter { product in
+            (active == nil || product.active == active)
+                && (after.map { Array($0.utf8).lexicographicallyPrecedes(Array(product.id.utf8)) } ?? true)
+        }
+        return Array(matching.prefix(max(0, limit)))
     }
 
     func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws

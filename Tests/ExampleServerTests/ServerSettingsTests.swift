@@ -119,6 +119,21 @@ struct ServerSettingsTests {
         #expect(try load(.user).notifyWebhook == nil, "outside production the development notifier is the default")
     }
 
+    @Test func productionRefusesClientPricing() throws {
+        #expect(try load(.order).pricing == .catalog, "the shop's prices by default")
+        #expect(try load(.order, environment: ["PRICING": "client"]).pricing == .client)
+        let production = [
+            "COMMERCE_ENV": "production", "JWT_SECRET": Self.secret, "API_KEY": Self.key, "PRICING": "client",
+        ]
+        do {
+            _ = try load(.order, environment: production)
+            Issue.record("an Order service let clients set prices in production")
+        } catch {
+            #expect("\(error)".contains("PRICING") && !"\(error)".contains("\n"))
+        }
+        #expect(throws: SettingsError.self) { try load(.order, environment: ["PRICING": "free"]) }
+    }
+
     @Test func secretsMayComeFromFiles() throws {
         let file = FileManager.default.temporaryDirectory.appending(path: "commerce-secret-\(UUID())")
         try Data((Self.secret + "\n").utf8).write(to: file)

@@ -21,10 +21,11 @@ public final class AuditedOrderStore: OrderStore {
     /// Every change, oldest first.
     public var changes: [Change] { trail.withLock { $0 } }
 
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-        -> OrderInsertion
-    {
-        let insertion = try await inner.insert(order, idempotency: idempotency, now: now, token: token)
+    public func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) async throws -> OrderInsertion {
+        let insertion = try await inner.insert(
+            order, idempotency: idempotency, now: now, token: token, pricing: pricing)
         if case .created(let order) = insertion { trail.withLock { $0.append(.inserted(order.id)) } }
         return insertion
     }
@@ -63,6 +64,18 @@ public final class AuditedOrderStore: OrderStore {
 
     public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
         try await inner.tokensVoidBefore(of: userId)
+    }
+
+    public func putProduct(_ product: Product) async throws -> Bool {
+        try await inner.putProduct(product)
+    }
+
+    public func product(_ id: String) async throws -> Product? {
+        try await inner.product(id)
+    }
+
+    public func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+        try await inner.products(active: active, after: after, limit: limit)
     }
 
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {

@@ -13,7 +13,7 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
             case validation, notFound, conflict, idempotencyKeyReused, unauthenticated, forbidden
-            case rateLimited, unavailable, internalFailure, preconditionFailed
+            case rateLimited, unavailable, internalFailure, preconditionFailed, unprocessable, priceChanged
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -38,6 +38,12 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let internalFailure = Code(.internalFailure)
         /// The client's `If-Match` names a version the resource no longer has.
         public static let preconditionFailed = Code(.preconditionFailed)
+        /// Well-formed, but naming what cannot be done (a product not in the catalog); ``CommerceError/fields``
+        /// lists each.
+        public static let unprocessable = Code(.unprocessable)
+        /// A price the client showed is not the catalog's any more; ``CommerceError/prices`` lists the
+        /// current ones.
+        public static let priceChanged = Code(.priceChanged)
 
         /// The code's name, `validation` for example.
         public var description: String { value.rawValue }
@@ -51,13 +57,26 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
     public let fields: [FieldViolation]
     /// How long the caller should wait before trying again, when known.
     public let retryAfter: Duration?
+    /// Every line's current price, for ``Code/priceChanged``; empty otherwise.
+    public let prices: [ItemPrice]
 
     /// Creates an error; prefer the static constructors (`.validation`, `.notFound`, …).
-    public init(code: Code, message: String, fields: [FieldViolation] = [], retryAfter: Duration? = nil) {
+    public init(
+        code: Code, message: String, fields: [FieldViolation] = [], retryAfter: Duration? = nil,
+        prices: [ItemPrice] = []
+    ) {
         self.code = code
         self.message = message
         self.fields = fields
         self.retryAfter = retryAfter
+        self.prices = prices
+    }
+
+    /// The catalog's prices differ from what the client showed; `prices` are the current ones.
+    public static func priceChanged(_ prices: [ItemPrice]) -> CommerceError {
+        CommerceError(
+            code: .priceChanged, message: "Prices changed since the cart was priced; see the current prices.",
+            prices: prices)
     }
 
     /// The code, the message and the fields at fault.

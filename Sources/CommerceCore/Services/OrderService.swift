@@ -26,12 +26,17 @@ public struct OrderService: Sendable {
         public var maximumPageSize: Int
         /// How long a "the user exists" answer of the User service is trusted; zero asks every time.
         public var userCacheLifetime: Duration
+        /// Where an order's names and prices come from: the catalog (the default), or — for the seed's
+        /// clients only — the client.
+        public var pricing: PricingMode
 
         /// Every setting, each with the default production uses.
         public init(
             userCheck: RetryPolicy = .requestPath, idempotencyWindow: Duration = .seconds(24 * 3600),
-            defaultPageSize: Int = 20, maximumPageSize: Int = 100, userCacheLifetime: Duration = .seconds(30)
+            defaultPageSize: Int = 20, maximumPageSize: Int = 100, userCacheLifetime: Duration = .seconds(30),
+            pricing: PricingMode = .catalog
         ) {
+            self.pricing = pricing
             self.userCheck = userCheck
             self.idempotencyWindow = idempotencyWindow
             self.defaultPageSize = defaultPageSize
@@ -79,7 +84,8 @@ public struct OrderService: Sendable {
     ) async throws -> PlacedOrder {
         guard let userId = principal.userId else { throw CommerceError.forbidden("Only users place orders.") }
         var collector = ViolationCollector()
-        let draft = collector.check { () throws(CommerceError) in try OrderDraft(form) }
+        let pricing = configuration.pricing
+        let draft = collector.check { () throws(CommerceError) in try OrderDraft(form, pricing: pricing) }
         let key = collector.check { () throws(CommerceError) -> IdempotencyKey? in
             guard let idempotencyKey else { return nil }
             return try IdempotencyKey(idempotencyKey)
@@ -125,7 +131,8 @@ public struct OrderService: Sendable {
         }
         let insertion: OrderInsertion
         do {
-            insertion = try await store.insert(order, idempotency: record, now: now, token: token)
+            insertion = try await store.insert(
+                order, idempotency: record, now: now, token: token, pricing: draft.catalogPricing)
         } catch let error as CommerceError where error.code == .notFound {
             throw Self.userGone
         }
@@ -264,6 +271,45 @@ public struct OrderService: Sendable {
         throw CommerceError.conflict("The order keeps changing; try again.")
     }
 
+    /// Creates or replaces a product in the catalog (staff). An order placed before keeps the name and
+    /// price it was placed with.
+    /// - Returns: the product, and whether it was new.
+    /// - Throws: `forbidden` for anyone but staff; `unauthenticated` for a revoked token; `validation`
+    ///   listing every bad field.
+    public func putProduct(
+        _ id: String, _ form: ProductForm, as principal: Principal, token: TokenStamp? = nil
+    ) async throws -> (product: Product, created: Bool) {
+        guard principal.isStaff else { throw CommerceError.forbidden("Only staff change the catalog.") }
+        let product = try Product(id: id, form: form, updatedAt: clock.now().roundedToMilliseconds)
+        if let token { try token.check(voidBefore: try await store.tokensVoidBefore(of: token.userId)) }
+        let created = try await store.putProduct(product)
+        logger.info(
+            "product \(created ? "added" : "changed")", metadata: ["productId": "\(id)", "active": "\(product.active)"])
+        return (product, created)
+    }
+
+    /// One product of the catalog, for anyone.
+    /// - Throws: `notFound` when there is none with this id.
+    public func product(_ id: String) async throws -> Product {
+        guard let product = try await store.product(id) else { throw CommerceError.notFound("No such product.") }
+        return product
+    }
+
+    /// A page of the catalog by product id, for anyone: only active (or inactive) products when asked.
+    /// - Parameter after: the last id of the previous page.
+    /// - Throws: `validation` for a bad limit.
+    public func products(active: Bool? = nil, limit: Int? = nil, after: String? = nil) async throws -> ProductPage {
+        let limit = limit ?? configuration.defaultPageSize
+        guard (1...configuration.maximumPageSize).contains(limit) else {
+            throw CommerceError.validation(
+                field: "limit", "must be a whole number from 1 to \(configuration.maximumPageSize)")
+        }
+        var products = try await store.products(active: active, after: after, limit: limit + 1)
+        let hasMore = products.count > limit
+        if hasMore { products.removeLast(products.count - limit) }
+        return ProductPage(products: products, next: hasMore ? products.last?.id : nil)
+    }
+
     /// How often a transition that lost its compare-and-set reads and decides again before giving up.
     private static let transitionAttempts = 16
 
@@ -354,4 +400,12 @@ public struct PlacedOrder: Sendable, Hashable {
         self.order = order
         self.replayed = replayed
     }
+}
+
+/// One page of the catalog, and the id to continue after.
+public struct ProductPage: Sendable, Hashable {
+    /// The products, by id.
+    public let products: [Product]
+    /// The last id of this page when there is another, else `nil`.
+    public let next: String?
 }

@@ -1,15 +1,18 @@
 import Foundation
 
-/// Where the Order service keeps orders, idempotency records, the tombstones of deleted users and the marks
-/// of users whose older access tokens are void.
+/// Where the Order service keeps orders, idempotency records, the tombstones of deleted users, the marks
+/// of users whose older access tokens are void, and the shop's catalog (``ProductCatalog``).
 ///
 /// Contract (checked by `OrderStoreConformance` in CommerceTesting; every implementation must pass it):
-/// - ``insert(_:idempotency:now:token:)`` is atomic: when the order's user is tombstoned it throws
+/// - ``insert(_:idempotency:now:token:pricing:)`` is atomic: when the order's user is tombstoned it throws
 ///   ``CommerceError/Code/notFound`` and stores nothing, with no window in which an insert can slip in
 ///   after a purge. With an idempotency record, at most one order is stored per (user, key) while the
 ///   record is live (`expiresAt > now`): a second insert with that key stores nothing and returns
 ///   ``OrderInsertion/existing(_:fingerprint:)`` with the first order and its fingerprint, even when the
-///   two inserts race. An expired record is as good as absent.
+///   two inserts race. An expired record is as good as absent. With a ``CatalogPricing``, the order's
+///   products are read in the same transaction (or snapshot) as the insert, after the replay check, and
+///   the order stored is ``CatalogPricing/priced(_:catalog:)``'s — which may throw instead, storing
+///   nothing; ``OrderInsertion/created(_:)`` answers the order as stored.
 /// - ``orders(of:status:after:limit:)`` lists a user's orders (of one status, when given) newest first by
 ///   (`createdAt`, `id`) descending, strictly after the cursor, at most `limit`; stable when orders share a
 ///   timestamp. ``allOrders(status:after:limit:token:)`` does the same across every user, from an index.
@@ -33,10 +36,11 @@ import Foundation
 ///   nothing else. `nil` checks nothing.
 /// - Timestamps come back exactly as stored (they are whole milliseconds).
 /// - Backend failures are thrown as ``CommerceError``, never as a driver's own error type.
-public protocol OrderStore: Sendable {
+public protocol OrderStore: ProductCatalog {
     /// Stores an order unless its user is tombstoned or the idempotency key already made one.
-    func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-        -> OrderInsertion
+    func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) async throws -> OrderInsertion
     /// The order an idempotency key made, with the fingerprint of the request that made it, while the record
     /// is live; `nil` otherwise.
     func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws -> (
@@ -93,9 +97,16 @@ extension OrderStore {
         try await liveOrders(of: userId, status: status, after: cursor, limit: limit, token: nil)
     }
 
-    /// ``insert(_:idempotency:now:token:)`` checking no token.
+    /// ``insert(_:idempotency:now:token:pricing:)`` checking no token, with the order's own prices.
     public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date) async throws -> OrderInsertion {
-        try await insert(order, idempotency: idempotency, now: now, token: nil)
+        try await insert(order, idempotency: idempotency, now: now, token: nil, pricing: nil)
+    }
+
+    /// ``insert(_:idempotency:now:token:pricing:)`` with the order's own prices.
+    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?)
+        async throws -> OrderInsertion
+    {
+        try await insert(order, idempotency: idempotency, now: now, token: token, pricing: nil)
     }
 
     /// ``idempotentOrder(userId:key:now:token:)`` checking no token.

@@ -22,6 +22,9 @@ package struct ViolationCollector {
         violations.append(FieldViolation(field: field, message: message))
     }
 
+    /// Whether nothing was collected.
+    var isEmpty: Bool { violations.isEmpty }
+
     /// Throws one validation error with everything collected, if anything was.
     package func finish() throws(CommerceError) {
         if !violations.isEmpty { throw CommerceError.validation(violations) }

@@ -97,6 +97,13 @@ struct JSONWriter {
         money(value)
     }
 
+    mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
     /// A timestamp member: ISO 8601 in UTC with milliseconds.
     mutating func member(_ name: StaticString, _ value: Date) {
         key(name)

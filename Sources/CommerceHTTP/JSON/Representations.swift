@@ -184,3 +184,21 @@ struct PasswordResetConfirmation: Decodable {
     var token: String?
     var newPassword: String?
 }
+
+/// A product as anyone reads it: `{active, currency, id, name, price, updatedAt}`.
+struct ProductRepresentation: JSONWritable {
+    let product: Product
+
+    init(_ product: Product) { self.product = product }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("active", product.active)
+        writer.member("currency", product.currency.value)
+        writer.member("id", product.id)
+        writer.member("name", product.name)
+        writer.member("price", product.price)
+        writer.member("updatedAt", product.updatedAt)
+        writer.endObject()
+    }
+}

@@ -16,14 +16,17 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     public let detail: String
     /// Every field at fault, for validation problems.
     public let errors: [FieldViolation]?
+    /// Every line's current price, for `price-changed`.
+    public let prices: [ItemPrice]?
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `Allow`); not part of the body.
     public let headers: HTTPFields
 
     /// A problem of `kind` (the last part of its `type`) with this status and detail.
     public init(
         kind: String, status: HTTPResponse.Status, detail: String, errors: [FieldViolation]? = nil,
-        headers: HTTPFields = [:]
+        prices: [ItemPrice]? = nil, headers: HTTPFields = [:]
     ) {
+        self.prices = prices
         self.type = "urn:swift-commerce:problem:\(kind)"
         self.title = status.reasonPhrase
         self.status = status
@@ -80,6 +83,10 @@ extension Problem {
                 headers: error.retryAfter.map(Self.retryAfter) ?? [:])
         case .preconditionFailed:
             self.init(kind: "precondition-failed", status: .preconditionFailed, detail: error.message)
+        case .unprocessable:
+            self.init(kind: "unprocessable", status: .unprocessableContent, detail: error.message, errors: error.fields)
+        case .priceChanged:
+            self.init(kind: "price-changed", status: .conflict, detail: error.message, prices: error.prices)
         default:
             self = .internalError
         }
@@ -113,6 +120,18 @@ extension Problem: JSONWritable {
                 writer.beginObject()
                 writer.member("field", violation.field)
                 writer.member("message", violation.message)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        if let prices {
+            writer.key("prices")
+            writer.beginArray()
+            for price in prices {
+                writer.beginObject()
+                writer.member("currency", price.currency.value)
+                writer.member("price", price.price)
+                writer.member("productId", price.productId)
                 writer.endObject()
             }
             writer.endArray()

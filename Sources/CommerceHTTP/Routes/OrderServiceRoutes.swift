@@ -5,7 +5,8 @@ import Hummingbird
 extension Router {
     /// Mounts the Order service under `/api/order` and `/api/orders` on this router: place an order, read
     /// one, list a user's orders, list every order (staff), move an order through its lifecycle, and the
-    /// internal calls: purge a user's orders, void a user's older access tokens.
+    /// internal calls: purge a user's orders, void a user's older access tokens; and the catalog: staff put
+    /// products, anyone reads them.
     ///
     /// The routes answer every error as `application/problem+json` on their own, so they can be mounted in
     /// any application. Record them in `routeTable` to have a known path with another method answer 405.
@@ -68,6 +69,26 @@ extension Router {
                 return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
             }
         }
+        api.route(.put, "/api/product/{productId}", in: routeTable) { request, context in
+            let access = try await credentials.access(request)
+            let id = try Product.checkedID(context.parameters.get("productId") ?? "")
+            let form = try await JSONBody.decode(ProductForm.self, from: request, context: context)
+            let (product, created) = try await orders.putProduct(
+                id, form, as: access.principal, token: access.stamp)
+            return JSONBody.response(
+                ProductRepresentation(product), status: created ? .created : .ok,
+                headers: created ? [.location: "/api/product/\(id)"] : [:])
+        }
+        api.route(.get, "/api/product/{productId}", in: routeTable) { _, context in
+            let id = try Product.checkedID(context.parameters.get("productId") ?? "")
+            return JSONBody.response(ProductRepresentation(try await orders.product(id)))
+        }
+        api.route(.get, "/api/products", in: routeTable) { request, _ in
+            let query = try ProductPageQuery.read(request, maximum: orders.configuration.maximumPageSize)
+            let page = try await orders.products(active: query.active, limit: query.limit, after: query.after)
+            return JSONBody.response(
+                page.products.map(ProductRepresentation.init), headers: query.link(next: page.next))
+        }
         api.route(.delete, "/api/order/{id}", in: routeTable) { request, context in
             let principal = try credentials.internalService(request)
             let userId = try context.parameters.id("id", as: UserID.self)
@@ -82,6 +103,37 @@ extension Router {
             return JSONBody.response(RevocationRepresentation(userId: userId, issuedBefore: mark))
         }
         return self
+    }
+}
+
+/// The query of a catalog page (`active`, `limit`, `after`), checked, and the `Link` to its next page.
+struct ProductPageQuery: Sendable {
+    let active: Bool?
+    let limit: Int?
+    let after: String?
+
+    /// Every bad parameter reported at once.
+    static func read(_ request: Request, maximum: Int) throws -> ProductPageQuery {
+        let query = request.uri.queryParameters
+        var collector = ViolationCollector()
+        let activeText = query.get("active")
+        let active = activeText.flatMap { ["true": true, "false": false][$0] }
+        if activeText != nil, active == nil { collector.add("active", "must be true or false") }
+        let limitText = query.get("limit")
+        let limit = limitText.flatMap { Int($0) }
+        if limitText != nil, limit == nil { collector.add("limit", "must be a whole number from 1 to \(maximum)") }
+        try collector.finish()
+        return ProductPageQuery(active: active, limit: limit, after: query.get("after"))
+    }
+
+    /// `Link: </api/products?…&after=next>; rel="next"` when there is a next page.
+    func link(next: String?) -> HTTPFields {
+        guard let next else { return [:] }
+        var parameters: [String] = []
+        if let active { parameters.append("active=\(active)") }
+        if let limit { parameters.append("limit=\(limit)") }
+        parameters.append("after=\(next)")  // a product id needs no escaping (`Product.checkedID`)
+        return [.link: "</api/products?\(parameters.joined(separator: "&"))>; rel=\"next\""]
     }
 }
 

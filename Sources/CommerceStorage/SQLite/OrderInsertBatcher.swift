@@ -17,6 +17,7 @@ actor OrderInsertBatcher {
         let idempotency: IdempotencyRecord?
         let now: Date
         let token: TokenStamp?
+        let pricing: CatalogPricing?
         let answer: CheckedContinuation<OrderInsertion, any Error>
     }
 
@@ -37,11 +38,14 @@ actor OrderInsertBatcher {
 
     /// Inserts with the next transaction and answers once it has committed.
     func insert(
-        _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?
+        _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?,
+        pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         try await withCheckedThrowingContinuation { answer in
             waiting.append(
-                Insert(order: order, row: row, idempotency: idempotency, now: now, token: token, answer: answer))
+                Insert(
+                    order: order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing,
+                    answer: answer))
             if !writing {
                 writing = true
                 Task { await writeUntilDrained() }

@@ -64,6 +64,22 @@ enum OrderSchema {
                     ) STRICT, WITHOUT ROWID;
                     """)
         }
+        // The shop's catalog: what placement prices orders from. The primary key pages by id; the index pages
+        // one activity (active or not) by id.
+        migrator.registerMigration("v5-catalog") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE product (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        priceMinorUnits INTEGER NOT NULL,
+                        currency TEXT NOT NULL,
+                        active INTEGER NOT NULL,
+                        updatedAt INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX product_active ON product(active, id);
+                    """)
+        }
         return migrator
     }
 }

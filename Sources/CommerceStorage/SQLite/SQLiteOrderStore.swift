@@ -32,7 +32,9 @@ public struct SQLiteOrderStore: OrderStore {
         watch = SQLiteFileWatch(file: file)
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
             try Self.checkToken(db, insert.token)
-            return try Self.insert(db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now)
+            return try Self.insert(
+                db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now,
+                pricing: insert.pricing)
         }
     }
 
@@ -54,15 +56,17 @@ public struct SQLiteOrderStore: OrderStore {
 
     /// See ``OrderStore/insert(_:idempotency:now:token:)``: the token and tombstone checks, the order and its
     /// key in one transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
-    public func insert(_ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?) async throws
-        -> OrderInsertion
-    {
+    public func insert(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) async throws -> OrderInsertion {
         let row = try OrderRow.encode(order)
-        return try await inserts.insert(order, row: row, idempotency: idempotency, now: now, token: token)
+        return try await inserts.insert(
+            order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
     }
 
     private static func insert(
-        _ db: Database, _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date
+        _ db: Database, _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date,
+        pricing: CatalogPricing? = nil
     ) throws -> OrderInsertion {
         if try isTombstoned(db, order.userId) {
             throw CommerceError.notFound("The user no longer exists.")
@@ -71,6 +75,14 @@ public struct SQLiteOrderStore: OrderStore {
             if let previous = try liveRecord(db, idempotency.userId, idempotency.key, now: now) {
                 return .existing(previous.order, fingerprint: previous.fingerprint)
             }
+        }
+        // Priced in this write transaction: the prices stored are the ones in force when it commits.
+        var (order, row) = (order, row)
+        if let pricing {
+            order = try pricing.priced(order, catalog: try products(db, ids: pricing.productIds))
+            row = try OrderRow.encode(order)
+        }
+        if let idempotency {
             let insertRecord = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt)
@@ -277,6 +289,82 @@ public struct SQLiteOrderStore: OrderStore {
     private static func checkToken(_ db: Database, _ token: TokenStamp?) throws {
         guard let token else { return }
         try token.check(voidBefore: try voidBefore(db, token.userId))
+    }
+
+    /// See ``ProductCatalog/putProduct(_:)``: one upsert, which says whether the row existed.
+    public func putProduct(_ product: Product) async throws -> Bool {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                let existed =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ?)", arguments: [product.id]) ?? false
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO product (id, name, priceMinorUnits, currency, active, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        product.id, product.name, product.price.minorUnits, product.currency.value, product.active,
+                        product.updatedAt.millisecondsSince1970,
+                    ])
+                return !existed
+            }
+        }
+    }
+
+    /// See ``ProductCatalog/product(_:)``.
+    public func product(_ id: String) async throws -> Product? {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in try Self.products(db, ids: [id])[id] }
+        }
+    }
+
+    /// See ``ProductCatalog/products(active:after:limit:)``: a range of the primary key, or of
+    /// `product_active` for one activity.
+    public func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let active {
+            conditions.append("active = ?")
+            _ = arguments.append(contentsOf: [active])
+        }
+        if let after {
+            conditions.append("id > ?")
+            _ = arguments.append(contentsOf: [after])
+        }
+        _ = arguments.append(contentsOf: [max(0, limit)])
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let bound = arguments
+        return try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT \(Self.productColumns) FROM product \(filter) ORDER BY id LIMIT ?",
+                    arguments: bound
+                ).map(Self.product)
+            }
+        }
+    }
+
+    private static let productColumns = "id, name, priceMinorUnits, currency, active, updatedAt"
+
+    /// The products with these ids, by id, read in the caller's transaction.
+    private static func products(_ db: Database, ids: [String]) throws -> [String: Product] {
+        let unique = Array(Set(ids))
+        let marks = Array(repeating: "?", count: unique.count).joined(separator: ", ")
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT \(productColumns) FROM product WHERE id IN (\(marks))",
+            arguments: StatementArguments(unique))
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map { row in
+                let product = try product(row)
+                return (product.id, product)
+            })
+    }
+
+    private static func product(_ row: Row) throws -> Product {
+        Product(
+            id: row[0], name: row[1], price: Money(minorUnits: row[2]), currency: CurrencyCode(trusted: row[3]),
+            active: row[4], updatedAt: Date(millisecondsSince1970: row[5]))
     }
 
     /// See ``OrderStore/isTombstoned(_:)``.

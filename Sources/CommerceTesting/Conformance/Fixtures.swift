@@ -29,6 +29,13 @@ enum Fixtures {
 
     static func key(_ text: String = "key-1") -> IdempotencyKey { try! IdempotencyKey(text) }
 
+    /// An active product named after its id.
+    static func product(_ id: String, price: Int64 = 250, currency: String = "USD") -> Product {
+        Product(
+            id: id, name: "Product \(id)", price: Money(minorUnits: price), currency: CurrencyCode(trusted: currency),
+            active: true, updatedAt: epoch)
+    }
+
     /// A day after the epoch: when the fixtures' refresh tokens expire.
     static let dayLater = epoch.addingTimeInterval(86_400)
 

@@ -235,6 +235,96 @@ public enum OrderStoreConformance {
             let seen = try await store.liveOrders(of: userId, status: nil, after: nil, limit: 10, token: staff)
             try require(seen?.count == 2, "another user's token was judged by this user's mark")
         },
+        ConformanceCheck("a product reads back; putting it again replaces it") { store in
+            let tea = Fixtures.product("tea")
+            try require(try await store.putProduct(tea), "a new product was not reported new")
+            try require(try await store.product("tea") == tea, "the product did not read back")
+            var dearer = tea
+            dearer.price = Money(minorUnits: 599)
+            dearer.active = false
+            try require(!(try await store.putProduct(dearer)), "a replaced product was reported new")
+            try require(try await store.product("tea") == dearer, "the replacement did not read back")
+            try require(try await store.product("cup") == nil, "an unknown id found a product")
+        },
+        ConformanceCheck("products list by id, byte by byte, of one activity, page by page") { store in
+            let ids = ["b", "a", "c", "B", "é", "a-2"]
+            for (index, id) in ids.enumerated() {
+                var product = Fixtures.product(id)
+                product.active = index % 2 == 0
+                _ = try await store.putProduct(product)
+            }
+            let byBytes = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let all = try await store.products(active: nil, after: nil, limit: 10).map(\.id)
+            try require(all == byBytes, "not by id in byte order: \(all)")
+            let active = try await store.products(active: true, after: nil, limit: 10).map(\.id)
+            try require(active == byBytes.filter { ["b", "c", "é"].contains($0) }, "the active filter: \(active)")
+            let first = try await store.products(active: nil, after: nil, limit: 2).map(\.id)
+            let next = try await store.products(active: nil, after: first.last, limit: 10).map(\.id)
+            try require(first + next == byBytes, "pages lost or repeated products")
+        },
+        ConformanceCheck("an insert priced from the catalog stores the catalog's names and prices") { store in
+            _ = try await store.putProduct(Fixtures.product("tea", price: 499, currency: "EUR"))
+            _ = try await store.putProduct(Fixtures.product("cup", price: 100, currency: "EUR"))
+            let userId = UserID()
+            let asked = Fixtures.order(for: userId)
+            let pricing = CatalogPricing(
+                lines: [
+                    .init(productId: "tea", quantity: 2, requestedPrice: nil),
+                    .init(productId: "cup", quantity: 1, requestedPrice: Money(minorUnits: 100)),
+                ], requestedCurrency: nil)
+            let insertion = try await store.insert(
+                asked, idempotency: Fixtures.idempotency(for: asked, expiresAt: later), now: Fixtures.epoch,
+                token: nil, pricing: pricing)
+            guard case .created(let order) = insertion else {
+                throw ConformanceFailure("the priced order was not created")
+            }
+            try require(
+                order.items.map(\.name) == ["Product tea", "Product cup"]
+                    && order.items.map(\.unitPrice.minorUnits) == [499, 100],
+                "the lines do not hold the catalog's names and prices")
+            try require(
+                order.total == Money(minorUnits: 1098) && order.currency.value == "EUR", "wrong total or currency")
+            try require(try await store.order(order.id, of: userId) == order, "the priced order did not read back")
+            // A price change after placement: the order keeps its prices, and a replay answers it unchanged.
+            _ = try await store.putProduct(Fixtures.product("tea", price: 999, currency: "EUR"))
+            try require(try await store.order(order.id, of: userId) == order, "a price change altered a placed order")
+            let replay = try await store.insert(
+                Fixtures.order(for: userId), idempotency: Fixtures.idempotency(for: asked, expiresAt: later),
+                now: Fixtures.epoch, token: nil, pricing: pricing)
+            guard case .existing(let original, _) = replay, original == order else {
+                throw ConformanceFailure("a replay after a price change did not answer the original order")
+            }
+        },
+        ConformanceCheck("an order the catalog cannot price stores nothing") { store in
+            _ = try await store.putProduct(Fixtures.product("tea", price: 499))
+            var retired = Fixtures.product("old")
+            retired.active = false
+            _ = try await store.putProduct(retired)
+            let userId = UserID()
+            func insert(_ lines: [CatalogPricing.Line], currency: String? = nil) async throws -> OrderInsertion {
+                try await store.insert(
+                    Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch, token: nil,
+                    pricing: CatalogPricing(lines: lines, requestedCurrency: currency.map(CurrencyCode.init(trusted:))))
+            }
+            try await requireError(.unprocessable, "an unknown and an inactive product") {
+                try await insert([
+                    .init(productId: "nope", quantity: 1, requestedPrice: nil),
+                    .init(productId: "old", quantity: 1, requestedPrice: nil),
+                ])
+            }
+            do {
+                _ = try await insert([.init(productId: "tea", quantity: 1, requestedPrice: Money(minorUnits: 399))])
+                throw ConformanceFailure("a stale client price was charged")
+            } catch let error as CommerceError where error.code == .priceChanged {
+                let current = [ItemPrice(productId: "tea", price: Money(minorUnits: 499), currency: .usd)]
+                try require(error.prices == current, "the error does not list the current price")
+            }
+            try await requireError(.priceChanged, "another currency than the catalog's") {
+                try await insert([.init(productId: "tea", quantity: 1, requestedPrice: nil)], currency: "EUR")
+            }
+            try require(
+                try await store.orders(of: userId, after: nil, limit: 10).isEmpty, "an unpriceable order was stored")
+        },
         ConformanceCheck("an order reads back by id, only under its user") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
