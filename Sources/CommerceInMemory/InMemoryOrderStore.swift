@@ -145,6 +145,16 @@ public actor InMemoryOrderStore: OrderStore {
         return deleted
     }
 
+    /// See ``OrderStore/anonymise(_:as:at:)``.
+    public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) throws -> Int {
+        let kept = ordersByUser.removeValue(forKey: userId) ?? []
+        // Oldest first, as every user's list: the same order as before, under a new id.
+        if !kept.isEmpty { ordersByUser[anonymous, default: []] += kept.map { $0.anonymised(as: anonymous, at: date) } }
+        records = records.filter { $0.key.userId != userId }
+        if tombstones[userId] == nil { tombstones[userId] = date }
+        return kept.count
+    }
+
     /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) throws -> Int {
         let expired = records.lazy.filter { $0.value.expiresAt <= now }.prefix(max(0, limit)).map(\.key)

@@ -345,6 +345,42 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/anonymise(_:as:at:)``: under the user's lock, the orders rewritten, the records
+    /// deleted and the tombstone recorded in one transaction.
+    public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Int in
+                try await Self.lock(userId, connection, logger)
+                let orders = try await PostgresOrderRow.orders(
+                    try await connection.query(
+                        """
+                        SELECT \(unescaped: PostgresOrderRow.columns) FROM orders WHERE user_id = \(userId.uuid)
+                        FOR UPDATE
+                        """, logger: logger))
+                for order in orders {
+                    let kept = order.anonymised(as: anonymous, at: date)
+                    let items = try StoredOrderItems.encode(kept.items)
+                    let history = try StoredOrderHistory.encode(kept.history)
+                    try await connection.query(
+                        """
+                        UPDATE orders SET user_id = \(anonymous.uuid), items = \(items),
+                                          delivery_address = \(kept.deliveryAddress), history = \(history),
+                                          version = \(kept.version), updated_at = \(kept.updatedAt.millisecondsSince1970)
+                        WHERE id = \(kept.id.uuid)
+                        """, logger: logger)
+                }
+                try await connection.query(
+                    "DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))
+                    ON CONFLICT (user_id) DO NOTHING
+                    """, logger: logger)
+                return orders.count
+            }
+        }
+    }
+
     /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
     /// expiry index. It takes no user's lock: an expired record answers no insert, so deleting it races with
     /// nothing.

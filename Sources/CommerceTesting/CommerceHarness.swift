@@ -66,6 +66,7 @@ public struct CommerceHarness: Sendable {
     ///   - userCacheLifetime: how long the Order service trusts "the user exists"; zero asks every time.
     ///   - pricing: where order prices come from: the catalog (as in production), seeded with the products
     ///     ``sampleOrder(items:price:)`` names, or the client.
+    ///   - deletionPolicy: what a user's deletion does to their orders.
     ///   - bcryptCost: 4, the minimum, so tests stay fast.
     ///   - userMetrics, orderMetrics: where each service records its metrics (an HTTP application's
     ///     `settings.metrics`, to read them back from its `/metrics`).
@@ -75,7 +76,7 @@ public struct CommerceHarness: Sendable {
         orderStore: any OrderStore = InMemoryOrderStore(),
         requestRetry: RetryPolicy = fastRequestRetry,
         userCacheLifetime: Duration = .seconds(30),
-        pricing: PricingMode = .catalog,
+        pricing: PricingMode = .catalog, deletionPolicy: DeletionPolicy = .purge,
         propagation: OutboxPropagator.Configuration = OutboxPropagator.Configuration(
             retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
         bcryptCost: UInt8 = 4,
@@ -88,7 +89,9 @@ public struct CommerceHarness: Sendable {
         let services = await CommerceServices(
             tokens: .init(secret: Self.testSecret), hasher: try BcryptPasswordHasher(cost: bcryptCost),
             propagation: propagation,
-            orders: .init(userCheck: requestRetry, userCacheLifetime: userCacheLifetime, pricing: pricing),
+            orders: .init(
+                userCheck: requestRetry, userCacheLifetime: userCacheLifetime, pricing: pricing,
+                deletionPolicy: deletionPolicy),
             clock: clock)
         userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
         let order = services.orderService(store: orderStore, users: userPeer, logger: logger, metrics: orderMetrics)

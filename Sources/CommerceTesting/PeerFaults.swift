@@ -90,6 +90,12 @@ public struct FaultyOrderServicePeer: OrderServicePeer {
         let peer = peer
         try await plan.call { try await peer.revokeTokens(of: userId, issuedBefore: date) }
     }
+
+    /// Fails as the plan says, or calls through.
+    public func orders(of userId: UserID) async throws -> [Order] {
+        let peer = peer
+        return try await plan.call { try await peer.orders(of: userId) }
+    }
 }
 
 /// A ``UserServicePeer`` that fails as its ``FaultPlan`` says and otherwise calls the real peer.

@@ -75,7 +75,7 @@ final class ServerRunner {
             ),
             orders: .init(
                 idempotencyWindow: settings.idempotencyWindow, userCacheLifetime: settings.userCacheLifetime,
-                pricing: settings.pricing),
+                pricing: settings.pricing, deletionPolicy: settings.deletionPolicy),
             refreshTokenLifetime: settings.refreshTokenLifetime)
         let userSettings = httpSettings(port: settings.userServicePort, label: "user")
         let orderSettings = httpSettings(port: settings.orderServicePort, label: "order")

@@ -90,6 +90,8 @@ struct ServerSettings: Sendable {
     var deletionLease: Duration
     /// Where order prices come from.
     var pricing: PricingMode
+    /// What a user's deletion does to their orders.
+    var deletionPolicy: DeletionPolicy
     /// Where password-reset tokens are POSTed, and the key that signs them; `nil`: the development
     /// notifier (never in production).
     var notifyWebhook: (url: String, secret: SigningSecret)?
@@ -157,7 +159,9 @@ struct ServerSettings: Sendable {
             bodyReadTimeout: .seconds(try Setting.bodyReadTimeout.integer(from: config, default: 30)),
             readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
             deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)),
-            pricing: pricing, notifyWebhook: webhook)
+            pricing: pricing,
+            deletionPolicy: DeletionPolicy(rawValue: try Setting.deletionPolicy.choice(from: config))!,
+            notifyWebhook: webhook)
     }
 
     /// The webhook password-reset tokens go to. Without one, a User service outside production logs them

@@ -153,6 +153,9 @@ extension Setting {
     static let pricing = Setting(
         "pricing", default: "catalog", .choice(PricingMode.allCases.map(\.rawValue)), modes: [.all, .order],
         help: "catalog: the shop's prices; client: the seed's client-priced orders (refused in production)")
+    static let deletionPolicy = Setting(
+        "deletion.policy", default: "purge", .choice(DeletionPolicy.allCases.map(\.rawValue)), modes: [.all, .order],
+        help: "what a user's deletion does to their orders: purge them, or anonymise them for the books")
     static let idempotencyTTL = Setting(
         "idempotency.ttl.seconds", default: "86400", .integer(60...86_400 * 30),
         help: "how long an Idempotency-Key answers a retry; expired keys are swept within a minute")
@@ -181,7 +184,7 @@ extension Setting {
         apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, tokenLifetime,
         refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, pricing,
-        idempotencyTTL,
+        deletionPolicy, idempotencyTTL,
         trustedProxies, corsAllowedOrigins, notifyWebhookURL, notifyWebhookSecret, notifyWebhookSecretFile,
         environment,
     ]

@@ -19,13 +19,15 @@ final class FaultSuiteTests {
     let directory: URL
     let users: ServerProcess
     let orders: ServerProcess
+    /// Where each service finds the other, and the back-off cap.
+    let urls: [String: String]
     var live: LiveClient { LiveClient(client: client) }
 
     init() throws {
         directory = try temporaryDirectory()
         let userPort = try freePort()
         let orderPort = try freePort()
-        let urls = [
+        urls = [
             "USER_SERVICE_URL": "http://127.0.0.1:\(userPort)", "ORDER_SERVICE_URL": "http://127.0.0.1:\(orderPort)",
             // Back-off between propagation retries capped at 2 s (default 30 s), so "within 10 s" is checkable.
             "DELETION_RETRY_MAX_SECONDS": "2",
@@ -74,6 +76,51 @@ final class FaultSuiteTests {
             try await orderCount(ann) == 0
         }
         #expect(purged)
+    }
+
+    @Test func aDeletionWhileAnAnonymisingOrderServiceIsDeadIsAnonymisedWithin10sOfItsRestart() async throws {
+        // The Order service of a shop that keeps its books: DELETION_POLICY=anonymise, on the same port.
+        let anonymising = ServerProcess(
+            mode: "order", port: orders.port, dataDirectory: directory,
+            environment: urls.merging(["DELETION_POLICY": "anonymise"]) { $1 })
+        defer { anonymising.kill() }
+        try users.start()
+        try await restart(anonymising)
+        #expect(await live.waitUntilHealthy(users.baseURL))
+        let ann = try await live.registerAndLogIn(users.baseURL)
+        let personal =
+            #"{"items":[{"productId":"tea","name":"Tea for Ann","quantity":1,"price":2.5}],"deliveryAddress":"Ann, 1 Private Lane"}"#
+        for _ in 0..<3 {
+            #expect(
+                try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: personal).status
+                    == 201)
+        }
+        let staff = try await live.registerAndLogIn(users.baseURL)
+        let promoted = try await live.send(
+            .PUT, users.baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
+            body: #"{"role":"staff"}"#)
+        #expect(promoted.status == 200)
+        let staffToken = try #require(
+            try await live.send(
+                .POST, users.baseURL + "/api/user/login",
+                body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#
+            ).json["token"] as? String)
+
+        anonymising.kill()
+        let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
+        #expect(deleted.json["orders"] as? String == "pending")
+        try await restart(anonymising)
+        // Kept for the books — all three, none under Ann, nothing of hers in them — and her token refused.
+        let kept = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+            let all = try await live.send(.GET, orders.baseURL + "/api/orders?limit=100", token: staffToken).jsonArray
+            return all.count == 3
+                && all.allSatisfy { order in
+                    order["userId"] as? String != ann.id && order["deliveryAddress"] as? String == "[redacted]"
+                        && !"\(order)".contains("Ann")
+                }
+        }
+        #expect(kept)
+        #expect(try await live.send(.GET, orders.baseURL + "/api/order/\(ann.id)", token: ann.token).status == 401)
     }
 
     @Test func aDeletionAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated() async throws {

@@ -167,6 +167,32 @@ struct LiveServiceTests {
         await shutdown()
     }
 
+    @Test func anExportReadsTheOrdersOverHTTP() async throws {
+        let services = [try await userApp(store: InMemoryUserStore()), try await orderApp(store: InMemoryOrderStore())]
+        try await withRunning(services) { [live, userURL, orderURL] in
+            #expect(await live.waitUntilHealthy(userURL))
+            #expect(await live.waitUntilHealthy(orderURL))
+            let (id, token) = try await live.registerAndLogIn(userURL)
+            var placed: [[String: Any]] = []
+            for _ in 0..<3 {
+                placed.append(try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order).json)
+            }
+            let export = try await live.send(.GET, userURL + "/api/user/\(id)/export", token: token)
+            #expect(export.status == 200)
+            let orders = export.json["orders"] as? [[String: Any]] ?? []
+            // What the Order service answers, field for field, newest first.
+            #expect(orders.count == 3)
+            #expect(orders.compactMap { $0["id"] as? String } == placed.reversed().compactMap { $0["id"] as? String })
+            func canonical(_ value: Any?) throws -> Data {
+                try JSONSerialization.data(withJSONObject: value ?? [], options: .sortedKeys)
+            }
+            #expect(try canonical(orders.first?["items"]) == canonical(placed.last?["items"]))
+            #expect(try canonical(orders.first?["history"]) == canonical(placed.last?["history"]))
+            #expect(orders.first?["createdAt"] as? String == placed.last?["createdAt"] as? String)
+        }
+        await shutdown()
+    }
+
     @Test func theWrongAPIKeyDeletesNothing() async throws {
         let orderStore = InMemoryOrderStore()
         let wrongKey = try SigningSecret("a-wrong-api-key-that-is-long-enough-to-pass", field: "API_KEY")

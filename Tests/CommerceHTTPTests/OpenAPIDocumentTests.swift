@@ -46,7 +46,8 @@ struct OpenAPIDocumentTests {
             [
                 "/api/user:", "/api/user/login:", "/api/user/token:", "/api/user/logout:",
                 "/api/user/password-reset:", "/api/user/password-reset/confirm:", "/api/user/{id}:",
-                "/api/user/{id}/sessions:", "/api/user/{id}/password:", "/api/user/{id}/role:", "/health:", "/ready:",
+                "/api/user/{id}/export:", "/api/user/{id}/sessions:", "/api/user/{id}/password:",
+                "/api/user/{id}/role:", "/health:", "/ready:",
                 "/metrics:",
             ]
         ),

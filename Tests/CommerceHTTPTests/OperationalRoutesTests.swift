@@ -208,6 +208,9 @@ struct OperationalRoutesTests {
         }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { try await inner.purge(userId, at: date) }
         func isTombstoned(_ userId: UserID) async throws -> Bool { try await inner.isTombstoned(userId) }
+        func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
+            try await inner.anonymise(userId, as: anonymous, at: date)
+        }
         func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int { 0 }
         func checkReadiness() async throws { try await Task.sleep(for: .seconds(3600)) }
     }

@@ -28,12 +28,14 @@ struct TestSystem {
     init(
         userStore: any UserStore = InMemoryUserStore(), orderStore: any OrderStore = InMemoryOrderStore(),
         userSettings: HTTPServiceSettings = settings(), orderSettings: HTTPServiceSettings = settings(),
-        userCacheLifetime: Duration = .seconds(30), pricing: PricingMode = .client
+        userCacheLifetime: Duration = .seconds(30), pricing: PricingMode = .client,
+        deletionPolicy: DeletionPolicy = .purge
     ) async throws {
         self.userSettings = userSettings
         self.orderSettings = orderSettings
         harness = try await CommerceHarness(
             userStore: userStore, orderStore: orderStore, userCacheLifetime: userCacheLifetime, pricing: pricing,
+            deletionPolicy: deletionPolicy,
             logger: userSettings.logger, userMetrics: userSettings.metrics, orderMetrics: orderSettings.metrics)
     }
 

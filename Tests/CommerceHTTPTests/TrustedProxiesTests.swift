@@ -108,4 +108,5 @@ struct ThrottleBehindAProxyTests {
 struct NoOrderService: OrderServicePeer {
     func purgeOrders(of userId: UserID) async throws -> Int { 0 }
     func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {}
+    func orders(of userId: UserID) async throws -> [Order] { [] }
 }

@@ -116,4 +116,5 @@ struct WebhookNotifierTests {
 struct StaticOrderService: OrderServicePeer {
     func purgeOrders(of userId: UserID) async throws -> Int { 0 }
     func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {}
+    func orders(of userId: UserID) async throws -> [Order] { [] }
 }

@@ -41,6 +41,7 @@ struct ConformanceSuiteTests {
         func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { nil }
         func purge(_ userId: UserID, at date: Date) async throws -> Int { 0 }
         func isTombstoned(_ userId: UserID) async throws -> Bool { false }
+        func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int { 0 }
         func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int { 0 }
     }
 

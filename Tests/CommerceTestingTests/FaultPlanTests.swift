@@ -8,6 +8,7 @@ struct FaultPlanTests {
     struct Echo: OrderServicePeer {
         func purgeOrders(of userId: UserID) async throws -> Int { 7 }
         func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws {}
+        func orders(of userId: UserID) async throws -> [Order] { [] }
     }
 
     @Test func failNextFailsExactlyThatManyCalls() async throws {

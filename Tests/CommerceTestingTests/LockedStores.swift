@@ -336,6 +336,19 @@ final class LockedOrderStore: OrderStore {
         }
     }
 
+    func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
+        state.withLock { state in
+            var kept = 0
+            for index in state.orders.indices where state.orders[index].userId == userId {
+                state.orders[index] = state.orders[index].anonymised(as: anonymous, at: date)
+                kept += 1
+            }
+            state.records.removeAll { $0.userId == userId }
+            state.tombstones.insert(userId)
+            return kept
+        }
+    }
+
     func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
         state.withLock { state in
             var swept = 0

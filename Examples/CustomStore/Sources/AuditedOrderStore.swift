@@ -4,13 +4,15 @@ import CommerceCore
 import Foundation
 import Synchronization
 
-/// Wraps any ``OrderStore`` and records every order inserted, every transition and every purge, in memory.
+/// Wraps any ``OrderStore`` and records every order inserted, every transition, every purge and every
+/// anonymisation, in memory.
 public final class AuditedOrderStore: OrderStore {
     /// One change the store made.
     public enum Change: Sendable, Hashable {
         case inserted(OrderID)
         case moved(OrderID, to: OrderStatus)
         case purged(UserID, deleted: Int)
+        case anonymised(UserID, kept: Int)
     }
 
     private let inner: any OrderStore
@@ -88,6 +90,12 @@ public final class AuditedOrderStore: OrderStore {
         let deleted = try await inner.purge(userId, at: date)
         trail.withLock { $0.append(.purged(userId, deleted: deleted)) }
         return deleted
+    }
+
+    public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
+        let kept = try await inner.anonymise(userId, as: anonymous, at: date)
+        trail.withLock { $0.append(.anonymised(userId, kept: kept)) }
+        return kept
     }
 
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {

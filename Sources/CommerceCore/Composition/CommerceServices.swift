@@ -58,7 +58,8 @@ public struct CommerceServices: Sendable {
             logger: logger, metrics: metrics)
         let users = UserService(
             store: store, hasher: hasher, tokens: tokens, outbox: propagator, throttle: throttle, clock: clock,
-            logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime)
+            logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime, orders: orders,
+            ordersRetry: orderConfiguration.userCheck)
         let sweeper = ExpirySweeper.tokens(of: store, configuration: sweep, clock: clock, logger: logger)
         return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
     }

@@ -236,7 +236,7 @@ public struct OutboxPropagator: Service {
                 let deleted = try await run(policy, retryingEverything, peer: "order-service") {
                     try await orders.purgeOrders(of: userId)
                 }
-                outcome["ordersDeleted"] = "\(deleted)"
+                outcome["ordersRemoved"] = "\(deleted)"
             case (.tokensRevoked(let issuedBefore), let userId?):
                 let orders = orders
                 try await run(policy, retryingEverything, peer: "order-service") {

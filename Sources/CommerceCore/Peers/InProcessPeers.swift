@@ -21,9 +21,23 @@ public struct InProcessOrderServicePeer: OrderServicePeer {
     /// A peer calling the Order service directly.
     public init(orders: OrderService) { self.orders = orders }
 
-    /// Purges through ``OrderService/purge(_:as:)`` as the internal service.
+    /// Purges through ``OrderService/purge(_:as:)`` as the internal service: the orders deleted or anonymised.
     public func purgeOrders(of userId: UserID) async throws -> Int {
-        try await orders.purge(userId, as: .internalService)
+        let removal = try await orders.purge(userId, as: .internalService)
+        return removal.deleted + removal.anonymised
+    }
+
+    /// Every page of ``OrderService/orders(of:status:limit:after:as:token:)``, as the internal service.
+    public func orders(of userId: UserID) async throws -> [Order] {
+        var all: [Order] = []
+        var after: String?
+        repeat {
+            let page = try await orders.orders(
+                of: userId, limit: orders.configuration.maximumPageSize, after: after, as: .internalService)
+            all += page.orders
+            after = page.next?.description
+        } while after != nil
+        return all
     }
 
     /// Revokes through ``OrderService/revokeTokens(of:issuedBefore:as:)`` as the internal service.

@@ -29,14 +29,17 @@ public struct OrderService: Sendable {
         /// Where an order's names and prices come from: the catalog (the default), or — for the seed's
         /// clients only — the client.
         public var pricing: PricingMode
+        /// What a user's deletion does to their orders: delete them (the default) or keep them anonymised.
+        public var deletionPolicy: DeletionPolicy
 
         /// Every setting, each with the default production uses.
         public init(
             userCheck: RetryPolicy = .requestPath, idempotencyWindow: Duration = .seconds(24 * 3600),
             defaultPageSize: Int = 20, maximumPageSize: Int = 100, userCacheLifetime: Duration = .seconds(30),
-            pricing: PricingMode = .catalog
+            pricing: PricingMode = .catalog, deletionPolicy: DeletionPolicy = .purge
         ) {
             self.pricing = pricing
+            self.deletionPolicy = deletionPolicy
             self.userCheck = userCheck
             self.idempotencyWindow = idempotencyWindow
             self.defaultPageSize = defaultPageSize
@@ -159,7 +162,7 @@ public struct OrderService: Sendable {
     }
 
     /// A page of a user's orders (only those in `status`, when given), newest first: for the user
-    /// themself, or staff.
+    /// themself, staff, or the internal service (the User service's export).
     /// - Parameters:
     ///   - limit: 1 to ``Configuration/maximumPageSize``; ``Configuration/defaultPageSize`` when `nil`.
     ///   - after: the text of an ``OrderCursor`` from a previous page.
@@ -169,13 +172,13 @@ public struct OrderService: Sendable {
         of userId: UserID, status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil,
         as principal: Principal, token: TokenStamp? = nil
     ) async throws -> OrderPage {
-        try Self.mayRead(userId, principal)
+        if principal != .internalService { try Self.mayRead(userId, principal) }
         let (limit, cursor) = try page(limit: limit, after: after)
         guard
             var orders = try await store.liveOrders(
                 of: userId, status: status, after: cursor, limit: limit + 1, token: token)
         else {
-            if principal.isStaff { return OrderPage(orders: [], next: nil) }
+            if principal.userId != userId { return OrderPage(orders: [], next: nil) }
             throw Self.userGone
         }
         let hasMore = orders.count > limit
@@ -350,15 +353,24 @@ public struct OrderService: Sendable {
 
     private static let noSuchOrder = CommerceError.notFound("No such order.")
 
-    /// Deletes every order of a user and tombstones them, so no order can be placed for them again.
-    /// Idempotent. Returns how many orders were deleted.
+    /// Removes a user's orders as ``Configuration/deletionPolicy`` says — deleted, or kept anonymised for
+    /// the books — and tombstones the user, so no order can be placed for them again. Idempotent.
     /// - Throws: `forbidden` unless the internal service calls.
-    public func purge(_ userId: UserID, as principal: Principal) async throws -> Int {
+    public func purge(_ userId: UserID, as principal: Principal) async throws -> OrderRemoval {
         guard case .internalService = principal else { throw CommerceError.forbidden() }
         await knownUsers.forget(userId)
-        let deleted = try await store.purge(userId, at: clock.now().roundedToMilliseconds)
-        logger.info("orders purged", metadata: ["userId": "\(userId)", "deleted": "\(deleted)"])
-        return deleted
+        let now = clock.now().roundedToMilliseconds
+        let removal: OrderRemoval
+        switch configuration.deletionPolicy {
+        case .purge:
+            removal = OrderRemoval(deleted: try await store.purge(userId, at: now), anonymised: 0)
+        case .anonymise:
+            removal = OrderRemoval(deleted: 0, anonymised: try await store.anonymise(userId, as: UserID(), at: now))
+        }
+        logger.info(
+            "orders purged",
+            metadata: ["userId": "\(userId)", "deleted": "\(removal.deleted)", "anonymised": "\(removal.anonymised)"])
+        return removal
     }
 
     /// Has every access token of the user issued before `date` refused from now on (a later mark already

@@ -19,18 +19,27 @@ public struct UserService: Sendable {
     private let logger: Logger
     private let metrics: CommerceMetrics
     private let refreshLifetime: Duration
+    /// Where a user's export reads their orders; `nil`: no export.
+    private let orders: (any OrderServicePeer)?
+    /// The retries of that read, on the request path.
+    private let ordersRetry: RetryPolicy
 
     /// - Parameters:
     ///   - throttle: limits failed logins; 5 per email and 50 per client address in 5 minutes, in memory,
     ///     by default.
     ///   - metrics: counts throttled logins.
     ///   - refreshLifetime: how long a refresh token keeps its session going: 30 days by default.
+    ///   - orders: the Order service, read for a user's export (under `ordersRetry`); without it, an export
+    ///     answers `unavailable`.
     public init(
         store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, outbox: OutboxPropagator,
         throttle: (any LoginThrottle)? = nil, clock: any CommerceClock = SystemClock(),
         logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics(),
-        refreshLifetime: Duration = .seconds(30 * 86_400)
+        refreshLifetime: Duration = .seconds(30 * 86_400), orders: (any OrderServicePeer)? = nil,
+        ordersRetry: RetryPolicy = .requestPath
     ) {
+        self.orders = orders
+        self.ordersRetry = ordersRetry
         self.refreshLifetime = refreshLifetime
         self.metrics = metrics
         self.store = store
@@ -287,6 +296,31 @@ public struct UserService: Sendable {
         return UserDeletion(id: id, orders: purged ? .purged : .pending)
     }
 
+    /// Everything the service holds about the caller, and every order the Order service holds for them: the
+    /// user's copy of their data (GDPR art. 20). All or nothing: when the Order service does not answer
+    /// within the request-path retries, `unavailable` — never a part presented as the whole.
+    /// - Throws: `forbidden` for anyone but the user themself; `unauthenticated` when the caller no longer
+    ///   exists; `unavailable` (with a `retryAfter`) when the orders cannot be read now.
+    public func export(_ id: UserID, as principal: Principal) async throws -> UserExport {
+        guard principal.userId == id else { throw CommerceError.forbidden() }
+        guard let record = try await store.user(id: id) else { throw Self.callerGone }
+        guard let peer = orders else {
+            throw CommerceError.unavailable("Exports are not configured on this server.", retryAfter: .seconds(60))
+        }
+        let placed: [Order]
+        do {
+            placed = try await ordersRetry.run(clock: clock, logger: logger, metrics: metrics.peer("order-service")) {
+                try await peer.orders(of: id)
+            }
+        } catch let error as CommerceError where error.isTransient || error.code == .forbidden {
+            logger.warning("export refused: the Order service did not answer", metadata: ["userId": "\(id)"])
+            throw CommerceError.unavailable(
+                "Your orders cannot be read now; try the export again shortly.", retryAfter: .seconds(5))
+        }
+        logger.info("user exported", metadata: ["userId": "\(id)", "orders": "\(placed.count)"])
+        return UserExport(user: record.user, orders: placed, exportedAt: clock.now().roundedToMilliseconds)
+    }
+
     /// The user a bearer token speaks for: ``authenticate(_:)`` of the verified token.
     /// - Throws: `unauthenticated` when the token is not valid, its user is gone, or it was revoked.
     public func authenticate(bearer token: String) async throws -> Principal {
@@ -470,4 +504,14 @@ public struct SignIn: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "SignIn(userId: \(userId), sessionId: \(sessionId), expiresIn: \(expiresIn), tokens: redacted)"
     }
+}
+
+/// A user's copy of their data: what ``UserService/export(_:as:)`` answers.
+public struct UserExport: Sendable, Hashable {
+    /// The user, as they read themself (never the password hash).
+    public let user: User
+    /// Every order of theirs, newest first.
+    public let orders: [Order]
+    /// When the export was made.
+    public let exportedAt: Date
 }

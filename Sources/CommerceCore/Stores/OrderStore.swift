@@ -25,6 +25,9 @@ import Foundation
 ///   version, exactly one succeeds; the others change nothing and return `nil`.
 /// - ``purge(_:at:)`` deletes every order and idempotency record of the user and records a tombstone in
 ///   one atomic step; it is idempotent and returns how many orders it deleted.
+/// - ``anonymise(_:as:at:)`` does the same but keeps the orders, each replaced by its
+///   ``Order/anonymised(as:at:)`` (under the anonymous id), in the same atomic step; idempotent (a second
+///   call finds no order under the user), it returns how many orders it kept.
 /// - ``sweepExpiredIdempotencyRecords(now:limit:)`` deletes at most `limit` records that expired at or
 ///   before `now` (never a live one, never an order) and returns how many it deleted, so a caller can sweep
 ///   in bounded batches until fewer than `limit` come back.
@@ -61,6 +64,9 @@ public protocol OrderStore: ProductCatalog {
     func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order?
     /// Deletes the user's orders and records the tombstone atomically; idempotent. Returns the number deleted.
     func purge(_ userId: UserID, at date: Date) async throws -> Int
+    /// Keeps the user's orders anonymised under `anonymous`, deletes their idempotency records and records
+    /// the tombstone atomically; idempotent. Returns the number of orders kept.
+    func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int
     /// Whether the user's orders were purged (the user was deleted).
     func isTombstoned(_ userId: UserID) async throws -> Bool
     /// Deletes up to `limit` idempotency records whose `expiresAt` is at or before `now`; returns how many.

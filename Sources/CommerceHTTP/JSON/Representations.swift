@@ -128,14 +128,15 @@ struct DeletionRepresentation: JSONWritable {
     }
 }
 
-/// `DELETE /api/order/{id}`'s answer.
+/// `DELETE /api/order/{id}`'s answer: how many orders were deleted, and how many kept anonymised.
 struct PurgeRepresentation: JSONWritable {
     let userId: String
-    let deleted: Int
+    let removal: OrderRemoval
 
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        writer.member("deleted", deleted)
+        writer.member("anonymised", removal.anonymised)
+        writer.member("deleted", removal.deleted)
         writer.member("userId", userId)
         writer.endObject()
     }
@@ -199,6 +200,25 @@ struct ProductRepresentation: JSONWritable {
         writer.member("name", product.name)
         writer.member("price", product.price)
         writer.member("updatedAt", product.updatedAt)
+        writer.endObject()
+    }
+}
+
+/// `GET /api/user/{id}/export`'s answer: `{exportedAt, orders, user}` — the user as they read themself and
+/// every order of theirs, as the Order service shows it.
+struct ExportRepresentation: JSONWritable {
+    let export: UserExport
+
+    init(_ export: UserExport) { self.export = export }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("exportedAt", export.exportedAt)
+        writer.key("orders")
+        writer.beginArray()
+        for order in export.orders { OrderRepresentation(order).write(to: &writer) }
+        writer.endArray()
+        writer.member("user", UserRepresentation(export.user))
         writer.endObject()
     }
 }

@@ -5,7 +5,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 
 /// The User service's view of the Order service over HTTP, with `x-api-key`: `DELETE /api/order/{id}`
-/// purges, `PUT /api/order/{id}/token-revocation` voids older tokens.
+/// purges, `PUT /api/order/{id}/token-revocation` voids older tokens, `GET /api/order/{id}` (every page)
+/// reads a user's orders for their export.
 ///
 /// 200 with the expected body is success; 401/403 (a wrong key) is `forbidden`, which the propagator keeps
 /// retrying until an operator fixes the key; anything else is `unavailable`.
@@ -27,11 +28,13 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
             struct Answer: Decodable {
                 let userId: String
                 let deleted: Int
+                // Absent from an Order service older than deletion policies: nothing was anonymised.
+                let anonymised: Int?
             }
             guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(buffer: body)),
                 UserID(answer.userId) == userId
             else { throw CommerceError.unavailable("The Order service answered with an unexpected body.") }
-            return answer.deleted
+            return answer.deleted + (answer.anonymised ?? 0)
         default:
             throw Self.unexpected(status)
         }
@@ -53,6 +56,38 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
         default:
             throw Self.unexpected(status)
         }
+    }
+
+    /// Every page of `GET /api/order/{userId}` with the API key (100 orders a page, following `Link`), each
+    /// order checked to be the user's.
+    /// - Throws: `unavailable` for any answer that is not a page of the user's orders.
+    public func orders(of userId: UserID) async throws -> [Order] {
+        var all: [Order] = []
+        var path: String? = "/api/order/\(userId)?limit=100"
+        while let next = path {
+            // A page of 100 orders of 100 lines is a few MiB at most.
+            let (status, body, headers) = try await call.exchange(.GET, next, limit: 16 << 20)
+            guard status.code == 200 else { throw Self.unexpected(status) }
+            guard let documents = try? JSONDecoder().decode([OrderDocument].self, from: Data(buffer: body)) else {
+                throw CommerceError.unavailable("The Order service answered with an unexpected body.")
+            }
+            for document in documents {
+                guard let order = document.order, order.userId == userId else {
+                    throw CommerceError.unavailable("The Order service answered with an order that is not the user's.")
+                }
+                all.append(order)
+            }
+            path = Self.nextPage(headers.first(name: "link"))
+        }
+        return all
+    }
+
+    /// The path of `Link: <path>; rel="next"`, when there is one.
+    static func nextPage(_ link: String?) -> String? {
+        guard let link, link.hasSuffix(#"rel="next""#), let open = link.firstIndex(of: "<"),
+            let close = link.firstIndex(of: ">"), open < close
+        else { return nil }
+        return String(link[link.index(after: open)..<close])
     }
 
     /// A wrong key is `forbidden` (retried until an operator fixes it); anything else `unavailable`.

@@ -21,11 +21,19 @@ struct HTTPPeerCall: Sendable {
         self.apiKey = apiKey
     }
 
-    /// Sends the request (with `json` as its body, when given) and returns status and body (at most 64 KiB)
-    /// for the caller to interpret.
-    func send(_ method: HTTPMethod, _ path: String, json: [UInt8]? = nil) async throws -> (
+    /// Sends the request (with `json` as its body, when given) and returns status and body (at most
+    /// `limit` bytes, 64 KiB by default) and headers for the caller to interpret.
+    func send(_ method: HTTPMethod, _ path: String, json: [UInt8]? = nil, limit: Int = 64 * 1024) async throws -> (
         status: HTTPResponseStatus, body: ByteBuffer
     ) {
+        let (status, body, _) = try await exchange(method, path, json: json, limit: limit)
+        return (status, body)
+    }
+
+    /// ``send(_:_:json:limit:)`` with the answer's headers.
+    func exchange(_ method: HTTPMethod, _ path: String, json: [UInt8]? = nil, limit: Int = 64 * 1024) async throws
+        -> (status: HTTPResponseStatus, body: ByteBuffer, headers: HTTPHeaders)
+    {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let json {
@@ -39,7 +47,7 @@ struct HTTPPeerCall: Sendable {
         let body: ByteBuffer
         do {
             response = try await client.execute(request, timeout: timeout)
-            body = try await response.body.collect(upTo: 64 * 1024)
+            body = try await response.body.collect(upTo: limit)
         } catch let error as CancellationError {
             throw error
         } catch {
@@ -54,7 +62,7 @@ struct HTTPPeerCall: Sendable {
                 "The other service is unavailable (HTTP \(response.status.code)).",
                 retryAfter: Self.retryAfter(response.headers))
         default:
-            return (response.status, body)
+            return (response.status, body, response.headers)
         }
     }
 

@@ -27,12 +27,19 @@ extension Router {
             return JSONBody.response(OrderRepresentation(placed.order), status: .created, headers: headers)
         }
         api.route(.get, "/api/order/{id}", in: routeTable) { request, context in
-            let access = try await credentials.access(request)
+            // The owner or staff with a bearer token; the User service with the key, for a user's export.
+            var principal = Principal.internalService
+            var stamp: TokenStamp?
+            if request.headers[.apiKey] != nil {
+                principal = try credentials.internalService(request)
+            } else {
+                let access = try await credentials.access(request)
+                (principal, stamp) = (access.principal, access.stamp)
+            }
             let userId = try context.parameters.id("id", as: UserID.self)
             let query = try pages.read(request)
             let page = try await orders.orders(
-                of: userId, status: query.status, limit: query.limit, after: query.after, as: access.principal,
-                token: access.stamp)
+                of: userId, status: query.status, limit: query.limit, after: query.after, as: principal, token: stamp)
             return JSONBody.response(
                 page.orders.map(OrderRepresentation.init),
                 headers: pages.link(path: "/api/order/\(userId)", query, next: page.next))
@@ -92,8 +99,8 @@ extension Router {
         api.route(.delete, "/api/order/{id}", in: routeTable) { request, context in
             let principal = try credentials.internalService(request)
             let userId = try context.parameters.id("id", as: UserID.self)
-            let deleted = try await orders.purge(userId, as: principal)
-            return JSONBody.response(PurgeRepresentation(userId: userId.description, deleted: deleted))
+            let removal = try await orders.purge(userId, as: principal)
+            return JSONBody.response(PurgeRepresentation(userId: userId.description, removal: removal))
         }
         api.route(.put, "/api/order/{id}/token-revocation", in: routeTable) { request, context in
             let principal = try credentials.internalService(request)

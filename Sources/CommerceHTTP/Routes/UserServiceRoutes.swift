@@ -93,6 +93,16 @@ extension Router where Context: ClientAddressRequestContext {
             let id = try context.parameters.id("id", as: UserID.self)
             return JSONBody.response(DeletionRepresentation(try await users.delete(id, as: principal)))
         }
+        api.route(.get, "/api/user/{id}/export", in: routeTable) { request, context in
+            let principal = try await caller(request)
+            let id = try context.parameters.id("id", as: UserID.self)
+            let export = try await users.export(id, as: principal)
+            return JSONBody.response(
+                ExportRepresentation(export),
+                headers: [
+                    .contentDisposition: #"attachment; filename="user-\#(id).json""#, .cacheControl: "no-store",
+                ])
+        }
         api.route(.delete, "/api/user/{id}/sessions", in: routeTable) { request, context in
             let principal = try await caller(request)
             let id = try context.parameters.id("id", as: UserID.self)

@@ -240,6 +240,38 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// See ``OrderStore/anonymise(_:as:at:)``: the user's orders rewritten, the records deleted and the
+    /// tombstone recorded in one write transaction.
+    public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                let orders = try Row.fetchAll(
+                    db, sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE userId = ?"#,
+                    arguments: [userId.description]
+                ).map(OrderRow.order)
+                for order in orders {
+                    let kept = order.anonymised(as: anonymous, at: date)
+                    let row = try OrderRow.encode(kept)
+                    try db.execute(
+                        sql: """
+                            UPDATE "order" SET userId = ?, items = ?, deliveryAddress = ?, history = ?, version = ?,
+                                               updatedAt = ?
+                            WHERE id = ?
+                            """,
+                        arguments: [
+                            anonymous.description, row.items, kept.deliveryAddress, row.history, kept.version,
+                            kept.updatedAt.millisecondsSince1970, kept.id.description,
+                        ])
+                }
+                try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO tombstone (userId, purgedAt) VALUES (?, ?)",
+                    arguments: [userId.description, date.millisecondsSince1970])
+                return orders.count
+            }
+        }
+    }
+
     /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
     /// expiry index.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {

@@ -135,21 +135,51 @@ public enum OrderStoreConformance {
             // Each insert either lands before the purge (and is purged) or after it (and is refused): once all
             // are done, nothing of the user may remain, whichever way they interleaved.
             let userId = UserID()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<40 {
-                    if index == 20 { group.addTask { _ = try await store.purge(userId, at: Fixtures.epoch) } }
-                    group.addTask {
-                        do {
-                            _ = try await store.insert(
-                                Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
-                        } catch let error as CommerceError where error.code == .notFound {}
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await raceInserts(of: userId, into: store) { _ = try await store.purge(userId, at: Fixtures.epoch) }
             try require(try await store.isTombstoned(userId), "the purge left no tombstone")
             let left = try await store.orders(of: userId, after: nil, limit: 100).count
             try require(left == 0, "\(left) orders survived a purge they raced")
+        },
+        ConformanceCheck("anonymise keeps the orders for the books with nothing personal, and tombstones") { store in
+            let userId = UserID()
+            let first = Fixtures.order(for: userId)
+            let second = Fixtures.order(for: userId, at: Fixtures.epoch.addingTimeInterval(60))
+            _ = try await store.insert(
+                first, idempotency: Fixtures.idempotency(for: first, expiresAt: later), now: Fixtures.epoch)
+            _ = try await store.insert(second, idempotency: nil, now: Fixtures.epoch)
+            let cancel = OrderHistoryEntry(status: .cancelled, at: later, by: .customer, reason: "my home address")
+            let cancelled = try required(try await store.transition(second, to: cancel), "the order did not move")
+            let anonymous = UserID()
+            let at = later.addingTimeInterval(60)
+            try require(try await store.anonymise(userId, as: anonymous, at: at) == 2, "not both orders were kept")
+            try require(try await store.isTombstoned(userId), "no tombstone")
+            try require(try await store.orders(of: userId, after: nil, limit: 10).isEmpty, "orders left under the user")
+            let expected = [cancelled, first].map { $0.anonymised(as: anonymous, at: at) }
+            let kept = try await store.orders(of: anonymous, after: nil, limit: 10)
+            try require(kept == expected, "the kept orders are not the anonymised ones")
+            try require(
+                kept.allSatisfy { $0.deliveryAddress == Order.redacted && $0.history.allSatisfy { $0.reason == nil } },
+                "personal text survived")
+            let everyone = try await store.allOrders(status: nil, after: nil, limit: 10)
+            try require(Set(everyone.map(\.id)) == Set(expected.map(\.id)), "staff lists lost the kept orders")
+            try require(
+                try await store.idempotentOrder(userId: userId, key: Fixtures.key(), now: Fixtures.epoch) == nil,
+                "the user's idempotency record survived")
+            try await requireError(.notFound, "an insert after the anonymisation") {
+                try await store.insert(Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
+            }
+            try require(try await store.anonymise(userId, as: UserID(), at: at) == 0, "anonymise is not idempotent")
+            try require(
+                try await store.orders(of: anonymous, after: nil, limit: 10) == expected, "a repeat changed them")
+        },
+        ConformanceCheck("inserts racing an anonymisation never leave an order under the user") { store in
+            let userId = UserID()
+            try await raceInserts(of: userId, into: store) {
+                _ = try await store.anonymise(userId, as: UserID(), at: Fixtures.epoch)
+            }
+            try require(try await store.isTombstoned(userId), "the anonymisation left no tombstone")
+            let left = try await store.orders(of: userId, after: nil, limit: 100).count
+            try require(left == 0, "\(left) orders stayed under the user after an anonymisation they raced")
         },
         ConformanceCheck("expired idempotency records are swept in bounded batches, live ones kept") { store in
             var expiring: [Order] = []
@@ -419,4 +449,22 @@ public enum OrderStoreConformance {
             try require(found == nil, "a purged user's key still finds an order")
         },
     ]
+
+    /// 40 inserts of `userId`'s orders with `removal` started amid them; an insert refused because the user
+    /// is gone is expected.
+    private static func raceInserts(
+        of userId: UserID, into store: any OrderStore, removal: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                if index == 20 { group.addTask { try await removal() } }
+                group.addTask {
+                    do {
+                        _ = try await store.insert(Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
+                    } catch let error as CommerceError where error.code == .notFound {}
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
 }
