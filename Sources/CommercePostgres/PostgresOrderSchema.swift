@@ -69,5 +69,9 @@ enum PostgresOrderSchema {
                     """,
                     "CREATE INDEX products_active ON products (active, id)",
                 ]),
+            // A placement in one round trip: everything `PostgresOrderStore.insert` decides, decided inside
+            // PostgreSQL, in the order the Swift code decided it and under the same per-user advisory lock
+            // (taken first, so every check after it sees what a purge committed while it waited).
+            .init(version: "v6-place-order", statements: [PostgresPlaceOrder.function]),
         ])
 }

@@ -5,9 +5,11 @@ import PostgresNIO
 
 /// An ``OrderStore`` on PostgreSQL, for several Order service replicas sharing one database.
 ///
-/// Every write of a user's orders (an insert, a purge) first takes a transaction-level advisory lock on the
-/// user, so across replicas the tombstone check and the insert are one step (no insert can slip in after a
-/// purge's delete), and two inserts with one idempotency key cannot both store an order. Reads take no lock.
+/// Every write of a user's orders first takes a transaction-level advisory lock on the user — shared for a
+/// placement, exclusive for a purge or an anonymisation — so across replicas the tombstone check and the
+/// insert are one step (no insert can slip in after a purge's delete) while one user's placements still run
+/// side by side; the idempotency key's primary key lets only one of two placements with one key store an
+/// order. Reads take no lock.
 ///
 /// The `PostgresClient` must be running; call ``migrate()`` once at start, before serving.
 public struct PostgresOrderStore: OrderStore {
@@ -25,55 +27,107 @@ public struct PostgresOrderStore: OrderStore {
         try await PostgresOrderSchema.migrations.apply(on: client, logger: logger)
     }
 
-    /// See ``OrderStore/insert(_:idempotency:now:token:pricing:)``: under the user's lock, the tombstone and token
-    /// checks (one statement), a live record for the key (answered with its order), then the record and the
-    /// order, in one transaction.
+    /// See ``OrderStore/insert(_:idempotency:now:token:pricing:)``: one round trip — `commerce_place_order`
+    /// (``PostgresPlaceOrder``) takes the user's advisory lock and decides the token, the tombstone, the
+    /// idempotent replay, the catalog's prices and the inserts inside PostgreSQL, as one transaction. Only a
+    /// replay (its order read by id) and an order the catalog cannot price (Core's ``CatalogPricing`` says
+    /// why) take another.
     public func insert(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
-        try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> OrderInsertion in
-                try await Self.lock(order.userId, connection, logger)
-                // The tombstone, the token's mark and the products to price with: one statement.
-                let standing = try await Self.standing(
-                    of: order.userId, token: token, products: pricing?.productIds ?? [], connection, logger)
-                try token?.check(voidBefore: standing.voidBefore)
-                if standing.tombstoned { throw CommerceError.notFound("The user no longer exists.") }
-                if let idempotency,
-                    let previous = try await Self.liveRecord(
-                        idempotency.userId, idempotency.key, now, connection, logger)
-                {
-                    return .existing(previous.order, fingerprint: previous.fingerprint)
+        let items = pricing == nil ? try StoredOrderItems.encode(order.items) : nil
+        let lines = try pricing.map(Self.lines)
+        let history = try StoredOrderHistory.encode(order.history)
+        return try await translatingPostgresErrors {
+            let rows = try await client.query(
+                """
+                SELECT outcome, mark, order_id, items, currency, total, fingerprint, products::text
+                FROM commerce_place_order(
+                    \(order.userId.description), \(order.id.uuid), \(order.userId.uuid), \(token?.userId.uuid),
+                    \(token?.issuedAt.millisecondsSince1970), \(items), \(lines)::jsonb,
+                    \(pricing?.requestedCurrency?.value), \(order.deliveryAddress), \(order.status.rawValue),
+                    \(order.currency.value), \(order.total.minorUnits), \(order.createdAt.millisecondsSince1970),
+                    \(order.updatedAt.millisecondsSince1970), \(history), \(Int64(order.version)),
+                    \(idempotency?.key.value), \(idempotency?.fingerprint),
+                    \(idempotency?.expiresAt.millisecondsSince1970), \(now.millisecondsSince1970))
+                """, logger: logger)
+            typealias Answer = (String, Int64?, UUID?, String?, String?, Int64?, String?, String?)
+            var answer: Answer?
+            for try await row in rows.decode(Answer.self) { answer = row }
+            guard let (outcome, mark, existing, storedItems, currency, total, fingerprint, products) = answer else {
+                throw CommerceError.internalFailure("commerce_place_order answered nothing.")
+            }
+            switch outcome {
+            case "revoked":
+                try token?.check(voidBefore: mark.map(Date.init(millisecondsSince1970:)))
+                throw CommerceError.tokenRevoked
+            case "tombstoned":
+                throw CommerceError.notFound("The user no longer exists.")
+            case "existing":
+                guard let existing, let fingerprint,
+                    let previous = try await self.order(OrderID(uuid: existing), of: order.userId)
+                else { throw CommerceError.internalFailure("An idempotency record names no order.") }
+                return .existing(previous, fingerprint: fingerprint)
+            case "unpriceable":
+                let catalog = try Self.catalog(products ?? "[]")
+                _ = try pricing?.priced(order, catalog: catalog)
+                throw CommerceError.internalFailure("The catalog priced an order PostgreSQL could not.")
+            case "created":
+                guard pricing != nil else { return .created(order) }
+                guard let storedItems, let currency, let total else {
+                    throw CommerceError.internalFailure(
+                        "commerce_place_order answered a priced order without its prices.")
                 }
-                // Priced in this transaction: the prices stored are the ones in force when it commits.
-                var order = order
-                if let pricing {
-                    order = try pricing.priced(order, catalog: standing.products)
-                }
-                let items = try StoredOrderItems.encode(order.items)
-                let history = try StoredOrderHistory.encode(order.history)
-                if let idempotency {
-                    try await connection.query(
-                        """
-                        INSERT INTO idempotency_records (user_id, key, fingerprint, order_id, expires_at)
-                        VALUES (\(idempotency.userId.uuid), \(idempotency.key.value), \(idempotency.fingerprint),
-                                \(idempotency.orderId.uuid), \(idempotency.expiresAt.millisecondsSince1970))
-                        ON CONFLICT (user_id, key) DO UPDATE
-                        SET fingerprint = EXCLUDED.fingerprint, order_id = EXCLUDED.order_id,
-                            expires_at = EXCLUDED.expires_at
-                        """, logger: logger)
-                }
-                try await connection.query(
-                    """
-                    INSERT INTO orders (\(unescaped: PostgresOrderRow.columns))
-                    VALUES (\(order.id.uuid), \(order.userId.uuid), \(items), \(order.deliveryAddress),
-                            \(order.status.rawValue), \(order.currency.value), \(order.total.minorUnits),
-                            \(order.createdAt.millisecondsSince1970), \(order.updatedAt.millisecondsSince1970),
-                            \(history), \(order.version))
-                    """, logger: logger)
-                return .created(order)
+                return .created(
+                    Order(
+                        id: order.id, userId: order.userId, items: try StoredOrderItems.decode(storedItems),
+                        deliveryAddress: order.deliveryAddress, status: order.status,
+                        currency: CurrencyCode(trusted: currency), total: Money(minorUnits: total),
+                        createdAt: order.createdAt, updatedAt: order.updatedAt, history: order.history,
+                        version: order.version))
+            default:
+                throw CommerceError.internalFailure("commerce_place_order answered \(outcome).")
             }
         }
+    }
+
+    /// The lines a catalog-priced order asks for, as `commerce_place_order` reads them: `[{productId,
+    /// quantity, price}]`, the price in minor units when the client named one.
+    private static func lines(_ pricing: CatalogPricing) throws -> String {
+        struct Line: Encodable {
+            let productId: String
+            let quantity: Int
+            let price: Int64?
+        }
+        let encoded = try JSONEncoder().encode(
+            pricing.lines.map {
+                Line(productId: $0.productId, quantity: $0.quantity, price: $0.requestedPrice?.minorUnits)
+            })
+        return String(decoding: encoded, as: UTF8.self)
+    }
+
+    /// The products `commerce_place_order` answered with an order it could not price, by id.
+    private static func catalog(_ json: String) throws -> [String: Product] {
+        struct Row: Decodable {
+            let id: String
+            let name: String
+            let price: Int64
+            let currency: String
+            let active: Bool
+            let updatedAt: Int64
+        }
+        let rows = try JSONDecoder().decode([Row].self, from: Data(json.utf8))
+        return Dictionary(
+            rows.map {
+                (
+                    $0.id,
+                    Product(
+                        id: $0.id, name: $0.name, price: Money(minorUnits: $0.price),
+                        currency: CurrencyCode(trusted: $0.currency), active: $0.active,
+                        updatedAt: Date(millisecondsSince1970: $0.updatedAt))
+                )
+            }
+        ) { first, _ in first }
     }
 
     /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark, then the record, on one
@@ -85,7 +139,7 @@ public struct PostgresOrderStore: OrderStore {
             try await client.withConnection { connection in
                 if let token {
                     try token.check(
-                        voidBefore: try await Self.standing(of: userId, token: token, connection, logger).voidBefore)
+                        voidBefore: try await Self.voidBefore(of: token, connection, logger))
                 }
                 return try await Self.liveRecord(userId, key, now, connection, logger)
             }
@@ -420,33 +474,14 @@ public struct PostgresOrderStore: OrderStore {
         return false
     }
 
-    /// Whether `userId` is tombstoned, the mark of the token's user (`nil` without a token), and the
-    /// products with these ids, in one statement (on `connection`, in its transaction if one is open).
-    private static func standing(
-        of userId: UserID, token: TokenStamp?, products ids: [String] = [], _ connection: PostgresConnection,
-        _ logger: Logger
-    ) async throws -> (tombstoned: Bool, voidBefore: Date?, products: [String: Product]) {
+    /// The mark of the token's user, read on `connection`.
+    private static func voidBefore(of token: TokenStamp, _ connection: PostgresConnection, _ logger: Logger)
+        async throws -> Date?
+    {
         let rows = try await connection.query(
-            """
-            SELECT s.tombstoned, s.void_before, p.id, p.name, p.price_minor_units, p.currency, p.active, p.updated_at
-            FROM (SELECT EXISTS (SELECT 1 FROM tombstones WHERE user_id = \(userId.uuid)) AS tombstoned,
-                         (SELECT void_before FROM token_revocations
-                          WHERE user_id = \((token?.userId ?? userId).uuid)) AS void_before) s
-            LEFT JOIN products p ON p.id = ANY(\(Array(Set(ids))))
-            """, logger: logger)
-        var standing: (tombstoned: Bool, voidBefore: Date?, products: [String: Product]) = (false, nil, [:])
-        for try await (tombstoned, mark, id, name, price, currency, active, updatedAt) in rows.decode(
-            (Bool, Int64?, String?, String?, Int64?, String?, Bool?, Int64?).self)
-        {
-            standing.tombstoned = tombstoned
-            standing.voidBefore = token == nil ? nil : mark.map(Date.init(millisecondsSince1970:))
-            if let id, let name, let price, let currency, let active, let updatedAt {
-                standing.products[id] = Product(
-                    id: id, name: name, price: Money(minorUnits: price), currency: CurrencyCode(trusted: currency),
-                    active: active, updatedAt: Date(millisecondsSince1970: updatedAt))
-            }
-        }
-        return standing
+            "SELECT void_before FROM token_revocations WHERE user_id = \(token.userId.uuid)", logger: logger)
+        for try await mark in rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
+        return nil
     }
 
     private static func liveRecord(

@@ -383,9 +383,9 @@ public struct SQLiteOrderStore: OrderStore {
     private static func products(_ db: Database, ids: [String]) throws -> [String: Product] {
         let unique = Array(Set(ids))
         let marks = Array(repeating: "?", count: unique.count).joined(separator: ", ")
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT \(productColumns) FROM product WHERE id IN (\(marks))",
-            arguments: StatementArguments(unique))
+        // One cached statement per number of ids: an order's lines are few, so the cache stays small.
+        let select = try db.cachedStatement(sql: "SELECT \(productColumns) FROM product WHERE id IN (\(marks))")
+        let rows = try Row.fetchAll(select, arguments: StatementArguments(unique))
         return Dictionary(
             uniqueKeysWithValues: try rows.map { row in
                 let product = try product(row)

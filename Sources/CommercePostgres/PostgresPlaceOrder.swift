@@ -1,0 +1,123 @@
+/// `commerce_place_order`, the server-side function that places an order in one round trip.
+///
+/// It answers one row, `(outcome, mark, order_id, items, currency, total, fingerprint, products)`:
+/// - `revoked`: the token's user voided it (`mark` is their mark);
+/// - `tombstoned`: the order's user was deleted;
+/// - `existing`: the idempotency key made `order_id` (with `fingerprint`) — the order is read separately;
+/// - `unpriceable`: with catalog pricing, some line cannot be priced as asked; `products` holds every product
+///   the lines name that exists, so that Core's `CatalogPricing` says why, in its own words;
+/// - `created`: stored; with catalog pricing, `items` (the stored JSON), `currency` and `total` are the
+///   catalog's.
+///
+/// Placements of one user take the user's advisory lock *shared* — they run side by side — while a purge or
+/// an anonymisation takes it exclusive; the idempotency key's primary key settles racing placements with
+/// one key.
+///
+/// The pricing rule here — every line's product exists and is active, all in the first line's currency, and
+/// any price or currency the client named is the catalog's — is `CatalogPricing.priced`'s condition for
+/// success; the conformance suite checks that both agree on every case it tries.
+enum PostgresPlaceOrder {
+    static let function = #"""
+        CREATE FUNCTION commerce_place_order(
+            p_lock_key text, p_order_id uuid, p_user_id uuid, p_token_user uuid, p_token_iat bigint,
+            p_items text, p_lines jsonb, p_requested_currency text,
+            p_delivery_address text, p_status text, p_currency text, p_total bigint,
+            p_created_at bigint, p_updated_at bigint, p_history text, p_version bigint,
+            p_key text, p_fingerprint text, p_expires_at bigint, p_now bigint)
+        RETURNS TABLE (outcome text, mark bigint, order_id uuid, items text, currency text, total bigint,
+                       fingerprint text, products jsonb)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_mark bigint;
+            v_order uuid;
+            v_fingerprint text;
+            v_ok boolean;
+            v_items text := p_items;
+            v_currency text := p_currency;
+            v_total bigint := p_total;
+            v_products jsonb;
+        BEGIN
+            -- Shared: placements of one user run side by side; a purge (exclusive) waits for those in flight,
+            -- and those after it wait for the purge and then find the tombstone.
+            PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_lock_key, 0));
+            IF p_token_user IS NOT NULL THEN
+                SELECT r.void_before INTO v_mark FROM token_revocations r WHERE r.user_id = p_token_user;
+                IF v_mark IS NOT NULL AND p_token_iat < v_mark THEN
+                    RETURN QUERY SELECT 'revoked'::text, v_mark, NULL::uuid, NULL::text, NULL::text, NULL::bigint,
+                        NULL::text, NULL::jsonb;
+                    RETURN;
+                END IF;
+            END IF;
+            IF EXISTS (SELECT 1 FROM tombstones t WHERE t.user_id = p_user_id) THEN
+                RETURN QUERY SELECT 'tombstoned'::text, NULL::bigint, NULL::uuid, NULL::text, NULL::text,
+                    NULL::bigint, NULL::text, NULL::jsonb;
+                RETURN;
+            END IF;
+            IF p_key IS NOT NULL THEN
+                SELECT r.order_id, r.fingerprint INTO v_order, v_fingerprint
+                FROM idempotency_records r JOIN orders o ON o.id = r.order_id
+                WHERE r.user_id = p_user_id AND r.key = p_key AND r.expires_at > p_now;
+                IF FOUND THEN
+                    RETURN QUERY SELECT 'existing'::text, NULL::bigint, v_order, NULL::text, NULL::text,
+                        NULL::bigint, v_fingerprint, NULL::jsonb;
+                    RETURN;
+                END IF;
+            END IF;
+            IF p_lines IS NOT NULL THEN
+                WITH lines AS (
+                    SELECT l.n, l.x->>'productId' AS product_id, (l.x->>'quantity')::bigint AS quantity,
+                           (l.x->>'price')::bigint AS requested
+                    FROM jsonb_array_elements(p_lines) WITH ORDINALITY AS l(x, n)),
+                priced AS (
+                    SELECT lines.*, p.name, p.price_minor_units, p.currency AS product_currency, p.active
+                    FROM lines LEFT JOIN products p ON p.id = lines.product_id),
+                first AS (SELECT product_currency AS c FROM priced ORDER BY n LIMIT 1)
+                SELECT bool_and(priced.active IS TRUE AND priced.product_currency = first.c
+                                AND (priced.requested IS NULL OR priced.requested = priced.price_minor_units))
+                       AND (p_requested_currency IS NULL OR p_requested_currency = min(first.c)),
+                       jsonb_agg(jsonb_build_object('productId', priced.product_id, 'name', priced.name,
+                                                    'quantity', priced.quantity,
+                                                    'unitPriceMinorUnits', priced.price_minor_units)
+                                 ORDER BY priced.n)::text,
+                       min(first.c), sum(priced.price_minor_units * priced.quantity)
+                INTO v_ok, v_items, v_currency, v_total
+                FROM priced CROSS JOIN first;
+                IF v_ok IS NOT TRUE THEN
+                    SELECT jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price_minor_units,
+                                                        'currency', p.currency, 'active', p.active,
+                                                        'updatedAt', p.updated_at))
+                    INTO v_products
+                    FROM products p
+                    WHERE p.id IN (SELECT l.x->>'productId' FROM jsonb_array_elements(p_lines) AS l(x));
+                    RETURN QUERY SELECT 'unpriceable'::text, NULL::bigint, NULL::uuid, NULL::text, NULL::text,
+                        NULL::bigint, NULL::text, coalesce(v_products, '[]'::jsonb);
+                    RETURN;
+                END IF;
+            END IF;
+            IF p_key IS NOT NULL THEN
+                -- The key's row decides between racing placements with one key: the second waits for the first
+                -- to commit, then finds its live record and answers its order. An expired record is replaced.
+                INSERT INTO idempotency_records (user_id, key, fingerprint, order_id, expires_at)
+                VALUES (p_user_id, p_key, p_fingerprint, p_order_id, p_expires_at)
+                ON CONFLICT (user_id, key) DO UPDATE
+                SET fingerprint = EXCLUDED.fingerprint, order_id = EXCLUDED.order_id,
+                    expires_at = EXCLUDED.expires_at
+                WHERE idempotency_records.expires_at <= p_now;
+                IF NOT FOUND THEN
+                    SELECT r.order_id, r.fingerprint INTO v_order, v_fingerprint
+                    FROM idempotency_records r WHERE r.user_id = p_user_id AND r.key = p_key;
+                    RETURN QUERY SELECT 'existing'::text, NULL::bigint, v_order, NULL::text, NULL::text,
+                        NULL::bigint, v_fingerprint, NULL::jsonb;
+                    RETURN;
+                END IF;
+            END IF;
+            INSERT INTO orders (id, user_id, items, delivery_address, status, currency, total_minor_units,
+                                created_at, updated_at, history, version)
+            VALUES (p_order_id, p_user_id, v_items, p_delivery_address, p_status, v_currency, v_total,
+                    p_created_at, p_updated_at, p_history, p_version);
+            RETURN QUERY SELECT 'created'::text, NULL::bigint, p_order_id, v_items, v_currency, v_total,
+                NULL::text, NULL::jsonb;
+        END;
+        $$
+        """#
+}
