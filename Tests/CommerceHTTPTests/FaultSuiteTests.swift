@@ -55,6 +55,37 @@ final class FaultSuiteTests {
         #expect(await live.waitUntilHealthy(server.baseURL), "\(server.mode) came back")
     }
 
+    /// A member of staff, made so with the internal key, and their token.
+    func staffToken() async throws -> String {
+        let staff = try await live.registerAndLogIn(users.baseURL)
+        let promoted = try await live.send(
+            .PUT, users.baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
+            body: #"{"role":"staff"}"#)
+        #expect(promoted.status == 200)
+        return try #require(
+            try await live.send(
+                .POST, users.baseURL + "/api/user/login",
+                body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#
+            ).json["token"] as? String)
+    }
+
+    /// An Order service of a shop that keeps its books (`DELETION_POLICY=anonymise`), on the Order port.
+    func anonymisingOrders() -> ServerProcess {
+        ServerProcess(
+            mode: "order", port: orders.port, dataDirectory: directory,
+            environment: urls.merging(["DELETION_POLICY": "anonymise"]) { $1 })
+    }
+
+    /// Whether staff see exactly `count` orders, none of them `user`'s and none holding their text.
+    func keptAnonymised(_ count: Int, of user: (id: String, token: String), staff: String) async throws -> Bool {
+        let all = try await live.send(.GET, orders.baseURL + "/api/orders?limit=100", token: staff).jsonArray
+        return all.count == count
+            && all.allSatisfy { order in
+                order["userId"] as? String != user.id && order["deliveryAddress"] as? String == "[redacted]"
+                    && !"\(order)".contains("Ann")
+            }
+    }
+
     func orderCount(_ user: (id: String, token: String)) async throws -> Int {
         try await live.send(.GET, orders.baseURL + "/api/order/\(user.id)?limit=100", token: user.token).jsonArray.count
     }
@@ -78,49 +109,56 @@ final class FaultSuiteTests {
         #expect(purged)
     }
 
+    static let personal =
+        #"{"items":[{"productId":"tea","name":"Tea for Ann","quantity":1,"price":2.5}],"deliveryAddress":"Ann, 1 Private Lane"}"#
+
     @Test func aDeletionWhileAnAnonymisingOrderServiceIsDeadIsAnonymisedWithin10sOfItsRestart() async throws {
-        // The Order service of a shop that keeps its books: DELETION_POLICY=anonymise, on the same port.
-        let anonymising = ServerProcess(
-            mode: "order", port: orders.port, dataDirectory: directory,
-            environment: urls.merging(["DELETION_POLICY": "anonymise"]) { $1 })
+        let anonymising = anonymisingOrders()
         defer { anonymising.kill() }
         try users.start()
         try await restart(anonymising)
         #expect(await live.waitUntilHealthy(users.baseURL))
         let ann = try await live.registerAndLogIn(users.baseURL)
-        let personal =
-            #"{"items":[{"productId":"tea","name":"Tea for Ann","quantity":1,"price":2.5}],"deliveryAddress":"Ann, 1 Private Lane"}"#
         for _ in 0..<3 {
-            #expect(
-                try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: personal).status
-                    == 201)
+            let placed = try await live.send(
+                .POST, orders.baseURL + "/api/order", token: ann.token, body: Self.personal)
+            #expect(placed.status == 201)
         }
-        let staff = try await live.registerAndLogIn(users.baseURL)
-        let promoted = try await live.send(
-            .PUT, users.baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
-            body: #"{"role":"staff"}"#)
-        #expect(promoted.status == 200)
-        let staffToken = try #require(
-            try await live.send(
-                .POST, users.baseURL + "/api/user/login",
-                body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#
-            ).json["token"] as? String)
-
+        let staff = try await staffToken()
         anonymising.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
         #expect(deleted.json["orders"] as? String == "pending")
         try await restart(anonymising)
         // Kept for the books — all three, none under Ann, nothing of hers in them — and her token refused.
         let kept = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
-            let all = try await live.send(.GET, orders.baseURL + "/api/orders?limit=100", token: staffToken).jsonArray
-            return all.count == 3
-                && all.allSatisfy { order in
-                    order["userId"] as? String != ann.id && order["deliveryAddress"] as? String == "[redacted]"
-                        && !"\(order)".contains("Ann")
-                }
+            try await keptAnonymised(3, of: ann, staff: staff)
         }
         #expect(kept)
         #expect(try await live.send(.GET, orders.baseURL + "/api/order/\(ann.id)", token: ann.token).status == 401)
+    }
+
+    @Test func anAnonymisationAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated() async throws {
+        let anonymising = anonymisingOrders()
+        defer { anonymising.kill() }
+        try users.start()
+        try await restart(anonymising)
+        #expect(await live.waitUntilHealthy(users.baseURL))
+        let ann = try await live.registerAndLogIn(users.baseURL)
+        #expect(
+            try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.personal).status
+                == 201)
+        let staff = try await staffToken()
+        anonymising.kill()
+        let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
+        #expect(deleted.json["orders"] as? String == "pending")
+        users.kill()
+        try await restart(anonymising)
+        #expect(try await orderCount(ann) == 1, "nothing anonymised while the User service is dead")
+        try await restart(users)
+        let kept = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+            try await keptAnonymised(1, of: ann, staff: staff)
+        }
+        #expect(kept)
     }
 
     @Test func aDeletionAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated() async throws {
