@@ -69,54 +69,48 @@ final class FaultSuiteTests {
             ).json["token"] as? String)
     }
 
-    /// An Order service of a shop that keeps its books (`DELETION_POLICY=anonymise`), on the Order port.
-    func anonymisingOrders() -> ServerProcess {
-        ServerProcess(
+    /// The Order service under `policy`: the suite's own for `purge` (the default), or one of a shop that
+    /// keeps its books (`DELETION_POLICY=anonymise`) on the same port.
+    func orderService(_ policy: DeletionPolicy) -> ServerProcess {
+        guard policy == .anonymise else { return orders }
+        return ServerProcess(
             mode: "order", port: orders.port, dataDirectory: directory,
             environment: urls.merging(["DELETION_POLICY": "anonymise"]) { $1 })
     }
 
-    /// Whether staff see exactly `count` orders, none of them `user`'s and none holding their text.
-    func keptAnonymised(_ count: Int, of user: (id: String, token: String), staff: String) async throws -> Bool {
+    /// Whether `user`'s `count` orders are gone as `policy` says: deleted, or kept for staff with none of them
+    /// `user`'s and none holding their text.
+    func removed(_ count: Int, of user: (id: String, token: String), as policy: DeletionPolicy, staff: String)
+        async throws -> Bool
+    {
+        guard try await orderCount(user) == 0 else { return false }
         let all = try await live.send(.GET, orders.baseURL + "/api/orders?limit=100", token: staff).jsonArray
-        return all.count == count
-            && all.allSatisfy { order in
-                order["userId"] as? String != user.id && order["deliveryAddress"] as? String == "[redacted]"
-                    && !"\(order)".contains("Ann")
-            }
+        switch policy {
+        case .purge:
+            return all.isEmpty
+        case .anonymise:
+            return all.count == count
+                && all.allSatisfy { order in
+                    order["userId"] as? String != user.id && order["deliveryAddress"] as? String == "[redacted]"
+                        && !"\(order)".contains("Ann")
+                }
+        }
     }
 
     func orderCount(_ user: (id: String, token: String)) async throws -> Int {
         try await live.send(.GET, orders.baseURL + "/api/order/\(user.id)?limit=100", token: user.token).jsonArray.count
     }
 
-    @Test func aDeletionWhileTheOrderServiceIsDeadIsPurgedWithin10sOfItsRestart() async throws {
-        try await startBoth()
-        let ann = try await live.registerAndLogIn(users.baseURL)
-        for _ in 0..<3 {
-            #expect(
-                try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status
-                    == 201)
-        }
-        orders.kill()
-        let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
-        #expect(deleted.status == 200)
-        #expect(deleted.json["orders"] as? String == "pending")
-        try await restart(orders)
-        let purged = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
-            try await orderCount(ann) == 0
-        }
-        #expect(purged)
-    }
-
+    /// An order whose text is the user's own: an anonymisation must leave none of it.
     static let personal =
         #"{"items":[{"productId":"tea","name":"Tea for Ann","quantity":1,"price":2.5}],"deliveryAddress":"Ann, 1 Private Lane"}"#
 
-    @Test func aDeletionWhileAnAnonymisingOrderServiceIsDeadIsAnonymisedWithin10sOfItsRestart() async throws {
-        let anonymising = anonymisingOrders()
-        defer { anonymising.kill() }
+    @Test(arguments: [DeletionPolicy.purge, .anonymise])
+    func aDeletionWhileTheOrderServiceIsDeadLandsWithin10sOfItsRestart(_ policy: DeletionPolicy) async throws {
+        let orderService = orderService(policy)
+        defer { orderService.kill() }
         try users.start()
-        try await restart(anonymising)
+        try await restart(orderService)
         #expect(await live.waitUntilHealthy(users.baseURL))
         let ann = try await live.registerAndLogIn(users.baseURL)
         for _ in 0..<3 {
@@ -125,58 +119,41 @@ final class FaultSuiteTests {
             #expect(placed.status == 201)
         }
         let staff = try await staffToken()
-        anonymising.kill()
+        orderService.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
+        #expect(deleted.status == 200)
         #expect(deleted.json["orders"] as? String == "pending")
-        try await restart(anonymising)
-        // Kept for the books — all three, none under Ann, nothing of hers in them — and her token refused.
-        let kept = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
-            try await keptAnonymised(3, of: ann, staff: staff)
+        try await restart(orderService)
+        let landed = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+            try await removed(3, of: ann, as: policy, staff: staff)
         }
-        #expect(kept)
+        #expect(landed)
         #expect(try await live.send(.GET, orders.baseURL + "/api/order/\(ann.id)", token: ann.token).status == 401)
     }
 
-    @Test func anAnonymisationAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated() async throws {
-        let anonymising = anonymisingOrders()
-        defer { anonymising.kill() }
+    @Test(arguments: [DeletionPolicy.purge, .anonymise])
+    func aDeletionAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated(_ policy: DeletionPolicy) async throws {
+        let orderService = orderService(policy)
+        defer { orderService.kill() }
         try users.start()
-        try await restart(anonymising)
+        try await restart(orderService)
         #expect(await live.waitUntilHealthy(users.baseURL))
         let ann = try await live.registerAndLogIn(users.baseURL)
         #expect(
             try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.personal).status
                 == 201)
         let staff = try await staffToken()
-        anonymising.kill()
+        orderService.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
         #expect(deleted.json["orders"] as? String == "pending")
         users.kill()
-        try await restart(anonymising)
-        #expect(try await orderCount(ann) == 1, "nothing anonymised while the User service is dead")
+        try await restart(orderService)
+        #expect(try await orderCount(ann) == 1, "nothing removed while the User service is dead")
         try await restart(users)
-        let kept = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
-            try await keptAnonymised(1, of: ann, staff: staff)
+        let landed = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+            try await removed(1, of: ann, as: policy, staff: staff)
         }
-        #expect(kept)
-    }
-
-    @Test func aDeletionAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated() async throws {
-        try await startBoth()
-        let ann = try await live.registerAndLogIn(users.baseURL)
-        #expect(
-            try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.order).status == 201)
-        orders.kill()
-        let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
-        #expect(deleted.json["orders"] as? String == "pending")
-        users.kill()
-        try await restart(orders)
-        #expect(try await orderCount(ann) == 1, "nothing purged while the User service is dead")
-        try await restart(users)
-        let purged = try await eventually(timeout: .seconds(10), pollEvery: .milliseconds(100)) {
-            try await orderCount(ann) == 0
-        }
-        #expect(purged)
+        #expect(landed)
     }
 
     @Test func everyAcknowledgedOrderSurvivesAKillDuringABurstAndRetriesMakeExactlyOne() async throws {
