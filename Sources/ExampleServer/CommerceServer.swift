@@ -4,8 +4,7 @@ import Foundation
 import Logging
 import SystemPackage
 
-/// `commerce-server [all|user|order]`: the User and Order services over HTTP.
-@main
+/// `commerce-server [all|user|order]`: the User and Order services over HTTP (started by `main.swift`).
 struct CommerceServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "commerce-server",

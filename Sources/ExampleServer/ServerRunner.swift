@@ -136,7 +136,7 @@ final class ServerRunner {
     private func postgresClient(_ url: PostgresConnectionURL) -> PostgresClient {
         if let postgres { return postgres }
         var configuration = url.configuration
-        configuration.options.maximumConnections = 20
+        configuration.options.maximumConnections = settings.databasePoolSize
         var logger = Logger(label: "commerce.postgres")
         logger.logLevel = max(settings.logLevel, .notice)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)

@@ -58,6 +58,8 @@ struct ServerSettings: Sendable {
     var orderServicePort: Int
     var dataDirectory: String
     var database: DatabaseLocation
+    /// The most PostgreSQL connections the process opens.
+    var databasePoolSize: Int
     var jwtSecret: SigningSecret
     var apiKey: SigningSecret
     var userServiceURL: String
@@ -140,6 +142,8 @@ struct ServerSettings: Sendable {
             mode: mode, host: Setting.host.text(from: config) ?? "127.0.0.1", userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
             database: try database(Setting.databaseURL.text(from: config), mode: mode, dataDirectory: dataDirectory),
+            databasePoolSize: try Setting.databasePoolSize.integer(
+                from: config, default: 4 * ProcessInfo.processInfo.activeProcessorCount),
             jwtSecret: secrets.jwtSecret, apiKey: secrets.apiKey,
             userServiceURL: try peerURL(
                 Setting.userServiceURL.text(from: config) ?? "http://127.0.0.1:\(userPort)", "USER_SERVICE_URL"),

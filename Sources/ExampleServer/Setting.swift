@@ -103,6 +103,9 @@ extension Setting {
     static let databaseURL = Setting(
         "database.url", default: "the data directory", .text,
         help: "memory:, a directory, a .sqlite file (one service per process) or postgres://…")
+    static let databasePoolSize = Setting(
+        "database.pool.size", default: "4 × the cores", .integer(1...1000),
+        help: "PostgreSQL: the most connections this process opens")
     static let jwtSecret = Setting(
         "jwt.secret", default: "generated (development)", .secret,
         help: "HS256 key, at least 32 bytes, shared by both services")
@@ -180,7 +183,8 @@ extension Setting {
 
     /// Every setting the server reads, in the order the help lists them.
     static let all: [Setting] = [
-        port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, jwtSecret, jwtSecretFile, apiKey,
+        port, userServicePort, orderServicePort, host, dataDirectory, databaseURL, databasePoolSize, jwtSecret,
+        jwtSecretFile, apiKey,
         apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, tokenLifetime,
         refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, pricing,

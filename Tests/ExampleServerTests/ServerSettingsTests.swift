@@ -177,6 +177,12 @@ struct ServerSettingsTests {
         #expect("\(postgres)" == "postgres://app@db:6543/users?sslmode=prefer", "described without the password")
     }
 
+    @Test func thePostgreSQLPoolIsSizedFromTheCoresUnlessSet() throws {
+        #expect(try load(.all).databasePoolSize == 4 * ProcessInfo.processInfo.activeProcessorCount)
+        #expect(try load(.all, environment: ["DATABASE_POOL_SIZE": "3"]).databasePoolSize == 3)
+        #expect(throws: SettingsError.self) { try load(.all, environment: ["DATABASE_POOL_SIZE": "0"]) }
+    }
+
     @Test func badValuesAreRefusedWithTheirName() throws {
         for (name, value) in [
             ("BCRYPT_COST", "3"), ("LOG_LEVEL", "loud"), ("JWT_TTL_SECONDS", "5"), ("USER_SERVICE_PORT", "70000"),

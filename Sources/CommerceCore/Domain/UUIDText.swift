@@ -4,38 +4,52 @@ import Foundation
 /// every response, and Foundation's `UUID(uuidString:)` and `uuidString` go through `sscanf`/`sprintf`
 /// (about 3 % of an order list's CPU in the profile in Documentation/Performance.md).
 enum UUIDText {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// `8-4-4-4-12` hexadecimal digits in either case, as `UUID(uuidString:)` accepts; `nil` otherwise.
     static func parse(_ text: String) -> UUID? {
-        let utf8 = text.utf8
-        guard utf8.count == 36 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var nibbles = 0
-        for (position, character) in utf8.enumerated() {
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
+        var text = text
+        return text.withUTF8 { utf8 -> UUID? in
+            guard utf8.count == 36 else { return nil }
+            var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let parsed = withUnsafeMutableBytes(of: &uuid) { bytes -> Bool in
+                var position = 0
+                for index in 0..<16 {
+                    if position == 8 || position == 13 || position == 18 || position == 23 {
+                        guard utf8[position] == UInt8(ascii: "-") else { return false }
+                        position += 1
+                    }
+                    guard let high = value(ofHexDigit: utf8[position]), let low = value(ofHexDigit: utf8[position + 1])
+                    else { return false }
+                    bytes[index] = high << 4 | low
+                    position += 2
+                }
+                return true
             }
-            guard let nibble = value(ofHexDigit: character) else { return nil }
-            bytes[nibbles / 2] |= nibbles % 2 == 0 ? nibble << 4 : nibble
-            nibbles += 1
+            return parsed ? UUID(uuid: uuid) : nil
         }
-        return bytes.withUnsafeBytes { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
     }
 
     /// The lower-case `8-4-4-4-12` form.
     static func format(_ uuid: UUID) -> String {
         withUnsafeBytes(of: uuid.uuid) { raw in
-            var text = [UInt8]()
-            text.reserveCapacity(36)
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-                text.append(hexDigits[Int(byte >> 4)])
-                text.append(hexDigits[Int(byte & 0x0F)])
+            String(unsafeUninitializedCapacity: 36) { text in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    text[position] = hexDigit(raw[index] >> 4)
+                    text[position + 1] = hexDigit(raw[index] & 0x0F)
+                    position += 2
+                }
+                return position
             }
-            return String(decoding: text, as: UTF8.self)
         }
+    }
+
+    /// The lower-case hexadecimal digit of `nibble` (0–15).
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     private static func value(ofHexDigit character: UInt8) -> UInt8? {

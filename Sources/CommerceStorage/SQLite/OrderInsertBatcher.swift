@@ -13,7 +13,8 @@ actor OrderInsertBatcher {
     /// One insert waiting for its transaction.
     struct Insert: Sendable {
         let order: Order
-        let row: OrderRow.Texts
+        /// The order's JSON columns, made before the transaction; `nil` when the order is priced in it.
+        let row: OrderRow.Texts?
         let idempotency: IdempotencyRecord?
         let now: Date
         let token: TokenStamp?
@@ -38,7 +39,7 @@ actor OrderInsertBatcher {
 
     /// Inserts with the next transaction and answers once it has committed.
     func insert(
-        _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?,
+        _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?,
         pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         try await withCheckedThrowingContinuation { answer in

@@ -59,13 +59,14 @@ public struct SQLiteOrderStore: OrderStore {
     public func insert(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
-        let row = try OrderRow.encode(order)
+        // An order priced from the catalog gets its columns once priced, in the transaction.
+        let row = pricing == nil ? try OrderRow.encode(order) : nil
         return try await inserts.insert(
             order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
     }
 
     private static func insert(
-        _ db: Database, _ order: Order, row: OrderRow.Texts, idempotency: IdempotencyRecord?, now: Date,
+        _ db: Database, _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date,
         pricing: CatalogPricing? = nil
     ) throws -> OrderInsertion {
         if try isTombstoned(db, order.userId) {
@@ -77,11 +78,11 @@ public struct SQLiteOrderStore: OrderStore {
             }
         }
         // Priced in this write transaction: the prices stored are the ones in force when it commits.
-        var (order, row) = (order, row)
+        var order = order
         if let pricing {
             order = try pricing.priced(order, catalog: try products(db, ids: pricing.productIds))
-            row = try OrderRow.encode(order)
         }
+        let row = try row ?? OrderRow.encode(order)
         if let idempotency {
             let insertRecord = try db.cachedStatement(
                 sql: """
@@ -139,12 +140,12 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
-    /// page in one read transaction.
+    /// page in one read transaction, on the calling thread (``readNow(_:_:)``).
     public func liveOrders(
         of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
     ) async throws -> [Order]? {
         try await translatingDatabaseErrors {
-            try await writer.read { db in
+            try Self.readNow(writer) { db in
                 try Self.checkToken(db, token)
                 return try Self.isTombstoned(db, userId)
                     ? nil : try Self.page(db, userId: userId, status: status, after: cursor, limit: limit)
@@ -166,16 +167,25 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one read
-    /// transaction.
+    /// transaction on the calling thread (``readNow(_:_:)``).
     public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
         try await translatingDatabaseErrors {
-            try await writer.read { db in
+            try Self.readNow(writer) { db in
                 try Self.checkToken(db, token)
                 let select = try db.cachedStatement(
                     sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE id = ? AND userId = ?"#)
                 return try Row.fetchOne(select, arguments: [id.description, userId.description]).map(OrderRow.order)
             }
         }
+    }
+
+    /// Runs `body` in a read transaction on the calling thread: GRDB's synchronous `read` takes one of the
+    /// pool's WAL readers and runs on this thread (an uncontended serial queue's `sync` does not switch
+    /// threads), where its asynchronous `read` hops to the reader's queue and back. For the hot reads only:
+    /// bounded, and never waiting for the writer on a WAL file (Documentation/Storage.md, "Reads on the
+    /// calling thread"). On the in-memory database, which has one connection, it waits for a write running.
+    private static func readNow<T>(_ reader: any DatabaseReader, _ body: (Database) throws -> T) throws -> T {
+        try reader.read(body)
     }
 
     /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version),

@@ -1,0 +1,15 @@
+import ArgumentParser
+import NIOCore
+import NIOPosix
+
+// Swift Concurrency's tasks run on NIO's event loops instead of a pool of their own, so a request's handler
+// runs on the thread that read it and writes its answer there: without this, every request crosses from its
+// event loop to the concurrency pool and back (Documentation/Performance.md, "Thread hops"). Every event loop
+// this process uses is NIO's singleton group (Hummingbird's server, PostgresNIO, AsyncHTTPClient), and
+// nothing in it blocks a thread for long: bcrypt runs on a pool of its own, SQLite's writes on GRDB's
+// writer queue. It must run first, on the main thread, before any task is made.
+NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
+/// The command's asynchronous entry point (top-level code would pick `ParsableCommand`'s synchronous one).
+func runCommand() async { await CommerceServer.main() }
+await runCommand()
