@@ -4,7 +4,7 @@ import NIOPosix
 
 // Swift Concurrency's tasks run on NIO's event loops instead of a pool of their own, so a request's handler
 // runs on the thread that read it and writes its answer there: without this, every request crosses from its
-// event loop to the concurrency pool and back (Documentation/Performance.md, "Thread hops"). Every event loop
+// event loop to the concurrency pool and back (Documentation/Architecture.md, "Threads"). Every event loop
 // this process uses is NIO's singleton group (Hummingbird's server, PostgresNIO, AsyncHTTPClient), and
 // nothing in it blocks a thread for long: bcrypt runs on a pool of its own, SQLite's writes on GRDB's
 // writer queue. It must run first, on the main thread, before any task is made.
