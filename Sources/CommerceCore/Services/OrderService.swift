@@ -95,16 +95,11 @@ public struct OrderService: Sendable {
         }
         try collector.finish()
         guard let key = key ?? nil else { return try await place(draft!, for: userId, key: nil, token: token) }
-        try await inFlight.begin(userId: userId, key: key)
-        do {
-            let placed = try await place(draft!, for: userId, key: key, token: token)
-            await inFlight.end(userId: userId, key: key)
-            if placed.replayed { metrics.idempotentReplay() }
-            return placed
-        } catch {
-            await inFlight.end(userId: userId, key: key)
-            throw error
-        }
+        try inFlight.begin(userId: userId, key: key)
+        defer { inFlight.end(userId: userId, key: key) }
+        let placed = try await place(draft!, for: userId, key: key, token: token)
+        if placed.replayed { metrics.idempotentReplay() }
+        return placed
     }
 
     private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?, token: TokenStamp?)
@@ -115,7 +110,7 @@ public struct OrderService: Sendable {
         // A user the cache knows needs no question to the User service, and a retry is then answered by the
         // insert itself (it returns the earlier order atomically): one trip to the store. Otherwise a retry
         // is looked for first, so that it is answered even while the User service is down.
-        if await !knownUsers.knownToExist(userId) {
+        if !knownUsers.knownToExist(userId) {
             if let key,
                 let previous = try await store.idempotentOrder(userId: userId, key: key, now: now, token: token)
             {
@@ -150,7 +145,7 @@ public struct OrderService: Sendable {
 
     /// Asks the User service (or the cache of its recent answers) whether the user exists.
     private func checkUserExists(_ userId: UserID) async throws {
-        if await knownUsers.knownToExist(userId) { return }
+        if knownUsers.knownToExist(userId) { return }
         let users = users
         let exists = try await configuration.userCheck.run(
             clock: clock, logger: logger, metrics: metrics.peer("user-service")
@@ -158,7 +153,7 @@ public struct OrderService: Sendable {
             try await users.userExists(userId)
         }
         guard exists else { throw Self.userGone }
-        await knownUsers.rememberExists(userId)
+        knownUsers.rememberExists(userId)
     }
 
     /// A page of a user's orders (only those in `status`, when given), newest first: for the user
@@ -358,7 +353,7 @@ public struct OrderService: Sendable {
     /// - Throws: `forbidden` unless the internal service calls.
     public func purge(_ userId: UserID, as principal: Principal) async throws -> OrderRemoval {
         guard case .internalService = principal else { throw CommerceError.forbidden() }
-        await knownUsers.forget(userId)
+        knownUsers.forget(userId)
         let now = clock.now().roundedToMilliseconds
         let removal: OrderRemoval
         switch configuration.deletionPolicy {

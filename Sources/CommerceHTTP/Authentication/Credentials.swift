@@ -14,14 +14,9 @@ public struct Credentials: Sendable {
         self.apiKey = apiKey
     }
 
-    /// The user of a valid bearer token. It is not checked against revocations: pass ``access(_:)``'s
-    /// stamp to the service, which checks it in the same read as the rest.
-    /// - Throws: `unauthenticated` when there is no bearer token or it is not valid.
-    public func user(_ request: Request) async throws -> Principal {
-        try await access(request).principal
-    }
-
-    /// A valid bearer token: its user, when it was issued, its session.
+    /// A valid bearer token: its user, when it was issued, its session. Whether the token has been revoked
+    /// since is not known here: pass its stamp to the service, which checks it in the same read as the rest
+    /// (so there is no call that answers a bare `Principal` for a bearer token).
     /// - Throws: `unauthenticated` when there is no bearer token or it is not valid.
     public func access(_ request: Request) async throws -> VerifiedAccess {
         guard let token = Self.bearerToken(request) else {
@@ -37,11 +32,6 @@ public struct Credentials: Sendable {
             throw CommerceError.unauthenticated("A valid x-api-key is required.")
         }
         return .internalService
-    }
-
-    /// The API key's service when the request carries `x-api-key`, else the bearer token's user.
-    public func userOrInternalService(_ request: Request) async throws -> Principal {
-        request.headers[.apiKey] != nil ? try internalService(request) : try await user(request)
     }
 
     static func bearerToken(_ request: Request) -> String? {

@@ -3,6 +3,15 @@ import Foundation
 import GRDB
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+#if canImport(CoreFoundation)
+    import CoreFoundation  // where Swift finds `stat`'s members on Linux
+#endif
+
 /// Which file a database was opened on (device and inode), so a store can tell when the file at its path
 /// was removed or replaced — a volume unmounted, a directory wiped — while the process keeps writing to the
 /// orphaned copy, whose writes a restart would lose.
@@ -11,15 +20,14 @@ struct SQLiteFileIdentity: Sendable, Equatable {
     private let device: Int
     private let inode: Int
 
-    /// The identity of the file at `path` now; `nil` when there is none.
+    /// The identity of the file at `path` now; `nil` when there is none. One `stat` call: every write asks
+    /// (Foundation's `attributesOfItem` built a dictionary of every attribute, 1 % of a placement).
     init?(path: String) {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let device = (attributes[.systemNumber] as? NSNumber)?.intValue,
-            let inode = (attributes[.systemFileNumber] as? NSNumber)?.intValue
-        else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
         self.path = path
-        self.device = device
-        self.inode = inode
+        device = Int(status.st_dev)
+        inode = Int(status.st_ino)
     }
 }
 

@@ -140,15 +140,13 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
-    /// page in one read transaction, on the calling thread (``readNow(_:_:)``).
+    /// page in one statement (``OrderHotReads``), on the calling thread (``readNow(_:_:)``).
     public func liveOrders(
         of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
     ) async throws -> [Order]? {
         try await translatingDatabaseErrors {
             try Self.readNow(writer) { db in
-                try Self.checkToken(db, token)
-                return try Self.isTombstoned(db, userId)
-                    ? nil : try Self.page(db, userId: userId, status: status, after: cursor, limit: limit)
+                try OrderHotReads.livePage(db, of: userId, status: status, after: cursor, limit: limit, token: token)
             }
         }
     }
@@ -166,26 +164,22 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one read
-    /// transaction on the calling thread (``readNow(_:_:)``).
+    /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup in one statement
+    /// (``OrderHotReads``), on the calling thread (``readNow(_:_:)``).
     public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
         try await translatingDatabaseErrors {
-            try Self.readNow(writer) { db in
-                try Self.checkToken(db, token)
-                let select = try db.cachedStatement(
-                    sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE id = ? AND userId = ?"#)
-                return try Row.fetchOne(select, arguments: [id.description, userId.description]).map(OrderRow.order)
-            }
+            try Self.readNow(writer) { db in try OrderHotReads.order(db, id, of: userId, token: token) }
         }
     }
 
-    /// Runs `body` in a read transaction on the calling thread: GRDB's synchronous `read` takes one of the
-    /// pool's WAL readers and runs on this thread (an uncontended serial queue's `sync` does not switch
-    /// threads), where its asynchronous `read` hops to the reader's queue and back. For the hot reads only:
+    /// Runs `body`, **one statement**, on the calling thread: GRDB's synchronous `unsafeRead` takes one of
+    /// the pool's WAL readers and runs on this thread (an uncontended serial queue's `sync` does not switch
+    /// threads), where its asynchronous `read` hops to the reader's queue and back; and it opens no
+    /// transaction, which one statement does not need (it reads one snapshot). For the hot reads only:
     /// bounded, and never waiting for the writer on a WAL file (Documentation/Storage.md, "Reads on the
     /// calling thread"). On the in-memory database, which has one connection, it waits for a write running.
     private static func readNow<T>(_ reader: any DatabaseReader, _ body: (Database) throws -> T) throws -> T {
-        try reader.read(body)
+        try reader.unsafeRead(body)
     }
 
     /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version),
@@ -232,7 +226,7 @@ public struct SQLiteOrderStore: OrderStore {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let select = try db.cachedStatement(
             sql: #"SELECT \#(OrderRow.columns) FROM "order" \#(filter) ORDER BY createdAt DESC, id DESC LIMIT ?"#)
-        return try Row.fetchAll(select, arguments: arguments).map(OrderRow.order)
+        return try Row.fetchAll(select, arguments: arguments).map { try OrderRow.order($0) }
     }
 
     /// See ``OrderStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
@@ -258,7 +252,7 @@ public struct SQLiteOrderStore: OrderStore {
                 let orders = try Row.fetchAll(
                     db, sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE userId = ?"#,
                     arguments: [userId.description]
-                ).map(OrderRow.order)
+                ).map { try OrderRow.order($0) }
                 for order in orders {
                     let kept = order.anonymised(as: anonymous, at: date)
                     let row = try OrderRow.encode(kept)
@@ -474,13 +468,14 @@ enum OrderRow {
     /// ``columns``, qualified with a table alias.
     static func columns(of table: String) -> String { ColumnNaming.camelCase.list(StoredOrderRow.names, table: table) }
 
-    /// The order in a row selected with ``columns`` first.
-    static func order(_ row: Row) throws -> Order {
-        guard let id = OrderID(row[0] as String), let userId = UserID(row[1] as String) else {
+    /// The order in a row that selected ``columns`` from position `start` on (the first, by default).
+    static func order(_ row: Row, from start: Int = 0) throws -> Order {
+        guard let id = OrderID(row[start] as String), let userId = UserID(row[start + 1] as String) else {
             throw CommerceError.internalFailure("A stored order has a malformed id.")
         }
         return try StoredOrderRow.order(
-            id: id, userId: userId, items: row[2], deliveryAddress: row[3], status: row[4], currency: row[5],
-            totalMinorUnits: row[6], createdAt: row[7], updatedAt: row[8], history: row[9], version: row[10])
+            id: id, userId: userId, items: row[start + 2], deliveryAddress: row[start + 3], status: row[start + 4],
+            currency: row[start + 5], totalMinorUnits: row[start + 6], createdAt: row[start + 7],
+            updatedAt: row[start + 8], history: row[start + 9], version: row[start + 10])
     }
 }
