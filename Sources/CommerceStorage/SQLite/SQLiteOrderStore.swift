@@ -176,8 +176,9 @@ public struct SQLiteOrderStore: OrderStore {
     /// the pool's WAL readers and runs on this thread (an uncontended serial queue's `sync` does not switch
     /// threads), where its asynchronous `read` hops to the reader's queue and back; and it opens no
     /// transaction, which one statement does not need (it reads one snapshot). For the hot reads only:
-    /// bounded, and never waiting for the writer on a WAL file (Documentation/Storage.md, "Reads on the
-    /// calling thread"). On the in-memory database, which has one connection, it waits for a write running.
+    /// bounded, and never waiting for the writer on a WAL file (Documentation/Storage.md, "Hot reads: one
+    /// statement, on the calling thread"). On the in-memory database, which has one connection, it waits for
+    /// a write running.
     private static func readNow<T>(_ reader: any DatabaseReader, _ body: (Database) throws -> T) throws -> T {
         try reader.unsafeRead(body)
     }
