@@ -73,6 +73,40 @@ struct RevocationRoutesTests {
         }
     }
 
+    /// The reads of a user (by id or email) since the store last forgot (the propagator polls beside them).
+    static func userReads(_ store: ObservedUserStore) -> Int { store.calls.filter { $0 == "user" }.count }
+
+    @Test func readingOnesOwnRecordIsOneReadThatAlsoJudgesTheToken() async throws {
+        let store = ObservedUserStore()
+        let system = try await TestSystem(userStore: store)
+        let (ann, token) = try await system.harness.registerAndLogIn()
+        let (staff, staffToken) = try await system.harness.registerAndLogInStaff()
+        try await system.userApp().test(.router) { users in
+            store.forget()
+            let own = try await users.execute(uri: "/api/user/\(ann.id)", method: .get, headers: bearer(token)) {
+                $0.status
+            }
+            #expect(own == .ok)
+            #expect(Self.userReads(store) == 1, "the caller's own record is read once")
+            store.forget()
+            let other = try await users.execute(
+                uri: "/api/user/\(ann.id)", method: .get, headers: bearer(staffToken)
+            ) { $0.status }
+            #expect(other == .ok)
+            #expect(Self.userReads(store) == 2, "staff are authenticated, then the record is read")
+            #expect(try await Self.logOutEverywhere(users, ann, token) == .noContent)
+            let revoked = try await users.execute(uri: "/api/user/\(ann.id)", method: .get, headers: bearer(token)) {
+                $0.status
+            }
+            #expect(revoked == .unauthorized, "the read that answers refuses a revoked token")
+            #expect(try await Self.logOutEverywhere(users, staff, staffToken) == .noContent)
+            let staffRevoked = try await users.execute(
+                uri: "/api/user/\(ann.id)", method: .get, headers: bearer(staffToken)
+            ) { $0.status }
+            #expect(staffRevoked == .unauthorized)
+        }
+    }
+
     @Test func onlyTheUserThemselfLogsOutEverywhere() async throws {
         let system = try await TestSystem()
         let (ann, _) = try await system.harness.registerAndSignIn()

@@ -179,6 +179,17 @@ public struct UserService: Sendable {
         return record.user
     }
 
+    /// ``user(_:as:)`` for the bearer of a verified access token, checked as ``authenticate(_:)`` checks it:
+    /// a caller reading their own record is judged by the row that answers, so the request makes one read
+    /// instead of two; anyone else is authenticated first.
+    /// - Throws: as ``authenticate(_:)``, then as ``user(_:as:)``.
+    public func user(_ id: UserID, for access: VerifiedAccess) async throws -> User {
+        guard access.principal.userId == id else { return try await user(id, as: try await authenticate(access)) }
+        guard let record = try await store.user(id: id) else { throw Self.callerGone }
+        if record.voids(tokenIssuedAt: access.issuedAt) { throw CommerceError.tokenRevoked }
+        return record.user
+    }
+
     /// Changes the caller's own profile with a merge patch: `username`, `phone`, `address` (and its parts;
     /// `null` removes an optional one), and `email` — which needs `currentPassword` in the same patch.
     /// Every bad field is reported at once; `updatedAt` moves.
