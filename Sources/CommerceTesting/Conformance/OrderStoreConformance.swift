@@ -429,6 +429,40 @@ public enum OrderStoreConformance {
                 try await store.orders(of: first.userId, status: .confirmed, after: nil, limit: 10) == [first],
                 "a user's list by status misses the order")
         },
+        ConformanceCheck("a user's live list pages and filters by status as the list does") { store in
+            // A store may answer the live list (the hot read, with the tombstone and the token's mark) by a
+            // statement of its own: it must page and filter exactly as `orders(of:)` does.
+            let userId = UserID()
+            var confirmed: [Order] = []
+            for index in 0..<10 {
+                let order = Fixtures.order(for: userId, at: Fixtures.epoch.addingTimeInterval(Double(index % 3)))
+                _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
+                if index.isMultiple(of: 2) {
+                    let entry = OrderHistoryEntry(status: .confirmed, at: later, by: .staff)
+                    confirmed.append(try required(try await store.transition(order, to: entry), "a transition failed"))
+                }
+            }
+            let token = TokenStamp(userId: userId, issuedAt: later)
+            for status in [nil, OrderStatus.pending, .confirmed] {
+                var (live, listed): ([Order], [Order]) = ([], [])
+                var cursor: OrderCursor?
+                repeat {
+                    let page = try required(
+                        try await store.liveOrders(of: userId, status: status, after: cursor, limit: 3, token: token),
+                        "a live user's list is nil")
+                    try require(page.count <= 3, "a live page is longer than its limit")
+                    live += page
+                    listed += try await store.orders(of: userId, status: status, after: cursor, limit: 3)
+                    cursor = page.count == 3 ? page.last?.cursor : nil
+                } while cursor != nil
+                try require(live == listed, "the live list and the list differ (status \(status?.rawValue ?? "any"))")
+                try require(live.count == (status == nil ? 10 : 5), "the live list is not every matching order")
+                if status == .confirmed {
+                    let newestFirst = confirmed.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+                    try require(live == newestFirst, "the confirmed orders, newest first: not so")
+                }
+            }
+        },
         ConformanceCheck("a purged user's orders can be neither read nor moved") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
