@@ -132,6 +132,21 @@ struct OperationalRoutesTests {
         }
     }
 
+    @Test func methodsHTTPDoesNotDefineShareOneLabelSoClientsCannotAddSeries() async throws {
+        let system = try await TestSystem()
+        try await system.orderApp().test(.router) { client in
+            for method in ["BREW", "PROPFIND", "X-ANYTHING"] {
+                try await client.execute(uri: "/no/such", method: HTTPRequest.Method(method)!) { _ in }
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(
+                    text.contains(#"commerce_http_requests_total{method="OTHER",route="unmatched",status="404"} 3"#))
+                #expect(!text.contains("BREW") && !text.contains("PROPFIND") && !text.contains("X-ANYTHING"))
+            }
+        }
+    }
+
     @Test func metricsCountReplaysAndThrottledLogins() async throws {
         let system = try await TestSystem()
         try await system.orderApp().test(.router) { orders in

@@ -1,10 +1,12 @@
 import CoreMetrics
 import Foundation
+import Synchronization
 
 /// Where the services record their metrics, through swift-metrics.
 ///
-/// Every metric has a fixed name and a small, fixed set of labels (never an id), so a scrape stays small
-/// however many users there are:
+/// Every metric has a fixed name and a small, fixed set of labels (never an id; `method` is `OTHER` for a
+/// method HTTP does not define), so a scrape stays small however many users there are, and whatever
+/// clients send:
 ///
 /// | metric | kind | labels |
 /// |---|---|---|
@@ -19,29 +21,29 @@ import Foundation
 /// | `commerce_login_throttled_total` | counter | — |
 public struct CommerceMetrics: Sendable {
     private let factory: any MetricsFactory
+    /// The request metrics made so far, by their labels: making one through the factory (a registry
+    /// lookup under its lock, labels built as strings) cost more than the rest of the request's
+    /// bookkeeping, and a request's labels repeat.
+    private let requestMeters: RequestMeters
 
     /// Metrics recorded by `factory`; by default whatever `MetricsSystem` was bootstrapped with (nothing,
     /// if it never was).
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
+        self.requestMeters = RequestMeters(factory: factory)
     }
 
     /// The requests being handled now, by method; the returned meter is decremented when one is answered.
-    package func requestsInFlight(method: String) -> Meter {
-        Meter(label: "commerce_http_requests_in_flight", dimensions: [("method", method)], factory: factory)
+    package func requestsInFlight(method: HTTPMethodLabel) -> Meter {
+        requestMeters.inFlight(method: method)
     }
 
     /// One HTTP request answered.
-    package func request(method: String, route: String, status: Int, duration: Duration) {
-        Counter(
-            label: "commerce_http_requests_total",
-            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
-        ).increment()
+    package func request(method: HTTPMethodLabel, route: String, status: Int, duration: Duration) {
+        let (counter, timer) = requestMeters.answered(method: method, route: route, status: status)
+        counter.increment()
         let (seconds, attoseconds) = duration.components
-        Timer(
-            label: "commerce_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
-            factory: factory
-        ).recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        timer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// Calls to the other service named `peer` (`user-service`, `order-service`).
@@ -85,5 +87,69 @@ public struct PeerCallMetrics: Sendable {
     /// A failed attempt about to be tried again.
     package func retry() {
         Counter(label: "commerce_peer_retries_total", dimensions: [("peer", peer)], factory: factory).increment()
+    }
+}
+
+/// The `method` label of the request metrics: the methods HTTP defines, and `OTHER` for any other token a
+/// client sends, so a client cannot add label values (and series) at will.
+package struct HTTPMethodLabel: Sendable, Hashable {
+    /// The label's value.
+    package let value: String
+
+    private static let known: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+    ]
+
+    /// The label for a request's method.
+    package init(_ method: String) {
+        value = Self.known.contains(method) ? method : "OTHER"
+    }
+}
+
+/// The request metrics made so far, by label. Their number is bounded: methods are ``HTTPMethodLabel``s,
+/// routes the templates a router serves (or `unmatched`), statuses three digits.
+private final class RequestMeters: Sendable {
+    private struct Answered: Hashable {
+        let method: HTTPMethodLabel
+        let route: String
+        let status: Int
+    }
+
+    private struct State {
+        var inFlight: [HTTPMethodLabel: Meter] = [:]
+        var answered: [Answered: (CoreMetrics.Counter, CoreMetrics.Timer)] = [:]
+    }
+
+    private let factory: any MetricsFactory
+    private let state = Mutex(State())
+
+    init(factory: any MetricsFactory) { self.factory = factory }
+
+    func inFlight(method: HTTPMethodLabel) -> Meter {
+        state.withLock { state in
+            if let meter = state.inFlight[method] { return meter }
+            let meter = Meter(
+                label: "commerce_http_requests_in_flight", dimensions: [("method", method.value)], factory: factory)
+            state.inFlight[method] = meter
+            return meter
+        }
+    }
+
+    func answered(method: HTTPMethodLabel, route: String, status: Int) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
+        let key = Answered(method: method, route: route, status: status)
+        return state.withLock { state in
+            if let meters = state.answered[key] { return meters }
+            let meters = (
+                CoreMetrics.Counter(
+                    label: "commerce_http_requests_total",
+                    dimensions: [("method", method.value), ("route", route), ("status", String(status))],
+                    factory: factory),
+                CoreMetrics.Timer(
+                    label: "commerce_http_request_duration_seconds",
+                    dimensions: [("method", method.value), ("route", route)], factory: factory)
+            )
+            state.answered[key] = meters
+            return meters
+        }
     }
 }

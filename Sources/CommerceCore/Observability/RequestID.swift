@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The id that follows one request through both services' logs: taken from a client's well-formed
 /// `x-request-id`, or made up when it sent none, and passed on with every call to the other service.
@@ -16,10 +17,32 @@ public struct RequestID: Sendable, Hashable, Codable, CustomStringConvertible {
         self.text = String(text)
     }
 
-    /// A new random id (a lowercase UUID).
+    /// A new id, spelled as a lowercase UUID: 64 bits drawn at random once per process, and the next of
+    /// the process's 64-bit count of ids, scrambled by a bijection so neighbours do not look alike. Unique
+    /// within the process by construction and across processes by the random half; not a secret (it is
+    /// returned to the client and written to logs), so it costs no call into the system's random source.
     public static func generate() -> RequestID {
-        RequestID(UUIDText.format(UUID()))!
+        let count = issued.add(1, ordering: .relaxed).newValue
+        let low = Self.scrambled(count).bigEndian
+        let high = processHalf.bigEndian
+        let uuid = withUnsafeBytes(of: (high, low)) { bytes in
+            UUID(uuid: bytes.load(as: uuid_t.self))
+        }
+        return RequestID(trusted: UUIDText.format(uuid))
     }
+
+    private static let processHalf = UInt64.random(in: .min ... .max)
+    private static let issued = Atomic<UInt64>(0)
+
+    /// SplitMix64's finaliser: a bijection on 64 bits, so distinct counts give distinct ids.
+    private static func scrambled(_ value: UInt64) -> UInt64 {
+        var z = value &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    private init(trusted text: String) { self.text = text }
 
     /// The id of the request the current task is serving, if any. The HTTP layer binds it for each
     /// request; the ``OutboxPropagator`` binds the id a deletion was recorded with while delivering it.

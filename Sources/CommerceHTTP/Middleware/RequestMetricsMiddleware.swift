@@ -2,9 +2,9 @@ import CommerceCore
 import CoreMetrics
 import Hummingbird
 
-/// Counts every request and records its duration, by method, route template (`/api/order/{id}`, never
-/// the id itself; `unmatched` for paths no route serves) and status; and keeps count of the requests in
-/// flight (which SIGTERM lets finish).
+/// Counts every request and records its duration, by method (`OTHER` for a method HTTP does not define),
+/// route template (`/api/order/{id}`, never the id itself; `unmatched` for paths no route serves) and
+/// status; and keeps count of the requests in flight (which SIGTERM lets finish).
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: CommerceMetrics
 
@@ -13,12 +13,13 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         let start = ContinuousClock.now
         var status = 500
-        let inFlight = metrics.requestsInFlight(method: request.method.rawValue)
+        let method = HTTPMethodLabel(request.method.rawValue)
+        let inFlight = metrics.requestsInFlight(method: method)
         inFlight.increment()
         defer {
             inFlight.decrement()
             metrics.request(
-                method: request.method.rawValue, route: Self.route(context.endpointPath), status: status,
+                method: method, route: Self.route(context.endpointPath), status: status,
                 duration: ContinuousClock.now - start)
         }
         let response = try await next(request, context)

@@ -3,10 +3,16 @@ import Foundation
 import GRDB
 
 /// The Order service's hot reads on SQLite, each **one statement**: the token's mark and the tombstone are
-/// read in the same `SELECT` as the orders (a one-row `m` holding both, with the page `LEFT JOIN`ed onto it,
-/// as the PostgreSQL store does). A single statement reads one snapshot of a WAL database, so it needs no
-/// `BEGIN`/`COMMIT` around it: a read is one statement stepped, where a read transaction of three lookups
-/// was five (Documentation/Performance.md).
+/// read in the same `SELECT` as the orders. A single statement reads one snapshot of a WAL database, so it
+/// needs no `BEGIN`/`COMMIT` around it: a read is one statement stepped, where a read transaction of three
+/// lookups was five (Documentation/Performance.md).
+///
+/// Every row starts with the two mark columns; the row that holds the marks says so with a non-NULL second
+/// column (whether the user is tombstoned). A page is that one row `UNION ALL` the page's rows (marks NULL),
+/// so SQLite streams the page from the index as it finds it: the earlier shape, the marks' row with the page
+/// `LEFT JOIN`ed onto it, made SQLite copy the page into a temporary table and sort it again. SQL does not
+/// promise the order of a compound's rows, so the page is put in newest-first order here, where a sort of
+/// an already ordered page is one pass.
 ///
 /// Rows are decoded while the statement is stepped (a cursor), not copied into `Row`s first.
 enum OrderHotReads {
@@ -17,15 +23,15 @@ enum OrderHotReads {
     /// `status`, the cursor's `createdAt` and id when `cursor`, then the limit.
     private static func pageSQL(status: Bool, cursor: Bool) -> String {
         let filter = (status ? " AND status = ?" : "") + (cursor ? " AND (createdAt, id) < (?, ?)" : "")
+        let noOrder = Array(repeating: "NULL", count: OrderRow.columnCount).joined(separator: ", ")
         return """
-            SELECT m.voidBefore, m.tombstoned, \(OrderRow.columns(of: "o")) FROM (
-                SELECT (SELECT voidBefore FROM tokenRevocation WHERE userId = ?) AS voidBefore,
-                    EXISTS (SELECT 1 FROM tombstone WHERE userId = ?) AS tombstoned
-            ) m LEFT JOIN (
-                SELECT \(OrderRow.columns) FROM "order" WHERE userId = ?\(filter)
+            SELECT (SELECT voidBefore FROM tokenRevocation WHERE userId = ?),
+                EXISTS (SELECT 1 FROM tombstone WHERE userId = ?), \(noOrder)
+            UNION ALL
+            SELECT * FROM (
+                SELECT NULL, NULL, \(OrderRow.columns) FROM "order" WHERE userId = ?\(filter)
                 ORDER BY createdAt DESC, id DESC LIMIT ?
-            ) o ON 1
-            ORDER BY o.createdAt DESC, o.id DESC
+            )
             """
     }
 
@@ -63,23 +69,22 @@ enum OrderHotReads {
         return try orders(statement, arguments, token: token)?.first
     }
 
-    /// Steps `statement`: judges the token by the first row's mark, answers `nil` for a tombstoned user,
-    /// and decodes the orders (a row without one is the `LEFT JOIN`'s empty side).
+    /// Steps `statement`: judges the token by the marks' row, answers `nil` for a tombstoned user, and
+    /// decodes the orders newest first (a row without one is the marks' row alone).
     private static func orders(_ statement: Statement, _ arguments: StatementArguments, token: TokenStamp?) throws
         -> [Order]?
     {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         var orders: [Order] = []
-        var first = true
+        var marks: (voidBefore: Int64?, tombstoned: Bool)?
         while let row = try rows.next() {
-            if first {
-                first = false
-                try token?.check(voidBefore: (row[0] as Int64?).map(Date.init(millisecondsSince1970:)))
-                if row[1] as Bool { return nil }
-            }
-            if row.hasNull(atIndex: leading) { continue }
-            orders.append(try OrderRow.order(row, from: leading))
+            if !row.hasNull(atIndex: 1) { marks = (row[0], row[1]) }
+            if !row.hasNull(atIndex: leading) { orders.append(try OrderRow.order(row, from: leading)) }
         }
+        guard let marks else { throw CommerceError.internalFailure("A hot read returned no marks row.") }
+        try token?.check(voidBefore: marks.voidBefore.map(Date.init(millisecondsSince1970:)))
+        if marks.tombstoned { return nil }
+        orders.sort { OrderCursor(createdAt: $0.createdAt, id: $0.id).precedes($1) }
         return orders
     }
 }
