@@ -105,19 +105,25 @@ final class FaultSuiteTests {
     static let personal =
         #"{"items":[{"productId":"tea","name":"Tea for Ann","quantity":1,"price":2.5}],"deliveryAddress":"Ann, 1 Private Lane"}"#
 
-    @Test(arguments: [DeletionPolicy.purge, .anonymise])
-    func aDeletionWhileTheOrderServiceIsDeadLandsWithin10sOfItsRestart(_ policy: DeletionPolicy) async throws {
-        let orderService = orderService(policy)
-        defer { orderService.kill() }
+    /// Starts the User service and `orderService`, and registers Ann with `count` orders of her own text.
+    func annWithPersonalOrders(_ count: Int, orderService: ServerProcess) async throws -> (id: String, token: String) {
         try users.start()
         try await restart(orderService)
         #expect(await live.waitUntilHealthy(users.baseURL))
         let ann = try await live.registerAndLogIn(users.baseURL)
-        for _ in 0..<3 {
+        for _ in 0..<count {
             let placed = try await live.send(
                 .POST, orders.baseURL + "/api/order", token: ann.token, body: Self.personal)
             #expect(placed.status == 201)
         }
+        return ann
+    }
+
+    @Test(arguments: [DeletionPolicy.purge, .anonymise])
+    func aDeletionWhileTheOrderServiceIsDeadLandsWithin10sOfItsRestart(_ policy: DeletionPolicy) async throws {
+        let orderService = orderService(policy)
+        defer { orderService.kill() }
+        let ann = try await annWithPersonalOrders(3, orderService: orderService)
         let staff = try await staffToken()
         orderService.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)
@@ -135,13 +141,7 @@ final class FaultSuiteTests {
     func aDeletionAcknowledgedJustBeforeTheUserServiceDiesIsStillPropagated(_ policy: DeletionPolicy) async throws {
         let orderService = orderService(policy)
         defer { orderService.kill() }
-        try users.start()
-        try await restart(orderService)
-        #expect(await live.waitUntilHealthy(users.baseURL))
-        let ann = try await live.registerAndLogIn(users.baseURL)
-        #expect(
-            try await live.send(.POST, orders.baseURL + "/api/order", token: ann.token, body: Self.personal).status
-                == 201)
+        let ann = try await annWithPersonalOrders(1, orderService: orderService)
         let staff = try await staffToken()
         orderService.kill()
         let deleted = try await live.send(.DELETE, users.baseURL + "/api/user/\(ann.id)", token: ann.token)

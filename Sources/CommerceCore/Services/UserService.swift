@@ -185,9 +185,7 @@ public struct UserService: Sendable {
     /// - Throws: as ``authenticate(_:)``, then as ``user(_:as:)``.
     public func user(_ id: UserID, for access: VerifiedAccess) async throws -> User {
         guard access.principal.userId == id else { return try await user(id, as: try await authenticate(access)) }
-        guard let record = try await store.user(id: id) else { throw Self.callerGone }
-        if record.voids(tokenIssuedAt: access.issuedAt) { throw CommerceError.tokenRevoked }
-        return record.user
+        return try await bearerRecord(of: id, issuedAt: access.issuedAt).user
     }
 
     /// Changes the caller's own profile with a merge patch: `username`, `phone`, `address` (and its parts;
@@ -345,9 +343,16 @@ public struct UserService: Sendable {
     ///   everywhere, a password change or reset) after it was issued.
     public func authenticate(_ access: VerifiedAccess) async throws -> Principal {
         guard let userId = access.principal.userId else { return access.principal }
-        guard let record = try await store.user(id: userId) else { throw Self.callerGone }
-        if record.voids(tokenIssuedAt: access.issuedAt) { throw CommerceError.tokenRevoked }
+        _ = try await bearerRecord(of: userId, issuedAt: access.issuedAt)
         return access.principal
+    }
+
+    /// The record of a token's user, read once: the read that judges the token (`unauthenticated` when the
+    /// user is gone or voided tokens issued at `issuedAt`) is the read that answers.
+    private func bearerRecord(of userId: UserID, issuedAt: Date) async throws -> UserRecord {
+        guard let record = try await store.user(id: userId) else { throw Self.callerGone }
+        if record.voids(tokenIssuedAt: issuedAt) { throw CommerceError.tokenRevoked }
+        return record
     }
 
     /// Logs the user out everywhere: every session ends, and every access token issued before now is
