@@ -65,6 +65,8 @@ let package = Package(
             dependencies: [
                 "CommerceCore", "CommerceInMemory",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the read connections the order store drives itself (SQLiteReadConnection).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -19,6 +19,12 @@ extension CommerceIdentifier {
         self.init(uuid: uuid)
     }
 
+    /// Parses a UUID's UTF-8 text in any letter case (a database row's bytes); `nil` when it is not one.
+    package init?(utf8: UnsafeBufferPointer<UInt8>) {
+        guard let uuid = UUIDText.parse(utf8: utf8) else { return nil }
+        self.init(uuid: uuid)
+    }
+
     /// The lower-case UUID string.
     public var description: String { UUIDText.format(uuid) }
 

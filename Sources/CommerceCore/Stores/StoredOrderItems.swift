@@ -35,6 +35,11 @@ package enum StoredOrderItems {
         try decoded.value(for: text) { () throws(CommerceError) in try decodeAnew(text) }
     }
 
+    /// ``decode(_:)`` of the text's UTF-8 bytes, as a database row holds them.
+    package static func decode(utf8: UnsafeBufferPointer<UInt8>) throws(CommerceError) -> [OrderItem] {
+        try decoded.value(forUTF8: utf8) { text throws(CommerceError) in try decodeAnew(text) }
+    }
+
     private static func decodeAnew(_ text: String) throws(CommerceError) -> [OrderItem] {
         let stored: [Item]
         do {

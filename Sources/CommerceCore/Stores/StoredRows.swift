@@ -74,14 +74,26 @@ package enum StoredOrderRow {
         id: OrderID, userId: UserID, items: String, deliveryAddress: String, status: String, currency: String,
         totalMinorUnits: Int64, createdAt: Int64, updatedAt: Int64, history: String, version: Int
     ) throws(CommerceError) -> Order {
+        try order(
+            id: id, userId: userId, items: try StoredOrderItems.decode(items), deliveryAddress: deliveryAddress,
+            status: status, currency: currency, totalMinorUnits: totalMinorUnits, createdAt: createdAt,
+            updatedAt: updatedAt, history: try StoredOrderHistory.decode(history), version: version)
+    }
+
+    /// The order a row holds, its JSON columns decoded already.
+    /// - Throws: ``CommerceError/Code/internalFailure`` when the status is not one a store writes.
+    package static func order(
+        id: OrderID, userId: UserID, items: [OrderItem], deliveryAddress: String, status: String, currency: String,
+        totalMinorUnits: Int64, createdAt: Int64, updatedAt: Int64, history: [OrderHistoryEntry], version: Int
+    ) throws(CommerceError) -> Order {
         guard let status = OrderStatus(rawValue: status) else {
             throw CommerceError.internalFailure("A stored order has an unknown status.")
         }
         return Order(
-            id: id, userId: userId, items: try StoredOrderItems.decode(items), deliveryAddress: deliveryAddress,
-            status: status, currency: CurrencyCode(trusted: currency), total: Money(minorUnits: totalMinorUnits),
+            id: id, userId: userId, items: items, deliveryAddress: deliveryAddress, status: status,
+            currency: CurrencyCode(trusted: currency), total: Money(minorUnits: totalMinorUnits),
             createdAt: Date(millisecondsSince1970: createdAt), updatedAt: Date(millisecondsSince1970: updatedAt),
-            history: try StoredOrderHistory.decode(history), version: version)
+            history: history, version: version)
     }
 }
 
@@ -109,16 +121,23 @@ package enum StoredOrderHistory {
     /// The history in stored JSON text.
     /// - Throws: ``CommerceError/Code/internalFailure`` when the text is not what ``encode(_:)`` writes.
     package static func decode(_ text: String) throws(CommerceError) -> [OrderHistoryEntry] {
-        try decoded.value(for: text) { () throws(CommerceError) in
-            let malformed = CommerceError.internalFailure("A stored order's history is malformed.")
-            guard let entries = try? JSONDecoder().decode([Entry].self, from: Data(text.utf8)) else { throw malformed }
-            return try entries.map { entry throws(CommerceError) in
-                guard let status = OrderStatus(rawValue: entry.status), let by = OrderActor(rawValue: entry.by) else {
-                    throw malformed
-                }
-                return OrderHistoryEntry(
-                    status: status, at: Date(millisecondsSince1970: entry.at), by: by, reason: entry.reason)
+        try decoded.value(for: text) { () throws(CommerceError) in try decodeAnew(text) }
+    }
+
+    /// ``decode(_:)`` of the text's UTF-8 bytes, as a database row holds them.
+    package static func decode(utf8: UnsafeBufferPointer<UInt8>) throws(CommerceError) -> [OrderHistoryEntry] {
+        try decoded.value(forUTF8: utf8) { text throws(CommerceError) in try decodeAnew(text) }
+    }
+
+    private static func decodeAnew(_ text: String) throws(CommerceError) -> [OrderHistoryEntry] {
+        let malformed = CommerceError.internalFailure("A stored order's history is malformed.")
+        guard let entries = try? JSONDecoder().decode([Entry].self, from: Data(text.utf8)) else { throw malformed }
+        return try entries.map { entry throws(CommerceError) in
+            guard let status = OrderStatus(rawValue: entry.status), let by = OrderActor(rawValue: entry.by) else {
+                throw malformed
             }
+            return OrderHistoryEntry(
+                status: status, at: Date(millisecondsSince1970: entry.at), by: by, reason: entry.reason)
         }
     }
 }

@@ -33,7 +33,7 @@ enum JSONBody {
     static func response(
         _ value: some JSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
     ) -> Response {
-        var writer = JSONWriter()
+        var writer = JSONWriter(capacity: value.estimatedByteCount)
         value.write(to: &writer)
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"

@@ -111,10 +111,23 @@ struct JSONWriter {
         needsComma = true
     }
 
-    /// A timestamp member: ISO 8601 in UTC with milliseconds.
+    /// A timestamp member: ISO 8601 in UTC with milliseconds, written in place (no character of it needs
+    /// escaping).
     mutating func member(_ name: StaticString, _ value: Date) {
         key(name)
-        string(Timestamp.format(value))
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.append(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// An identifier member: its lower-case UUID text, written in place.
+    mutating func member(_ name: StaticString, _ value: some CommerceIdentifier) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        UUIDText.append(value.uuid, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     /// An optional member: nothing at all when `value` is `nil` (absent, never `null`).
@@ -152,9 +165,17 @@ struct JSONWriter {
 /// A representation that writes itself with ``JSONWriter``.
 protocol JSONWritable {
     func write(to writer: inout JSONWriter)
+    /// About how many bytes ``write(to:)`` writes, so the writer's buffer is made once, not regrown.
+    var estimatedByteCount: Int { get }
+}
+
+extension JSONWritable {
+    var estimatedByteCount: Int { 512 }
 }
 
 extension Array: JSONWritable where Element: JSONWritable {
+    var estimatedByteCount: Int { reduce(2) { $0 + $1.estimatedByteCount } }
+
     func write(to writer: inout JSONWriter) {
         writer.beginArray()
         for element in self { element.write(to: &writer) }

@@ -23,7 +23,7 @@ struct UserRepresentation: JSONWritable {
         }
         writer.member("createdAt", user.createdAt)
         writer.member("email", user.email.value)
-        writer.member("id", user.id.description)
+        writer.member("id", user.id)
         if let phone = user.phone { writer.member("phone", phone.value) }
         writer.member("role", user.role.rawValue)
         writer.member("updatedAt", user.updatedAt)
@@ -39,7 +39,9 @@ struct OrderRepresentation: JSONWritable {
 
     init(_ order: Order) { self.order = order }
 
-    func write(to writer: inout JSONWriter) {
+    func write(to writer: inout JSONWriter) { Self.write(order, to: &writer) }
+
+    static func write(_ order: Order, to writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("createdAt", order.createdAt)
         writer.member("currency", order.currency.value)
@@ -55,7 +57,7 @@ struct OrderRepresentation: JSONWritable {
             writer.endObject()
         }
         writer.endArray()
-        writer.member("id", order.id.description)
+        writer.member("id", order.id)
         writer.key("items")
         writer.beginArray()
         for item in order.items {
@@ -70,8 +72,22 @@ struct OrderRepresentation: JSONWritable {
         writer.member("status", order.status.rawValue)
         writer.member("total", order.total)
         writer.member("updatedAt", order.updatedAt)
-        writer.member("userId", order.userId.description)
+        writer.member("userId", order.userId)
         writer.endObject()
+    }
+}
+
+/// A list of orders, each as ``OrderRepresentation`` writes it, written from the orders themselves rather
+/// than from a copy of each in a representation.
+struct OrderListRepresentation: JSONWritable {
+    let orders: [Order]
+
+    var estimatedByteCount: Int { 2 + orders.count * 512 }
+
+    func write(to writer: inout JSONWriter) {
+        writer.beginArray()
+        for order in orders { OrderRepresentation.write(order, to: &writer) }
+        writer.endArray()
     }
 }
 
@@ -104,7 +120,7 @@ struct SignInRepresentation: JSONWritable {
         writer.member("refreshToken", signIn.refreshToken)
         writer.member("token", signIn.token)
         writer.member("tokenType", "Bearer")
-        writer.member("userId", signIn.userId.description)
+        writer.member("userId", signIn.userId)
         writer.endObject()
     }
 }
@@ -122,7 +138,7 @@ struct DeletionRepresentation: JSONWritable {
 
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        writer.member("id", deletion.id.description)
+        writer.member("id", deletion.id)
         writer.member("orders", deletion.orders.rawValue)
         writer.endObject()
     }
@@ -163,8 +179,8 @@ struct RevocationRepresentation: JSONWritable {
 
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        writer.member("issuedBefore", Timestamp.format(issuedBefore))
-        writer.member("userId", userId.description)
+        writer.member("issuedBefore", issuedBefore)
+        writer.member("userId", userId)
         writer.endObject()
     }
 }

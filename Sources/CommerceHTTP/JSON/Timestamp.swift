@@ -6,13 +6,19 @@ import Foundation
 enum Timestamp {
     /// The text of `date`, truncated to whole milliseconds.
     static func format(_ date: Date) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(24)
+        append(date, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``format(_:)``'s text to `text`: what a JSON writer does with it, without the `String`.
+    static func append(_ date: Date, to text: inout [UInt8]) {
         let millis = date.millisecondsSince1970
         let (days, millisOfDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
         // Dates before 1970 have a negative remainder; borrow a day.
         let (day, ms) = millisOfDay < 0 ? (days - 1, millisOfDay + 86_400_000) : (days, millisOfDay)
         let (year, month, dayOfMonth) = civil(fromDaysSince1970: day)
-        var text = [UInt8]()
-        text.reserveCapacity(24)
         func append(_ value: Int64, digits: Int) {
             var divisor: Int64 = 1
             for _ in 1..<digits { divisor *= 10 }
@@ -37,7 +43,6 @@ enum Timestamp {
         text.append(UInt8(ascii: "."))
         append(ms % 1000, digits: 3)
         text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's `civil_from_days`).

@@ -41,7 +41,7 @@ extension Router {
             let page = try await orders.orders(
                 of: userId, status: query.status, limit: query.limit, after: query.after, as: principal, token: stamp)
             return JSONBody.response(
-                page.orders.map(OrderRepresentation.init),
+                OrderListRepresentation(orders: page.orders),
                 headers: pages.link(path: "/api/order/\(userId)", query, next: page.next))
         }
         api.route(.get, "/api/orders", in: routeTable) { request, _ in
@@ -50,7 +50,7 @@ extension Router {
             let page = try await orders.allOrders(
                 status: query.status, limit: query.limit, after: query.after, as: access.principal, token: access.stamp)
             return JSONBody.response(
-                page.orders.map(OrderRepresentation.init),
+                OrderListRepresentation(orders: page.orders),
                 headers: pages.link(path: "/api/orders", query, next: page.next))
         }
         api.route(.get, "/api/order/{id}/{orderId}", in: routeTable) { request, context in
@@ -173,12 +173,12 @@ struct OrderPageQuery: Sendable {
     }
 
     /// `Link: <path?…&after=next>; rel="next"` when there is a next page.
-    func link(path: String, _ values: Values, next: OrderCursor?) -> HTTPFields {
+    func link(path: @autoclosure () -> String, _ values: Values, next: OrderCursor?) -> HTTPFields {
         guard let next else { return [:] }
         var parameters: [String] = []
         if let status = values.status { parameters.append("status=\(status.rawValue)") }
         if let limit = values.limit { parameters.append("limit=\(limit)") }
         parameters.append("after=\(next)")
-        return [.link: "<\(path)?\(parameters.joined(separator: "&"))>; rel=\"next\""]
+        return [.link: "<\(path())?\(parameters.joined(separator: "&"))>; rel=\"next\""]
     }
 }

@@ -10,6 +10,7 @@ import GRDB
 /// writer, which is what makes (user, key) uniqueness and the tombstone check race-free.
 public struct SQLiteOrderStore: OrderStore {
     private let writer: any DatabaseWriter
+    private let readers: SQLiteReadConnections
     private let inserts: OrderInsertBatcher
     private let watch: SQLiteFileWatch
 
@@ -17,18 +18,19 @@ public struct SQLiteOrderStore: OrderStore {
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
-        self.init(
-            writer: try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator),
-            file: SQLiteFileIdentity(path: path))
+        let writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator)
+        self.init(writer: writer, readers: SQLiteReadConnections(path: path), file: SQLiteFileIdentity(path: path))
     }
 
     /// A private in-memory database, for tests.
     public static func inMemory() throws(CommerceError) -> SQLiteOrderStore {
-        SQLiteOrderStore(writer: try SQLiteDatabase.inMemory(migrator: OrderSchema.migrator))
+        let writer = try SQLiteDatabase.inMemory(migrator: OrderSchema.migrator)
+        return SQLiteOrderStore(writer: writer, readers: SQLiteReadConnections(borrowing: writer))
     }
 
-    init(writer: any DatabaseWriter, file: SQLiteFileIdentity? = nil) {
+    private init(writer: any DatabaseWriter, readers: SQLiteReadConnections, file: SQLiteFileIdentity? = nil) {
         self.writer = writer
+        self.readers = readers
         watch = SQLiteFileWatch(file: file)
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
             try Self.checkToken(db, insert.token)
@@ -41,10 +43,14 @@ public struct SQLiteOrderStore: OrderStore {
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
 
+    /// The hot reads' connections, for tests that count them.
+    var readConnections: SQLiteReadConnections { readers }
+
     /// Folds the WAL back into the database file and closes it, once the work in progress is done; the
     /// file alone then holds everything. Use the store no more afterwards.
     /// - Throws: ``CommerceError/Code/unavailable`` when SQLite cannot close it.
     public func close() throws {
+        readers.close()
         try SQLiteDatabase.close(writer)
     }
 
@@ -140,13 +146,14 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
-    /// page in one statement (``OrderHotReads``), on the calling thread (``readNow(_:_:)``).
+    /// page in one statement (``OrderHotReads``), on the calling thread (``SQLiteReadConnections``).
     public func liveOrders(
         of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
     ) async throws -> [Order]? {
         try await translatingDatabaseErrors {
-            try Self.readNow(writer) { db in
-                try OrderHotReads.livePage(db, of: userId, status: status, after: cursor, limit: limit, token: token)
+            try readers.read { connection in
+                try OrderHotReads.livePage(
+                    connection, of: userId, status: status, after: cursor, limit: limit, token: token)
             }
         }
     }
@@ -165,22 +172,11 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup in one statement
-    /// (``OrderHotReads``), on the calling thread (``readNow(_:_:)``).
+    /// (``OrderHotReads``), on the calling thread (``SQLiteReadConnections``).
     public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
         try await translatingDatabaseErrors {
-            try Self.readNow(writer) { db in try OrderHotReads.order(db, id, of: userId, token: token) }
+            try readers.read { connection in try OrderHotReads.order(connection, id, of: userId, token: token) }
         }
-    }
-
-    /// Runs `body`, **one statement**, on the calling thread: GRDB's synchronous `unsafeRead` takes one of
-    /// the pool's WAL readers and runs on this thread (an uncontended serial queue's `sync` does not switch
-    /// threads), where its asynchronous `read` hops to the reader's queue and back; and it opens no
-    /// transaction, which one statement does not need (it reads one snapshot). For the hot reads only:
-    /// bounded, and never waiting for the writer on a WAL file (Documentation/Storage.md, "Hot reads: one
-    /// statement, on the calling thread"). On the in-memory database, which has one connection, it waits for
-    /// a write running.
-    private static func readNow<T>(_ reader: any DatabaseReader, _ body: (Database) throws -> T) throws -> T {
-        try reader.unsafeRead(body)
     }
 
     /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version),
@@ -469,14 +465,47 @@ enum OrderRow {
     /// ``columns``, qualified with a table alias.
     static func columns(of table: String) -> String { ColumnNaming.camelCase.list(StoredOrderRow.names, table: table) }
 
-    /// The order in a row that selected ``columns`` from position `start` on (the first, by default).
-    static func order(_ row: Row, from start: Int = 0) throws -> Order {
-        guard let id = OrderID(row[start] as String), let userId = UserID(row[start + 1] as String) else {
+    /// The order in a row that selected ``columns`` from position `start` on (the first, by default). The
+    /// ids and the JSON columns are read from the row's bytes (no `String` is made of them).
+    static func order(_ row: some SQLiteColumns, from start: Int = 0) throws -> Order {
+        guard let id: OrderID = row.identifier(at: start), let userId: UserID = row.identifier(at: start + 1) else {
             throw CommerceError.internalFailure("A stored order has a malformed id.")
         }
         return try StoredOrderRow.order(
-            id: id, userId: userId, items: row[start + 2], deliveryAddress: row[start + 3], status: row[start + 4],
-            currency: row[start + 5], totalMinorUnits: row[start + 6], createdAt: row[start + 7],
-            updatedAt: row[start + 8], history: row[start + 9], version: row[start + 10])
+            id: id, userId: userId, items: try row.withUTF8(at: start + 2) { try StoredOrderItems.decode(utf8: $0) },
+            deliveryAddress: row.text(at: start + 3), status: row.text(at: start + 4),
+            currency: row.text(at: start + 5), totalMinorUnits: row.int64(at: start + 6),
+            createdAt: row.int64(at: start + 7), updatedAt: row.int64(at: start + 8),
+            history: try row.withUTF8(at: start + 9) { try StoredOrderHistory.decode(utf8: $0) },
+            version: Int(row.int64(at: start + 10)))
     }
 }
+
+/// A result row's values by position, which ``OrderRow`` reads an order from: a GRDB `Row`, or the row a
+/// ``SQLiteReadStatement`` is on.
+protocol SQLiteColumns {
+    func text(at column: Int) -> String
+    func int64(at column: Int) -> Int64
+    /// Runs `body` with the UTF-8 bytes of a text column (empty for NULL), valid only inside `body`.
+    func withUTF8<Result>(at column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
+        -> Result
+}
+
+extension SQLiteColumns {
+    /// The identifier a text column holds; `nil` when it is not a UUID.
+    func identifier<ID: CommerceIdentifier>(at column: Int) -> ID? { withUTF8(at: column) { ID(utf8: $0) } }
+}
+
+extension Row: SQLiteColumns {
+    func text(at column: Int) -> String { self[column] }
+    func int64(at column: Int) -> Int64 { self[column] }
+
+    func withUTF8<Result>(at column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
+        -> Result
+    {
+        var text = text(at: column)
+        return try text.withUTF8(body)
+    }
+}
+
+extension SQLiteReadStatement: SQLiteColumns {}
