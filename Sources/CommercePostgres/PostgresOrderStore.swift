@@ -35,9 +35,9 @@ public struct PostgresOrderStore: OrderStore {
     public func insert(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
-        let items = pricing == nil ? try StoredOrderItems.encode(order.items) : nil
+        let items = pricing == nil ? StoredOrderItems.encode(order.items) : nil
         let lines = try pricing.map(Self.lines)
-        let history = try StoredOrderHistory.encode(order.history)
+        let history = StoredOrderHistory.encode(order.history)
         return try await translatingPostgresErrors {
             let rows = try await client.query(
                 """
@@ -276,7 +276,7 @@ public struct PostgresOrderStore: OrderStore {
     /// so across every connection and replica exactly one of them moves the order.
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
         let moved = order.moved(to: entry)
-        let history = try StoredOrderHistory.encode(moved.history)
+        let history = StoredOrderHistory.encode(moved.history)
         return try await translatingPostgresErrors {
             let updated = try await client.query(
                 """
@@ -413,8 +413,8 @@ public struct PostgresOrderStore: OrderStore {
                         """, logger: logger))
                 for order in orders {
                     let kept = order.anonymised(as: anonymous, at: date)
-                    let items = try StoredOrderItems.encode(kept.items)
-                    let history = try StoredOrderHistory.encode(kept.history)
+                    let items = StoredOrderItems.encode(kept.items)
+                    let history = StoredOrderHistory.encode(kept.history)
                     try await connection.query(
                         """
                         UPDATE orders SET user_id = \(anonymous.uuid), items = \(items),

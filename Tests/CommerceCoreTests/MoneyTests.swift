@@ -7,25 +7,29 @@ struct MoneyTests {
     @Test(
         arguments: [
             ("0", 0), ("12", 1200), ("12.3", 1230), ("12.34", 1234), ("12.340", 1234), ("0.01", 1), ("-1.5", -150),
-            ("1000000", 100_000_000),
+            ("1000000", 100_000_000), ("007.50", 750), ("92233720368547758.07", .max),
         ] as [(String, Int64)])
     func parsesDecimalTextExactly(_ text: String, _ minor: Int64) {
         #expect(Money(decimalText: text) == Money(minorUnits: minor))
     }
 
-    @Test(arguments: ["", ".", "1.", ".5", "1.234", "1e3", "abc", "1.2.3", "--1", "99999999999999999999"])
+    @Test(arguments: [
+        "", ".", "1.", ".5", "1.234", "1e3", "abc", "1.2.3", "--1", "-", "+1", " 1", "1 ", "99999999999999999999",
+        "92233720368547758.08",
+    ])
     func refusesWhatIsNotAnAmount(_ text: String) {
         #expect(Money(decimalText: text) == nil)
     }
 
     @Test func jsonNumbersDecodeExactlyThroughDecimal() throws {
         let json = Data(
-            #"[{"price": 0.1}, {"price": 19.99}, {"price": 1e2}, {"price": 123456.78}, {"price": 0.005}]"#.utf8)
+            #"[{"price": 0.1}, {"price": 19.99}, {"price": 1e2}, {"price": 123456.78}, {"price": 0.005}, {"price": -2.5}, {"price": 1e30}]"#
+                .utf8)
         let items = try JSONDecoder().decode([OrderItemForm].self, from: json)
         #expect(
             items.map { $0.price.flatMap(Money.init(exactly:)) } == [
                 Money(minorUnits: 10), Money(minorUnits: 1999), Money(minorUnits: 10_000),
-                Money(minorUnits: 12_345_678), nil,
+                Money(minorUnits: 12_345_678), nil, Money(minorUnits: -250), nil,
             ])
     }
 

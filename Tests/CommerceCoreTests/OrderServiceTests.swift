@@ -23,6 +23,31 @@ struct OrderServiceTests {
         #expect(placed.order.createdAt == placed.order.updatedAt)
     }
 
+    @Test func orderIdsBeginWithThePlacementTimeSoTheyArriveInOrder() async throws {
+        let clock = TestClock()
+        let harness = try await CommerceHarness(clock: clock)
+        let (user, _) = try await harness.registerAndLogIn()
+        var ids: [String] = []
+        for _ in 0..<3 {
+            ids.append(
+                try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id)).order.id.description)
+            clock.advance(by: .milliseconds(1))
+        }
+        #expect(ids == ids.sorted(), "an index on the id takes each placement after the one before")
+        let milliseconds = clock.now().millisecondsSince1970 - 3
+        let first = ids[0].replacingOccurrences(of: "-", with: "")
+        #expect(
+            first.prefix(12) == String(milliseconds, radix: 16).leftPadded(to: 12), "the time, in the first 48 bits")
+        #expect(first.dropFirst(12).first == "7", "UUID version 7")
+        #expect("89ab".contains(first.dropFirst(16).first!), "the RFC 9562 variant")
+    }
+
+    @Test func idsMadeInTheSameMillisecondDiffer() {
+        let now = Date(millisecondsSince1970: 1_767_225_600_000)
+        let ids = Set((0..<1000).map { _ in OrderID(timeOrderedAt: now) })
+        #expect(ids.count == 1000, "74 random bits")
+    }
+
     @Test func onlyUsersPlaceOrders() async throws {
         let harness = try await CommerceHarness()
         let error = await #expect(throws: CommerceError.self) {
@@ -248,5 +273,11 @@ struct IdempotencyTests {
             try await harness.orders.place(OrderForm(), idempotencyKey: "with space", as: .user(user.id))
         }
         #expect(error?.fields.map(\.field) == ["items", "deliveryAddress", "Idempotency-Key"])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        String(repeating: "0", count: max(0, length - count)) + self
     }
 }

@@ -248,11 +248,16 @@ struct SQLiteStoreTests {
     func filesUseWALWithTheChosenSynchronousLevel(_ durability: SQLiteDurability) async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "o.sqlite").path, durability: durability)
-            let (mode, synchronous) = try await store.databaseWriter.write { db in
-                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            let (mode, synchronous, tempStore) = try await store.databaseWriter.write { db in
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                    try Int.fetchOne(db, sql: "PRAGMA temp_store")
+                )
             }
             #expect(mode == "wal")
             #expect(synchronous == (durability == .full ? 2 : 1))
+            #expect(tempStore == 2, "savepoint journals in memory, not a temporary file written page by page")
         }
     }
 

@@ -18,26 +18,49 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     /// Parses a decimal amount exactly (no binary floating point on the way): `"12.3"` → 1230 minor units.
     ///
-    /// Accepts an optional minus sign, digits, and at most two fraction digits; anything else is `nil`.
+    /// Accepts an optional minus sign, digits, and at most two fraction digits that are not zero; anything
+    /// else is `nil`. Read byte by byte: every placement's prices come through here.
     public init?(decimalText text: String) {
-        var digits = Substring(text)
-        let negative = digits.first == "-"
-        if negative { digits = digits.dropFirst() }
-        let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count > 1 ? parts[1] : ""
-        guard !whole.isEmpty, whole.allSatisfy(\.isASCIIDigit), fraction.allSatisfy(\.isASCIIDigit),
-            parts.count == 1 || !fraction.isEmpty
-        else { return nil }
-        let significantFraction = fraction.reversed().drop { $0 == "0" }.reversed()
-        guard significantFraction.count <= 2 else { return nil }
-        let paddedFraction = String(significantFraction) + String(repeating: "0", count: 2 - significantFraction.count)
-        guard let major = Int64(whole), let minor = Int64(paddedFraction) else { return nil }
-        let (scaled, overflow) = major.multipliedReportingOverflow(by: Self.minorUnitsPerMajor)
-        guard !overflow else { return nil }
-        let (sum, overflow2) = scaled.addingReportingOverflow(minor)
-        guard !overflow2 else { return nil }
-        self.minorUnits = negative ? -sum : sum
+        var rest = text.utf8[...]
+        let negative = rest.first == UInt8(ascii: "-")
+        if negative { rest = rest.dropFirst() }
+        var amount: Int64 = 0
+        var wholeDigits = 0
+        while let byte = rest.first, byte != UInt8(ascii: ".") {
+            guard let digit = Self.digit(byte), let next = Self.appending(digit, to: amount) else { return nil }
+            amount = next
+            wholeDigits += 1
+            rest = rest.dropFirst()
+        }
+        guard wholeDigits > 0 else { return nil }
+        // The fraction: a point and at least one digit; past the second, only zeros.
+        var fraction: [Int64] = []
+        if !rest.isEmpty {
+            rest = rest.dropFirst()
+            guard !rest.isEmpty else { return nil }
+            for byte in rest {
+                guard let digit = Self.digit(byte) else { return nil }
+                if fraction.count < 2 { fraction.append(digit) } else if digit != 0 { return nil }
+            }
+        }
+        for place in 0..<2 {
+            guard let next = Self.appending(place < fraction.count ? fraction[place] : 0, to: amount) else {
+                return nil
+            }
+            amount = next
+        }
+        self.minorUnits = negative ? -amount : amount
+    }
+
+    private static func digit(_ byte: UInt8) -> Int64? {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int64(byte - UInt8(ascii: "0")) : nil
+    }
+
+    /// `amount * 10 + digit`, `nil` past `Int64`.
+    private static func appending(_ digit: Int64, to amount: Int64) -> Int64? {
+        let (shifted, overflow) = amount.multipliedReportingOverflow(by: 10)
+        let (sum, overflow2) = shifted.addingReportingOverflow(digit)
+        return overflow || overflow2 ? nil : sum
     }
 
     /// Converts a `Decimal` exactly; `nil` when it has more than two fraction digits or is out of range.
@@ -47,8 +70,8 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 2, .plain)
         guard rounded == decimal else { return nil }
-        var text = rounded
-        self.init(decimalText: NSDecimalString(&text, Locale(identifier: "en_US_POSIX")))
+        // `description` writes plain digits with a `.`, whatever the locale.
+        self.init(decimalText: rounded.description)
     }
 
     /// The amount as an exact `Decimal` in major units (`1234` → `12.34`).

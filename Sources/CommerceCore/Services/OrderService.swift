@@ -120,7 +120,7 @@ public struct OrderService: Sendable {
         }
 
         let order = Order(
-            id: OrderID(), userId: userId, items: draft.items, deliveryAddress: draft.deliveryAddress,
+            id: OrderID(timeOrderedAt: now), userId: userId, items: draft.items, deliveryAddress: draft.deliveryAddress,
             status: .pending, currency: draft.currency, total: draft.total, createdAt: now, updatedAt: now)
         let record = key.map {
             IdempotencyRecord(

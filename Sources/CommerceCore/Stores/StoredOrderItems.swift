@@ -4,7 +4,7 @@ import Foundation
 /// `{productId, name, quantity, unitPriceMinorUnits}`. Its own shape, so the stored format never follows
 /// the domain type's `Codable` by accident; the SQLite and PostgreSQL stores share it.
 package enum StoredOrderItems {
-    private struct Item: Codable {
+    private struct Item: Decodable {
         var productId: String
         var name: String
         var quantity: Int
@@ -19,14 +19,21 @@ package enum StoredOrderItems {
     /// orders are.
     private static let decoded = RecentlyComputed<[OrderItem]>(capacity: 4096)
 
-    /// The items as the stored JSON text.
-    package static func encode(_ items: [OrderItem]) throws -> String {
-        let rows = items.map {
-            Item(
-                productId: $0.productId, name: $0.name, quantity: $0.quantity,
-                unitPriceMinorUnits: $0.unitPrice.minorUnits)
+    /// The items as the stored JSON text: `[{"productId", "name", "quantity", "unitPriceMinorUnits"}]`,
+    /// written by ``JSONWriter`` (`JSONEncoder` was 2 % of a placement).
+    package static func encode(_ items: [OrderItem]) -> String {
+        var writer = JSONWriter(capacity: 2 + 96 * items.count)
+        writer.beginArray()
+        for item in items {
+            writer.beginObject()
+            writer.member("productId", item.productId)
+            writer.member("name", item.name)
+            writer.member("quantity", item.quantity)
+            writer.member("unitPriceMinorUnits", Int(item.unitPrice.minorUnits))
+            writer.endObject()
         }
-        return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        writer.endArray()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// The items in stored JSON text.

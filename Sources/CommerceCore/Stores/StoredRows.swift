@@ -100,7 +100,7 @@ package enum StoredOrderRow {
 /// How a durable store keeps an order's history: one JSON text, an array of `{status, at, by, reason?}`
 /// with `at` in integer milliseconds. Its own shape, like ``StoredOrderItems``.
 package enum StoredOrderHistory {
-    private struct Entry: Codable {
+    private struct Entry: Decodable {
         var status: String
         var at: Int64
         var by: String
@@ -110,12 +110,21 @@ package enum StoredOrderHistory {
     /// Decoded histories by their text: a pure function of it, so a remembered answer is always right.
     private static let decoded = RecentlyComputed<[OrderHistoryEntry]>(capacity: 4096)
 
-    /// The history as the stored JSON text.
-    package static func encode(_ history: [OrderHistoryEntry]) throws -> String {
-        let entries = history.map {
-            Entry(status: $0.status.rawValue, at: $0.at.millisecondsSince1970, by: $0.by.rawValue, reason: $0.reason)
+    /// The history as the stored JSON text: `[{"status", "at", "by", "reason"?}]`, written by ``JSONWriter``
+    /// (`JSONEncoder` was 2 % of a placement).
+    package static func encode(_ history: [OrderHistoryEntry]) -> String {
+        var writer = JSONWriter(capacity: 2 + 64 * history.count)
+        writer.beginArray()
+        for entry in history {
+            writer.beginObject()
+            writer.member("status", entry.status.rawValue)
+            writer.member("at", Int(entry.at.millisecondsSince1970))
+            writer.member("by", entry.by.rawValue)
+            writer.member("reason", entry.reason)
+            writer.endObject()
         }
-        return String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+        writer.endArray()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// The history in stored JSON text.

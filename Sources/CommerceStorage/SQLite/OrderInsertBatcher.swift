@@ -1,6 +1,7 @@
 import CommerceCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// Group commit for order inserts: inserts that arrive while a write transaction is running wait for the
 /// next one, and each transaction then holds them all (measured in Documentation/Performance.md: one transaction per order made SQLite's
@@ -9,7 +10,11 @@ import GRDB
 /// Each insert keeps its own answer and its own atomicity: it runs in a savepoint of its own, so one that
 /// fails (a tombstoned user, say) leaves no trace and does not touch the others. Every answer is given
 /// only after the transaction holding it has committed, so an acknowledged order is as durable as before.
-actor OrderInsertBatcher {
+///
+/// The waiting list is behind a lock rather than in an actor: an insert only appends itself, and an actor
+/// would cost every placement a hop to its executor and back (Documentation/Performance.md). The first insert
+/// to find the writer idle starts a task that writes batches until nobody waits.
+final class OrderInsertBatcher: Sendable {
     /// One insert waiting for its transaction.
     struct Insert: Sendable {
         let order: Order
@@ -25,11 +30,15 @@ actor OrderInsertBatcher {
     /// Runs one insert inside the transaction: the store's rules for a single order.
     typealias Apply = @Sendable (Database, Insert) throws -> OrderInsertion
 
+    private struct Queue {
+        var waiting: [Insert] = []
+        var writing = false
+    }
+
     private let writer: any DatabaseWriter
     private let watch: SQLiteFileWatch
     private let apply: Apply
-    private var waiting: [Insert] = []
-    private var writing = false
+    private let queue = Mutex(Queue())
 
     init(writer: any DatabaseWriter, watch: SQLiteFileWatch, apply: @escaping Apply) {
         self.writer = writer
@@ -43,26 +52,30 @@ actor OrderInsertBatcher {
         pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         try await withCheckedThrowingContinuation { answer in
-            waiting.append(
-                Insert(
-                    order: order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing,
-                    answer: answer))
-            if !writing {
-                writing = true
-                Task { await writeUntilDrained() }
+            let insert = Insert(
+                order: order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing,
+                answer: answer)
+            let startWriting = queue.withLock { queue in
+                queue.waiting.append(insert)
+                defer { queue.writing = true }
+                return !queue.writing
             }
+            if startWriting { Task { await writeUntilDrained() } }
         }
     }
 
     /// Writes batches until nobody waits: each batch is whatever arrived during the previous write.
     private func writeUntilDrained() async {
-        while !waiting.isEmpty {
-            let batch = waiting
-            waiting = []
+        while true {
+            let batch = queue.withLock { queue in
+                defer { queue.waiting = [] }
+                if queue.waiting.isEmpty { queue.writing = false }
+                return queue.waiting
+            }
+            if batch.isEmpty { return }
             let answers = await Self.write(batch, writer: writer, watch: watch, apply: apply)
             for (insert, answer) in zip(batch, answers) { insert.answer.resume(with: answer) }
         }
-        writing = false
     }
 
     private static func write(

@@ -29,6 +29,13 @@ enum SQLiteDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = false
+        configuration.prepareDatabase { db in
+            // Statement journals in memory: each insert of a group commit runs in a savepoint, and SQLite
+            // copies every page an insert changes into that savepoint's journal, which past 64 KiB in a
+            // transaction it spills to a temporary file, a `pwrite` per page (Documentation/Performance.md).
+            // Temporary tables and sorts stay in memory too; the statements here sort at most a page.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -66,7 +66,7 @@ public struct SQLiteOrderStore: OrderStore {
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         // An order priced from the catalog gets its columns once priced, in the transaction.
-        let row = pricing == nil ? try OrderRow.encode(order) : nil
+        let row = pricing == nil ? OrderRow.encode(order) : nil
         return try await inserts.insert(
             order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
     }
@@ -88,7 +88,7 @@ public struct SQLiteOrderStore: OrderStore {
         if let pricing {
             order = try pricing.priced(order, catalog: try products(db, ids: pricing.productIds))
         }
-        let row = try row ?? OrderRow.encode(order)
+        let row = row ?? OrderRow.encode(order)
         if let idempotency {
             let insertRecord = try db.cachedStatement(
                 sql: """
@@ -108,7 +108,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// Stores many orders in one transaction: for importing data from another system, and for benchmarks.
     /// Orders of tombstoned users are refused (`notFound`) and nothing is stored; no idempotency records.
     public func importOrders(_ orders: [Order]) async throws {
-        let rows = try orders.map { ($0, try OrderRow.encode($0)) }
+        let rows = orders.map { ($0, OrderRow.encode($0)) }
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
                 for (order, row) in rows {
@@ -183,7 +183,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// so SQLite's single writer makes the compare and the set one step.
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
         let moved = order.moved(to: entry)
-        let history = try StoredOrderHistory.encode(moved.history)
+        let history = StoredOrderHistory.encode(moved.history)
         return try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
                 let update = try db.cachedStatement(
@@ -252,7 +252,7 @@ public struct SQLiteOrderStore: OrderStore {
                 ).map { try OrderRow.order($0) }
                 for order in orders {
                     let kept = order.anonymised(as: anonymous, at: date)
-                    let row = try OrderRow.encode(kept)
+                    let row = OrderRow.encode(kept)
                     try db.execute(
                         sql: """
                             UPDATE "order" SET userId = ?, items = ?, deliveryAddress = ?, history = ?, version = ?,
@@ -455,8 +455,8 @@ enum OrderRow {
     }
 
     /// The JSON columns of `order`'s row, made before its write transaction.
-    static func encode(_ order: Order) throws -> Texts {
-        Texts(items: try StoredOrderItems.encode(order.items), history: try StoredOrderHistory.encode(order.history))
+    static func encode(_ order: Order) -> Texts {
+        Texts(items: StoredOrderItems.encode(order.items), history: StoredOrderHistory.encode(order.history))
     }
 
     static let columns = ColumnNaming.camelCase.list(StoredOrderRow.names)

@@ -1,25 +1,26 @@
-import CommerceCore
 import Foundation
 
-/// Writes JSON bytes directly, for the representations every hot route answers with (users and orders).
+/// Writes JSON bytes directly: the representations every hot route answers with (users and orders), and
+/// the JSON columns the stores keep (an order's items and history).
 ///
-/// the profile in Documentation/Performance.md of `GET /api/order/{userId}` put a third of its CPU time in `JSONEncoder` and in the
-/// `Decimal` arithmetic of encoding prices; this writer produces the same text (keys in the same sorted
-/// order, slashes unescaped, money as the shortest exact decimal) from integers and strings alone.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+/// The profile in Documentation/Performance.md of `GET /api/order/{userId}` put a third of its CPU time in
+/// `JSONEncoder` and in the `Decimal` arithmetic of encoding prices, and a placement spent 4 % encoding its
+/// two JSON columns with it; this writer produces the same text (slashes unescaped, money as the shortest
+/// exact decimal) from integers and strings alone, keys in the order they are written.
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
     /// Whether the next member or element needs a comma before it.
     private var needsComma = false
 
-    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() { open(UInt8(ascii: "{")) }
-    mutating func endObject() { close(UInt8(ascii: "}")) }
-    mutating func beginArray() { open(UInt8(ascii: "[")) }
-    mutating func endArray() { close(UInt8(ascii: "]")) }
+    package mutating func beginObject() { open(UInt8(ascii: "{")) }
+    package mutating func endObject() { close(UInt8(ascii: "}")) }
+    package mutating func beginArray() { open(UInt8(ascii: "[")) }
+    package mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// A member's key; its value comes next. Keys are ASCII names that need no escaping.
-    mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -29,7 +30,7 @@ struct JSONWriter {
     }
 
     /// A string, escaped as RFC 8259 requires: quotation mark, reverse solidus and control characters.
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         // Most text needs no escaping: copy it whole (scanned as the contiguous bytes a native string holds).
@@ -66,7 +67,7 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
         needsComma = true
@@ -74,7 +75,7 @@ struct JSONWriter {
 
     /// An amount in major units, exactly and as short as it goes: 1999 cents is `19.99`, 150 is `1.5`,
     /// 500 is `5`.
-    mutating func money(_ value: Money) {
+    package mutating func money(_ value: Money) {
         separate()
         if value.minorUnits < 0 { bytes.append(UInt8(ascii: "-")) }
         let (major, minor) = value.minorUnits.magnitude.quotientAndRemainder(
@@ -89,40 +90,30 @@ struct JSONWriter {
     }
 
     /// A member: its key, then its value.
-    mutating func member(_ name: StaticString, _ value: String) {
+    package mutating func member(_ name: StaticString, _ value: String) {
         key(name)
         string(value)
     }
 
-    mutating func member(_ name: StaticString, _ value: Int) {
+    package mutating func member(_ name: StaticString, _ value: Int) {
         key(name)
         int(value)
     }
 
-    mutating func member(_ name: StaticString, _ value: Money) {
+    package mutating func member(_ name: StaticString, _ value: Money) {
         key(name)
         money(value)
     }
 
-    mutating func member(_ name: StaticString, _ value: Bool) {
+    package mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
-    /// A timestamp member: ISO 8601 in UTC with milliseconds, written in place (no character of it needs
-    /// escaping).
-    mutating func member(_ name: StaticString, _ value: Date) {
-        key(name)
-        bytes.append(UInt8(ascii: "\""))
-        Timestamp.append(value, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
-        needsComma = true
-    }
-
     /// An identifier member: its lower-case UUID text, written in place.
-    mutating func member(_ name: StaticString, _ value: some CommerceIdentifier) {
+    package mutating func member(_ name: StaticString, _ value: some CommerceIdentifier) {
         key(name)
         bytes.append(UInt8(ascii: "\""))
         UUIDText.append(value.uuid, to: &bytes)
@@ -131,19 +122,21 @@ struct JSONWriter {
     }
 
     /// An optional member: nothing at all when `value` is `nil` (absent, never `null`).
-    mutating func member(_ name: StaticString, _ value: String?) {
+    package mutating func member(_ name: StaticString, _ value: String?) {
         if let value { member(name, value) }
     }
 
     /// An optional member: nothing at all when `value` is `nil`.
-    mutating func member(_ name: StaticString, _ value: Int?) {
+    package mutating func member(_ name: StaticString, _ value: Int?) {
         if let value { member(name, value) }
     }
 
-    /// A member whose value is written by `value` itself.
-    mutating func member(_ name: StaticString, _ value: some JSONWritable) {
-        key(name)
-        value.write(to: &self)
+    /// A value written by `write` straight into the bytes, after the comma it needs: for a value whose text
+    /// needs no escaping (a timestamp, say), so no `String` is made of it first.
+    package mutating func raw(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        write(&bytes)
+        needsComma = true
     }
 
     private mutating func open(_ bracket: UInt8) {
@@ -159,26 +152,5 @@ struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
-    }
-}
-
-/// A representation that writes itself with ``JSONWriter``.
-protocol JSONWritable {
-    func write(to writer: inout JSONWriter)
-    /// About how many bytes ``write(to:)`` writes, so the writer's buffer is made once, not regrown.
-    var estimatedByteCount: Int { get }
-}
-
-extension JSONWritable {
-    var estimatedByteCount: Int { 512 }
-}
-
-extension Array: JSONWritable where Element: JSONWritable {
-    var estimatedByteCount: Int { reduce(2) { $0 + $1.estimatedByteCount } }
-
-    func write(to writer: inout JSONWriter) {
-        writer.beginArray()
-        for element in self { element.write(to: &writer) }
-        writer.endArray()
     }
 }
