@@ -38,22 +38,12 @@ public struct PostgresOrderStore: OrderStore {
         let items = pricing == nil ? StoredOrderItems.encode(order.items) : nil
         let lines = try pricing.map(Self.lines)
         let history = StoredOrderHistory.encode(order.history)
+        let placement = PostgresPlaceOrderStatement(
+            order: order, items: items, lines: lines, requestedCurrency: pricing?.requestedCurrency?.value,
+            history: history, token: token, idempotency: idempotency, now: now)
         return try await translatingPostgresErrors {
-            let rows = try await client.query(
-                """
-                SELECT outcome, mark, order_id, items, currency, total, fingerprint, products::text
-                FROM commerce_place_order(
-                    \(order.userId.description), \(order.id.uuid), \(order.userId.uuid), \(token?.userId.uuid),
-                    \(token?.issuedAt.millisecondsSince1970), \(items), \(lines)::jsonb,
-                    \(pricing?.requestedCurrency?.value), \(order.deliveryAddress), \(order.status.rawValue),
-                    \(order.currency.value), \(order.total.minorUnits), \(order.createdAt.millisecondsSince1970),
-                    \(order.updatedAt.millisecondsSince1970), \(history), \(Int64(order.version)),
-                    \(idempotency?.key.value), \(idempotency?.fingerprint),
-                    \(idempotency?.expiresAt.millisecondsSince1970), \(now.millisecondsSince1970))
-                """, logger: logger)
-            typealias Answer = (String, Int64?, UUID?, String?, String?, Int64?, String?, String?)
-            var answer: Answer?
-            for try await row in rows.decode(Answer.self) { answer = row }
+            var answer: PostgresPlaceOrderStatement.Row?
+            for try await row in try await client.execute(placement, logger: logger) { answer = row }
             guard let (outcome, mark, existing, storedItems, currency, total, fingerprint, products) = answer else {
                 throw CommerceError.internalFailure("commerce_place_order answered nothing.")
             }
@@ -158,9 +148,12 @@ public struct PostgresOrderStore: OrderStore {
     public func liveOrders(
         of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
     ) async throws -> [Order]? {
-        let (orders, tombstoned) = try await checkedPage(
-            userId: userId, status: status, after: cursor, limit: limit, token: token)
-        return tombstoned ? nil : orders
+        let statement = PostgresUserPageStatement(
+            tokenUser: token?.userId.uuid, userId: userId.uuid, status: status?.rawValue, cursor: cursor, limit: limit)
+        let (orders, tombstoned) = try await translatingPostgresErrors {
+            try await Self.marked(try await client.execute(statement, logger: logger), token: token)
+        }
+        return tombstoned ? nil : Self.newestFirst(orders)
     }
 
     /// See ``OrderStore/allOrders(status:after:limit:token:)``: the token's mark and one range scan of
@@ -168,16 +161,15 @@ public struct PostgresOrderStore: OrderStore {
     public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
         async throws -> [Order]
     {
-        try await checkedPage(userId: nil, status: status, after: cursor, limit: limit, token: token).orders
+        try await checkedPage(status: status, after: cursor, limit: limit, token: token)
     }
 
     /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one statement.
     public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
-        var binds = PostgresBindings()
-        binds.append(id.uuid)
-        binds.append(userId.uuid)
-        let inner = "SELECT \(PostgresOrderRow.columns) FROM orders WHERE id = $1 AND user_id = $2"
-        return try await checked(inner, binds, token: token, tombstoneOf: nil).orders.first
+        let statement = PostgresOrderByIDStatement(tokenUser: token?.userId.uuid, orderId: id.uuid, userId: userId.uuid)
+        return try await translatingPostgresErrors {
+            try await Self.marked(try await client.execute(statement, logger: logger), token: token).orders.first
+        }
     }
 
     /// See ``OrderStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
@@ -303,52 +295,50 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// ``page(userId:status:after:limit:)`` with the token's mark and (for one user's page) the user's
-    /// tombstone, read in the same statement.
-    private func checkedPage(
-        userId: UserID?, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
-    ) async throws -> (orders: [Order], tombstoned: Bool) {
-        let (sql, binds) = Self.pageQuery(userId: userId, status: status, after: cursor, limit: limit)
-        let (orders, tombstoned) = try await checked(sql, binds, token: token, tombstoneOf: userId)
-        // The page's order, restored: the outer join of one row with the page keeps it in practice, but SQL
-        // promises no order without an outer ORDER BY (which would add a sort to the plan).
-        return (orders.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }, tombstoned)
-    }
-
-    /// Runs `inner` (a select of ``PostgresOrderRow/columns``) joined to one row holding the token's mark
-    /// and the tombstone of `tombstoneOf`, so both are read in the same statement as the orders, which
-    /// come back even when there are none. Throws ``CommerceError/tokenRevoked`` for a voided token.
-    private func checked(
-        _ inner: String, _ binds: PostgresBindings, token: TokenStamp?, tombstoneOf userId: UserID?
-    ) async throws -> (orders: [Order], tombstoned: Bool) {
-        var binds = binds
+    /// Every order's page (staff) with the token's mark, read in the same statement: the page joined to one
+    /// row holding the mark, so the mark comes back even when there are no orders. Not on the hot path, so
+    /// sent as text, in the shape its filters need.
+    private func checkedPage(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+        async throws -> [Order]
+    {
+        var (inner, binds) = Self.pageQuery(userId: nil, status: status, after: cursor, limit: limit)
         var mark = "NULL::bigint"
         if let token {
             binds.append(token.userId.uuid)
             mark = "(SELECT void_before FROM token_revocations WHERE user_id = $\(binds.count))"
         }
-        var tombstone = "false"
-        if let userId {
-            binds.append(userId.uuid)
-            tombstone = "EXISTS (SELECT 1 FROM tombstones WHERE user_id = $\(binds.count))"
-        }
         let sql = """
-            SELECT o.*, m.void_before, m.tombstoned
-            FROM (SELECT \(mark) AS void_before, \(tombstone) AS tombstoned) m
-            LEFT JOIN LATERAL (\(inner)) o ON true
+            SELECT o.*, m.void_before, false AS tombstoned
+            FROM (SELECT \(mark) AS void_before) m LEFT JOIN LATERAL (\(inner)) o ON true
             """
         return try await translatingPostgresErrors {
-            var orders: [Order] = []
-            var standing: (voidBefore: Int64?, tombstoned: Bool)?
-            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-                let cells = row.makeRandomAccess()
-                let count = PostgresOrderRow.columnCount
-                standing = (try cells[count].decode(Int64?.self), try cells[count + 1].decode(Bool.self))
-                if try cells[0].decode(UUID?.self) != nil { orders.append(try PostgresOrderRow.order(row)) }
-            }
-            try token?.check(voidBefore: standing?.voidBefore.map(Date.init(millisecondsSince1970:)))
-            return (orders, standing?.tombstoned ?? false)
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            return Self.newestFirst(try await Self.marked(rows, token: token).orders)
         }
+    }
+
+    /// Reads rows of ``PostgresOrderRow/columns`` followed by `void_before` and `tombstoned` (an order's
+    /// columns NULL in a row without one): the orders, and whether the user is tombstoned. Throws
+    /// ``CommerceError/tokenRevoked`` when the mark voids `token`.
+    private static func marked(_ rows: some AsyncSequence<PostgresRow, any Error>, token: TokenStamp?) async throws
+        -> (orders: [Order], tombstoned: Bool)
+    {
+        var orders: [Order] = []
+        var standing: (voidBefore: Int64?, tombstoned: Bool)?
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let count = PostgresOrderRow.columnCount
+            standing = (try cells[count].decode(Int64?.self), try cells[count + 1].decode(Bool.self))
+            if try cells[0].decode(UUID?.self) != nil { orders.append(try PostgresOrderRow.order(row)) }
+        }
+        try token?.check(voidBefore: standing?.voidBefore.map(Date.init(millisecondsSince1970:)))
+        return (orders, standing?.tombstoned ?? false)
+    }
+
+    /// A page's orders newest first: the outer join of one row with the page keeps the page's order in
+    /// practice, but SQL promises no order without an outer `ORDER BY` (which would add a sort to the plan).
+    private static func newestFirst(_ orders: [Order]) -> [Order] {
+        orders.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
     }
 
     /// The select of a newest-first page, and its bindings.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -8,6 +9,14 @@ import NIOPosix
 // this process uses is NIO's singleton group (Hummingbird's server, PostgresNIO, AsyncHTTPClient), and
 // nothing in it blocks a thread for long: bcrypt runs on a pool of its own, SQLite's writes on GRDB's
 // writer queue. It must run first, on the main thread, before any task is made.
+//
+// One event loop per CPU the process may run on: NIO counts the CPUs of the cgroup (or all of them), not the
+// scheduler affinity (AllowedCPUs). NIO_SINGLETON_GROUP_LOOP_COUNT, when set, decides instead.
+if ProcessInfo.processInfo.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil, let allowed = AllowedCPUs.count(),
+    allowed < System.coreCount
+{
+    NIOSingletons.groupLoopCountSuggestion = allowed
+}
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 /// The command's asynchronous entry point (top-level code would pick `ParsableCommand`'s synchronous one).

@@ -1,8 +1,9 @@
 import CommerceCore
-import CommercePostgres
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CommercePostgres
 
 @Suite(
     "PostgreSQL order lists are served from indexes",
@@ -38,6 +39,50 @@ struct PostgresQueryPlanTests {
                     let text = plan.joined(separator: " | ")
                     #expect(text.contains("Index Scan using \(index)"), "\(sql): \(text)")
                     #expect(!text.contains("Sort"), "\(sql) sorts: \(text)")
+                }
+            }
+        }
+    }
+
+    /// The prepared statements' generic plans (what a connection runs after its first executions): a
+    /// user's page walks `orders_page` from the cursor, so a deep page costs what the first does, whatever
+    /// the filter; an order by id is one primary-key lookup.
+    @Test func theHotStatementsGenericPlansReadByIndexFromTheCursor() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            try await PostgresOrderStore(client: client).migrate()
+            let user = "'00000000-0000-0000-0000-000000000001'"
+            let statements: [(name: String, types: String, sql: String, values: String, index: String)] = [
+                (
+                    "page", "uuid, uuid, text, bigint, uuid, bigint", PostgresUserPageStatement.sql,
+                    "NULL, \(user), 'shipped', 1, \(user), 11", "orders_page"
+                ),
+                ("one", "uuid, uuid, uuid", PostgresOrderByIDStatement.sql, "\(user), \(user), \(user)", "orders_pkey"),
+            ]
+            try await client.withConnection { connection in
+                for setting in [
+                    "enable_seqscan = off", "enable_bitmapscan = off", "plan_cache_mode = force_generic_plan",
+                ] {
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "SET \(setting)"), logger: PostgresTestDatabase.quiet)
+                }
+                for statement in statements {
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "PREPARE \(statement.name) (\(statement.types)) AS \(statement.sql)"),
+                        logger: PostgresTestDatabase.quiet)
+                    var plan: [String] = []
+                    let rows = try await connection.query(
+                        PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE \(statement.name) (\(statement.values))"),
+                        logger: PostgresTestDatabase.quiet)
+                    for try await line in rows.decode(String.self) { plan.append(line) }
+                    let text = plan.joined(separator: " | ")
+                    #expect(
+                        text.contains("Index Scan using \(statement.index) on orders"), "\(statement.name): \(text)")
+                    #expect(!text.contains("Sort"), "\(statement.name) sorts: \(text)")
+                    if statement.name == "page" {
+                        #expect(
+                            text.contains("Index Cond: ((user_id = $2) AND (ROW(created_at, id) < ROW($4, $5)))"),
+                            "\(text)")
+                    }
                 }
             }
         }
