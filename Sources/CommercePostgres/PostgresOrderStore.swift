@@ -326,10 +326,9 @@ public struct PostgresOrderStore: OrderStore {
         var orders: [Order] = []
         var standing: (voidBefore: Int64?, tombstoned: Bool)?
         for try await row in rows {
-            let cells = row.makeRandomAccess()
-            let count = PostgresOrderRow.columnCount
-            standing = (try cells[count].decode(Int64?.self), try cells[count + 1].decode(Bool.self))
-            if try cells[0].decode(UUID?.self) != nil { orders.append(try PostgresOrderRow.order(row)) }
+            let (order, voidBefore, tombstoned) = try PostgresOrderRow.markedOrder(row)
+            standing = (voidBefore, tombstoned)
+            if let order { orders.append(order) }
         }
         try token?.check(voidBefore: standing?.voidBefore.map(Date.init(millisecondsSince1970:)))
         return (orders, standing?.tombstoned ?? false)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A bounded memo of a pure function of a text: the value worked out from a text, by the text. Past
@@ -36,7 +37,10 @@ package final class RecentlyComputed<Value: Sendable>: Sendable {
         return entries.withLock { entries in
             entries.buckets[hash]?.first { entry in
                 var text = entry.text
-                return text.withUTF8 { $0.elementsEqual(utf8) }
+                return text.withUTF8 { stored in
+                    stored.count == utf8.count
+                        && (stored.isEmpty || memcmp(stored.baseAddress!, utf8.baseAddress!, stored.count) == 0)
+                }
             }?.value
         }
     }
