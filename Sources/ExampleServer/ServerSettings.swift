@@ -183,9 +183,7 @@ struct ServerSettings: Sendable {
             }
             return nil
         }
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-            let host = parsed.host(), !host.isEmpty
-        else { throw SettingsError("NOTIFY_WEBHOOK_URL must be an http(s) URL, not \(url).") }
+        guard isHTTPURL(url) else { throw SettingsError("NOTIFY_WEBHOOK_URL must be an http(s) URL, not \(url).") }
         guard let secret else {
             throw SettingsError(
                 "NOTIFY_WEBHOOK_SECRET (or NOTIFY_WEBHOOK_SECRET_FILE) is required with NOTIFY_WEBHOOK_URL.")
@@ -240,10 +238,14 @@ struct ServerSettings: Sendable {
     /// Render hands out for a private address) means `http://host:port`.
     static func peerURL(_ text: String, _ name: String) throws -> String {
         let url = text.contains("://") ? text : "http://" + text
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-            let host = parsed.host(), !host.isEmpty
-        else { throw SettingsError("\(name) must be an http(s) URL or host:port, not \(text).") }
+        guard isHTTPURL(url) else { throw SettingsError("\(name) must be an http(s) URL or host:port, not \(text).") }
         return url
+    }
+
+    /// Whether `url` is an `http` or `https` URL with a host.
+    private static func isHTTPURL(_ url: String) -> Bool {
+        guard let parsed = URL(string: url), let host = parsed.host(), !host.isEmpty else { return false }
+        return ["http", "https"].contains(parsed.scheme?.lowercased() ?? "")
     }
 
     /// A secret from its variable, or from the file its `_FILE` variable names; `nil` when neither is set.
