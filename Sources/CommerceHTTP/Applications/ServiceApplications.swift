@@ -152,10 +152,7 @@ func baseRouter(
     routeTable: RouteTable, settings: HTTPServiceSettings, document: OpenAPIDocument
 ) -> Router<CommerceRequestContext> {
     let router = Router(context: CommerceRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: RequestMetricsMiddleware(metrics: settings.metrics))
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: RequestBookkeepingMiddleware(metrics: settings.metrics))
     if !settings.corsAllowedOrigins.isEmpty {
         router.add(middleware: CORSAllowListMiddleware(origins: settings.corsAllowedOrigins))
     }

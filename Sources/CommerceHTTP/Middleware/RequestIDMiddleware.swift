@@ -13,9 +13,14 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let id = request.headers[.requestID].flatMap(RequestID.init) ?? RequestID.generate()
+        let id = Self.id(of: request)
         var response = try await RequestID.$current.withValue(id) { try await next(request, context) }
         response.headers[.requestID] = id.text
         return response
+    }
+
+    /// The request's id: the client's `x-request-id` when it is well-formed, a new one otherwise.
+    static func id(of request: Request) -> CommerceCore.RequestID {
+        request.headers[.requestID].flatMap(CommerceCore.RequestID.init) ?? CommerceCore.RequestID.generate()
     }
 }

@@ -18,17 +18,23 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         guard context.logger.logLevel <= .info else { return try await next(request, context) }
         let start = ContinuousClock.now
         var status = 500
-        defer {
-            let elapsed = ContinuousClock.now - start
-            var metadata: Logger.Metadata = [
-                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
-                "durationMs": "\(String(format: "%.2f", elapsed.timeInterval * 1000))",
-            ]
-            if let id = RequestID.current { metadata["requestId"] = .string(id.text) }
-            context.logger.info("request", metadata: metadata)
-        }
+        defer { Self.log(request, status: status, since: start, id: RequestID.current, to: context.logger) }
         let response = try await next(request, context)
         status = response.status.code
         return response
+    }
+
+    /// Writes `request`'s line: answered with `status`, started at `start`, its id when it has one.
+    static func log(
+        _ request: Request, status: Int, since start: ContinuousClock.Instant, id: CommerceCore.RequestID?,
+        to logger: Logger
+    ) {
+        let elapsed = ContinuousClock.now - start
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
+            "durationMs": "\(String(format: "%.2f", elapsed.timeInterval * 1000))",
+        ]
+        if let id { metadata["requestId"] = .string(id.text) }
+        logger.info("request", metadata: metadata)
     }
 }

@@ -11,8 +11,13 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.xContentTypeOptions] = "nosniff"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        Self.secure(&response.headers)
         return response
+    }
+
+    /// Adds the two headers to a response's, `Cache-Control` unless it has one.
+    static func secure(_ headers: inout HTTPFields) {
+        headers[.xContentTypeOptions] = "nosniff"
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
     }
 }
