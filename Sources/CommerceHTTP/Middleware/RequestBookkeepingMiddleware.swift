@@ -4,12 +4,12 @@ import Hummingbird
 import Logging
 
 /// The services' bookkeeping of every request in one middleware: its id (``RequestIDMiddleware``), its
-/// metrics (``RequestMetricsMiddleware``), its log line (``RequestLogMiddleware``) and the security headers
-/// (``SecurityHeadersMiddleware``), each done by that middleware's own code and in the order the four would
-/// run (the id outermost, the headers innermost).
+/// metrics (``RequestMeasurement``), its log line (``RequestLogMiddleware``) and the security headers
+/// (``SecurityHeadersMiddleware``), each done by the same code as those middlewares and in the order they
+/// would run (the id outermost, the headers innermost).
 ///
 /// One layer where four each added one to every request's path: four layers cost 2 µs more than one, on a
-/// read of 56 µs (Documentation/Performance.md). The four stay, public, for routers of an application's own.
+/// read of 56 µs (Documentation/Performance.md). The three public ones stay for routers of an application's own.
 struct RequestBookkeepingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: CommerceMetrics
 

@@ -2,26 +2,10 @@ import CommerceCore
 import CoreMetrics
 import Hummingbird
 
-/// Counts every request and records its duration, by method (`OTHER` for a method HTTP does not define),
+/// One request's metrics: counted, once answered, by method (`OTHER` for a method HTTP does not define),
 /// route template (`/api/order/{id}`, never the id itself; `unmatched` for paths no route serves) and
-/// status; and keeps count of the requests in flight (which SIGTERM lets finish).
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: CommerceMetrics
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let measurement = RequestMeasurement(of: request, in: metrics)
-        var status = 500
-        defer { measurement.finish(status: status, endpointPath: context.endpointPath) }
-        let response = try await next(request, context)
-        status = response.status.code
-        return response
-    }
-}
-
-/// One request's metrics from its start: in flight until ``finish(status:endpointPath:)`` counts it and
-/// records its duration.
+/// status, with its duration; and in flight until then (SIGTERM lets those finish).
+/// ``RequestBookkeepingMiddleware`` measures every request with it.
 struct RequestMeasurement {
     private let metrics: CommerceMetrics
     private let start = ContinuousClock.now
@@ -43,6 +27,7 @@ struct RequestMeasurement {
             method: method, route: Self.route(endpointPath), status: status, duration: ContinuousClock.now - start)
     }
 
+    /// The matched route's template; `unmatched` when no route matched (Hummingbird then says `NotFound`).
     static func route(_ endpointPath: String?) -> String {
         guard let endpointPath, endpointPath.hasPrefix("/") else { return "unmatched" }
         return endpointPath
