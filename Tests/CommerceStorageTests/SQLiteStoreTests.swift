@@ -107,6 +107,28 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// The record is written before the order; an order row SQLite refuses (here, an id already taken)
+    /// must take its record with it, or the key would answer with an order that was never placed.
+    @Test func anOrderThatCannotBeStoredLeavesNoIdempotencyRecord() async throws {
+        let store = try SQLiteOrderStore.inMemory()
+        let now = Date(millisecondsSince1970: 2_000)
+        let items = [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: Money(minorUnits: 100))]
+        func order(_ id: OrderID, of userId: UserID, to address: String) -> Order {
+            Order(
+                id: id, userId: userId, items: items, deliveryAddress: address, status: .pending, currency: .usd,
+                total: Money(minorUnits: 100), createdAt: now, updatedAt: now)
+        }
+        let first = order(OrderID(), of: UserID(), to: "here")
+        _ = try await store.insert(first, idempotency: nil, now: now)
+        let key = try IdempotencyKey("retry-1")
+        let record = IdempotencyRecord(
+            userId: first.userId, key: key, fingerprint: "f", orderId: first.id, expiresAt: now.addingTimeInterval(60))
+        let sameId = order(first.id, of: first.userId, to: "elsewhere")
+        await #expect(throws: (any Error).self) { try await store.insert(sameId, idempotency: record, now: now) }
+        #expect(try await store.idempotentOrder(userId: first.userId, key: key, now: now, token: nil) == nil)
+        #expect(try await store.orders(of: first.userId, after: nil, limit: 10) == [first])
+    }
+
     @Test func twoHundredConcurrentPlacementsForTwentyUsersAllLandOnce() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)

@@ -105,7 +105,7 @@ public struct OrderService: Sendable {
     private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?, token: TokenStamp?)
         async throws -> PlacedOrder
     {
-        let fingerprint = draft.fingerprint
+        // The fingerprint (a SHA-256) is made only for a request with a key: the rest never compare one.
         let now = clock.now().roundedToMilliseconds
         // A user the cache knows needs no question to the User service, and a retry is then answered by the
         // insert itself (it returns the earlier order atomically): one trip to the store. Otherwise a retry
@@ -114,7 +114,7 @@ public struct OrderService: Sendable {
             if let key,
                 let previous = try await store.idempotentOrder(userId: userId, key: key, now: now, token: token)
             {
-                return try Self.replay(previous.order, previous.fingerprint, matching: fingerprint)
+                return try Self.replay(previous.order, previous.fingerprint, matching: draft.fingerprint)
             }
             try await checkUserExists(userId)
         }
@@ -124,7 +124,7 @@ public struct OrderService: Sendable {
             status: .pending, currency: draft.currency, total: draft.total, createdAt: now, updatedAt: now)
         let record = key.map {
             IdempotencyRecord(
-                userId: userId, key: $0, fingerprint: fingerprint, orderId: order.id,
+                userId: userId, key: $0, fingerprint: draft.fingerprint, orderId: order.id,
                 expiresAt: now.addingTimeInterval(configuration.idempotencyWindow.timeInterval))
         }
         let insertion: OrderInsertion
@@ -139,7 +139,7 @@ public struct OrderService: Sendable {
             logger.info("order placed", metadata: ["orderId": "\(order.id)", "userId": "\(userId)"])
             return PlacedOrder(order: order, replayed: false)
         case .existing(let order, let previous):
-            return try Self.replay(order, previous, matching: fingerprint)
+            return try Self.replay(order, previous, matching: draft.fingerprint)
         }
     }
 

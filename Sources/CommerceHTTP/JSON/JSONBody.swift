@@ -15,6 +15,23 @@ enum JSONBody {
     static func decode<T: Decodable>(
         _ type: T.Type, from request: Request, context: some RequestContext
     ) async throws -> T {
+        try JSONCoding.decoder.decode(T.self, from: Data(buffer: try await body(of: request, context: context)))
+    }
+
+    /// Decodes the body as `T` like ``decode(_:from:context:)``, trying `reader` first: a reader of the
+    /// body's common shape that answers `nil` for anything else, which is then decoded with `JSONDecoder`
+    /// (and so gets its errors). `reader` must give what `JSONDecoder` gives wherever it gives anything.
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, context: some RequestContext,
+        readingCommonShapeWith reader: (UnsafeRawBufferPointer) -> T?
+    ) async throws -> T {
+        let buffer = try await body(of: request, context: context)
+        if let value = buffer.withUnsafeReadableBytes(reader) { return value }
+        return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
+    }
+
+    /// The body, once its content type is JSON and its length within the limit.
+    private static func body(of request: Request, context: some RequestContext) async throws -> ByteBuffer {
         guard let contentType = request.headers[.contentType], Self.isJSON(contentType) else {
             throw Problem(
                 kind: "unsupported-media-type", status: .unsupportedMediaType,
@@ -24,8 +41,7 @@ enum JSONBody {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw NIOTooManyBytesError(maxBytes: limit)
         }
-        let buffer = try await request.body.collect(upTo: limit)
-        return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
+        return try await request.body.collect(upTo: limit)
     }
 
     /// A JSON response written by ``JSONWriter``: every JSON body the services answer is written this way,

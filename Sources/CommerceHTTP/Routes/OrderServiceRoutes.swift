@@ -18,7 +18,8 @@ extension Router {
         let pages = OrderPageQuery(maximum: orders.configuration.maximumPageSize)
         api.route(.post, "/api/order", in: routeTable) { request, context in
             let access = try await credentials.access(request)
-            let form = try await JSONBody.decode(OrderForm.self, from: request, context: context)
+            let form = try await JSONBody.decode(
+                OrderForm.self, from: request, context: context, readingCommonShapeWith: OrderFormReader.read)
             let placed = try await orders.place(
                 form, idempotencyKey: request.headers[.idempotencyKey], as: access.principal, token: access.stamp)
             var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)/\(placed.order.id)"]

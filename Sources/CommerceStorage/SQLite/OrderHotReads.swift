@@ -90,7 +90,7 @@ enum OrderHotReads {
     /// Steps `statement` with the arguments `bind` binds: judges the token by the marks' row, answers `nil`
     /// for a tombstoned user, and decodes the orders newest first (a row without one is the marks' row alone).
     private static func orders(
-        _ statement: SQLiteReadStatement, token: TokenStamp?, bind: (inout SQLiteBindings) throws -> Void
+        _ statement: SQLiteRawStatement, token: TokenStamp?, bind: (inout SQLiteBindings) throws -> Void
     ) throws -> [Order]? {
         var orders: [Order] = []
         var marks: (voidBefore: Int64?, tombstoned: Bool)?

@@ -1,14 +1,15 @@
 import CommerceCore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// Group commit for order inserts: inserts that arrive while a write transaction is running wait for the
 /// next one, and each transaction then holds them all (measured in Documentation/Performance.md: one transaction per order made SQLite's
 /// single writer the bottleneck of `POST /api/order`).
 ///
-/// Each insert keeps its own answer and its own atomicity: it runs in a savepoint of its own, so one that
-/// fails (a tombstoned user, say) leaves no trace and does not touch the others. Every answer is given
+/// Each insert keeps its own answer and its own atomicity (``Apply`` writes nothing of an insert that
+/// fails, a tombstoned user's, say), so one that fails does not touch the others. Every answer is given
 /// only after the transaction holding it has committed, so an acknowledged order is as durable as before.
 ///
 /// The waiting list is behind a lock rather than in an actor: an insert only appends itself, and an actor
@@ -27,7 +28,8 @@ final class OrderInsertBatcher: Sendable {
         let answer: CheckedContinuation<OrderInsertion, any Error>
     }
 
-    /// Runs one insert inside the transaction: the store's rules for a single order.
+    /// Runs one insert inside the transaction: the store's rules for a single order, writing all of it or,
+    /// when it throws, nothing.
     typealias Apply = @Sendable (Database, Insert) throws -> OrderInsertion
 
     private struct Queue {
@@ -84,15 +86,13 @@ final class OrderInsertBatcher: Sendable {
         do {
             // Acknowledged only if the batch landed in the file the store opened (see ``SQLiteFileWatch``).
             return try await watch.write(on: writer) { db in
-                batch.map { insert in
-                    var outcome: OrderInsertion?
+                try batch.map { insert in
                     do {
-                        try db.inSavepoint {
-                            outcome = try apply(db, insert)
-                            return .commit
-                        }
-                        return .success(outcome!)
+                        return .success(try apply(db, insert))
                     } catch {
+                        // SQLite rolls the whole transaction back on some errors (a full disk, an I/O error):
+                        // then the rest of the batch would run outside it, so the batch fails as one.
+                        guard sqlite3_get_autocommit(db.sqliteConnection) == 0 else { throw error }
                         return .failure(translated(error))
                     }
                 }

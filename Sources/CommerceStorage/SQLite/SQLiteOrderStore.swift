@@ -33,10 +33,10 @@ public struct SQLiteOrderStore: OrderStore {
         self.readers = readers
         watch = SQLiteFileWatch(file: file)
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
-            try Self.checkToken(db, insert.token)
-            return try Self.insert(
+            try OrderPlacement.place(
                 db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now,
-                pricing: insert.pricing)
+                token: insert.token, pricing: insert.pricing
+            ) { ids in try Self.products(db, ids: ids) }
         }
     }
 
@@ -71,40 +71,6 @@ public struct SQLiteOrderStore: OrderStore {
             order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
     }
 
-    private static func insert(
-        _ db: Database, _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date,
-        pricing: CatalogPricing? = nil
-    ) throws -> OrderInsertion {
-        if try isTombstoned(db, order.userId) {
-            throw CommerceError.notFound("The user no longer exists.")
-        }
-        if let idempotency {
-            if let previous = try liveRecord(db, idempotency.userId, idempotency.key, now: now) {
-                return .existing(previous.order, fingerprint: previous.fingerprint)
-            }
-        }
-        // Priced in this write transaction: the prices stored are the ones in force when it commits.
-        var order = order
-        if let pricing {
-            order = try pricing.priced(order, catalog: try products(db, ids: pricing.productIds))
-        }
-        let row = row ?? OrderRow.encode(order)
-        if let idempotency {
-            let insertRecord = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt)
-                    VALUES (?, ?, ?, ?, ?)
-                    """)
-            try insertRecord.execute(
-                arguments: [
-                    idempotency.userId.description, idempotency.key.value, idempotency.fingerprint,
-                    idempotency.orderId.description, idempotency.expiresAt.millisecondsSince1970,
-                ])
-        }
-        try insertRow(db, order, row)
-        return .created(order)
-    }
-
     /// Stores many orders in one transaction: for importing data from another system, and for benchmarks.
     /// Orders of tombstoned users are refused (`notFound`) and nothing is stored; no idempotency records.
     public func importOrders(_ orders: [Order]) async throws {
@@ -115,21 +81,22 @@ public struct SQLiteOrderStore: OrderStore {
                     if try Self.isTombstoned(db, order.userId) {
                         throw CommerceError.notFound("The user no longer exists.")
                     }
-                    try Self.insertRow(db, order, row)
+                    try OrderPlacement.insert(db, order, row)
                 }
             }
         }
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark and the record in one read
-    /// transaction.
+    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark and the record in one
+    /// statement (``OrderPlacement/checks(_:userId:key:now:token:)``).
     public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
         -> (order: Order, fingerprint: String)?
     {
         try await translatingDatabaseErrors {
             try await writer.read { db in
-                try Self.checkToken(db, token)
-                return try Self.liveRecord(db, userId, key, now: now)
+                let checks = try OrderPlacement.checks(db, userId: userId, key: key, now: now, token: token)
+                try token?.check(voidBefore: checks.voidBefore)
+                return checks.previous
             }
         }
     }
@@ -411,37 +378,6 @@ public struct SQLiteOrderStore: OrderStore {
         let exists = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE userId = ?)")
         return try Bool.fetchOne(exists, arguments: [userId.description]) ?? false
     }
-
-    private static func insertRow(_ db: Database, _ order: Order, _ row: OrderRow.Texts) throws {
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO "order" (\(OrderRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        try insert.execute(
-            arguments: [
-                order.id.description, order.userId.description, row.items, order.deliveryAddress,
-                order.status.rawValue, order.currency.value, order.total.minorUnits,
-                order.createdAt.millisecondsSince1970, order.updatedAt.millisecondsSince1970, row.history,
-                order.version,
-            ])
-    }
-
-    /// The order a live idempotency record points at, with the record's fingerprint.
-    private static func liveRecord(
-        _ db: Database, _ userId: UserID, _ key: IdempotencyKey, now: Date
-    ) throws -> (order: Order, fingerprint: String)? {
-        let record = try db.cachedStatement(
-            sql: """
-                SELECT \(OrderRow.columns(of: "o")), r.fingerprint FROM idempotencyRecord r
-                JOIN "order" o ON o.id = r.orderId
-                WHERE r.userId = ? AND r.key = ? AND r.expiresAt > ?
-                """)
-        let row = try Row.fetchOne(
-            record,
-            arguments: [userId.description, key.value, now.millisecondsSince1970])
-        guard let row else { return nil }
-        return (try OrderRow.order(row), row[OrderRow.columnCount])
-    }
 }
 
 /// How an ``Order`` maps to and from its row: ``StoredOrderRow``'s columns, read by position (looking
@@ -482,7 +418,7 @@ enum OrderRow {
 }
 
 /// A result row's values by position, which ``OrderRow`` reads an order from: a GRDB `Row`, or the row a
-/// ``SQLiteReadStatement`` is on.
+/// ``SQLiteRawStatement`` is on.
 protocol SQLiteColumns {
     func text(at column: Int) -> String
     func int64(at column: Int) -> Int64
@@ -508,4 +444,4 @@ extension Row: SQLiteColumns {
     }
 }
 
-extension SQLiteReadStatement: SQLiteColumns {}
+extension SQLiteRawStatement: SQLiteColumns {}

@@ -57,16 +57,16 @@ final class SQLiteReadConnection: @unchecked Sendable {
     }
 
     /// `query` prepared, ready to bind and step; prepared on first use and kept until ``close()``.
-    func statement(_ query: SQLiteReadQuery) throws -> SQLiteReadStatement {
+    func statement(_ query: SQLiteReadQuery) throws -> SQLiteRawStatement {
         if query.slot < statements.count, let prepared = statements[query.slot] {
-            return SQLiteReadStatement(handle: prepared)
+            return SQLiteRawStatement(handle: prepared)
         }
         var prepared: OpaquePointer?
         let code = sqlite3_prepare_v3(handle, query.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
-        guard code == SQLITE_OK, let prepared else { throw SQLiteReadStatement.error(code, on: handle) }
+        guard code == SQLITE_OK, let prepared else { throw SQLiteRawStatement.error(code, on: handle) }
         if statements.count <= query.slot { statements += repeatElement(nil, count: query.slot + 1 - statements.count) }
         statements[query.slot] = prepared
-        return SQLiteReadStatement(handle: prepared)
+        return SQLiteRawStatement(handle: prepared)
     }
 
     /// Finalizes the statements and, when this connection opened its handle, closes it.
@@ -75,82 +75,4 @@ final class SQLiteReadConnection: @unchecked Sendable {
         statements = []
         if owned { sqlite3_close_v2(handle) }
     }
-}
-
-/// A prepared statement of a ``SQLiteReadConnection``: bound, stepped row by row, read by column position.
-struct SQLiteReadStatement {
-    fileprivate let handle: OpaquePointer
-
-    /// Runs the statement once: `bind` binds its parameters, `row` is called on each row it steps to. The
-    /// statement is reset afterwards (also when one throws), which ends the read and its WAL snapshot.
-    func rows(bind: (inout SQLiteBindings) throws -> Void, row: (SQLiteReadStatement) throws -> Void) throws {
-        defer { sqlite3_reset(handle) }
-        var bindings = SQLiteBindings(handle: handle)
-        try bind(&bindings)
-        while true {
-            switch sqlite3_step(handle) {
-            case SQLITE_ROW: try row(self)
-            case SQLITE_DONE: return
-            case let code: throw Self.error(code, on: sqlite3_db_handle(handle))
-            }
-        }
-    }
-
-    func isNull(at column: Int) -> Bool { sqlite3_column_type(handle, Int32(column)) == SQLITE_NULL }
-
-    func int64(at column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
-
-    /// The column's text; a NULL reads as empty, which no caller's column holds.
-    func text(at column: Int) -> String { withUTF8(at: column) { String(decoding: $0, as: UTF8.self) } }
-
-    /// Runs `body` with the column's UTF-8 bytes, SQLite's own (empty for NULL): valid until the statement
-    /// steps or is reset, hence only inside `body`.
-    func withUTF8<Result>(at column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
-        -> Result
-    {
-        let bytes = sqlite3_column_text(handle, Int32(column))
-        return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, Int32(column)))))
-    }
-
-    fileprivate static func error(_ code: Int32, on connection: OpaquePointer?) -> DatabaseError {
-        DatabaseError(
-            resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) })
-    }
-}
-
-/// Binds a statement's parameters in order, from the first.
-struct SQLiteBindings {
-    fileprivate let handle: OpaquePointer
-    private var next: Int32 = 1
-
-    fileprivate init(handle: OpaquePointer) { self.handle = handle }
-
-    /// Binds `text` (SQLite copies it), or NULL when it is `nil`, to the next parameter.
-    mutating func bind(_ text: String?) throws {
-        var code: Int32
-        if var text {
-            code = text.withUTF8 { bytes in
-                // An empty buffer may have no address, and a NULL pointer would bind SQL NULL.
-                let start = UnsafeRawPointer(bytes.baseAddress ?? StaticString("").utf8Start)
-                return sqlite3_bind_text(
-                    handle, next, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
-            }
-        } else {
-            code = sqlite3_bind_null(handle, next)
-        }
-        try check(code)
-    }
-
-    /// Binds `value` to the next parameter.
-    mutating func bind(_ value: Int64) throws {
-        try check(sqlite3_bind_int64(handle, next, value))
-    }
-
-    private mutating func check(_ code: Int32) throws {
-        guard code == SQLITE_OK else { throw SQLiteReadStatement.error(code, on: sqlite3_db_handle(handle)) }
-        next += 1
-    }
-
-    /// SQLite's `SQLITE_TRANSIENT`, a macro Swift does not import: SQLite copies the bound bytes.
-    private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// A read takes an idle connection or, when every one is in use, opens another; it gives it back after,
 /// and at most ``idleLimit`` are kept (threads that read at once are the event loops and the few the
 /// concurrency pool runs, so a handful suffice). A connection holds no read transaction between reads: its
-/// statement is reset after each (``SQLiteReadStatement/rows(bind:row:)``), so an idle one never keeps a
+/// statement is reset after each (``SQLiteRawStatement/rows(bind:row:)``), so an idle one never keeps a
 /// checkpoint from reaching the end of the WAL.
 ///
 /// An in-memory database has no file a second connection could open: its reads borrow GRDB's one
