@@ -67,9 +67,7 @@ extension LogFormat {
                 case .json:
                     return JSONLogHandler(label: label, logLevel: level, metadataProvider: provider)
                 case .text:
-                    var handler = StreamLogHandler.standardOutput(label: label, metadataProvider: provider)
-                    handler.logLevel = level
-                    return handler
+                    return TextLogHandler(label: label, level: level, metadataProvider: provider)
                 }
             }, metadataProvider: RequestID.metadataProvider)
     }
