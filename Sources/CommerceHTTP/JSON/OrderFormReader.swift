@@ -27,11 +27,8 @@ struct OrderFormReader {
 
     private mutating func form() -> OrderForm? {
         var form = OrderForm()
-        var seen = Member.Set()
-        guard take(UInt8(ascii: "{")) else { return nil }
-        if take(UInt8(ascii: "}")) { return form }
-        repeat {
-            guard let member = memberName(), seen.insert(member), take(UInt8(ascii: ":")) else { return nil }
+        var object = Object()
+        while let member = nextMember(of: &object) {
             switch member {
             case .items:
                 guard let items = items() else { return nil }
@@ -44,8 +41,8 @@ struct OrderFormReader {
                 form.currency = currency
             default: return nil
             }
-        } while take(UInt8(ascii: ","))
-        return take(UInt8(ascii: "}")) ? form : nil
+        }
+        return object.state == .complete ? form : nil
     }
 
     private mutating func items() -> [OrderItemForm]? {
@@ -61,11 +58,8 @@ struct OrderFormReader {
 
     private mutating func item() -> OrderItemForm? {
         var item = OrderItemForm()
-        var seen = Member.Set()
-        guard take(UInt8(ascii: "{")) else { return nil }
-        if take(UInt8(ascii: "}")) { return item }
-        repeat {
-            guard let member = memberName(), seen.insert(member), take(UInt8(ascii: ":")) else { return nil }
+        var object = Object()
+        while let member = nextMember(of: &object) {
             switch member {
             case .productId:
                 guard let productId = string() else { return nil }
@@ -81,8 +75,56 @@ struct OrderFormReader {
                 item.price = price
             default: return nil
             }
-        } while take(UInt8(ascii: ","))
-        return take(UInt8(ascii: "}")) ? item : nil
+        }
+        return object.state == .complete ? item : nil
+    }
+
+    /// Where the reading of one object is: which members it has had (a repeated one is not the common
+    /// shape), and whether it is still open, was read to its `}`, or is not of the common shape.
+    private struct Object {
+        enum State { case unopened, open, complete, failed }
+        var state = State.unopened
+        private var seen: UInt8 = 0
+
+        /// Adds `member`; false when the object had it already.
+        mutating func firstTime(_ member: Member) -> Bool {
+            let bit: UInt8 = 1 << member.rawValue
+            defer { seen |= bit }
+            return seen & bit == 0
+        }
+    }
+
+    /// Reads up to the next member's value: the member, or `nil` once the object is complete or is found
+    /// not to be of the common shape (then `object.state` says which). The caller reads the value.
+    private mutating func nextMember(of object: inout Object) -> Member? {
+        switch object.state {
+        case .unopened:
+            guard take(UInt8(ascii: "{")) else {
+                object.state = .failed
+                return nil
+            }
+            if take(UInt8(ascii: "}")) {
+                object.state = .complete
+                return nil
+            }
+            object.state = .open
+        case .open:
+            if take(UInt8(ascii: "}")) {
+                object.state = .complete
+                return nil
+            }
+            guard take(UInt8(ascii: ",")) else {
+                object.state = .failed
+                return nil
+            }
+        case .complete, .failed:
+            return nil
+        }
+        guard let member = memberName(), object.firstTime(member), take(UInt8(ascii: ":")) else {
+            object.state = .failed
+            return nil
+        }
+        return member
     }
 
     /// The members an order and its lines may have; a name not among them is not the common shape.
@@ -91,18 +133,6 @@ struct OrderFormReader {
 
         /// Each name's bytes, to compare without making a `String` of the key.
         static let names: [(Member, [UInt8])] = allCases.map { ($0, Array("\($0)".utf8)) }
-
-        /// The members an object has had so far: a repeated one is not the common shape.
-        struct Set {
-            private var bits: UInt8 = 0
-
-            /// Adds `member`; false when it was there already.
-            mutating func insert(_ member: Member) -> Bool {
-                let bit: UInt8 = 1 << member.rawValue
-                defer { bits |= bit }
-                return bits & bit == 0
-            }
-        }
     }
 
     private mutating func memberName() -> Member? {
