@@ -322,6 +322,9 @@ struct SQLiteStoreTests {
             ),
             (orders.databaseWriter, #"SELECT * FROM "order" WHERE id = 'o' AND userId = 'u'"#),
             (orders.databaseWriter, "SELECT * FROM idempotencyRecord WHERE userId = 'u' AND key = 'k'"),
+            // A placement's checks: the token's mark, the tombstone, a live record and its order (its
+            // parameters given as values, as the plan is read without arguments).
+            (orders.databaseWriter, OrderPlacement.checksSQL.replacingOccurrences(of: "?", with: "'x'")),
         ]
         for (writer, sql) in lookups {
             let detail = try await plan(writer, sql)

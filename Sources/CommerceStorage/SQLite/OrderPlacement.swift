@@ -14,8 +14,9 @@ import GRDBSQLite
 /// (Documentation/Performance.md).
 enum OrderPlacement {
     /// What the rules read before an insert: arguments are the token's user (or NULL), the user, the
-    /// user and the key (or NULL) of the idempotency record, and the time it must outlive.
-    private static let checksSQL = """
+    /// user and the key (or NULL) of the idempotency record, and the time it must outlive. (Internal for
+    /// the test that reads its query plan.)
+    static let checksSQL = """
         SELECT m.voidBefore, m.tombstoned, r.fingerprint, \(OrderRow.columns(of: "o")) FROM (
             SELECT (SELECT voidBefore FROM tokenRevocation WHERE userId = ?) AS voidBefore,
                 EXISTS (SELECT 1 FROM tombstone WHERE userId = ?) AS tombstoned
