@@ -129,6 +129,50 @@ struct SQLiteStoreTests {
         #expect(try await store.orders(of: first.userId, after: nil, limit: 10) == [first])
     }
 
+    /// A database that fills up refuses the inserts that do not fit: every acknowledged order is stored, a
+    /// refused one leaves neither its row nor its idempotency record, and once there is room again the store
+    /// takes orders (no transaction was left open).
+    @Test func aFullDatabaseStoresExactlyTheInsertsItAcknowledges() async throws {
+        let store = try SQLiteOrderStore.inMemory()
+        let userId = UserID()
+        let now = Date(millisecondsSince1970: 2_000)
+        func place(_ index: Int) async -> (OrderID, IdempotencyKey, Bool) {
+            let order = Order(
+                id: OrderID(), userId: userId,
+                items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: Money(minorUnits: 100))],
+                deliveryAddress: String(repeating: "a long delivery address, ", count: 20), status: .pending,
+                currency: .usd, total: Money(minorUnits: 100), createdAt: now, updatedAt: now)
+            let key = try! IdempotencyKey("key-\(index)")
+            let record = IdempotencyRecord(
+                userId: userId, key: key, fingerprint: "f", orderId: order.id, expiresAt: now.addingTimeInterval(60))
+            let stored = (try? await store.insert(order, idempotency: record, now: now)) != nil
+            return (order.id, key, stored)
+        }
+        /// Lets the database grow by `pages` more pages.
+        func allowGrowth(by pages: Int) async throws {
+            try await store.databaseWriter.writeWithoutTransaction { db in
+                let count = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                try db.execute(sql: "PRAGMA max_page_count = \(count + pages)")
+            }
+        }
+        var outcomes = [await place(0), await place(1)]
+        try await allowGrowth(by: 0)
+        outcomes += await withTaskGroup(of: (OrderID, IdempotencyKey, Bool).self) { group in
+            for index in 2..<50 { group.addTask { await place(index) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let acknowledged = Set(outcomes.filter(\.2).map(\.0))
+        #expect(acknowledged.count < 50, "the database never filled up, so nothing was tested")
+        #expect(Set(try await store.orders(of: userId, after: nil, limit: 100).map(\.id)) == acknowledged)
+        for (_, key, acknowledged) in outcomes where !acknowledged {
+            #expect(try await store.idempotentOrder(userId: userId, key: key, now: now, token: nil) == nil)
+        }
+        try await allowGrowth(by: 1000)
+        let (id, _, storedAfter) = await place(50)
+        #expect(storedAfter, "the store takes orders again once there is room")
+        #expect(try await store.orders(of: userId, after: nil, limit: 100).map(\.id).contains(id))
+    }
+
     @Test func twoHundredConcurrentPlacementsForTwentyUsersAllLandOnce() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path)
