@@ -51,12 +51,21 @@ struct LiveServiceTests {
 
     func shutdown() async { try? await client.shutdown() }
 
-    @Test func theWholeFlowAcrossTwoServices() async throws {
-        let orderStore = InMemoryOrderStore()
-        let services = [try await userApp(store: InMemoryUserStore()), try await orderApp(store: orderStore)]
+    /// Runs `body` while both services run, on `users` and `orders`, once each answers its health check.
+    func withBothServices(
+        users: any UserStore = InMemoryUserStore(), orders: any OrderStore = InMemoryOrderStore(),
+        apiKey: SigningSecret = TestSystem.apiKey, _ body: @Sendable () async throws -> Void
+    ) async throws {
+        let services = [try await userApp(store: users, apiKey: apiKey), try await orderApp(store: orders)]
         try await withRunning(services) { [live, userURL, orderURL] in
             #expect(await live.waitUntilHealthy(userURL))
             #expect(await live.waitUntilHealthy(orderURL))
+            try await body()
+        }
+    }
+
+    @Test func theWholeFlowAcrossTwoServices() async throws {
+        try await withBothServices { [live, userURL, orderURL] in
             let (id, token) = try await live.registerAndLogIn(userURL)
             #expect(try await live.send(.GET, userURL + "/api/user/\(id)", token: token).status == 200)
             let placed = try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order)
@@ -146,10 +155,7 @@ struct LiveServiceTests {
 
     @Test func aRevocationReachesTheOrderServiceOverHTTPBeforeItIsAnswered() async throws {
         let orderStore = InMemoryOrderStore()
-        let services = [try await userApp(store: InMemoryUserStore()), try await orderApp(store: orderStore)]
-        try await withRunning(services) { [live, userURL, orderURL] in
-            #expect(await live.waitUntilHealthy(userURL))
-            #expect(await live.waitUntilHealthy(orderURL))
+        try await withBothServices(orders: orderStore) { [live, userURL, orderURL] in
             let (id, token) = try await live.registerAndLogIn(userURL)
             #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: token).status == 200)
             let changed = try await live.send(
@@ -168,10 +174,7 @@ struct LiveServiceTests {
     }
 
     @Test func anExportReadsTheOrdersOverHTTP() async throws {
-        let services = [try await userApp(store: InMemoryUserStore()), try await orderApp(store: InMemoryOrderStore())]
-        try await withRunning(services) { [live, userURL, orderURL] in
-            #expect(await live.waitUntilHealthy(userURL))
-            #expect(await live.waitUntilHealthy(orderURL))
+        try await withBothServices { [live, userURL, orderURL] in
             let (id, token) = try await live.registerAndLogIn(userURL)
             var placed: [[String: Any]] = []
             for _ in 0..<3 {
@@ -197,10 +200,8 @@ struct LiveServiceTests {
         let orderStore = InMemoryOrderStore()
         let wrongKey = try SigningSecret("a-wrong-api-key-that-is-long-enough-to-pass", field: "API_KEY")
         let userStore = InMemoryUserStore()
-        let services = [try await userApp(store: userStore, apiKey: wrongKey), try await orderApp(store: orderStore)]
-        try await withRunning(services) { [live, userURL, orderURL] in
-            #expect(await live.waitUntilHealthy(userURL))
-            #expect(await live.waitUntilHealthy(orderURL))
+        try await withBothServices(users: userStore, orders: orderStore, apiKey: wrongKey) {
+            [live, userURL, orderURL] in
             let (id, token) = try await live.registerAndLogIn(userURL)
             #expect(try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order).status == 201)
             let direct = try await live.send(.DELETE, orderURL + "/api/order/\(id)", headers: [("x-api-key", "wrong")])
