@@ -8,6 +8,9 @@ import Synchronization
 #elseif canImport(Darwin)
     import Darwin
 #endif
+#if canImport(CoreFoundation)
+    import CoreFoundation  // where Swift finds `stat`'s members on Linux
+#endif
 
 /// Which file a database was opened on (device and inode), so a store can tell when the file at its path
 /// was removed or replaced — a volume unmounted, a directory wiped — while the process keeps writing to the
