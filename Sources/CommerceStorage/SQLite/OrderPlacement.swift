@@ -10,7 +10,7 @@ import GRDBSQLite
 ///
 /// The statements are GRDB's cached ones, driven through SQLite's C API (``SQLiteRawStatement``): through
 /// GRDB's statements, bindings and `Row`s, and with the savepoint's `SAVEPOINT` and `RELEASE` prepared
-/// again for every order, a placement's part on the writer thread was 20 % of its CPU beyond SQLite's own
+/// again for every order, the writer thread's work beyond SQLite's own was about 15 % of a placement's CPU
 /// (Documentation/Performance.md).
 enum OrderPlacement {
     /// What the rules read before an insert: arguments are the token's user (or NULL), the user, the
