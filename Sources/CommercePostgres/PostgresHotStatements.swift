@@ -47,7 +47,7 @@ struct PostgresUserPageStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 
     /// The greatest UUID, with the end of time the cursor before every order.
-    private static let lastID = UUID(
+    static let lastID = UUID(
         uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))
 }
 
@@ -130,4 +130,111 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+    /// Where the placement's idempotency key sorts among a batch's (without a key, first: it takes no row).
+    var keyOrder: (String, String) {
+        guard let idempotency else { return ("", "") }
+        return (idempotency.userId.description, idempotency.key.value)
+    }
+}
+
+/// Several users' pages (``PostgresUserPageStatement``'s, each with its own token, filter, cursor and limit)
+/// in one statement, for ``PostgresBatcher``: each page is one row of the `unnest`ed arrays, numbered by
+/// `WITH ORDINALITY`, and its rows are ``PostgresUserPageStatement``'s followed by that number (`n`, from
+/// 1). A page without a status filter has an empty status; every page has a token user (the page's own user
+/// when the request has no token, whose mark is then not asked for). The tombstone is a scalar subquery, not
+/// `EXISTS`: the planner may answer an `EXISTS` over many outer rows by hashing the whole table.
+struct PostgresUserPagesStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT o.*, m.void_before, m.tombstoned, r.n FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int8[],
+            $5::uuid[], $6::int8[]) WITH ORDINALITY AS r(token_user, user_id, status, before_at, before_id, lim, n)
+        CROSS JOIN LATERAL (
+            SELECT (SELECT void_before FROM token_revocations WHERE user_id = r.token_user) AS void_before,
+                (SELECT true FROM tombstones WHERE user_id = r.user_id) IS NOT NULL AS tombstoned
+        ) m LEFT JOIN LATERAL (
+            SELECT \(PostgresOrderRow.columns) FROM orders
+            WHERE user_id = r.user_id AND (r.status = '' OR status = r.status)
+                AND (created_at, id) < (r.before_at, r.before_id)
+            ORDER BY created_at DESC, id DESC LIMIT r.lim
+        ) o ON true
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .uuidArray, .uuidArray, .textArray, .int8Array, .uuidArray, .int8Array,
+    ]
+    typealias Row = PostgresRow
+
+    let pages: [PostgresUserPageStatement]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(pages.map { $0.tokenUser ?? $0.userId })
+        bindings.append(pages.map(\.userId))
+        bindings.append(pages.map { $0.status ?? "" })
+        bindings.append(pages.map { $0.cursor?.createdAt.millisecondsSince1970 ?? .max })
+        bindings.append(pages.map { $0.cursor?.id.uuid ?? PostgresUserPageStatement.lastID })
+        bindings.append(pages.map { Int64(max(0, $0.limit)) })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+/// Several placements (``PostgresPlaceOrderStatement``'s) in one statement, for ``PostgresBatcher``:
+/// `commerce_place_order` once for each row of the `unnest`ed arrays, in their order, all in the
+/// statement's one transaction. Each placement is decided as when alone: the function's queries each see
+/// what the placements before it wrote (a second placement with the first's key finds its record). Rows:
+/// ``PostgresPlaceOrderStatement``'s, preceded by the placement's number (`n`, from 1).
+struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT r.n, f.outcome, f.mark, f.order_id, f.items, f.currency, f.total, f.fingerprint, f.products::text
+        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int8[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[], $14::int8[], $15::text[], $16::int8[],
+                $17::text[], $18::text[], $19::int8[], $20::int8[])
+            WITH ORDINALITY AS r(lock_key, order_id, user_id, token_user, token_iat, items, lines, requested_currency,
+                delivery_address, status, currency, total, created_at, updated_at, history, version, key,
+                fingerprint, expires_at, now, n)
+        CROSS JOIN LATERAL commerce_place_order(r.lock_key, r.order_id, r.user_id, r.token_user, r.token_iat,
+            r.items, r.lines::jsonb, r.requested_currency, r.delivery_address, r.status, r.currency, r.total,
+            r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now) f
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .textArray, .uuidArray, .uuidArray, .uuidArray, .int8Array, .textArray, .textArray, .textArray, .textArray,
+        .textArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .int8Array, .textArray, .textArray,
+        .int8Array, .int8Array,
+    ]
+    typealias Row = (Int64, PostgresPlaceOrderStatement.Row)
+
+    let placements: [PostgresPlaceOrderStatement]
+
+    func makeBindings() -> PostgresBindings {
+        func column<T>(_ value: (PostgresPlaceOrderStatement) -> T) -> [T] { placements.map(value) }
+        var bindings = PostgresBindings(capacity: 20)
+        bindings.append(column { $0.order.userId.description })
+        bindings.append(column { $0.order.id.uuid })
+        bindings.append(column { $0.order.userId.uuid })
+        bindings.append(PostgresNullableArray(column { $0.token?.userId.uuid }))
+        bindings.append(PostgresNullableArray(column { $0.token?.issuedAt.millisecondsSince1970 }))
+        bindings.append(PostgresNullableArray(column(\.items)))
+        bindings.append(PostgresNullableArray(column(\.lines)))
+        bindings.append(PostgresNullableArray(column(\.requestedCurrency)))
+        bindings.append(column(\.order.deliveryAddress))
+        bindings.append(column { $0.order.status.rawValue })
+        bindings.append(column { $0.order.currency.value })
+        bindings.append(column { $0.order.total.minorUnits })
+        bindings.append(column { $0.order.createdAt.millisecondsSince1970 })
+        bindings.append(column { $0.order.updatedAt.millisecondsSince1970 })
+        bindings.append(column(\.history))
+        bindings.append(column { Int64($0.order.version) })
+        bindings.append(PostgresNullableArray(column { $0.idempotency?.key.value }))
+        bindings.append(PostgresNullableArray(column { $0.idempotency?.fingerprint }))
+        bindings.append(PostgresNullableArray(column { $0.idempotency?.expiresAt.millisecondsSince1970 }))
+        bindings.append(column { $0.now.millisecondsSince1970 })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (n, outcome, mark, order, items, currency, total, fingerprint, products) = try row.decode(
+            (Int64, String, Int64?, UUID?, String?, String?, Int64?, String?, String?).self)
+        return (n, (outcome, mark, order, items, currency, total, fingerprint, products))
+    }
 }

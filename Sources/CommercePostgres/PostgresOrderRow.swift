@@ -36,6 +36,15 @@ enum PostgresOrderRow {
         return (order, try cells.next(Int64?.self), try cells.next(Bool.self))
     }
 
+    /// A row of ``PostgresUserPagesStatement``: ``markedOrder(_:)``'s, and the number of the page it belongs to.
+    static func numberedMarkedOrder(_ row: PostgresRow) throws
+        -> (order: Order?, voidBefore: Int64?, tombstoned: Bool, page: Int)
+    {
+        var cells = Cells(row)
+        let order = try cells.order()
+        return (order, try cells.next(Int64?.self), try cells.next(Bool.self), Int(try cells.next(Int64.self)))
+    }
+
     /// A row's cells read in order, each as the type its column is known to hold.
     ///
     /// PostgresNIO's tuple decoding (`row.decode((UUID, …).self)`) is generic over a parameter pack, which

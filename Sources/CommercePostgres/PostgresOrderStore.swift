@@ -15,12 +15,33 @@ import PostgresNIO
 public struct PostgresOrderStore: OrderStore {
     private let client: PostgresClient
     private let logger: Logger
+    private let pages: PostgresBatcher<PostgresUserPageStatement, MarkedPage>
+    private let placements:
+        PostgresBatcher<PostgresPlaceOrderStatement, Result<PostgresPlaceOrderStatement.Row, any Error>>
 
     /// A store on `client`'s database.
-    public init(client: PostgresClient, logger: Logger = Logger(label: "commerce.postgres.orders")) {
+    ///
+    /// The hot statements — a user's page and a placement — go in batches (``PostgresBatcher``): requests
+    /// that arrive while `batchesInFlight` batches of their kind are running go together in the next one.
+    /// Give the client's pool at least twice `batchesInFlight` connections, so that both kinds, and
+    /// everything else, find one.
+    public init(
+        client: PostgresClient, batchesInFlight: Int = 4, logger: Logger = Logger(label: "commerce.postgres.orders")
+    ) {
         self.client = client
         self.logger = logger
+        pages = PostgresBatcher(limit: batchesInFlight, largest: Self.largestBatch) { [client, logger] pages in
+            try await Self.pages(pages, client: client, logger: logger)
+        }
+        placements = PostgresBatcher(limit: batchesInFlight, largest: Self.largestBatch) {
+            [client, logger] placements in
+            await Self.place(placements, client: client, logger: logger)
+        }
     }
+
+    /// The most requests in one batch: enough for every connection of a busy server's clients, and a bound
+    /// on one statement's size and on what one failure takes with it.
+    private static let largestBatch = 64
 
     /// Applies the schema migrations this version needs; safe when several replicas start at once.
     public func migrate() async throws {
@@ -35,18 +56,10 @@ public struct PostgresOrderStore: OrderStore {
     public func insert(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
-        let items = pricing == nil ? StoredOrderItems.encode(order.items) : nil
-        let lines = try pricing.map(Self.lines)
-        let history = StoredOrderHistory.encode(order.history)
-        let placement = PostgresPlaceOrderStatement(
-            order: order, items: items, lines: lines, requestedCurrency: pricing?.requestedCurrency?.value,
-            history: history, token: token, idempotency: idempotency, now: now)
+        let placement = try Self.placement(order, idempotency: idempotency, now: now, token: token, pricing: pricing)
         return try await translatingPostgresErrors {
-            var answer: PostgresPlaceOrderStatement.Row?
-            for try await row in try await client.execute(placement, logger: logger) { answer = row }
-            guard let (outcome, mark, existing, storedItems, currency, total, fingerprint, products) = answer else {
-                throw CommerceError.internalFailure("commerce_place_order answered nothing.")
-            }
+            let (outcome, mark, existing, storedItems, currency, total, fingerprint, products) =
+                try await placements.answer(placement).get()
             switch outcome {
             case "revoked":
                 try token?.check(voidBefore: mark.map(Date.init(millisecondsSince1970:)))
@@ -79,6 +92,60 @@ public struct PostgresOrderStore: OrderStore {
                 throw CommerceError.internalFailure("commerce_place_order answered \(outcome).")
             }
         }
+    }
+
+    /// The statement that places `order` alone.
+    static func placement(
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+    ) throws -> PostgresPlaceOrderStatement {
+        PostgresPlaceOrderStatement(
+            order: order, items: pricing == nil ? StoredOrderItems.encode(order.items) : nil,
+            lines: try pricing.map(Self.lines), requestedCurrency: pricing?.requestedCurrency?.value,
+            history: StoredOrderHistory.encode(order.history), token: token, idempotency: idempotency, now: now)
+    }
+
+    /// Runs a batch of placements: one alone with ``PostgresPlaceOrderStatement``, several in one
+    /// ``PostgresPlaceOrdersStatement``. A batch PostgreSQL refuses (an error from the server: nothing of it
+    /// is stored) is tried again one placement at a time, so that each gets its own answer; a lost
+    /// connection fails all of it, as it would fail one placement.
+    static func place(_ placements: [PostgresPlaceOrderStatement], client: PostgresClient, logger: Logger)
+        async -> [Result<PostgresPlaceOrderStatement.Row, any Error>]
+    {
+        if placements.count > 1 {
+            do {
+                // In the order of their idempotency keys: a placement holds its key's row until the batch
+                // commits, so two batches that take keys in one order cannot each wait for the other's.
+                let order = placements.indices.sorted { placements[$0].keyOrder < placements[$1].keyOrder }
+                var answers: [PostgresPlaceOrderStatement.Row?] = Array(repeating: nil, count: placements.count)
+                let batch = PostgresPlaceOrdersStatement(placements: order.map { placements[$0] })
+                for try await (number, row) in try await client.execute(batch, logger: logger) {
+                    guard order.indices.contains(Int(number) - 1) else {
+                        throw CommerceError.internalFailure("A batch of placements answered placement \(number).")
+                    }
+                    answers[order[Int(number) - 1]] = row
+                }
+                return answers.map { answer in
+                    answer.map { .success($0) }
+                        ?? .failure(CommerceError.internalFailure("commerce_place_order answered nothing."))
+                }
+            } catch let error as PSQLError where error.serverInfo != nil {
+                // Refused by PostgreSQL: each placement alone, below.
+            } catch {
+                return placements.map { _ in .failure(error) }
+            }
+        }
+        var answers: [Result<PostgresPlaceOrderStatement.Row, any Error>] = []
+        for placement in placements {
+            do {
+                var answer: PostgresPlaceOrderStatement.Row?
+                for try await row in try await client.execute(placement, logger: logger) { answer = row }
+                guard let answer else { throw CommerceError.internalFailure("commerce_place_order answered nothing.") }
+                answers.append(.success(answer))
+            } catch {
+                answers.append(.failure(error))
+            }
+        }
+        return answers
     }
 
     /// The lines a catalog-priced order asks for, as `commerce_place_order` reads them: `[{productId,
@@ -150,10 +217,45 @@ public struct PostgresOrderStore: OrderStore {
     ) async throws -> [Order]? {
         let statement = PostgresUserPageStatement(
             tokenUser: token?.userId.uuid, userId: userId.uuid, status: status?.rawValue, cursor: cursor, limit: limit)
-        let (orders, tombstoned) = try await translatingPostgresErrors {
-            try await Self.marked(try await client.execute(statement, logger: logger), token: token)
+        let page = try await pages.answer(statement)
+        try token?.check(voidBefore: page.voidBefore.map(Date.init(millisecondsSince1970:)))
+        return page.tombstoned ? nil : Self.newestFirst(page.orders)
+    }
+
+    /// A user's page as read, before its token is checked.
+    struct MarkedPage: Sendable {
+        var orders: [Order] = []
+        var voidBefore: Int64?
+        var tombstoned = false
+    }
+
+    /// Reads a batch of pages: one alone with ``PostgresUserPageStatement``, several in one
+    /// ``PostgresUserPagesStatement``.
+    static func pages(_ pages: [PostgresUserPageStatement], client: PostgresClient, logger: Logger)
+        async throws -> [MarkedPage]
+    {
+        try await translatingPostgresErrors {
+            var answers = Array(repeating: MarkedPage(), count: pages.count)
+            if pages.count == 1 {
+                for try await row in try await client.execute(pages[0], logger: logger) {
+                    let (order, voidBefore, tombstoned) = try PostgresOrderRow.markedOrder(row)
+                    answers[0].voidBefore = voidBefore
+                    answers[0].tombstoned = tombstoned
+                    if let order { answers[0].orders.append(order) }
+                }
+                return answers
+            }
+            for try await row in try await client.execute(PostgresUserPagesStatement(pages: pages), logger: logger) {
+                let (order, voidBefore, tombstoned, number) = try PostgresOrderRow.numberedMarkedOrder(row)
+                guard answers.indices.contains(number - 1) else {
+                    throw CommerceError.internalFailure("A batch of pages answered page \(number).")
+                }
+                answers[number - 1].voidBefore = voidBefore
+                answers[number - 1].tombstoned = tombstoned
+                if let order { answers[number - 1].orders.append(order) }
+            }
+            return answers
         }
-        return tombstoned ? nil : Self.newestFirst(orders)
     }
 
     /// See ``OrderStore/allOrders(status:after:limit:token:)``: the token's mark and one range scan of

@@ -158,7 +158,9 @@ final class ServerRunner {
 
     private func orderStore() throws -> any OrderStore {
         if case .postgres(let url) = settings.database {
-            let store = PostgresOrderStore(client: postgresClient(url))
+            // Half the pool for each kind of batch, as the store asks (pages and placements).
+            let store = PostgresOrderStore(
+                client: postgresClient(url), batchesInFlight: max(1, settings.databasePoolSize / 2))
             preparations.append(store.migrate)
             return store
         }

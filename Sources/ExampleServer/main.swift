@@ -19,6 +19,9 @@ if ProcessInfo.processInfo.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil,
 }
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
-/// The command's asynchronous entry point (top-level code would pick `ParsableCommand`'s synchronous one).
-func runCommand() async { await CommerceServer.main() }
+/// The command's asynchronous entry point (top-level code would pick `ParsableCommand`'s synchronous one). Every
+/// task the command makes prefers the event loops as its task executor (``EventLoopTaskExecutor`` says why).
+func runCommand() async {
+    await withTaskExecutorPreference(EventLoopTaskExecutor.shared) { await CommerceServer.main() }
+}
 await runCommand()

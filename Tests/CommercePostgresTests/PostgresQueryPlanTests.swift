@@ -46,7 +46,7 @@ struct PostgresQueryPlanTests {
 
     /// The prepared statements' generic plans (what a connection runs after its first executions): a
     /// user's page walks `orders_page` from the cursor, so a deep page costs what the first does, whatever
-    /// the filter; an order by id is one primary-key lookup.
+    /// the filter; an order by id is one primary-key lookup; a batch of pages does each page's lookups by key.
     @Test func theHotStatementsGenericPlansReadByIndexFromTheCursor() async throws {
         try await PostgresTestDatabase.withIsolatedClient { client in
             try await PostgresOrderStore(client: client).migrate()
@@ -57,6 +57,12 @@ struct PostgresQueryPlanTests {
                     "NULL, \(user), 'shipped', 1, \(user), 11", "orders_page"
                 ),
                 ("one", "uuid, uuid, uuid", PostgresOrderByIDStatement.sql, "\(user), \(user), \(user)", "orders_pkey"),
+                (
+                    "pages", "uuid[], uuid[], text[], bigint[], uuid[], bigint[]", PostgresUserPagesStatement.sql,
+                    "ARRAY[\(user), \(user)]::uuid[], ARRAY[\(user), \(user)]::uuid[], ARRAY['', 'shipped'], "
+                        + "ARRAY[1, 2]::bigint[], ARRAY[\(user), \(user)]::uuid[], ARRAY[10, 10]::bigint[]",
+                    "orders_page"
+                ),
             ]
             try await client.withConnection { connection in
                 for setting in [
@@ -82,6 +88,19 @@ struct PostgresQueryPlanTests {
                         #expect(
                             text.contains("Index Cond: ((user_id = $2) AND (ROW(created_at, id) < ROW($4, $5)))"),
                             "\(text)")
+                    }
+                    if statement.name == "pages" {
+                        // Each page's own lookups, by key: nothing read whole for the batch.
+                        #expect(
+                            text.contains(
+                                "Index Cond: ((user_id = r.user_id) AND (ROW(created_at, id) < ROW(r.before_at, r.before_id)))"
+                            ),
+                            "\(text)")
+                        #expect(text.contains("Index Cond: (user_id = r.token_user)"), "\(text)")
+                        #expect(
+                            text.contains("tombstones_pkey on tombstones")
+                                && text.contains("Index Cond: (user_id = r.user_id)"), "\(text)")
+                        #expect(!text.contains("Hash"), "\(text)")
                     }
                 }
             }

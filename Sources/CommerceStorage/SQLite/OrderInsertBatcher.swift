@@ -62,7 +62,7 @@ final class OrderInsertBatcher: Sendable {
                 defer { queue.writing = true }
                 return !queue.writing
             }
-            if startWriting { Task { await writeUntilDrained() } }
+            if startWriting { Task.onCurrentExecutor { await self.writeUntilDrained() } }
         }
     }
 

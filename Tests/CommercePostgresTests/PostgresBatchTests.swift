@@ -1,0 +1,160 @@
+import CommerceCore
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import CommercePostgres
+
+/// The statements that carry a batch (``PostgresBatcher``): each request in a batch gets what it would have
+/// got alone.
+@Suite(
+    "PostgreSQL batches answer each request as alone",
+    .enabled(if: PostgresTestDatabase.url != nil, PostgresTestDatabase.skipReason))
+struct PostgresBatchTests {
+    static let epoch = Date(millisecondsSince1970: 1_767_225_600_000)
+    static let logger = PostgresTestDatabase.quiet
+
+    static func order(of userId: UserID, minutes: Double = 0, address: String = "1 Main St") -> Order {
+        let at = epoch.addingTimeInterval(minutes * 60)
+        return Order(
+            id: OrderID(timeOrderedAt: at), userId: userId,
+            items: [OrderItem(productId: "tea", name: "Tea", quantity: 2, unitPrice: Money(minorUnits: 450))],
+            deliveryAddress: address, status: .pending, currency: CurrencyCode(trusted: "EUR"),
+            total: Money(minorUnits: 900), createdAt: at, updatedAt: at)
+    }
+
+    static func record(_ order: Order, key: String) throws -> IdempotencyRecord {
+        IdempotencyRecord(
+            userId: order.userId, key: try IdempotencyKey(key), fingerprint: "fp-\(key)", orderId: order.id,
+            expiresAt: epoch.addingTimeInterval(86_400))
+    }
+
+    static func placement(
+        _ order: Order, key: String? = nil, token: TokenStamp? = nil, pricing: CatalogPricing? = nil
+    ) throws -> PostgresPlaceOrderStatement {
+        try PostgresOrderStore.placement(
+            order, idempotency: try key.map { try record(order, key: $0) }, now: epoch, token: token, pricing: pricing)
+    }
+
+    /// Catalog pricing of `quantity` of `product`.
+    static func pricing(_ product: String, quantity: Int = 3) -> CatalogPricing {
+        CatalogPricing(
+            lines: [CatalogPricing.Line(productId: product, quantity: quantity, requestedPrice: nil)],
+            requestedCurrency: nil)
+    }
+
+    @Test func aBatchOfPagesAnswersEachPageAsItsOwnStatementDoes() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            let (ann, bob, gone, nobody) = (UserID(), UserID(), UserID(), UserID())
+            var anns: [Order] = []
+            for minute in 0..<3 {
+                let order = Self.order(of: ann, minutes: Double(minute))
+                _ = try await store.insert(order, idempotency: nil, now: Self.epoch)
+                anns.append(order)
+            }
+            _ = try await store.insert(Self.order(of: bob), idempotency: nil, now: Self.epoch)
+            _ = try await store.insert(Self.order(of: gone), idempotency: nil, now: Self.epoch)
+            _ = try await store.purge(gone, at: Self.epoch)
+            let voidBefore = try await store.revokeTokens(of: bob, issuedBefore: Self.epoch)
+            let pages = [
+                PostgresUserPageStatement(tokenUser: ann.uuid, userId: ann.uuid, status: nil, cursor: nil, limit: 10),
+                PostgresUserPageStatement(tokenUser: nil, userId: ann.uuid, status: nil, cursor: nil, limit: 2),
+                PostgresUserPageStatement(
+                    tokenUser: nil, userId: ann.uuid, status: nil,
+                    cursor: OrderCursor(createdAt: anns[2].createdAt, id: anns[2].id), limit: 10),
+                PostgresUserPageStatement(
+                    tokenUser: ann.uuid, userId: ann.uuid, status: "shipped", cursor: nil, limit: 10),
+                PostgresUserPageStatement(tokenUser: bob.uuid, userId: bob.uuid, status: nil, cursor: nil, limit: 10),
+                PostgresUserPageStatement(tokenUser: ann.uuid, userId: gone.uuid, status: nil, cursor: nil, limit: 10),
+                PostgresUserPageStatement(
+                    tokenUser: nil, userId: nobody.uuid, status: "pending", cursor: nil, limit: 10),
+            ]
+
+            let batch = try await PostgresOrderStore.pages(pages, client: client, logger: Self.logger)
+
+            #expect(batch.count == pages.count)
+            for (index, page) in pages.enumerated() {
+                let alone = try #require(
+                    try await PostgresOrderStore.pages([page], client: client, logger: Self.logger).first)
+                let (together, byItself) = (batch[index], alone)
+                #expect(Set(together.orders) == Set(byItself.orders), "page \(index)'s orders")
+                #expect(together.voidBefore == byItself.voidBefore, "page \(index)'s mark")
+                #expect(together.tombstoned == byItself.tombstoned, "page \(index)'s tombstone")
+            }
+            // What each page holds, so that the comparison above compares something.
+            #expect(batch.map(\.orders.count) == [3, 2, 2, 0, 1, 0, 0])
+            #expect(Set(batch[1].orders.map(\.id)) == [anns[2].id, anns[1].id], "a limit of two: the newest two")
+            #expect(batch[4].voidBefore == voidBefore.millisecondsSince1970)
+            #expect(batch.map(\.tombstoned) == [false, false, false, false, false, true, false])
+        }
+    }
+
+    @Test func aBatchOfPlacementsDecidesEachAsAlone() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            let (ann, bob, gone) = (UserID(), UserID(), UserID())
+            _ = try await store.purge(gone, at: Self.epoch)
+            _ = try await store.revokeTokens(of: bob, issuedBefore: Self.epoch)
+            _ = try await store.putProduct(
+                Product(
+                    id: "tea", name: "Tea", price: Money(minorUnits: 450), currency: CurrencyCode(trusted: "EUR"),
+                    active: true, updatedAt: Self.epoch))
+            let (first, second, unkeyed) = (Self.order(of: ann), Self.order(of: ann), Self.order(of: ann))
+            let priced = Self.order(of: ann)
+            let placements = [
+                try Self.placement(first, key: "k1"),
+                try Self.placement(second, key: "k1"),
+                try Self.placement(unkeyed),
+                try Self.placement(
+                    Self.order(of: bob), token: TokenStamp(userId: bob, issuedAt: Self.epoch.addingTimeInterval(-60))),
+                try Self.placement(Self.order(of: gone), key: "k1"),
+                try Self.placement(priced, key: "k2", pricing: Self.pricing("tea")),
+                try Self.placement(Self.order(of: ann), pricing: Self.pricing("no-such-product")),
+            ]
+
+            let answers = try await PostgresOrderStore.place(placements, client: client, logger: Self.logger)
+                .map { try $0.get() }
+
+            #expect(
+                answers.map(\.0) == [
+                    "created", "existing", "created", "revoked", "tombstoned", "created", "unpriceable",
+                ])
+            #expect(answers[1].2 == first.id.uuid, "the second placement with the key answers the first's order")
+            #expect(answers[1].6 == "fp-k1")
+            #expect(answers[5].4 == "EUR" && answers[5].5 == 1350, "three teas at the catalog's price")
+            let stored = try await store.orders(of: ann, status: nil, after: nil, limit: 10)
+            #expect(Set(stored.map(\.id)) == [first.id, unkeyed.id, priced.id])
+            #expect(try await store.orders(of: bob, status: nil, after: nil, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func aPlacementPostgreSQLRefusesFailsAloneAndTheRestAreStored() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            let ann = UserID()
+            // PostgreSQL's text holds no NUL character: it refuses the value, and with it the whole statement.
+            let (before, refused, after) = (
+                Self.order(of: ann), Self.order(of: ann, address: "1 Main St\u{0}"), Self.order(of: ann)
+            )
+            let placements = [
+                try Self.placement(before, key: "k1"), try Self.placement(refused, key: "k2"),
+                try Self.placement(after),
+            ]
+
+            let answers = await PostgresOrderStore.place(placements, client: client, logger: Self.logger)
+
+            #expect(try answers[0].get().0 == "created")
+            #expect(throws: (any Error).self) { try answers[1].get() }
+            #expect(try answers[2].get().0 == "created")
+            let stored = try await store.orders(of: ann, status: nil, after: nil, limit: 10)
+            #expect(Set(stored.map(\.id)) == [before.id, after.id])
+            let record = try await store.idempotentOrder(
+                userId: ann, key: try IdempotencyKey("k2"), now: Self.epoch, token: nil)
+            #expect(record == nil, "the refused placement left no idempotency record")
+        }
+    }
+}
