@@ -28,14 +28,14 @@ public struct Credentials: Sendable {
     /// The internal service, when the request carries the right API key.
     /// - Throws: `unauthenticated` when the key is missing or wrong (compared in constant time).
     public func internalService(_ request: Request) throws -> Principal {
-        guard let key = request.headers[.apiKey], apiKey.constantTimeEquals(Array(key.utf8)) else {
+        guard let key = request.headers.value(of: .apiKey), apiKey.constantTimeEquals(Array(key.utf8)) else {
             throw CommerceError.unauthenticated("A valid x-api-key is required.")
         }
         return .internalService
     }
 
     static func bearerToken(_ request: Request) -> String? {
-        guard let value = request.headers[.authorization] else { return nil }
+        guard let value = request.headers.value(of: .authorization) else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = parts[1].trimmingSpacesAndTabs

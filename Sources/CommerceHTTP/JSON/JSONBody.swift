@@ -32,13 +32,13 @@ enum JSONBody {
 
     /// The body, once its content type is JSON and its length within the limit.
     private static func body(of request: Request, context: some RequestContext) async throws -> ByteBuffer {
-        guard let contentType = request.headers[.contentType], Self.isJSON(contentType) else {
+        guard let contentType = request.headers.value(of: .contentType), Self.isJSON(contentType) else {
             throw Problem(
                 kind: "unsupported-media-type", status: .unsupportedMediaType,
                 detail: "The request body must be application/json.")
         }
         let limit = min(maximumBytes, context.maxUploadSize)
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        if let length = request.headers.value(of: .contentLength).flatMap(Int.init), length > limit {
             throw NIOTooManyBytesError(maxBytes: limit)
         }
         return try await request.body.collect(upTo: limit)
@@ -58,6 +58,8 @@ enum JSONBody {
     }
 
     static func isJSON(_ contentType: String) -> Bool {
+        // What nearly every client sends, compared without lower-casing a copy.
+        if contentType == "application/json" { return true }
         let lowered = contentType.prefix { $0 != ";" }.trimmingSpacesAndTabs.lowercased()
         return lowered == "application/json" || (lowered.hasPrefix("application/") && lowered.hasSuffix("+json"))
     }

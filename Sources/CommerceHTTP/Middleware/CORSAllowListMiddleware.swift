@@ -14,7 +14,7 @@ public struct CORSAllowListMiddleware<Context: RequestContext>: RouterMiddleware
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let origin = request.headers[.origin], origins.contains(origin) else {
+        guard let origin = request.headers.value(of: .origin), origins.contains(origin) else {
             return try await next(request, context)
         }
         var headers: HTTPFields = [.accessControlAllowOrigin: origin, .vary: "Origin"]

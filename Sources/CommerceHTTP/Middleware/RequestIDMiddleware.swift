@@ -21,6 +21,6 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The request's id: the client's `x-request-id` when it is well-formed, a new one otherwise.
     static func id(of request: Request) -> CommerceCore.RequestID {
-        request.headers[.requestID].flatMap(CommerceCore.RequestID.init) ?? CommerceCore.RequestID.generate()
+        request.headers.value(of: .requestID).flatMap(CommerceCore.RequestID.init) ?? CommerceCore.RequestID.generate()
     }
 }

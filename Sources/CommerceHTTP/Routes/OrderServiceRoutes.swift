@@ -21,7 +21,8 @@ extension Router {
             let form = try await JSONBody.decode(
                 OrderForm.self, from: request, context: context, readingCommonShapeWith: OrderFormReader.read)
             let placed = try await orders.place(
-                form, idempotencyKey: request.headers[.idempotencyKey], as: access.principal, token: access.stamp)
+                form, idempotencyKey: request.headers.value(of: .idempotencyKey), as: access.principal,
+                token: access.stamp)
             var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)/\(placed.order.id)"]
             if placed.replayed { headers[.idempotentReplayed] = "true" }
             headers[.eTag] = EntityTag.of(placed.order)

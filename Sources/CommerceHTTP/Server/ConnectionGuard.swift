@@ -94,7 +94,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head):
             headsWritten += 1
-            closeAfterResponse = head.headerFields[.connection]?.lowercased() == "close"
+            closeAfterResponse = head.headerFields.value(of: .connection)?.lowercased() == "close"
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
