@@ -236,23 +236,25 @@ public struct PostgresOrderStore: OrderStore {
     {
         try await translatingPostgresErrors {
             var answers = Array(repeating: MarkedPage(), count: pages.count)
-            if pages.count == 1 {
-                for try await row in try await client.execute(pages[0], logger: logger) {
-                    let (order, voidBefore, tombstoned) = try PostgresOrderRow.markedOrder(row)
-                    answers[0].voidBefore = voidBefore
-                    answers[0].tombstoned = tombstoned
-                    if let order { answers[0].orders.append(order) }
-                }
-                return answers
-            }
-            for try await row in try await client.execute(PostgresUserPagesStatement(pages: pages), logger: logger) {
-                let (order, voidBefore, tombstoned, number) = try PostgresOrderRow.numberedMarkedOrder(row)
+            func add(_ order: Order?, voidBefore: Int64?, tombstoned: Bool, toPage number: Int) throws {
                 guard answers.indices.contains(number - 1) else {
                     throw CommerceError.internalFailure("A batch of pages answered page \(number).")
                 }
                 answers[number - 1].voidBefore = voidBefore
                 answers[number - 1].tombstoned = tombstoned
                 if let order { answers[number - 1].orders.append(order) }
+            }
+            if pages.count == 1 {
+                for try await row in try await client.execute(pages[0], logger: logger) {
+                    let (order, voidBefore, tombstoned) = try PostgresOrderRow.markedOrder(row)
+                    try add(order, voidBefore: voidBefore, tombstoned: tombstoned, toPage: 1)
+                }
+            } else {
+                let batch = PostgresUserPagesStatement(pages: pages)
+                for try await row in try await client.execute(batch, logger: logger) {
+                    let (order, voidBefore, tombstoned, number) = try PostgresOrderRow.numberedMarkedOrder(row)
+                    try add(order, voidBefore: voidBefore, tombstoned: tombstoned, toPage: number)
+                }
             }
             return answers
         }
