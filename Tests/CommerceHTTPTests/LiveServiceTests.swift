@@ -14,7 +14,7 @@ import Testing
 
 /// Both services over real sockets on ephemeral ports, talking to each other with HTTP peers.
 @Suite("Live services over HTTP", .serialized)
-struct LiveServiceTests {
+final class LiveServiceTests: Sendable {
     static let order =
         #"{"items":[{"productId":"tea","name":"Tea","quantity":1,"price":2.5}],"deliveryAddress":"1 Main St"}"#
     static let key = String(decoding: TestSystem.apiKey.bytes, as: UTF8.self)
@@ -49,7 +49,8 @@ struct LiveServiceTests {
             users: HTTPUserServicePeer(client: client, baseURL: userURL ?? self.userURL, apiKey: TestSystem.apiKey))
     }
 
-    func shutdown() async { try? await client.shutdown() }
+    /// Runs after every test, whatever it threw: a client dropped without a shutdown traps.
+    deinit { try? client.syncShutdown() }
 
     /// Runs `body` while both services run, on `users` and `orders`, once each answers its health check.
     func withBothServices(
@@ -77,7 +78,6 @@ struct LiveServiceTests {
             #expect(try await live.send(.GET, orderURL + "/api/order/\(id)", token: token).jsonArray.isEmpty)
             #expect(try await live.send(.POST, orderURL + "/api/order", token: token, body: Self.order).status == 401)
         }
-        await shutdown()
     }
 
     @Test func placingAnOrderWhileTheUserServiceIsDownIs503WithinTheDeadline() async throws {
@@ -94,14 +94,13 @@ struct LiveServiceTests {
             #expect(ContinuousClock.now - start < .seconds(6), "the 5 s deadline holds")
             #expect(try await live.send(.GET, orderURL + "/health").status == 200, "the Order service stays healthy")
         }
-        await shutdown()
     }
 
     @Test func deletingWhileTheOrderServiceIsDownIsPendingThenPurged() async throws {
         let userStore = InMemoryUserStore()
         let orderStore = InMemoryOrderStore()
         let userApp = try await userApp(store: userStore)
-        let (id, token) = try await withRunning([userApp]) { [live, userURL] in
+        let id = try await withRunning([userApp]) { [live, userURL] in
             #expect(await live.waitUntilHealthy(userURL))
             let user = try await live.registerAndLogIn(userURL)
             // Place an order with the Order service up, then stop it.
@@ -121,12 +120,10 @@ struct LiveServiceTests {
                 }
                 #expect(purged)
             }
-            return user
+            return user.id
         }
         #expect(try await orderStore.orders(of: UserID(id)!, after: nil, limit: 10).isEmpty)
         #expect(try await orderStore.isTombstoned(UserID(id)!))
-        _ = token
-        await shutdown()
     }
 
     @Test func aUserServiceAnswering503TwiceIsRetriedToSuccess() async throws {
@@ -150,7 +147,6 @@ struct LiveServiceTests {
             #expect(answer.json["userId"] as? String == user.id.description)
         }
         #expect(calls.load(ordering: .relaxed) == 3)
-        await shutdown()
     }
 
     @Test func aRevocationReachesTheOrderServiceOverHTTPBeforeItIsAnswered() async throws {
@@ -170,7 +166,6 @@ struct LiveServiceTests {
             #expect(try await live.send(.POST, orderURL + "/api/order", token: fresh, body: Self.order).status == 401)
             #expect(try await orderStore.tokensVoidBefore(of: UserID(id)!) != nil)
         }
-        await shutdown()
     }
 
     @Test func anExportReadsTheOrdersOverHTTP() async throws {
@@ -193,7 +188,6 @@ struct LiveServiceTests {
             #expect(try canonical(orders.first?["history"]) == canonical(placed.last?["history"]))
             #expect(orders.first?["createdAt"] as? String == placed.last?["createdAt"] as? String)
         }
-        await shutdown()
     }
 
     @Test func theWrongAPIKeyDeletesNothing() async throws {
@@ -211,7 +205,6 @@ struct LiveServiceTests {
             #expect(try await orderStore.orders(of: UserID(id)!, after: nil, limit: 10).count == 1)
             #expect(try await userStore.pendingEvents(limit: 10).count == 1, "kept for when the key is fixed")
         }
-        await shutdown()
     }
 }
 

@@ -9,13 +9,45 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
-/// A port that was free a moment ago (bound to port 0, read back, released).
+/// A port for a test's server, free when handed out and handed out once in this process.
+///
+/// `bind(0)` would pick from the kernel's ephemeral range, and a port released there is anybody's: another
+/// test's `bind(0)`, or any outgoing connection in this process or a server it started, can take it before
+/// the test's server binds it (the live tests once failed that way). So ports come from just below that
+/// range, which the kernel never hands out by itself, each at most once; a port something else already
+/// holds is skipped.
 func freePort() throws -> Int {
-    let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).wait()
-    defer { try? channel.close().wait() }
-    return channel.localAddress!.port!
+    for _ in TestPorts.range {
+        let port = TestPorts.next()
+        if let channel = try? ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: port).wait()
+        {
+            try channel.close().wait()
+            return port
+        }
+    }
+    throw TestPorts.Exhausted()
+}
+
+/// The ports `freePort()` hands out: a counter through the 8,000 ports below the kernel's ephemeral range,
+/// starting where this process's id points so two test processes on one machine seldom meet.
+enum TestPorts {
+    static let range: Range<Int> = {
+        let ephemeral = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+            .split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) }
+        let ceiling = max(ephemeral ?? 32_768, 9_024)
+        return (ceiling - 8_000)..<ceiling
+    }()
+    struct Exhausted: Error {}
+
+    private static let counter = Atomic<Int>(Int(ProcessInfo.processInfo.processIdentifier) &* 977)
+
+    static func next() -> Int {
+        let count = counter.add(1, ordering: .relaxed).newValue
+        return range.lowerBound + (count % range.count + range.count) % range.count
+    }
 }
 
 /// Runs `services` in a service group while `body` runs, then shuts them down gracefully.
@@ -35,6 +67,20 @@ func withRunning<Result: Sendable>(
             try? await tasks.waitForAll()
             throw error
         }
+    }
+}
+
+/// Runs `body` with a new peers' HTTP client, then shuts the client down whatever `body` threw: a client
+/// dropped without a shutdown traps, and takes the whole test run with it.
+func withHTTPClient<Result: Sendable>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+    let client = HTTPClient.forPeers()
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
     }
 }
 

@@ -290,21 +290,23 @@ struct SecurityTests {
         var settings = TestSystem.settings(port: port)
         settings.logger = TestSystem.quiet
         let app = try await orderApplication(settings: settings, store: system.orderStore, users: system.userPeer)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        try await withRunning([app]) {
-            let live = LiveClient(client: client)
-            #expect(await live.waitUntilHealthy("http://127.0.0.1:\(port)"))
-            let huge = String(repeating: "x", count: 40 * 1024)
-            let answer = try? await live.send(.GET, "http://127.0.0.1:\(port)/health", headers: [("x-padding", huge)])
-            #expect(answer.map { (400..<500).contains($0.status) } ?? true, "refused: \(answer?.status ?? 0)")
-            // A body over 1 MiB is refused from its Content-Length, before it is read or decoded.
-            let big = String(repeating: " ", count: 2 * 1024 * 1024)
-            let token = try await TokenService(configuration: TestSystem.tokens).issue(for: UserID()).token
-            let tooLarge = try await live.send(.POST, "http://127.0.0.1:\(port)/api/order", token: token, body: big)
-            #expect(tooLarge.status == 413)
-            #expect(tooLarge.headers.first(name: "content-type") == "application/problem+json")
+        try await withHTTPClient { client in
+            try await withRunning([app]) {
+                let live = LiveClient(client: client)
+                #expect(await live.waitUntilHealthy("http://127.0.0.1:\(port)"))
+                let huge = String(repeating: "x", count: 40 * 1024)
+                let answer = try? await live.send(
+                    .GET, "http://127.0.0.1:\(port)/health", headers: [("x-padding", huge)])
+                #expect(answer.map { (400..<500).contains($0.status) } ?? true, "refused: \(answer?.status ?? 0)")
+                // A body over 1 MiB is refused from its Content-Length, before it is read or decoded.
+                let big = String(repeating: " ", count: 2 * 1024 * 1024)
+                let token = try await TokenService(configuration: TestSystem.tokens).issue(for: UserID()).token
+                let tooLarge = try await live.send(
+                    .POST, "http://127.0.0.1:\(port)/api/order", token: token, body: big)
+                #expect(tooLarge.status == 413)
+                #expect(tooLarge.headers.first(name: "content-type") == "application/problem+json")
+            }
         }
-        try await client.shutdown()
     }
 
     // MARK: API8 — misconfiguration
@@ -374,18 +376,19 @@ struct SecurityTests {
             let fake = Application(
                 router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                 logger: TestSystem.quiet)
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let peer = HTTPUserServicePeer(
-                client: client, baseURL: "http://127.0.0.1:\(port)", apiKey: TestSystem.apiKey)
-            try await withRunning([fake]) {
-                let live = LiveClient(client: client)
-                #expect(await eventually { (try? await live.send(.GET, "http://127.0.0.1:\(port)/api/user/x")) != nil })
-                let error = await #expect(throws: CommerceError.self, "\(status) \(body)") {
-                    try await peer.userExists(UserID())
+            try await withHTTPClient { client in
+                let peer = HTTPUserServicePeer(
+                    client: client, baseURL: "http://127.0.0.1:\(port)", apiKey: TestSystem.apiKey)
+                try await withRunning([fake]) {
+                    let live = LiveClient(client: client)
+                    #expect(
+                        await eventually { (try? await live.send(.GET, "http://127.0.0.1:\(port)/api/user/x")) != nil })
+                    let error = await #expect(throws: CommerceError.self, "\(status) \(body)") {
+                        try await peer.userExists(UserID())
+                    }
+                    #expect(error?.code == .unavailable, "\(status) \(body)")
                 }
-                #expect(error?.code == .unavailable, "\(status) \(body)")
             }
-            try await client.shutdown()
         }
     }
 }

@@ -53,19 +53,19 @@ struct WebhookNotifierTests {
     @Test func aSignedNoticeReachesTheReceiverAndATamperedOneFailsItsCheck() async throws {
         let port = try freePort()
         let receiver = Receiver()
-        let client = HTTPClient.forPeers()
-        let notifier = WebhookNotifier(client: client, url: "http://127.0.0.1:\(port)/hook", secret: Self.secret)
         let eventId = EventID()
         let expiresAt = Date(millisecondsSince1970: 1_767_227_400_000)
-        try await withRunning([receiver.application(port: port)]) {
-            #expect(await LiveClient(client: client).waitUntilHealthy("http://127.0.0.1:\(port)"))
-            try await notifier.send(
-                .passwordReset(
-                    PasswordResetNotice(
-                        email: EmailAddress(trusted: "ann@example.com"), token: "the-token", expiresAt: expiresAt,
-                        eventId: eventId)))
+        try await withHTTPClient { client in
+            let notifier = WebhookNotifier(client: client, url: "http://127.0.0.1:\(port)/hook", secret: Self.secret)
+            try await withRunning([receiver.application(port: port)]) {
+                #expect(await LiveClient(client: client).waitUntilHealthy("http://127.0.0.1:\(port)"))
+                try await notifier.send(
+                    .passwordReset(
+                        PasswordResetNotice(
+                            email: EmailAddress(trusted: "ann@example.com"), token: "the-token", expiresAt: expiresAt,
+                            eventId: eventId)))
+            }
         }
-        try await client.shutdown()
         let delivery = try #require(receiver.deliveries.withLock { $0.first })
         let sent = try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: String]
         #expect(
@@ -87,22 +87,23 @@ struct WebhookNotifierTests {
         let port = try freePort()
         let receiver = Receiver()
         receiver.failing.store(2, ordering: .relaxed)
-        let client = HTTPClient.forPeers()
         let users = InMemoryUserStore()
         let services = await CommerceServices(
             tokens: .init(secret: CommerceHarness.testSecret), hasher: try BcryptPasswordHasher(cost: 4),
             propagation: .init(retry: CommerceHarness.fastBackgroundRetry, pollInterval: .milliseconds(10)))
-        let user = services.userService(
-            store: users, orders: StaticOrderService(),
-            notifier: WebhookNotifier(client: client, url: "http://127.0.0.1:\(port)/hook", secret: Self.secret))
-        let ann = try await user.users.register(
-            RegistrationForm(username: "Ann", email: "ann@example.com", password: "correct horse battery"))
-        try await user.users.requestPasswordReset(email: "ann@example.com")
-        try await withRunning([receiver.application(port: port)]) {
-            let sent = try await user.propagator.deliverPending()
-            #expect(sent == 1, "delivered after the receiver's two failures")
+        let (user, ann) = try await withHTTPClient { client in
+            let user = services.userService(
+                store: users, orders: StaticOrderService(),
+                notifier: WebhookNotifier(client: client, url: "http://127.0.0.1:\(port)/hook", secret: Self.secret))
+            let ann = try await user.users.register(
+                RegistrationForm(username: "Ann", email: "ann@example.com", password: "correct horse battery"))
+            try await user.users.requestPasswordReset(email: "ann@example.com")
+            try await withRunning([receiver.application(port: port)]) {
+                let sent = try await user.propagator.deliverPending()
+                #expect(sent == 1, "delivered after the receiver's two failures")
+            }
+            return (user, ann)
         }
-        try await client.shutdown()
         let deliveries = receiver.deliveries.withLock { $0 }
         #expect(deliveries.count == 1)
         let body = try #require(deliveries.first.map { Data($0.body) })
