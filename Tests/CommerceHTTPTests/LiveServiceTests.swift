@@ -12,7 +12,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-/// Both services over real sockets on ephemeral ports, talking to each other with HTTP peers.
+/// Both services over real sockets on ports of their own (`freePort()`), talking to each other with HTTP peers.
 @Suite("Live services over HTTP", .serialized)
 final class LiveServiceTests: Sendable {
     static let order =

@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// `bind(0)` would pick from the kernel's ephemeral range, and a port released there is anybody's: another
 /// test's `bind(0)`, or any outgoing connection in this process or a server it started, can take it before
-/// the test's server binds it (the live tests once failed that way). So ports come from just below that
+/// the test's server binds it, and the server then fails to start. So ports come from just below that
 /// range, which the kernel never hands out by itself, each at most once; a port something else already
 /// holds is skipped.
 func freePort() throws -> Int {
