@@ -23,8 +23,9 @@ public struct PostgresOrderStore: OrderStore {
     ///
     /// The hot statements — a user's page and a placement — go in batches (``PostgresBatcher``): requests
     /// that arrive while `batchesInFlight` batches of their kind are running go together in the next one.
-    /// Give the client's pool at least twice `batchesInFlight` connections, so that both kinds, and
-    /// everything else, find one.
+    /// Give the client's pool at least twice `batchesInFlight` connections, so that both kinds can run that
+    /// many at once; with exactly twice, as `commerce-server` gives it, any other statement under full load
+    /// waits for the next batch to end, which is one statement's time.
     public init(
         client: PostgresClient, batchesInFlight: Int = 4, logger: Logger = Logger(label: "commerce.postgres.orders")
     ) {
