@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CommerceCore", targets: ["CommerceCore"]),
+        .library(name: "CommerceBcrypt", targets: ["CommerceBcrypt"]),
         .library(name: "CommerceInMemory", targets: ["CommerceInMemory"]),
         .library(name: "CommerceStorage", targets: ["CommerceStorage"]),
         .library(name: "CommercePostgres", targets: ["CommercePostgres"]),
@@ -41,20 +42,36 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
+        // Helpers the library's own modules share (not a product): a JSON writer, UUID text, a text memo.
+        .target(name: "CommerceSupport", swiftSettings: swiftSettings),
+        // The domain and its contracts: no HTTP, SQL or server library.
         .target(
             name: "CommerceCore",
             dependencies: [
+                "CommerceSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The bcrypt PasswordHasher: an adapter over hummingbird-auth, hashing on a NIO thread pool.
+        .target(
+            name: "CommerceBcrypt",
+            dependencies: [
+                "CommerceCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // How the SQL stores (SQLite, PostgreSQL) name their columns and lay out their rows (not a product).
+        .target(
+            name: "CommerceStoreRows", dependencies: ["CommerceCore", "CommerceSupport"], swiftSettings: swiftSettings),
         .target(
             name: "CommerceInMemory",
             dependencies: ["CommerceCore"],
@@ -63,7 +80,7 @@ let package = Package(
         .target(
             name: "CommerceStorage",
             dependencies: [
-                "CommerceCore", "CommerceInMemory",
+                "CommerceCore", "CommerceInMemory", "CommerceStoreRows", "CommerceSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the read connections the order store drives itself (SQLiteReadConnection).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -73,7 +90,7 @@ let package = Package(
         .target(
             name: "CommercePostgres",
             dependencies: [
-                "CommerceCore",
+                "CommerceCore", "CommerceStoreRows", "CommerceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -83,7 +100,7 @@ let package = Package(
         .target(
             name: "CommerceHTTP",
             dependencies: [
-                "CommerceCore",
+                "CommerceCore", "CommerceSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "ExampleServer",
             dependencies: [
-                "CommerceCore", "CommerceHTTP", "CommercePostgres", "CommerceStorage",
+                "CommerceBcrypt", "CommerceCore", "CommerceHTTP", "CommercePostgres", "CommerceStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -120,25 +137,35 @@ let package = Package(
         .target(
             name: "CommerceTesting",
             dependencies: [
-                "CommerceCore", "CommerceInMemory",
+                "CommerceBcrypt", "CommerceCore", "CommerceInMemory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "commerce-inprocess-example",
-            dependencies: ["CommerceCore", "CommerceStorage"],
+            dependencies: ["CommerceBcrypt", "CommerceCore", "CommerceStorage"],
             path: "Examples/InProcessFlow",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "commerce-embedded-example",
             dependencies: [
-                "CommerceCore", "CommerceHTTP", "CommerceStorage",
+                "CommerceBcrypt", "CommerceCore", "CommerceHTTP", "CommerceStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            path: "Examples/EmbeddedServer",
+            path: "Examples/EmbeddedServer/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleEmbeddedServerTests",
+            dependencies: [
+                "commerce-embedded-example", "CommerceCore", "CommerceInMemory", "CommerceTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/EmbeddedServer/Tests",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -177,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommerceCoreTests",
-            dependencies: ["CommerceCore", "CommerceStorage", "CommerceTesting"],
+            dependencies: ["CommerceBcrypt", "CommerceCore", "CommerceStorage", "CommerceTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -189,16 +216,53 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the HTTP and end-to-end tests share: both services' applications over a harness, live clients,
+        // ports (not a product).
+        .target(
+            name: "CommerceTestSupport",
+            dependencies: [
+                "CommerceBcrypt", "CommerceCore", "CommerceHTTP", "CommerceStorage", "CommerceTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/CommerceTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // Route tests: each service's routes in process, and live over a socket.
         .testTarget(
             name: "CommerceHTTPTests",
             dependencies: [
-                "CommerceHTTP", "CommercePostgres", "CommerceStorage", "CommerceTesting",
+                "CommerceBcrypt", "CommerceHTTP", "CommercePostgres", "CommerceStorage", "CommerceSupport",
+                "CommerceTesting", "CommerceTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Whole processes: commerce-server started, killed and restarted (fault suite, operator commands,
+        // replicas, shutdown, database files), and both services live over HTTP.
+        .testTarget(
+            name: "CommerceEndToEndTests",
+            dependencies: [
+                "CommerceCore", "CommerceHTTP", "CommercePostgres", "CommerceStorage", "CommerceTesting",
+                "CommerceTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

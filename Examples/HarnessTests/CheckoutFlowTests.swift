@@ -16,7 +16,7 @@ struct CheckoutFlowTests {
         let deletion = try await harness.users.delete(user.id, as: .user(user.id))
         #expect(deletion.orders == .pending)
 
-        try await harness.withPropagatorRunning {
+        try await harness.withBackgroundServicesRunning {
             let purged = try await eventually { try await harness.orderStore.isTombstoned(user.id) }
             #expect(purged)
         }

@@ -16,7 +16,7 @@ struct DocumentedTests {
         await harness.orderPeer.plan.failNext(2)
         #expect(try await harness.users.delete(user.id, as: .user(user.id)).orders == .pending)
 
-        try await harness.withPropagatorRunning {
+        try await harness.withBackgroundServicesRunning {
             let purged = try await eventually { try await harness.orderStore.isTombstoned(user.id) }
             #expect(purged)
         }
@@ -44,7 +44,7 @@ struct DocumentedTests {
         #expect(try await before.users.delete(user.id, as: .user(user.id)).orders == .pending)
 
         let after = try await CommerceHarness(userStore: userStore, orderStore: orderStore)
-        try await after.withPropagatorRunning {
+        try await after.withBackgroundServicesRunning {
             let purged = try await eventually { try await orderStore.isTombstoned(user.id) }
             #expect(purged)
         }

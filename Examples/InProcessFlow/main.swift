@@ -2,6 +2,7 @@
 // the seed system's whole flow, with no HTTP and no database. Run it with
 //
 //     swift run commerce-inprocess-example
+import CommerceBcrypt
 import CommerceCore
 import CommerceStorage
 import Foundation

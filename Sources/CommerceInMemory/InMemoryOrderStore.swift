@@ -20,10 +20,10 @@ public actor InMemoryOrderStore: OrderStore {
     /// An empty store.
     public init() {}
 
-    /// See ``OrderStore/insert(_:idempotency:now:token:pricing:)``: one actor turn, so the prices read are
+    /// See ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)``: one actor turn, so the prices read are
     /// the ones in force when the order is stored.
     public func insert(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) throws -> OrderInsertion {
         try check(token)
         guard tombstones[order.userId] == nil else { throw CommerceError.notFound("The user no longer exists.") }
@@ -44,8 +44,8 @@ public actor InMemoryOrderStore: OrderStore {
         return .created(order)
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``.
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) throws -> (
+    /// See ``IdempotencyStore/idempotentOrder(userId:key:now:token:)``.
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) throws -> (
         order: Order, fingerprint: String
     )? {
         try check(token)
@@ -55,7 +55,7 @@ public actor InMemoryOrderStore: OrderStore {
         return (order, record.fingerprint)
     }
 
-    /// See ``OrderStore/orders(of:status:after:limit:)``.
+    /// See ``OrderRecordStore/orders(of:status:after:limit:)``.
     public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) throws
         -> [Order]
     {
@@ -66,17 +66,17 @@ public actor InMemoryOrderStore: OrderStore {
         return Array(newestFirst[start...].lazy.filter { status == nil || $0.status == status }.prefix(max(0, limit)))
     }
 
-    /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``.
+    /// See ``OrderRecordStore/liveOrders(of:status:after:limit:token:)``.
     public func liveOrders(
-        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) throws -> [Order]? {
         try check(token)
         return tombstones[userId] == nil ? try orders(of: userId, status: status, after: cursor, limit: limit) : nil
     }
 
-    /// See ``OrderStore/allOrders(status:after:limit:token:)``: a scan of every order, for tests and small
+    /// See ``OrderRecordStore/allOrders(status:after:limit:token:)``: a scan of every order, for tests and small
     /// shops.
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) throws
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?) throws
         -> [Order]
     {
         try check(token)
@@ -86,13 +86,13 @@ public actor InMemoryOrderStore: OrderStore {
         return Array(all.sorted(by: Self.newestFirst).prefix(max(0, limit)))
     }
 
-    /// See ``OrderStore/order(_:of:token:)``.
-    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) throws -> Order? {
+    /// See ``OrderRecordStore/order(_:of:token:)``.
+    public func order(_ id: OrderID, of userId: UserID, token: CallerToken?) throws -> Order? {
         try check(token)
         return find(id, of: userId)
     }
 
-    /// See ``OrderStore/revokeTokens(of:issuedBefore:)``.
+    /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) throws -> Date {
         let mark = max(voidBefore[userId] ?? date, date)
         voidBefore[userId] = mark
@@ -119,14 +119,14 @@ public actor InMemoryOrderStore: OrderStore {
             matching.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }.prefix(max(0, limit)))
     }
 
-    /// See ``OrderStore/tokensVoidBefore(of:)``.
+    /// See ``RevocationMarkStore/tokensVoidBefore(of:)``.
     public func tokensVoidBefore(of userId: UserID) throws -> Date? { voidBefore[userId] }
 
-    private func check(_ token: TokenStamp?) throws {
+    private func check(_ token: CallerToken?) throws {
         if let token { try token.check(voidBefore: voidBefore[token.userId]) }
     }
 
-    /// See ``OrderStore/transition(_:to:)``: one actor turn, so the compare and the set are one step.
+    /// See ``OrderRecordStore/transition(_:to:)``: one actor turn, so the compare and the set are one step.
     public func transition(_ order: Order, to entry: OrderHistoryEntry) throws -> Order? {
         guard let index = ordersByUser[order.userId]?.firstIndex(where: { $0.id == order.id }),
             let stored = ordersByUser[order.userId]?[index], stored.status == order.status,
@@ -137,7 +137,7 @@ public actor InMemoryOrderStore: OrderStore {
         return moved
     }
 
-    /// See ``OrderStore/purge(_:at:)``.
+    /// See ``OrderRecordStore/purge(_:at:)``.
     public func purge(_ userId: UserID, at date: Date) throws -> Int {
         let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
         records = records.filter { $0.key.userId != userId }
@@ -145,7 +145,7 @@ public actor InMemoryOrderStore: OrderStore {
         return deleted
     }
 
-    /// See ``OrderStore/anonymise(_:as:at:)``.
+    /// See ``OrderRecordStore/anonymise(_:as:at:)``.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) throws -> Int {
         let kept = ordersByUser.removeValue(forKey: userId) ?? []
         // Oldest first, as every user's list: the same order as before, under a new id.
@@ -155,7 +155,7 @@ public actor InMemoryOrderStore: OrderStore {
         return kept.count
     }
 
-    /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``.
+    /// See ``IdempotencyStore/sweepExpiredIdempotencyRecords(now:limit:)``.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) throws -> Int {
         let expired = records.lazy.filter { $0.value.expiresAt <= now }.prefix(max(0, limit)).map(\.key)
         let scopes = Array(expired)
@@ -163,7 +163,7 @@ public actor InMemoryOrderStore: OrderStore {
         return scopes.count
     }
 
-    /// See ``OrderStore/isTombstoned(_:)``.
+    /// See ``RevocationMarkStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) throws -> Bool { tombstones[userId] != nil }
 
     private func liveRecord(_ scope: KeyScope, now: Date) -> IdempotencyRecord? {

@@ -18,7 +18,7 @@ public actor InMemoryUserStore: UserStore {
     /// An empty store.
     public init() {}
 
-    /// See ``UserStore/insert(_:)``.
+    /// See ``UserRecordStore/insert(_:)``.
     public func insert(_ record: UserRecord) throws {
         guard usersById[record.user.id] == nil else { throw CommerceError.userIdTaken }
         guard idsByEmail[record.user.email] == nil else { throw CommerceError.emailTaken }
@@ -26,12 +26,12 @@ public actor InMemoryUserStore: UserStore {
         idsByEmail[record.user.email] = record.user.id
     }
 
-    /// See ``UserStore/startSession(_:)``.
+    /// See ``SessionStore/startSession(_:)``.
     public func startSession(_ first: RefreshTokenRecord) throws {
         refreshTokens[first.hash] = (first, false)
     }
 
-    /// See ``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: one actor turn, so atomic.
+    /// See ``SessionStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: one actor turn, so atomic.
     public func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) throws
         -> RefreshOutcome
     {
@@ -49,18 +49,18 @@ public actor InMemoryUserStore: UserStore {
         return .rotated(userId: record.userId, sessionId: record.sessionId)
     }
 
-    /// See ``UserStore/endSession(_:at:)``.
+    /// See ``SessionStore/endSession(_:at:)``.
     public func endSession(_ id: SessionID, at date: Date) throws { endedSessions.insert(id) }
 
-    /// See ``UserStore/endSessions(of:at:)``.
+    /// See ``SessionStore/endSessions(of:at:)``.
     public func endSessions(of userId: UserID, at date: Date) throws {
         for (record, _) in refreshTokens.values where record.userId == userId { endedSessions.insert(record.sessionId) }
     }
 
-    /// See ``UserStore/recordEvent(_:)``.
-    public func recordEvent(_ event: OutboxEvent) throws { pending.append(event) }
+    /// See ``OutboxStore/recordEvent(_:)``.
+    public func recordEvent(_ event: OutboxEvent) throws { keepPending(event) }
 
-    /// See ``UserStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``.
+    /// See ``PasswordResetStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``.
     public func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date) throws
         -> UserID?
     {
@@ -69,7 +69,7 @@ public actor InMemoryUserStore: UserStore {
         return userId
     }
 
-    /// See ``UserStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: one
+    /// See ``PasswordResetStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: one
     /// actor turn, so atomic.
     public func confirmPasswordReset(
         tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
@@ -82,7 +82,7 @@ public actor InMemoryUserStore: UserStore {
                 requestID: requestID))
     }
 
-    /// See ``UserStore/revokeSessions(_:)``: one actor turn, so atomic.
+    /// See ``SessionStore/revokeSessions(_:)``: one actor turn, so atomic.
     public func revokeSessions(_ revocation: SessionRevocation) throws -> OutboxEvent? {
         guard var record = usersById[revocation.userId] else { return nil }
         try endSessions(of: revocation.userId, at: revocation.tokensIssuedBefore)
@@ -94,20 +94,25 @@ public actor InMemoryUserStore: UserStore {
         let event = OutboxEvent(
             userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
             occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
-        pending.append(event)
+        keepPending(event)
         return event
     }
 
-    /// See ``UserStore/sweepExpiredTokens(now:limit:)``.
-    public func sweepExpiredTokens(now: Date, limit: Int) throws -> Int {
+    /// See ``SessionStore/sweepExpiredRefreshTokens(now:limit:)``.
+    public func sweepExpiredRefreshTokens(now: Date, limit: Int) throws -> Int {
         let expired = refreshTokens.filter { $0.value.record.expiresAt <= now }.keys.prefix(max(0, limit))
         for hash in expired { refreshTokens[hash] = nil }
-        let expiredResets = resetTokens.filter { $0.value.expiresAt <= now }.keys.prefix(max(0, limit))
-        for hash in expiredResets { resetTokens[hash] = nil }
-        return expired.count + expiredResets.count
+        return expired.count
     }
 
-    /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``.
+    /// See ``PasswordResetStore/sweepExpiredResetTokens(now:limit:)``.
+    public func sweepExpiredResetTokens(now: Date, limit: Int) throws -> Int {
+        let expired = resetTokens.filter { $0.value.expiresAt <= now }.keys.prefix(max(0, limit))
+        for hash in expired { resetTokens[hash] = nil }
+        return expired.count
+    }
+
+    /// See ``UserRecordStore/updateProfile(_:ifUpdatedAt:)``.
     public func updateProfile(_ user: User, ifUpdatedAt previous: Date) throws -> Bool {
         guard var record = usersById[user.id], record.user.updatedAt == previous else { return false }
         if user.email != record.user.email {
@@ -124,7 +129,7 @@ public actor InMemoryUserStore: UserStore {
         return true
     }
 
-    /// See ``UserStore/setRole(_:to:at:)``.
+    /// See ``UserRecordStore/setRole(_:to:at:)``.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) throws -> UserRecord? {
         guard var record = usersById[id] else { return nil }
         record.user.role = role
@@ -133,30 +138,37 @@ public actor InMemoryUserStore: UserStore {
         return record
     }
 
-    /// See ``UserStore/user(id:)``.
+    /// See ``UserRecordStore/user(id:)``.
     public func user(id: UserID) throws -> UserRecord? { usersById[id] }
 
-    /// See ``UserStore/user(email:)``.
+    /// See ``UserRecordStore/user(email:)``.
     public func user(email: EmailAddress) throws -> UserRecord? { idsByEmail[email].flatMap { usersById[$0] } }
 
-    /// See ``UserStore/delete(_:at:requestID:)``.
+    /// See ``UserRecordStore/delete(_:at:requestID:)``.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) throws -> OutboxEvent? {
         guard let record = usersById.removeValue(forKey: id) else { return nil }
         idsByEmail[record.user.email] = nil
         refreshTokens = refreshTokens.filter { $0.value.record.userId != id }  // the user's sessions go too
         resetTokens = resetTokens.filter { $0.value.userId != id }
         let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
-        pending.append(event)
+        keepPending(event)
         return event
     }
 
-    /// See ``UserStore/pendingEvents(limit:)``.
+    /// Keeps `event` among the pending ones, oldest first whatever order they are recorded in (a reset
+    /// request may be recorded after a later deletion).
+    private func keepPending(_ event: OutboxEvent) {
+        let later = pending.firstIndex { $0.occurredAt > event.occurredAt } ?? pending.endIndex
+        pending.insert(event, at: later)
+    }
+
+    /// See ``OutboxStore/pendingEvents(limit:)``.
     public func pendingEvents(limit: Int) throws -> [OutboxEvent] { Array(pending.prefix(max(0, limit))) }
 
-    /// See ``UserStore/markDelivered(_:)``.
+    /// See ``OutboxStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) throws { pending.removeAll { $0.id == id } }
 
-    /// See ``UserStore/outboxBacklog()``.
+    /// See ``OutboxStore/outboxBacklog()``.
     public func outboxBacklog() throws -> OutboxBacklog {
         OutboxBacklog(count: pending.count, oldestOccurredAt: pending.map(\.occurredAt).min())
     }

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// A statement's fixed cost on PostgreSQL's wire — the client's encoding and state machine, the pool's
 /// lease, the loopback's system calls, PostgreSQL's executor start — is most of a hot read's cost
-/// (Documentation/Performance.md); a batch pays it once for all its requests. A request never waits for
+/// (Documentation/PerformanceLog.md); a batch pays it once for all its requests. A request never waits for
 /// company: when fewer than `limit` batches are in flight, it starts one at once (alone, under light load).
 /// Each request keeps its own answer, and a batch that fails fails only the requests in it.
 ///

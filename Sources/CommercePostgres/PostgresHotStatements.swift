@@ -5,11 +5,11 @@ import PostgresNIO
 // The Order service's hot statements, prepared: each connection parses and plans one the first time it runs
 // it, and after that sends only its name and values. A statement sent as text is parsed, analysed and
 // planned by PostgreSQL on every request, and its row description comes back with it
-// (Documentation/Performance.md). A prepared statement's text is fixed, so each covers all its cases in
+// (Documentation/PerformanceLog.md). A prepared statement's text is fixed, so each covers all its cases in
 // one text: an absent filter or token is a NULL value, and the first page reads from a cursor before every
 // order.
 
-/// A user's page (``OrderStore/liveOrders(of:status:after:limit:token:)``): the token's mark and the
+/// A user's page (``OrderRecordStore/liveOrders(of:status:after:limit:token:)``): the token's mark and the
 /// tombstone in one row, with the page's orders `LEFT JOIN`ed onto it (so the row comes even when the page
 /// is empty). Rows: ``PostgresOrderRow/columns``, then `void_before`, `tombstoned`.
 struct PostgresUserPageStatement: PostgresPreparedStatement {
@@ -51,7 +51,7 @@ struct PostgresUserPageStatement: PostgresPreparedStatement {
         uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))
 }
 
-/// One order of a user (``OrderStore/order(_:of:token:)``) with the token's mark, in the same row shape as
+/// One order of a user (``OrderRecordStore/order(_:of:token:)``) with the token's mark, in the same row shape as
 /// ``PostgresUserPageStatement`` (`tombstoned` is always false: a read by id does not ask).
 struct PostgresOrderByIDStatement: PostgresPreparedStatement {
     static let sql = """
@@ -91,7 +91,7 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
         .text, .uuid, .uuid, .uuid, .int8, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .text,
         .int8, .text, .text, .int8, .int8,
     ]
-    typealias Row = (String, Int64?, UUID?, String?, String?, Int64?, String?, String?)
+    typealias Row = PostgresPlacementOutcome
 
     let order: Order
     /// The stored items, when the client priced the order; `nil` when the catalog does.
@@ -100,7 +100,7 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
     let lines: String?
     let requestedCurrency: String?
     let history: String
-    let token: TokenStamp?
+    let token: CallerToken?
     let idempotency: IdempotencyRecord?
     let now: Date
 
@@ -129,7 +129,13 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (outcome, mark, order, items, currency, total, fingerprint, products) = try row.decode(
+            (String, Int64?, UUID?, String?, String?, Int64?, String?, String?).self)
+        return try PostgresPlacementOutcome(
+            outcome: outcome, mark: mark, orderId: order, items: items, currency: currency, total: total,
+            fingerprint: fingerprint, products: products)
+    }
 
     /// Where the placement's idempotency key sorts among a batch's (without a key, first: it takes no row).
     var keyOrder: (String, String) {
@@ -235,6 +241,11 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let (n, outcome, mark, order, items, currency, total, fingerprint, products) = try row.decode(
             (Int64, String, Int64?, UUID?, String?, String?, Int64?, String?, String?).self)
-        return (n, (outcome, mark, order, items, currency, total, fingerprint, products))
+        return (
+            n,
+            try PostgresPlacementOutcome(
+                outcome: outcome, mark: mark, orderId: order, items: items, currency: currency, total: total,
+                fingerprint: fingerprint, products: products)
+        )
     }
 }

@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import PostgresNIO
 
@@ -49,7 +50,7 @@ enum PostgresOrderRow {
     ///
     /// PostgresNIO's tuple decoding (`row.decode((UUID, …).self)`) is generic over a parameter pack, which
     /// the compiler does not specialise: each column paid a lookup of generic metadata at run time, 1.4 µs a
-    /// row (Documentation/Performance.md). A cell's `decode` is inlinable, so here it is specialised for
+    /// row (Documentation/PerformanceLog.md). A cell's `decode` is inlinable, so here it is specialised for
     /// each type.
     private struct Cells {
         private var iterator: PostgresRow.Iterator

@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import Logging
 import PostgresNIO
@@ -49,55 +50,50 @@ public struct PostgresOrderStore: OrderStore {
         try await PostgresOrderSchema.migrations.apply(on: client, logger: logger)
     }
 
-    /// See ``OrderStore/insert(_:idempotency:now:token:pricing:)``: one round trip — `commerce_place_order`
+    /// See ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)``: one round trip — `commerce_place_order`
     /// (``PostgresPlaceOrder``) takes the user's advisory lock and decides the token, the tombstone, the
     /// idempotent replay, the catalog's prices and the inserts inside PostgreSQL, as one transaction. Only a
     /// replay (its order read by id) and an order the catalog cannot price (Core's ``CatalogPricing`` says
     /// why) take another.
     public func insert(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         let placement = try Self.placement(order, idempotency: idempotency, now: now, token: token, pricing: pricing)
         return try await translatingPostgresErrors {
-            let (outcome, mark, existing, storedItems, currency, total, fingerprint, products) =
-                try await placements.answer(placement).get()
-            switch outcome {
-            case "revoked":
+            switch try await placements.answer(placement).get() {
+            case .revoked(let mark):
                 try token?.check(voidBefore: mark.map(Date.init(millisecondsSince1970:)))
                 throw CommerceError.tokenRevoked
-            case "tombstoned":
+            case .tombstoned:
                 throw CommerceError.notFound("The user no longer exists.")
-            case "existing":
-                guard let existing, let fingerprint,
-                    let previous = try await self.order(OrderID(uuid: existing), of: order.userId)
-                else { throw CommerceError.internalFailure("An idempotency record names no order.") }
+            case .existing(let existing, let fingerprint):
+                guard let previous = try await self.order(OrderID(uuid: existing), of: order.userId) else {
+                    throw CommerceError.internalFailure("An idempotency record names no order.")
+                }
                 return .existing(previous, fingerprint: fingerprint)
-            case "unpriceable":
-                let catalog = try Self.catalog(products ?? "[]")
-                _ = try pricing?.priced(order, catalog: catalog)
+            case .unpriceable(let products):
+                _ = try pricing?.priced(order, catalog: try Self.catalog(products))
                 throw CommerceError.internalFailure("The catalog priced an order PostgreSQL could not.")
-            case "created":
+            case .created(let priced):
                 guard pricing != nil else { return .created(order) }
-                guard let storedItems, let currency, let total else {
+                guard let priced else {
                     throw CommerceError.internalFailure(
                         "commerce_place_order answered a priced order without its prices.")
                 }
                 return .created(
                     Order(
-                        id: order.id, userId: order.userId, items: try StoredOrderItems.decode(storedItems),
+                        id: order.id, userId: order.userId, items: try StoredOrderItems.decode(priced.items),
                         deliveryAddress: order.deliveryAddress, status: order.status,
-                        currency: CurrencyCode(trusted: currency), total: Money(minorUnits: total),
+                        currency: CurrencyCode(trusted: priced.currency), total: Money(minorUnits: priced.total),
                         createdAt: order.createdAt, updatedAt: order.updatedAt, history: order.history,
                         version: order.version))
-            default:
-                throw CommerceError.internalFailure("commerce_place_order answered \(outcome).")
             }
         }
     }
 
     /// The statement that places `order` alone.
     static func placement(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) throws -> PostgresPlaceOrderStatement {
         PostgresPlaceOrderStatement(
             order: order, items: pricing == nil ? StoredOrderItems.encode(order.items) : nil,
@@ -188,9 +184,9 @@ public struct PostgresOrderStore: OrderStore {
         ) { first, _ in first }
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark, then the record, on one
+    /// See ``IdempotencyStore/idempotentOrder(userId:key:now:token:)``: the token's mark, then the record, on one
     /// connection (this read serves only a user the service has not seen lately).
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
         -> (order: Order, fingerprint: String)?
     {
         try await translatingPostgresErrors {
@@ -204,17 +200,18 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/orders(of:status:after:limit:)``: one range scan of the `(user_id, created_at, id)` index.
+    /// See ``OrderRecordStore/orders(of:status:after:limit:)``: one range scan of the `(user_id, created_at, id)`
+    /// index.
     public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
         -> [Order]
     {
         try await page(userId: userId, status: status, after: cursor, limit: limit)
     }
 
-    /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
+    /// See ``OrderRecordStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
     /// page in one statement.
     public func liveOrders(
-        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) async throws -> [Order]? {
         let statement = PostgresUserPageStatement(
             tokenUser: token?.userId.uuid, userId: userId.uuid, status: status?.rawValue, cursor: cursor, limit: limit)
@@ -261,23 +258,23 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/allOrders(status:after:limit:token:)``: the token's mark and one range scan of
+    /// See ``OrderRecordStore/allOrders(status:after:limit:token:)``: the token's mark and one range scan of
     /// `orders_recent`, or of `orders_status` for one status, in one statement.
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?)
         async throws -> [Order]
     {
         try await checkedPage(status: status, after: cursor, limit: limit, token: token)
     }
 
-    /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one statement.
-    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+    /// See ``OrderRecordStore/order(_:of:token:)``: the token's mark and one primary-key lookup, in one statement.
+    public func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? {
         let statement = PostgresOrderByIDStatement(tokenUser: token?.userId.uuid, orderId: id.uuid, userId: userId.uuid)
         return try await translatingPostgresErrors {
             try await Self.marked(try await client.execute(statement, logger: logger), token: token).orders.first
         }
     }
 
-    /// See ``OrderStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
+    /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingPostgresErrors {
             let rows = try await client.query(
@@ -358,7 +355,7 @@ public struct PostgresOrderStore: OrderStore {
         return products
     }
 
-    /// See ``OrderStore/tokensVoidBefore(of:)``.
+    /// See ``RevocationMarkStore/tokensVoidBefore(of:)``.
     public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
         try await translatingPostgresErrors {
             let rows = try await client.query(
@@ -368,7 +365,7 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version).
+    /// See ``OrderRecordStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version).
     /// Under PostgreSQL's row lock a racing update re-checks that `WHERE` against the row the winner wrote,
     /// so across every connection and replica exactly one of them moves the order.
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
@@ -403,7 +400,7 @@ public struct PostgresOrderStore: OrderStore {
     /// Every order's page (staff) with the token's mark, read in the same statement: the page joined to one
     /// row holding the mark, so the mark comes back even when there are no orders. Not on the hot path, so
     /// sent as text, in the shape its filters need.
-    private func checkedPage(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+    private func checkedPage(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?)
         async throws -> [Order]
     {
         var (inner, binds) = Self.pageQuery(userId: nil, status: status, after: cursor, limit: limit)
@@ -425,7 +422,7 @@ public struct PostgresOrderStore: OrderStore {
     /// Reads rows of ``PostgresOrderRow/columns`` followed by `void_before` and `tombstoned` (an order's
     /// columns NULL in a row without one): the orders, and whether the user is tombstoned. Throws
     /// ``CommerceError/tokenRevoked`` when the mark voids `token`.
-    private static func marked(_ rows: some AsyncSequence<PostgresRow, any Error>, token: TokenStamp?) async throws
+    private static func marked(_ rows: some AsyncSequence<PostgresRow, any Error>, token: CallerToken?) async throws
         -> (orders: [Order], tombstoned: Bool)
     {
         var orders: [Order] = []
@@ -473,7 +470,7 @@ public struct PostgresOrderStore: OrderStore {
         return (sql, binds)
     }
 
-    /// See ``OrderStore/purge(_:at:)``: under the user's lock, the deletes and the tombstone in one transaction.
+    /// See ``OrderRecordStore/purge(_:at:)``: under the user's lock, the deletes and the tombstone in one transaction.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> Int in
@@ -493,7 +490,7 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/anonymise(_:as:at:)``: under the user's lock, the orders rewritten, the records
+    /// See ``OrderRecordStore/anonymise(_:as:at:)``: under the user's lock, the orders rewritten, the records
     /// deleted and the tombstone recorded in one transaction.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         try await translatingPostgresErrors {
@@ -529,7 +526,7 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
+    /// See ``IdempotencyStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
     /// expiry index. It takes no user's lock: an expired record answers no insert, so deleting it races with
     /// nothing.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
@@ -545,7 +542,7 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/isTombstoned(_:)``.
+    /// See ``RevocationMarkStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingPostgresErrors {
             try await client.withConnection { connection in try await Self.isTombstoned(userId, connection, logger) }
@@ -569,7 +566,7 @@ public struct PostgresOrderStore: OrderStore {
     }
 
     /// The mark of the token's user, read on `connection`.
-    private static func voidBefore(of token: TokenStamp, _ connection: PostgresConnection, _ logger: Logger)
+    private static func voidBefore(of token: CallerToken, _ connection: PostgresConnection, _ logger: Logger)
         async throws -> Date?
     {
         let rows = try await connection.query(

@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import Logging
 import PostgresNIO
@@ -34,7 +35,7 @@ public struct PostgresUserStore: UserStore {
         try await PostgresUserSchema.migrations.apply(on: client, logger: logger)
     }
 
-    /// See ``UserStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
+    /// See ``UserRecordStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
     public func insert(_ record: UserRecord) async throws {
         let user = record.user
         let address = user.address
@@ -51,7 +52,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``: one `UPDATE` whose `WHERE` is the compare; a taken
+    /// See ``UserRecordStore/updateProfile(_:ifUpdatedAt:)``: one `UPDATE` whose `WHERE` is the compare; a taken
     /// email is the unique index's violation.
     public func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
         let address = user.address
@@ -69,7 +70,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/startSession(_:)``: the session and its first token in one transaction.
+    /// See ``SessionStore/startSession(_:)``: the session and its first token in one transaction.
     public func startSession(_ first: RefreshTokenRecord) async throws {
         try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection in
@@ -83,7 +84,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: in one transaction, the
+    /// See ``SessionStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: in one transaction, the
     /// token's row locked (`FOR UPDATE`), so of two racing rotations across replicas the second sees the
     /// token spent.
     public func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
@@ -119,7 +120,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/endSession(_:at:)``.
+    /// See ``SessionStore/endSession(_:at:)``.
     public func endSession(_ id: SessionID, at date: Date) async throws {
         try await translatingPostgresErrors {
             try await client.query(
@@ -130,7 +131,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/endSessions(of:at:)``.
+    /// See ``SessionStore/endSessions(of:at:)``.
     public func endSessions(of userId: UserID, at date: Date) async throws {
         try await translatingPostgresErrors {
             try await client.query(
@@ -141,7 +142,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/revokeSessions(_:)``: the mark and password, the sessions and the event in one
+    /// See ``SessionStore/revokeSessions(_:)``: the mark and password, the sessions and the event in one
     /// transaction; the event is held for this replica's prompt delivery for ``promptDeliveryWindow``.
     public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
         try await translatingPostgresErrors {
@@ -151,14 +152,14 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/recordEvent(_:)``.
+    /// See ``OutboxStore/recordEvent(_:)``.
     public func recordEvent(_ event: OutboxEvent) async throws {
         try await translatingPostgresErrors {
             try await client.withConnection { connection in try await record(event, connection) }
         }
     }
 
-    /// See ``UserStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``: one `INSERT … SELECT … RETURNING`
+    /// See ``PasswordResetStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``: one `INSERT … SELECT … RETURNING`
     /// from the email's index, so an unknown email inserts nothing.
     public func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date)
         async throws -> UserID?
@@ -176,10 +177,9 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: in one
-    /// transaction, the live token deleted (`DELETE … RETURNING`: of two racing confirmations, the second
-    /// waits for the first's row lock and then finds nothing), the user's other reset tokens with it, and
-    /// the revocation.
+    /// See ``PasswordResetStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: in
+    /// one transaction, the live token deleted (`DELETE … RETURNING`: of two racing confirmations, the second waits for
+    /// the first's row lock and then finds nothing), the user's other reset tokens with it, and the revocation.
     public func confirmPasswordReset(
         tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
     ) async throws -> OutboxEvent? {
@@ -202,7 +202,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// ``UserStore/revokeSessions(_:)`` in the caller's transaction.
+    /// ``SessionStore/revokeSessions(_:)`` in the caller's transaction.
     private func revoke(_ revocation: SessionRevocation, _ connection: PostgresConnection) async throws
         -> OutboxEvent?
     {
@@ -234,23 +234,28 @@ public struct PostgresUserStore: UserStore {
         return event
     }
 
-    /// See ``UserStore/sweepExpiredTokens(now:limit:)``: one bounded delete on each expiry index.
-    public func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
+    /// See ``SessionStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
+    public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+        try await sweepExpired(from: "refresh_tokens", now: now, limit: limit)
+    }
+
+    /// See ``PasswordResetStore/sweepExpiredResetTokens(now:limit:)``: one bounded delete on the expiry index.
+    public func sweepExpiredResetTokens(now: Date, limit: Int) async throws -> Int {
+        try await sweepExpired(from: "reset_tokens", now: now, limit: limit)
+    }
+
+    private func sweepExpired(from table: String, now: Date, limit: Int) async throws -> Int {
         try await translatingPostgresErrors {
-            var swept = 0
-            for table in ["refresh_tokens", "reset_tokens"] {
-                var binds = PostgresBindings()
-                binds.append(now.millisecondsSince1970)
-                binds.append(max(0, limit))
-                let sql = """
-                    DELETE FROM \(table) WHERE hash IN (
-                        SELECT hash FROM \(table) WHERE expires_at <= $1 LIMIT $2)
-                    RETURNING 1
-                    """
-                swept += try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-                    .collect().count
-            }
-            return swept
+            var binds = PostgresBindings()
+            binds.append(now.millisecondsSince1970)
+            binds.append(max(0, limit))
+            let sql = """
+                DELETE FROM \(table) WHERE hash IN (
+                    SELECT hash FROM \(table) WHERE expires_at <= $1 LIMIT $2)
+                RETURNING 1
+                """
+            return try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                .collect().count
         }
     }
 
@@ -265,7 +270,7 @@ public struct PostgresUserStore: UserStore {
             """, logger: logger)
     }
 
-    /// See ``UserStore/setRole(_:to:at:)``: one `UPDATE … RETURNING`.
+    /// See ``UserRecordStore/setRole(_:to:at:)``: one `UPDATE … RETURNING`.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
         try await translatingPostgresErrors {
             try await Self.first(
@@ -277,7 +282,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/user(id:)``.
+    /// See ``UserRecordStore/user(id:)``.
     public func user(id: UserID) async throws -> UserRecord? {
         try await translatingPostgresErrors {
             try await Self.first(
@@ -286,7 +291,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/user(email:)``.
+    /// See ``UserRecordStore/user(email:)``.
     public func user(email: EmailAddress) async throws -> UserRecord? {
         try await translatingPostgresErrors {
             try await Self.first(
@@ -295,7 +300,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction; the event is
+    /// See ``UserRecordStore/delete(_:at:requestID:)``: the delete and its event in one transaction; the event is
     /// held for this replica's prompt delivery for ``promptDeliveryWindow``.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
         try await translatingPostgresErrors {
@@ -315,7 +320,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/pendingEvents(limit:)``: every pending event, held or not.
+    /// See ``OutboxStore/pendingEvents(limit:)``: every pending event, held or not.
     public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
         try await translatingPostgresErrors {
             try await Self.events(
@@ -327,7 +332,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/claimPendingEvents(limit:now:leaseEnd:)``: the oldest events whose lease has ended,
+    /// See ``OutboxStore/claimPendingEvents(limit:now:leaseEnd:)``: the oldest events whose lease has ended,
     /// locked with `FOR UPDATE SKIP LOCKED` (two replicas claiming at once get different events) and leased
     /// until `leaseEnd`, in one statement.
     public func claimPendingEvents(limit: Int, now: Date, leaseEnd: Date) async throws -> [OutboxEvent] {
@@ -346,7 +351,7 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/releaseClaim(_:)``: the event's lease ends now, so any replica's next claim takes it
+    /// See ``OutboxStore/releaseClaim(_:)``: the event's lease ends now, so any replica's next claim takes it
     /// (used when the prompt delivery fails, so the event need not wait out the prompt-delivery hold).
     public func releaseClaim(_ id: EventID) async throws {
         try await translatingPostgresErrors {
@@ -355,14 +360,14 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/markDelivered(_:)``: the event is removed.
+    /// See ``OutboxStore/markDelivered(_:)``: the event is removed.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingPostgresErrors {
             try await client.query("DELETE FROM outbox_events WHERE id = \(id.uuid)", logger: logger)
         }
     }
 
-    /// See ``UserStore/outboxBacklog()``.
+    /// See ``OutboxStore/outboxBacklog()``.
     public func outboxBacklog() async throws -> OutboxBacklog {
         try await translatingPostgresErrors {
             let rows = try await client.query(

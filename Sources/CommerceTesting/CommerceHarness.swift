@@ -1,7 +1,9 @@
+import CommerceBcrypt
 import CommerceCore
 import CommerceInMemory
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Both services wired in one process, with fault-injecting peers between them: what an app's own tests
 /// need to exercise the whole flow without sockets. The stores are in-memory unless you bring your own —
@@ -39,14 +41,14 @@ public struct CommerceHarness: Sendable {
     /// The Order service, checking users through ``userPeer``.
     public let orders: OrderService
     /// Delivers outbox events (deletions, revocations) through ``orderPeer``; run it with
-    /// ``withPropagatorRunning(_:)``.
+    /// ``withBackgroundServicesRunning(_:)``.
     public let propagator: OutboxPropagator
     /// What built the services; build more (an HTTP application of your own, say) from it.
     public let services: CommerceServices
     /// The User service with its store, tokens and propagator, as an HTTP application takes it.
-    public let userService: UserServiceParts
+    public let userService: UserServiceAssembly
     /// The Order service with its store and tokens, as an HTTP application takes it.
-    public let orderService: OrderServiceParts
+    public let orderService: OrderServiceAssembly
 
     /// Retries that take milliseconds, not seconds: 4 attempts, 1 ms base, 10 ms cap, 1 s per attempt.
     public static let fastRequestRetry = RetryPolicy(
@@ -149,9 +151,9 @@ public struct CommerceHarness: Sendable {
         return await notifier.lastPasswordReset(for: email)?.token
     }
 
-    /// The ``TokenStamp`` of an access token the harness issued, as the Order service's store judges it.
-    public func stamp(of token: String) async throws -> TokenStamp? {
-        try await tokens.access(token).stamp
+    /// The ``CallerToken`` of an access token the harness issued, as the Order service's store judges it.
+    public func callerToken(of token: String) async throws -> CallerToken? {
+        try await tokens.access(token).callerToken
     }
 
     /// Registers a user, makes them staff (as the operator would, with the internal key) and logs them in:
@@ -175,13 +177,15 @@ public struct CommerceHarness: Sendable {
             deliveryAddress: "1 Test Street, Testville")
     }
 
-    /// Runs the outbox propagator for as long as `body` runs, then stops it.
-    public func withPropagatorRunning<Result: Sendable>(
+    /// Runs both services' background work — the propagator and the sweepers
+    /// (``UserServiceAssembly/backgroundServices``, ``OrderServiceAssembly/backgroundServices``) — for as long
+    /// as `body` runs, then stops it.
+    public func withBackgroundServicesRunning<Result: Sendable>(
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {
-        let propagator = propagator
+        let background = userService.backgroundServices + orderService.backgroundServices
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await propagator.run() }
+            for service in background { group.addTask { try await service.run() } }
             defer { group.cancelAll() }
             return try await body()
         }

@@ -6,7 +6,7 @@ import Foundation
 /// NIO sizes its event loop group from the cgroup's CPU quota or cpuset, or else every CPU online, and
 /// affinity is neither: a server pinned to one core of two ran two event loops on it, and a request whose
 /// PostgreSQL connection lived on the other loop crossed between them twice, each time waking a thread on
-/// the same core (one loop was 9–30 % faster on every hot route; Documentation/Performance.md).
+/// the same core (one loop was faster on every hot route of `scripts/bench`; Documentation/PerformanceLog.md).
 enum AllowedCPUs {
     /// The count for this process; `nil` where Linux's status file cannot say (another system).
     static func count() -> Int? {

@@ -23,11 +23,7 @@ extension CommerceServer {
         func run() async throws {
             let config = try await SettingSources.reader(flags: try flags.values(accepting: Self.settings))
             do {
-                let dataDirectory = Setting.dataDirectory.text(from: config) ?? "./.commerce-data"
-                guard
-                    case .sqliteDirectory(let directory) = try ServerSettings.database(
-                        Setting.databaseURL.text(from: config), mode: .all, dataDirectory: dataDirectory)
-                else {
+                guard case .sqliteDirectory(let directory) = try StoreOpener.location(from: config, mode: .all) else {
                     throw SettingsError("backup copies the SQLite files of a data directory; DATABASE_URL names none.")
                 }
                 try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)

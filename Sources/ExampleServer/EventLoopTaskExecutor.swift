@@ -9,7 +9,7 @@ import NIOPosix
 /// function — each row of a PostgreSQL result, each middleware — found itself on the wrong executor and went
 /// back through the loop's queue: about 150 hops for a read of ten orders. A job run on a task executor
 /// runs on the generic executor, so those calls stay where they are (Documentation/Architecture.md,
-/// "Threads"; the figures in Performance.md).
+/// "Threads"; the figures in PerformanceLog.md).
 final class EventLoopTaskExecutor: TaskExecutor {
     static let shared = EventLoopTaskExecutor()
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CommerceBcrypt
 import CommerceCore
 import CommerceHTTP
 import CommercePostgres
@@ -15,14 +16,16 @@ import UnixSignals
 /// period, then they are cancelled), the propagator stops, the databases close.
 final class ServerRunner {
     let settings: ServerSettings
-    /// How to close each store opened, in order; run by a ``DatabaseCloser`` at the very end.
-    private var closers: [@Sendable () throws -> Void] = []
-    /// The PostgreSQL connection pool, with `DATABASE_URL=postgres://…`; run first, stopped last.
-    private var postgres: PostgresClient?
-    /// What must happen before a service answers (PostgreSQL migrations), in order.
-    private var preparations: [@Sendable () async throws -> Void] = []
+    /// Opens the stores; its closers run in a ``DatabaseCloser`` at the very end, its PostgreSQL pool runs
+    /// first and stops last, its migrations run before a service answers.
+    private let stores: StoreOpener
 
-    init(settings: ServerSettings) { self.settings = settings }
+    init(settings: ServerSettings) {
+        self.settings = settings
+        stores = StoreOpener(
+            location: settings.database, poolSize: settings.databasePoolSize, logLevel: settings.logLevel,
+            deletionLease: settings.deletionLease)
+    }
 
     func run() async throws {
         var logger = Logger(label: "commerce-server")
@@ -30,10 +33,10 @@ final class ServerRunner {
         let applications = try await makeServices(logger: logger)
         // Stopped in reverse: the applications first (they drain their requests), then the connection pool,
         // then the SQLite files.
-        var services: [any Service] = [DatabaseCloser(close: closers, logger: logger)]
-        if let postgres { services.append(postgres) }
+        var services: [any Service] = [DatabaseCloser(close: stores.closers, logger: logger)]
+        if let postgres = stores.postgres { services.append(postgres) }
         // The migrations run once, before the first application serves; every application waits for them.
-        let preparation = Preparation(steps: preparations)
+        let preparation = Preparation(steps: stores.preparations)
         services += applications.map { PreparedService(preparation: preparation, service: $0) }
         var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
@@ -68,7 +71,7 @@ final class ServerRunner {
         var retry = RetryPolicy.background
         retry.maxDelay = settings.deletionRetryMaxDelay
         let services = await CommerceServices(
-            tokens: .init(secret: settings.jwtSecret, lifetime: settings.tokenLifetime),
+            tokens: .init(secret: settings.jwtSecret, lifetime: settings.accessTokenLifetime),
             hasher: try BcryptPasswordHasher(cost: settings.bcryptCost),
             propagation: .init(
                 retry: retry, readinessBacklogAgeLimit: settings.readinessBacklogAgeLimit, lease: settings.deletionLease
@@ -83,7 +86,8 @@ final class ServerRunner {
         case .all:
             let client = HTTPClient.forPeers()
             let (user, order) = services.inProcess(
-                userStore: try userStore(), orderStore: try orderStore(), notifier: notifier(client: client),
+                userStore: try stores.userStore(), orderStore: try stores.orderStore(),
+                notifier: notifier(client: client),
                 userLogger: userSettings.logger, userMetrics: userSettings.metrics, orderLogger: orderSettings.logger,
                 orderMetrics: orderSettings.metrics)
             return [
@@ -94,7 +98,7 @@ final class ServerRunner {
         case .user:
             let client = HTTPClient.forPeers()
             let user = services.userService(
-                store: try userStore(),
+                store: try stores.userStore(),
                 orders: HTTPOrderServicePeer(
                     client: client, baseURL: settings.orderServiceURL, apiKey: settings.apiKey),
                 notifier: notifier(client: client), logger: userSettings.logger, metrics: userSettings.metrics)
@@ -105,7 +109,7 @@ final class ServerRunner {
         case .order:
             let client = HTTPClient.forPeers()
             let order = services.orderService(
-                store: try orderStore(),
+                store: try stores.orderStore(),
                 users: HTTPUserServicePeer(client: client, baseURL: settings.userServiceURL, apiKey: settings.apiKey),
                 logger: orderSettings.logger, metrics: orderSettings.metrics)
             return [
@@ -120,53 +124,5 @@ final class ServerRunner {
     private func notifier(client: HTTPClient) -> any Notifier {
         guard let webhook = settings.notifyWebhook else { return DevelopmentNotifier() }
         return WebhookNotifier(client: client, url: webhook.url, secret: webhook.secret)
-    }
-
-    /// The SQLite file a service keeps its data in (`file` in the data directory, or the one file named);
-    /// `nil` for in-memory stores.
-    private func sqlitePath(_ file: String) -> String? {
-        switch settings.database {
-        case .memory, .postgres: nil
-        case .sqliteDirectory(let directory): directory + "/" + file
-        case .sqliteFile(let path): path
-        }
-    }
-
-    /// The PostgreSQL pool for `url`, made once per process (in `all` mode both stores share it).
-    private func postgresClient(_ url: PostgresConnectionURL) -> PostgresClient {
-        if let postgres { return postgres }
-        var configuration = url.configuration
-        configuration.options.maximumConnections = settings.databasePoolSize
-        var logger = Logger(label: "commerce.postgres")
-        logger.logLevel = max(settings.logLevel, .notice)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        postgres = client
-        return client
-    }
-
-    private func userStore() throws -> any UserStore {
-        if case .postgres(let url) = settings.database {
-            let store = PostgresUserStore(client: postgresClient(url), promptDeliveryWindow: settings.deletionLease / 2)
-            preparations.append(store.migrate)
-            return store
-        }
-        guard let path = sqlitePath("users.sqlite") else { return InMemoryUserStore() }
-        let store = try SQLiteUserStore(path: path)
-        closers.append(store.close)
-        return store
-    }
-
-    private func orderStore() throws -> any OrderStore {
-        if case .postgres(let url) = settings.database {
-            // Half the pool for each kind of batch, as the store asks (pages and placements).
-            let store = PostgresOrderStore(
-                client: postgresClient(url), batchesInFlight: max(1, settings.databasePoolSize / 2))
-            preparations.append(store.migrate)
-            return store
-        }
-        guard let path = sqlitePath("orders.sqlite") else { return InMemoryOrderStore() }
-        let store = try SQLiteOrderStore(path: path)
-        closers.append(store.close)
-        return store
     }
 }

@@ -64,7 +64,8 @@ struct ServerSettings: Sendable {
     var apiKey: SigningSecret
     var userServiceURL: String
     var orderServiceURL: String
-    var tokenLifetime: Duration
+    /// How long an access token is valid.
+    var accessTokenLifetime: Duration
     /// How long a refresh token keeps a session going.
     var refreshTokenLifetime: Duration
     var bcryptCost: UInt8
@@ -102,22 +103,20 @@ struct ServerSettings: Sendable {
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
     static func load(mode: ServiceMode, from config: ConfigReader) throws -> ServerSettings {
         let production = Setting.environment.text(from: config) == "production"
-        let dataDirectory = Setting.dataDirectory.text(from: config) ?? "./.commerce-data"
-        let userPort: Int
-        let orderPort: Int
+        let dataDirectory = Setting.dataDirectory.textOrDefault(from: config)
+        var userPort = Setting.userServicePort.integerDefault
+        var orderPort = Setting.orderServicePort.integerDefault
         switch mode {
         case .all:
-            userPort = try Setting.userServicePort.integer(from: config, default: 3000)
-            orderPort = try Setting.orderServicePort.integer(from: config, default: 5000)
+            userPort = try Setting.userServicePort.integer(from: config)
+            orderPort = try Setting.orderServicePort.integer(from: config)
             if userPort == orderPort {
                 throw SettingsError("USER_SERVICE_PORT and ORDER_SERVICE_PORT must differ (both are \(userPort)).")
             }
         case .user:
-            userPort = try Setting.port.integer(from: config, default: 3000)
-            orderPort = 5000
+            userPort = try Setting.port.optionalInteger(from: config) ?? userPort
         case .order:
-            userPort = 3000
-            orderPort = try Setting.port.integer(from: config, default: 5000)
+            orderPort = try Setting.port.optionalInteger(from: config) ?? orderPort
         }
         let secrets = try DevelopmentSecrets.resolve(
             jwtSecret: try secret(config, Setting.jwtSecret, file: Setting.jwtSecretFile),
@@ -126,45 +125,44 @@ struct ServerSettings: Sendable {
         // ACCESS_TOKEN_TTL_SECONDS, or its old name JWT_TTL_SECONDS.
         let lifetime =
             try Setting.accessTokenLifetime.optionalInteger(from: config)
-            ?? Setting.tokenLifetime.integer(from: config, default: 900)
-        let cost = try Setting.bcryptCost.integer(from: config, default: 12)
+            ?? Setting.legacyAccessTokenLifetime.integer(from: config)
+        let cost = try Setting.bcryptCost.integer(from: config)
         if production, cost < 10 { throw SettingsError("BCRYPT_COST must be at least 10 in production.") }
-        let level = Logger.Level(rawValue: try Setting.logLevel.choice(from: config))!
-        let format = LogFormat(rawValue: try Setting.logFormat.choice(from: config))!
-        let backlogLimit = try Setting.readinessBacklogLimit.integer(from: config, default: 900)
+        let backlogLimit = try Setting.readinessBacklogLimit.integer(from: config)
         let webhook = try notifyWebhook(config, mode: mode, production: production)
-        let pricing = PricingMode(rawValue: try Setting.pricing.choice(from: config))!
+        let pricing = try Setting.pricing.choice(PricingMode.self, from: config)
         if production, pricing == .client, mode != .user {
             throw SettingsError(
                 "PRICING=client lets every client choose what it pays; it is refused when COMMERCE_ENV=production.")
         }
         return ServerSettings(
-            mode: mode, host: Setting.host.text(from: config) ?? "127.0.0.1", userServicePort: userPort,
+            mode: mode, host: Setting.host.textOrDefault(from: config), userServicePort: userPort,
             orderServicePort: orderPort, dataDirectory: dataDirectory,
             database: try database(Setting.databaseURL.text(from: config), mode: mode, dataDirectory: dataDirectory),
-            databasePoolSize: try Setting.databasePoolSize.integer(
-                from: config, default: 4 * ProcessInfo.processInfo.activeProcessorCount),
+            databasePoolSize: try Setting.databasePoolSize.optionalInteger(from: config)
+                ?? 4 * ProcessInfo.processInfo.activeProcessorCount,
             jwtSecret: secrets.jwtSecret, apiKey: secrets.apiKey,
             userServiceURL: try peerURL(
                 Setting.userServiceURL.text(from: config) ?? "http://127.0.0.1:\(userPort)", "USER_SERVICE_URL"),
             orderServiceURL: try peerURL(
                 Setting.orderServiceURL.text(from: config) ?? "http://127.0.0.1:\(orderPort)", "ORDER_SERVICE_URL"),
-            tokenLifetime: .seconds(lifetime),
-            refreshTokenLifetime: .seconds(try Setting.refreshTokenLifetime.integer(from: config, default: 2_592_000)),
-            bcryptCost: UInt8(cost), logLevel: level, production: production,
-            deletionRetryMaxDelay: .seconds(try Setting.deletionRetryMax.integer(from: config, default: 30)),
-            userCacheLifetime: .seconds(try Setting.userCacheLifetime.integer(from: config, default: 30)),
-            idempotencyWindow: .seconds(try Setting.idempotencyTTL.integer(from: config, default: 86_400)),
+            accessTokenLifetime: .seconds(lifetime),
+            refreshTokenLifetime: try Setting.refreshTokenLifetime.seconds(from: config),
+            bcryptCost: UInt8(cost), logLevel: try Setting.logLevel.choice(Logger.Level.self, from: config),
+            production: production,
+            deletionRetryMaxDelay: try Setting.deletionRetryMax.seconds(from: config),
+            userCacheLifetime: try Setting.userCacheLifetime.seconds(from: config),
+            idempotencyWindow: try Setting.idempotencyTTL.seconds(from: config),
             trustedProxies: try trustedProxies(Setting.trustedProxies.text(from: config)),
             corsAllowedOrigins: (Setting.corsAllowedOrigins.text(from: config) ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            logFormat: format,
-            shutdownGracePeriod: .seconds(try Setting.shutdownGrace.integer(from: config, default: 25)),
-            bodyReadTimeout: .seconds(try Setting.bodyReadTimeout.integer(from: config, default: 30)),
+            logFormat: try Setting.logFormat.choice(LogFormat.self, from: config),
+            shutdownGracePeriod: try Setting.shutdownGrace.seconds(from: config),
+            bodyReadTimeout: try Setting.bodyReadTimeout.seconds(from: config),
             readinessBacklogAgeLimit: backlogLimit == 0 ? nil : .seconds(backlogLimit),
-            deletionLease: .seconds(try Setting.deletionLease.integer(from: config, default: 60)),
+            deletionLease: try Setting.deletionLease.seconds(from: config),
             pricing: pricing,
-            deletionPolicy: DeletionPolicy(rawValue: try Setting.deletionPolicy.choice(from: config))!,
+            deletionPolicy: try Setting.deletionPolicy.choice(DeletionPolicy.self, from: config),
             notifyWebhook: webhook)
     }
 

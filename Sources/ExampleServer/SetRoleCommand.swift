@@ -1,11 +1,10 @@
 import ArgumentParser
+import CommerceBcrypt
 import CommerceCore
-import CommercePostgres
 import CommerceStorage
 import Configuration
 import Foundation
 import Logging
-import PostgresNIO
 
 extension CommerceServer {
     /// `commerce-server set-role EMAIL staff|customer`: the operator makes a user staff, or a customer again,
@@ -32,10 +31,11 @@ extension CommerceServer {
                     throw SettingsError("the role must be staff or customer, not \(role).")
                 }
                 let config = try await SettingSources.reader(flags: try flags.values(accepting: Self.settings))
-                let dataDirectory = Setting.dataDirectory.text(from: config) ?? "./.commerce-data"
-                let location = try ServerSettings.database(
-                    Setting.databaseURL.text(from: config), mode: .user, dataDirectory: dataDirectory)
-                let user = try await Self.withUserStore(at: location) { store in
+                let location = try StoreOpener.location(from: config, mode: .user)
+                if location == .memory { throw SettingsError("DATABASE_URL=memory: keeps no users to change.") }
+                let stores = StoreOpener(location: location, poolSize: 2, logLevel: .warning)
+                let store = try stores.userStore()
+                let user = try await stores.whileOpen {
                     // A throwaway signing key: this command issues no token.
                     let services = await CommerceServices(
                         tokens: .init(secret: try SigningSecret(UUID().uuidString + UUID().uuidString)),
@@ -47,35 +47,6 @@ extension CommerceServer {
             } catch {
                 FileHandle.standardError.write(Data("commerce-server set-role: \(error)\n".utf8))
                 throw ExitCode(1)
-            }
-        }
-
-        /// Runs `body` on the User service's store at `location`, closing it afterwards.
-        static func withUserStore<Result: Sendable>(
-            at location: DatabaseLocation, _ body: @Sendable (any UserStore) async throws -> Result
-        ) async throws -> Result {
-            switch location {
-            case .memory:
-                throw SettingsError("DATABASE_URL=memory: keeps no users to change.")
-            case .sqliteDirectory(let directory):
-                let store = try SQLiteUserStore(path: directory + "/users.sqlite")
-                defer { try? store.close() }
-                return try await body(store)
-            case .sqliteFile(let path):
-                let store = try SQLiteUserStore(path: path)
-                defer { try? store.close() }
-                return try await body(store)
-            case .postgres(let url):
-                var logger = Logger(label: "commerce.postgres")
-                logger.logLevel = .warning
-                let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
-                return try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await client.run() }
-                    defer { group.cancelAll() }
-                    let store = PostgresUserStore(client: client)
-                    try await store.migrate()
-                    return try await body(store)
-                }
             }
         }
     }

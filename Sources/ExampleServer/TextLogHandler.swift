@@ -4,9 +4,9 @@ import Logging
 /// logger's metadata kept here and handed to it with each line written.
 ///
 /// `StreamLogHandler` formats all of its metadata again whenever one key is set, and Hummingbird sets one
-/// (the request id) on every request's logger: that was 1–3 % of a request's CPU on the hot routes. Here a
-/// key costs a dictionary write, and metadata is formatted only for a line that is written
-/// (Documentation/Performance.md).
+/// (the request id) on every request's logger, which showed in the hot routes' profiles under
+/// `scripts/bench`. Here a key costs a dictionary write, and metadata is formatted only for a line that is
+/// written.
 struct TextLogHandler: LogHandler {
     private var stream: StreamLogHandler
     var metadata: Logger.Metadata = [:]

@@ -44,7 +44,7 @@ struct DeletionPropagationTests {
         #expect(try await harness.users.delete(user.id, as: .user(user.id)).orders == .pending)
         #expect(try await harness.orderStore.orders(of: user.id, after: nil, limit: 10).count == 1)
 
-        try await harness.withPropagatorRunning {
+        try await harness.withBackgroundServicesRunning {
             let drained = try await eventually { try await harness.userStore.pendingEvents(limit: 10).isEmpty }
             #expect(drained)
         }
@@ -62,7 +62,7 @@ struct DeletionPropagationTests {
         await before.orderPeer.plan.goDown()
         #expect(try await before.users.delete(user.id, as: .user(user.id)).orders == .pending)
         // The first propagator tries while the Order service is down, then is stopped mid-way.
-        try await before.withPropagatorRunning {
+        try await before.withBackgroundServicesRunning {
             #expect(await eventually { await before.orderPeer.plan.calls >= 3 })
         }
         #expect(try await userStore.pendingEvents(limit: 10).count == 1)
@@ -70,7 +70,7 @@ struct DeletionPropagationTests {
 
         // "Restart": new services and propagator on the same stores, the Order service back.
         let after = try await CommerceHarness(userStore: userStore, orderStore: orderStore)
-        try await after.withPropagatorRunning {
+        try await after.withBackgroundServicesRunning {
             let drained = try await eventually { try await userStore.pendingEvents(limit: 10).isEmpty }
             #expect(drained)
         }
@@ -106,8 +106,8 @@ struct DeletionPropagationTests {
         let (user, _) = try await harness.registerAndLogIn()
         await harness.orderPeer.plan.goDown(with: .hang)
         _ = try await harness.users.delete(user.id, as: .user(user.id))
-        // withPropagatorRunning cancels the loop when the body ends; it must return, not hang.
-        try await harness.withPropagatorRunning {
+        // withBackgroundServicesRunning cancels the loop when the body ends; it must return, not hang.
+        try await harness.withBackgroundServicesRunning {
             #expect(await eventually { await harness.orderPeer.plan.calls >= 2 })
         }
         #expect(try await harness.userStore.pendingEvents(limit: 10).count == 1, "still pending, not lost")

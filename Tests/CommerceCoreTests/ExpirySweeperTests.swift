@@ -56,6 +56,6 @@ struct ExpirySweeperTests {
         let signIn = try await harness.users.login(email: user.email.value, password: "correct horse battery")
         clock.advance(by: signIn.refreshExpiresIn)
         #expect(try await harness.userService.sweeper.sweep() >= 1, "the expired refresh token is swept")
-        #expect(try await userStore.sweepExpiredTokens(now: clock.now(), limit: 10) == 0, "nothing left")
+        #expect(try await userStore.sweepExpiredRefreshTokens(now: clock.now(), limit: 10) == 0, "nothing left")
     }
 }

@@ -32,7 +32,7 @@ struct OutboxBacklogTests {
         await harness.orderPeer.plan.goDown()
         let (ann, _) = try await harness.registerAndLogIn()
         _ = try await harness.users.delete(ann.id, as: .user(ann.id))
-        try await harness.withPropagatorRunning {
+        try await harness.withBackgroundServicesRunning {
             let logged = await eventually {
                 recorder.entriesSoFar.contains {
                     $0.message == "outbox events are waiting for the Order service"

@@ -1,3 +1,4 @@
+import CommerceBcrypt
 import CommerceCore
 import Testing
 

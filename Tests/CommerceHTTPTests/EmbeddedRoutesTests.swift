@@ -1,6 +1,8 @@
+import CommerceBcrypt
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes

@@ -1,6 +1,7 @@
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes

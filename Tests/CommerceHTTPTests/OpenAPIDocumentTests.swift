@@ -1,4 +1,5 @@
 import CommerceHTTP
+import CommerceTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,6 +1,7 @@
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes
@@ -188,7 +189,7 @@ struct OperationalRoutesTests {
     struct HungOrderStore: OrderStore {
         let inner = InMemoryOrderStore()
         func insert(
-            _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+            _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
         ) async throws -> OrderInsertion {
             try await inner.insert(order, idempotency: idempotency, now: now, token: token, pricing: pricing)
         }
@@ -197,21 +198,21 @@ struct OperationalRoutesTests {
         func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
             try await inner.products(active: active, after: after, limit: limit)
         }
-        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
             -> (order: Order, fingerprint: String)?
         { try await inner.idempotentOrder(userId: userId, key: key, now: now, token: token) }
         func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
             -> [Order]
         { try await inner.orders(of: userId, status: status, after: cursor, limit: limit) }
         func liveOrders(
-            of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+            of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
         ) async throws -> [Order]? {
             try await inner.liveOrders(of: userId, status: status, after: cursor, limit: limit, token: token)
         }
-        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?) async throws
             -> [Order]
         { try await inner.allOrders(status: status, after: cursor, limit: limit, token: token) }
-        func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+        func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? {
             try await inner.order(id, of: userId, token: token)
         }
         func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {

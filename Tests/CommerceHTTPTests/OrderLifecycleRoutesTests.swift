@@ -1,5 +1,6 @@
 import CommerceCore
 import CommerceHTTP
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes

@@ -1,6 +1,7 @@
 import CommerceCore
 import CommerceHTTP
 import CommerceInMemory
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes
@@ -242,9 +243,13 @@ final class ObservedUserStore: UserStore {
         note()
         return try await inner.revokeSessions(revocation)
     }
-    func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
+    func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
         note()
-        return try await inner.sweepExpiredTokens(now: now, limit: limit)
+        return try await inner.sweepExpiredRefreshTokens(now: now, limit: limit)
+    }
+    func sweepExpiredResetTokens(now: Date, limit: Int) async throws -> Int {
+        note()
+        return try await inner.sweepExpiredResetTokens(now: now, limit: limit)
     }
     func recordEvent(_ event: OutboxEvent) async throws {
         note()

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import CommerceCore
 import CommerceHTTP
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes
@@ -133,7 +134,7 @@ struct RevocationRoutesTests {
                 #expect(try await system.userStore.pendingEvents(limit: 10).count == 1)
 
                 await system.orderPeer.plan.heal()
-                try await system.harness.withPropagatorRunning {
+                try await system.harness.withBackgroundServicesRunning {
                     let refused = await eventually {
                         (try? await orders.execute(
                             uri: "/api/order/\(ann.id)", method: .get, headers: bearer(signIn.token)

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
+import CommerceBcrypt
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes
@@ -397,24 +399,24 @@ struct SecurityTests {
 struct BrokenOrderStore: OrderStore {
     struct Leak: Error { let sql = "SELECT * FROM secret-table" }
     func insert(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion { throw Leak() }
     func putProduct(_ product: Product) async throws -> Bool { throw Leak() }
     func product(_ id: String) async throws -> Product? { throw Leak() }
     func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] { throw Leak() }
-    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
         -> (order: Order, fingerprint: String)?
     { throw Leak() }
     func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
         -> [Order]
     { throw Leak() }
     func liveOrders(
-        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) async throws -> [Order]? { throw Leak() }
-    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?) async throws
         -> [Order]
     { throw Leak() }
-    func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? { throw Leak() }
+    func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? { throw Leak() }
     func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date { throw Leak() }
     func tokensVoidBefore(of userId: UserID) async throws -> Date? { throw Leak() }
     func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? { throw Leak() }

@@ -1,5 +1,6 @@
 import CommerceCore
 import CommerceHTTP
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes
@@ -35,7 +36,7 @@ struct SessionRoutesTests {
         try await system.userApp().test(.router) { client in
             let login = try await Self.logIn(client, user.email.value)
             #expect(login["tokenType"] as? String == "Bearer")
-            #expect(login["expiresIn"] as? Int == 3600, "the harness's access lifetime")
+            #expect(login["expiresIn"] as? Int == 900, "the library's default access lifetime")
             #expect(login["refreshExpiresIn"] as? Int == 30 * 86_400)
             let first = try #require(login["refreshToken"] as? String)
             #expect(first.count >= 43, "at least 256 bits")

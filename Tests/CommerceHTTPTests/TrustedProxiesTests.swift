@@ -1,6 +1,7 @@
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,6 +1,7 @@
 import CommerceCore
 import CommerceHTTP
 import CommerceStorage
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import HTTPTypes
@@ -104,7 +105,7 @@ struct UserRoutesTests {
                 #expect(response.headers[.cacheControl] == "no-store")
                 let body = try object(response)
                 #expect(body["tokenType"] as? String == "Bearer")
-                #expect(body["expiresIn"] as? Int == 3600)
+                #expect(body["expiresIn"] as? Int == 900)
                 #expect(body["userId"] as? String == id)
             }
             var bodies: [String] = []

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
+import CommerceBcrypt
 import CommerceCore
 import CommerceHTTP
 import CommerceInMemory
+import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import Hummingbird

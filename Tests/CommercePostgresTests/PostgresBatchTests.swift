@@ -30,7 +30,7 @@ struct PostgresBatchTests {
     }
 
     static func placement(
-        _ order: Order, key: String? = nil, token: TokenStamp? = nil, pricing: CatalogPricing? = nil
+        _ order: Order, key: String? = nil, token: CallerToken? = nil, pricing: CatalogPricing? = nil
     ) throws -> PostgresPlaceOrderStatement {
         try PostgresOrderStore.placement(
             order, idempotency: try key.map { try record(order, key: $0) }, now: epoch, token: token, pricing: pricing)
@@ -109,7 +109,7 @@ struct PostgresBatchTests {
                 try Self.placement(second, key: "k1"),
                 try Self.placement(unkeyed),
                 try Self.placement(
-                    Self.order(of: bob), token: TokenStamp(userId: bob, issuedAt: Self.epoch.addingTimeInterval(-60))),
+                    Self.order(of: bob), token: CallerToken(userId: bob, issuedAt: Self.epoch.addingTimeInterval(-60))),
                 try Self.placement(Self.order(of: gone), key: "k1"),
                 try Self.placement(priced, key: "k2", pricing: Self.pricing("tea")),
                 try Self.placement(Self.order(of: ann), pricing: Self.pricing("no-such-product")),
@@ -119,12 +119,18 @@ struct PostgresBatchTests {
                 .map { try $0.get() }
 
             #expect(
-                answers.map(\.0) == [
+                answers.map(\.name) == [
                     "created", "existing", "created", "revoked", "tombstoned", "created", "unpriceable",
                 ])
-            #expect(answers[1].2 == first.id.uuid, "the second placement with the key answers the first's order")
-            #expect(answers[1].6 == "fp-k1")
-            #expect(answers[5].4 == "EUR" && answers[5].5 == 1350, "three teas at the catalog's price")
+            if case .existing(let orderId, let fingerprint) = answers[1] {
+                #expect(orderId == first.id.uuid, "the second placement with the key answers the first's order")
+                #expect(fingerprint == "fp-k1")
+            }
+            if case .created(let priced?) = answers[5] {
+                #expect(priced.currency == "EUR" && priced.total == 1350, "three teas at the catalog's price")
+            } else {
+                Issue.record("the catalog-priced placement answered no prices")
+            }
             let stored = try await store.orders(of: ann, status: nil, after: nil, limit: 10)
             #expect(Set(stored.map(\.id)) == [first.id, unkeyed.id, priced.id])
             #expect(try await store.orders(of: bob, status: nil, after: nil, limit: 10).isEmpty)
@@ -147,9 +153,9 @@ struct PostgresBatchTests {
 
             let answers = await PostgresOrderStore.place(placements, client: client, logger: Self.logger)
 
-            #expect(try answers[0].get().0 == "created")
+            if case .created = try answers[0].get() {} else { Issue.record("the placement before was not created") }
             #expect(throws: (any Error).self) { try answers[1].get() }
-            #expect(try answers[2].get().0 == "created")
+            if case .created = try answers[2].get() {} else { Issue.record("the placement after was not created") }
             let stored = try await store.orders(of: ann, status: nil, after: nil, limit: 10)
             #expect(Set(stored.map(\.id)) == [before.id, after.id])
             let record = try await store.idempotentOrder(

@@ -25,7 +25,7 @@ struct PostgresDeletionDeliveryTests {
 
             // The prompt try has failed; the Order service answers again.
             await harness.orderPeer.plan.heal()
-            try await harness.withPropagatorRunning {
+            try await harness.withBackgroundServicesRunning {
                 let healed = ContinuousClock.now
                 let purged = try await eventually(timeout: .seconds(10)) { try await orders.isTombstoned(user.id) }
                 #expect(purged)

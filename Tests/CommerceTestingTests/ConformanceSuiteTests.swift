@@ -11,12 +11,12 @@ struct ConformanceSuiteTests {
     actor ForgetfulOrderStore: OrderStore {
         let inner = InMemoryOrderStore()
         func insert(
-            _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+            _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
         ) async throws -> OrderInsertion {
             _ = try? await inner.purge(UserID(), at: now)
             return .created(order)
         }
-        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+        func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
             -> (order: Order, fingerprint: String)?
         {
             try await inner.idempotentOrder(userId: userId, key: key, now: now)
@@ -25,12 +25,12 @@ struct ConformanceSuiteTests {
             -> [Order]
         { [] }
         func liveOrders(
-            of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+            of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
         ) async throws -> [Order]? { [] }
-        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+        func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?) async throws
             -> [Order]
         { [] }
-        func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? { nil }
+        func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? { nil }
         func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date { date }
         func tokensVoidBefore(of userId: UserID) async throws -> Date? { nil }
         func putProduct(_ product: Product) async throws -> Bool { try await inner.putProduct(product) }
@@ -67,8 +67,11 @@ struct ConformanceSuiteTests {
         func endSessions(of userId: UserID, at date: Date) async throws {
             try await inner.endSessions(of: userId, at: date)
         }
-        func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
-            try await inner.sweepExpiredTokens(now: now, limit: limit)
+        func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+            try await inner.sweepExpiredRefreshTokens(now: now, limit: limit)
+        }
+        func sweepExpiredResetTokens(now: Date, limit: Int) async throws -> Int {
+            try await inner.sweepExpiredResetTokens(now: now, limit: limit)
         }
         func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
             try await inner.revokeSessions(revocation)

@@ -24,7 +24,7 @@ struct CustomStoreHarnessTests {
         #expect(try await harness.users.delete(user.id, as: .user(user.id)).orders == .pending)
         #expect(try await userStore.outboxBacklog().count == 1)
 
-        try await harness.withPropagatorRunning {
+        try await harness.withBackgroundServicesRunning {
             let purged = try await eventually { try await orderStore.isTombstoned(user.id) }
             #expect(purged)
         }
@@ -41,7 +41,7 @@ struct CustomStoreHarnessTests {
         #expect(try await before.users.delete(user.id, as: .user(user.id)).orders == .pending)
 
         let after = try await CommerceHarness(userStore: userStore, orderStore: orderStore)
-        try await after.withPropagatorRunning {
+        try await after.withBackgroundServicesRunning {
             let purged = try await eventually { try await orderStore.isTombstoned(user.id) }
             #expect(purged)
         }

@@ -104,20 +104,27 @@ final class LockedUserStore: UserStore {
         }
     }
 
-    func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
+    func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
         state.withLock { state in
-            var (refresh, reset) = (0, 0)
+            var swept = 0
             state.tokens.removeAll { token in
-                guard refresh < limit, token.record.expiresAt <= now else { return false }
-                refresh += 1
+                guard swept < limit, token.record.expiresAt <= now else { return false }
+                swept += 1
                 return true
             }
+            return swept
+        }
+    }
+
+    func sweepExpiredResetTokens(now: Date, limit: Int) async throws -> Int {
+        state.withLock { state in
+            var swept = 0
             state.resets.removeAll { token in
-                guard reset < limit, token.expiresAt <= now else { return false }
-                reset += 1
+                guard swept < limit, token.expiresAt <= now else { return false }
+                swept += 1
                 return true
             }
-            return refresh + reset
+            return swept
         }
     }
 
@@ -196,7 +203,7 @@ final class LockedOrderStore: OrderStore {
         var voidBefore: [UserID: Date] = [:]
         var products: [Product] = []
 
-        func check(_ token: TokenStamp?) throws {
+        func check(_ token: CallerToken?) throws {
             if let token { try token.check(voidBefore: voidBefore[token.userId]) }
         }
 
@@ -211,7 +218,7 @@ final class LockedOrderStore: OrderStore {
     private let state = Mutex(State())
 
     func insert(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         try state.withLock { state in
             try state.check(token)
@@ -230,7 +237,7 @@ final class LockedOrderStore: OrderStore {
         }
     }
 
-    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+    func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
         -> (order: Order, fingerprint: String)?
     {
         try state.withLock { state in
@@ -240,7 +247,7 @@ final class LockedOrderStore: OrderStore {
     }
 
     func liveOrders(
-        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) async throws -> [Order]? {
         let mine = try state.withLock { state -> [Order]? in
             try state.check(token)
@@ -291,7 +298,7 @@ final class LockedOrderStore: OrderStore {
         return Self.page(mine, status: status, after: cursor, limit: limit)
     }
 
-    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?) async throws
+    func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?) async throws
         -> [Order]
     {
         let all = try state.withLock { state in
@@ -309,7 +316,7 @@ final class LockedOrderStore: OrderStore {
         return Array(matching.prefix(max(0, limit)))
     }
 
-    func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+    func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? {
         try state.withLock { state in
             try state.check(token)
             return state.orders.first { $0.id == id && $0.userId == userId }

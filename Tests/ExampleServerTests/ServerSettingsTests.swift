@@ -33,7 +33,7 @@ struct ServerSettingsTests {
         #expect(settings.host == "127.0.0.1")
         #expect(settings.userServicePort == 3000 && settings.orderServicePort == 5000)
         #expect(settings.database == .sqliteDirectory(dataDirectory))
-        #expect(settings.tokenLifetime == .seconds(900))
+        #expect(settings.accessTokenLifetime == .seconds(900))
         #expect(settings.refreshTokenLifetime == .seconds(30 * 86_400))
         #expect(settings.bcryptCost == 12)
         #expect(settings.userServiceURL == "http://127.0.0.1:3000")

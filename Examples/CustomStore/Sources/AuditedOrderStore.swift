@@ -1,4 +1,5 @@
-// A store of your own: an `OrderStore` that wraps another one and keeps an audit trail of every change.
+// A store of your own: an `OrderStore` (every Order concern) that wraps another one and keeps an audit
+// trail of every change.
 // It must pass the same conformance suite as the library's stores: see ../Tests.
 import CommerceCore
 import Foundation
@@ -24,7 +25,7 @@ public final class AuditedOrderStore: OrderStore {
     public var changes: [Change] { trail.withLock { $0 } }
 
     public func insert(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         let insertion = try await inner.insert(
             order, idempotency: idempotency, now: now, token: token, pricing: pricing)
@@ -32,7 +33,7 @@ public final class AuditedOrderStore: OrderStore {
         return insertion
     }
 
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
         -> (order: Order, fingerprint: String)?
     {
         try await inner.idempotentOrder(userId: userId, key: key, now: now, token: token)
@@ -45,18 +46,18 @@ public final class AuditedOrderStore: OrderStore {
     }
 
     public func liveOrders(
-        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) async throws -> [Order]? {
         try await inner.liveOrders(of: userId, status: status, after: cursor, limit: limit, token: token)
     }
 
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?)
         async throws -> [Order]
     {
         try await inner.allOrders(status: status, after: cursor, limit: limit, token: token)
     }
 
-    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+    public func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? {
         try await inner.order(id, of: userId, token: token)
     }
 

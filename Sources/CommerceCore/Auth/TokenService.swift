@@ -1,3 +1,4 @@
+import CommerceSupport
 import Crypto
 import Foundation
 import JWTKit
@@ -19,13 +20,16 @@ public struct TokenService: Sendable {
         public var audience: String
         /// How long a token is valid.
         public var lifetime: Duration
+        /// How long a token is valid when no lifetime is given: 15 minutes. Short, because an access token
+        /// is honoured until it expires or its user's tokens are revoked; a session goes on by refreshing.
+        public static let defaultLifetime: Duration = .seconds(900)
         /// Tolerated clock skew between issuer and verifier.
         public var leeway: Duration
 
         /// Tokens signed with `secret`, valid for `lifetime`, with `leeway` for clock skew between services.
         public init(
             secret: SigningSecret, issuer: String = "swift-commerce", audience: String = "swift-commerce",
-            lifetime: Duration = .seconds(3600), leeway: Duration = .seconds(60)
+            lifetime: Duration = Self.defaultLifetime, leeway: Duration = .seconds(60)
         ) {
             self.secret = secret
             self.issuer = issuer
@@ -54,10 +58,10 @@ public struct TokenService: Sendable {
     private let configuration: Configuration
     private let keys: JWTKeyCollection
     private let clock: any CommerceClock
-    /// Tokens that passed the signature and issuer checks, so a client sending the same token on every
-    /// request pays for the HMAC and the JSON decoding once (about a tenth of a read's CPU in the profile in Documentation/Performance.md). Keyed
-    /// by the whole token; only the times are checked again, on every use.
-    private let verified = RecentlyComputed<VerifiedToken>(capacity: 10_000)
+    /// Tokens that passed the signature and issuer checks, so a client sending the same token on every request pays for
+    /// the HMAC and the JSON decoding once (about a tenth of a read's CPU in the profile in
+    /// Documentation/PerformanceLog.md). Keyed by the whole token; only the times are checked again, on every use.
+    private let verified = TextMemo<VerifiedToken>(capacity: 10_000)
 
     /// Creates the service; `clock` decides what "now" is for `iat`, `exp` and verification.
     public init(configuration: Configuration, clock: any CommerceClock = SystemClock()) async {
@@ -173,5 +177,5 @@ public struct VerifiedAccess: Sendable, Hashable {
     public let session: SessionID?
 
     /// What a store needs to refuse the token once its user voided it.
-    public var stamp: TokenStamp? { principal.userId.map { TokenStamp(userId: $0, issuedAt: issuedAt) } }
+    public var callerToken: CallerToken? { principal.userId.map { CallerToken(userId: $0, issuedAt: issuedAt) } }
 }

@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 
 /// The one place where the services are made: from stores, peers, a clock and settings, each service is
 /// built here, once per process, and handed to whatever serves it (the HTTP applications, the test
@@ -25,6 +26,8 @@ public struct CommerceServices: Sendable {
     public let sweep: ExpirySweeper.Configuration
     /// How long a refresh token keeps its session going.
     public let refreshTokenLifetime: Duration
+    /// How long a password-reset token works.
+    public let passwordResetLifetime: Duration
     /// The time every service reads.
     public let clock: any CommerceClock
 
@@ -33,9 +36,12 @@ public struct CommerceServices: Sendable {
         tokens: TokenService.Configuration, hasher: any PasswordHasher,
         propagation: OutboxPropagator.Configuration = .init(), orders: OrderService.Configuration = .init(),
         sweep: ExpirySweeper.Configuration = .init(),
-        refreshTokenLifetime: Duration = .seconds(30 * 86_400), clock: any CommerceClock = SystemClock()
+        refreshTokenLifetime: Duration = UserService.defaultRefreshLifetime,
+        passwordResetLifetime: Duration = .seconds(30 * 60),
+        clock: any CommerceClock = SystemClock()
     ) async {
         self.refreshTokenLifetime = refreshTokenLifetime
+        self.passwordResetLifetime = passwordResetLifetime
         self.tokens = await TokenService(configuration: tokens, clock: clock)
         self.hasher = hasher
         self.propagation = propagation
@@ -44,7 +50,8 @@ public struct CommerceServices: Sendable {
         self.clock = clock
     }
 
-    /// The User service over `store`, delivering its outbox events (deletions, revocations) to the Order service through `orders`.
+    /// The User service over `store`, delivering its outbox events (deletions, revocations) to the Order service
+    /// through `orders`.
     /// - Parameter throttle: limits failed logins; ``UserService``'s in-memory default when `nil`.
     /// - Parameter notifier: where password-reset tokens go; without one, password reset answers
     ///   `unavailable`.
@@ -52,28 +59,34 @@ public struct CommerceServices: Sendable {
         store: any UserStore, orders: any OrderServicePeer, notifier: (any Notifier)? = nil,
         throttle: (any LoginThrottle)? = nil, logger: Logger = Logger(label: "commerce.user-service"),
         metrics: CommerceMetrics = CommerceMetrics()
-    ) -> UserServiceParts {
+    ) -> UserServiceAssembly {
+        var destinations: [any OutboxDestination] = [OrderServiceDestination(orders: orders)]
+        if let notifier {
+            destinations.append(
+                PasswordResetMailDestination(
+                    notifier: notifier, resets: store, lifetime: passwordResetLifetime, clock: clock))
+        }
         let propagator = OutboxPropagator(
-            events: store, orders: orders, notifier: notifier, configuration: propagation, clock: clock,
-            logger: logger, metrics: metrics)
+            events: store, destinations: destinations, configuration: propagation, clock: clock, logger: logger,
+            metrics: metrics)
         let users = UserService(
             store: store, hasher: hasher, tokens: tokens, outbox: propagator, throttle: throttle, clock: clock,
             logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime, orders: orders,
             ordersRetry: orderConfiguration.userCheck)
         let sweeper = ExpirySweeper.tokens(of: store, configuration: sweep, clock: clock, logger: logger)
-        return UserServiceParts(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
+        return UserServiceAssembly(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
     }
 
     /// The Order service over `store`, checking users with the User service through `users`.
     public func orderService(
         store: any OrderStore, users: any UserServicePeer, logger: Logger = Logger(label: "commerce.order-service"),
         metrics: CommerceMetrics = CommerceMetrics()
-    ) -> OrderServiceParts {
+    ) -> OrderServiceAssembly {
         let orders = OrderService(
             store: store, users: users, configuration: orderConfiguration, clock: clock, logger: logger,
             metrics: metrics)
         let sweeper = ExpirySweeper.idempotencyRecords(of: store, configuration: sweep, clock: clock, logger: logger)
-        return OrderServiceParts(store: store, tokens: tokens, orders: orders, sweeper: sweeper)
+        return OrderServiceAssembly(store: store, tokens: tokens, orders: orders, sweeper: sweeper)
     }
 
     /// Both services in one process, each reaching the other through an in-process peer: the same rules
@@ -83,7 +96,7 @@ public struct CommerceServices: Sendable {
         userStore: any UserStore, orderStore: any OrderStore, notifier: (any Notifier)? = nil,
         userLogger: Logger = Logger(label: "commerce.user-service"), userMetrics: CommerceMetrics = CommerceMetrics(),
         orderLogger: Logger = Logger(label: "commerce.order-service"), orderMetrics: CommerceMetrics = CommerceMetrics()
-    ) -> (user: UserServiceParts, order: OrderServiceParts) {
+    ) -> (user: UserServiceAssembly, order: OrderServiceAssembly) {
         let order = orderService(
             store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: orderLogger,
             metrics: orderMetrics)
@@ -94,9 +107,10 @@ public struct CommerceServices: Sendable {
     }
 }
 
-/// The User service as built by ``CommerceServices``: the rules, the store they run on, the token service
-/// that checks its callers, and the propagator to run beside it (a swift-service-lifecycle `Service`).
-public struct UserServiceParts: Sendable {
+/// The User service as assembled by ``CommerceServices``: the rules, the store they run on, the token
+/// service that checks its callers, and the background work to run beside it for as long as it serves
+/// (``backgroundServices``: swift-service-lifecycle `Service`s).
+public struct UserServiceAssembly: Sendable {
     /// Where users, their sessions and the outbox live.
     public let store: any UserStore
     /// Checks the bearer tokens of its callers.
@@ -107,11 +121,17 @@ public struct UserServiceParts: Sendable {
     public let propagator: OutboxPropagator
     /// Deletes expired refresh and reset tokens; run it for as long as the service runs.
     public let sweeper: ExpirySweeper
+
+    /// What must run beside the service for as long as it serves: the propagator and the sweeper. Hand
+    /// them to a `ServiceGroup` (or run each in a task); a service without them never delivers a deletion
+    /// or a reset mail, and never forgets an expired token.
+    public var backgroundServices: [any Service] { [propagator, sweeper] }
 }
 
-/// The Order service as built by ``CommerceServices``: the rules, the store they run on, the token service
-/// that checks its callers, and the sweeper of expired idempotency records to run beside it.
-public struct OrderServiceParts: Sendable {
+/// The Order service as assembled by ``CommerceServices``: the rules, the store they run on, the token
+/// service that checks its callers, and the background work to run beside it for as long as it serves
+/// (``backgroundServices``).
+public struct OrderServiceAssembly: Sendable {
     /// Where orders, tombstones and idempotency records live.
     public let store: any OrderStore
     /// Checks the bearer tokens of its callers.
@@ -120,4 +140,8 @@ public struct OrderServiceParts: Sendable {
     public let orders: OrderService
     /// Deletes expired idempotency records; run it for as long as the service runs.
     public let sweeper: ExpirySweeper
+
+    /// What must run beside the service for as long as it serves: the sweeper of expired idempotency
+    /// records. Hand them to a `ServiceGroup` (or run each in a task).
+    public var backgroundServices: [any Service] { [sweeper] }
 }

@@ -40,7 +40,7 @@ public struct IdempotencyRecord: Sendable, Hashable {
     }
 }
 
-/// What ``OrderStore/insert(_:idempotency:now:)`` did.
+/// What ``OrderRecordStore/insert(_:idempotency:now:)`` did.
 public enum OrderInsertion: Sendable, Hashable {
     /// The order was stored.
     case created(Order)

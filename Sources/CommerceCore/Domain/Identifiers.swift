@@ -1,3 +1,4 @@
+import CommerceSupport
 import Foundation
 
 /// A typed UUID identifier. Its text form is the lower-case UUID string; ordering follows that text, so
@@ -68,10 +69,10 @@ public struct OrderID: CommerceIdentifier {
     /// Orders are placed in time order, so their ids arrive in nearly ascending order too, and each store's
     /// index on the id takes a placement on the page it took the one before on: a random id lands on a
     /// random page of that index, and every page a write transaction touches is written again to the
-    /// SQLite WAL or PostgreSQL's (Documentation/Performance.md). The random bits keep ids unguessable.
+    /// SQLite WAL or PostgreSQL's (Documentation/PerformanceLog.md). The random bits keep ids unguessable.
     ///
     /// The random bits come from the system's generator in two draws: Foundation's `UUID()` opens, reads
-    /// and closes `/dev/urandom` for each id on Linux, three system calls (Documentation/Performance.md).
+    /// and closes `/dev/urandom` for each id on Linux, three system calls (Documentation/PerformanceLog.md).
     public init(timeOrderedAt date: Date) {
         var generator = SystemRandomNumberGenerator()
         var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -49,7 +49,7 @@ public struct RefreshTokenRecord: Sendable, Hashable {
     }
 }
 
-/// What presenting a refresh token did (``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``).
+/// What presenting a refresh token did (``SessionStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``).
 public enum RefreshOutcome: Sendable, Hashable {
     /// The token was live: it is spent, and the next one continues its session.
     case rotated(userId: UserID, sessionId: SessionID)

@@ -1,7 +1,7 @@
 /// A password as the user typed it: 8–128 characters (Unicode code points), checked, never trimmed.
 ///
 /// bcrypt reads at most 72 bytes; a 128-character password can be far longer in UTF-8. Rather than
-/// refusing long passwords or letting bcrypt silently ignore their tail, ``BcryptPasswordHasher``
+/// refusing long passwords or letting bcrypt silently ignore their tail, `BcryptPasswordHasher` (CommerceBcrypt)
 /// pre-hashes (SHA-256, base64) so every character counts. Its `description` never shows the text.
 public struct Password: Sendable, Hashable, CustomStringConvertible {
     /// The clear text. Read it only to hash or verify it.

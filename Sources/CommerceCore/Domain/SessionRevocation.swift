@@ -2,7 +2,7 @@ import Foundation
 
 /// One atomic change that ends every session of a user and voids their older access tokens — log out
 /// everywhere, a password change — with what else changes in the same step
-/// (``UserStore/revokeSessions(_:)``).
+/// (``SessionStore/revokeSessions(_:)``).
 public struct SessionRevocation: Sendable, Hashable {
     /// The user.
     public let userId: UserID

@@ -1,3 +1,4 @@
+import CommerceSupport
 import Foundation
 import Logging
 import Synchronization

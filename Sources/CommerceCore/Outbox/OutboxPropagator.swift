@@ -2,9 +2,11 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Delivers every pending ``OutboxEvent`` to the Order service until it succeeds: at least once,
-/// forever, resuming after restarts (the events live in the ``UserStore``). A deletion becomes a purge of
-/// the user's orders, a revocation the Order service's mark of the user's void tokens.
+/// Delivers every pending ``OutboxEvent`` to its ``OutboxDestination`` until it succeeds: at least once,
+/// forever, resuming after restarts (the events live in an ``OutboxStore``), one lane per destination. For
+/// the User service, a deletion becomes a purge of the user's orders, a revocation the Order service's mark
+/// of the user's void tokens (``OrderServiceDestination``), a reset request a mail
+/// (``PasswordResetMailDestination``).
 ///
 /// Run it as a swift-service-lifecycle `Service` next to the User service. The ``UserService`` also asks it
 /// for one prompt delivery of each event it records, so that a healthy Order service has purged, or
@@ -27,7 +29,7 @@ public struct OutboxPropagator: Service {
         /// The longest a pending deletion may wait before the User service reports itself not ready
         /// (`GET /ready`); `nil` never does.
         public var readinessBacklogAgeLimit: Duration?
-        /// How long a claimed batch is held for this process (``UserStore/claimPendingEvents(limit:now:leaseEnd:)``).
+        /// How long a claimed batch is held for this process (``OutboxStore/claimPendingEvents(limit:now:leaseEnd:)``).
         /// Each event is tried for at most half of it, so a delivery always ends while its lease holds.
         public var lease: Duration
 
@@ -49,39 +51,37 @@ public struct OutboxPropagator: Service {
         }
     }
 
-    private let events: any UserStore
-    private let orders: any OrderServicePeer
-    /// Where password-reset tokens go; `nil` when this deployment sends none.
-    let notifier: (any Notifier)?
-    /// How long a password-reset token works.
-    private let resetLifetime: Duration
+    private let events: any OutboxStore
+    private let destinations: [any OutboxDestination]
     /// How this propagator paces deliveries and judges its backlog.
     public let configuration: Configuration
     private let clock: any CommerceClock
     private let logger: Logger
     private let metrics: CommerceMetrics
 
-    /// A propagator reading pending events from `events`, delivering deletions and revocations to `orders`
-    /// and password-reset tokens (valid for `resetLifetime`, 30 minutes by default) to `notifier`.
+    /// A propagator reading pending events from `events` and handing each to the one of `destinations` that
+    /// takes its kind (the first, if several do).
     public init(
-        events: any UserStore, orders: any OrderServicePeer, notifier: (any Notifier)? = nil,
-        resetLifetime: Duration = .seconds(30 * 60), configuration: Configuration = Configuration(),
+        events: any OutboxStore, destinations: [any OutboxDestination], configuration: Configuration = Configuration(),
         clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.outbox-propagator"),
         metrics: CommerceMetrics = CommerceMetrics()
     ) {
         self.events = events
-        self.orders = orders
-        self.notifier = notifier
-        self.resetLifetime = resetLifetime
+        self.destinations = destinations
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
     }
 
-    /// One quick delivery of `event` under the prompt policy; `true` when the Order service confirmed and
-    /// the event is marked delivered. Never throws: a failure releases the event to the loop at once
-    /// (``UserStore/releaseClaim(_:)``).
+    /// Whether some destination takes events of `kind` (a password reset needs a mail destination).
+    public func delivers(_ kind: OutboxEvent.Kind) -> Bool {
+        destinations.contains { $0.takes(kind) }
+    }
+
+    /// One quick delivery of `event` under the prompt policy; `true` when its destination confirmed and the
+    /// event is marked delivered. Never throws: a failure releases the event to the loop at once
+    /// (``OutboxStore/releaseClaim(_:)``).
     public func deliverPromptly(_ event: OutboxEvent) async -> Bool {
         do {
             try await deliver(event, policy: configuration.prompt, retryingEverything: false)
@@ -100,61 +100,66 @@ public struct OutboxPropagator: Service {
         }
     }
 
-    /// Delivers everything pending now: claims a batch (held for ``Configuration/lease``) and tries each
-    /// event under the background policy for at most half the lease. An event that still fails stays
-    /// pending for a later pass (of this process or, once its lease ends, another's), and so do the rest of
-    /// the pass's events bound where it was (released at once): a dead Order service holds up no password
-    /// reset, and a dead mail service no deletion. Returns how many events were delivered. Stops with
-    /// `CancellationError` when cancelled.
+    /// Delivers everything pending now: claims a batch (held for ``Configuration/lease``), splits it by
+    /// destination, and delivers each destination's events in order in a lane of its own, all lanes at
+    /// once, each event under the background policy for at most half the lease. When an event fails, its
+    /// lane stops and releases the rest of its events at once (they stay pending for a later pass, of this
+    /// process or another's): a dead Order service holds up no password reset, and a dead mail service no
+    /// deletion. Returns how many events were delivered. Stops with `CancellationError` when cancelled.
     @discardableResult
     public func deliverPending() async throws -> Int {
         var delivered = 0
-        var policy = configuration.retry
         let window = configuration.lease / 2
-        policy.deadline = min(policy.deadline ?? window, window)
-        var unreachable: Set<Destination> = []
+        var retry = configuration.retry
+        retry.deadline = min(retry.deadline ?? window, window)
+        let policy = retry
         while true {
             let now = clock.now()
             let batch = try await events.claimPendingEvents(
                 limit: configuration.batchSize, now: now,
                 leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
+            var lanes: [[OutboxEvent]] = Array(repeating: [], count: destinations.count)
             for event in batch {
-                let destination = Destination(event.kind)
-                if unreachable.contains(destination) {
-                    try? await events.releaseClaim(event.id)
-                    continue
-                }
-                do {
-                    try await deliver(event, policy: policy, retryingEverything: true)
-                    delivered += 1
-                } catch let error as CancellationError {
-                    throw error
-                } catch {
-                    unreachable.insert(destination)
-                    logger.warning(
-                        "\(event.kind.name) not delivered in this pass; will retry",
-                        metadata: [
-                            "userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)",
-                            "error": "\(error)",
-                        ])
-                }
+                if let lane = destinations.firstIndex(where: { $0.takes(event.kind) }) { lanes[lane].append(event) }
             }
+            let (count, stalled) = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for lane in lanes where !lane.isEmpty {
+                    group.addTask { try await deliver(lane, policy: policy) }
+                }
+                var count = 0
+                var stalled = false
+                for try await (laneCount, laneStalled) in group {
+                    count += laneCount
+                    stalled = stalled || laneStalled
+                }
+                return (count, stalled)
+            }
+            delivered += count
             // A full batch may hide more; but a store without leases offers undelivered events again, so a
             // pass that left some stops here rather than fetching them once more.
-            if batch.count < configuration.batchSize || !unreachable.isEmpty { return delivered }
+            if batch.count < configuration.batchSize || stalled { return delivered }
         }
     }
 
-    /// Where an event goes.
-    private enum Destination: Hashable {
-        case orderService, notifier
-
-        init(_ kind: OutboxEvent.Kind) {
-            switch kind {
-            case .userDeleted, .tokensRevoked: self = .orderService
-            case .passwordResetRequested: self = .notifier
+    /// One lane: `lane`'s events in order until one fails; how many were delivered, and whether one failed.
+    private func deliver(_ lane: [OutboxEvent], policy: RetryPolicy) async throws -> (Int, Bool) {
+        for (index, event) in lane.enumerated() {
+            do {
+                try await deliver(event, policy: policy, retryingEverything: true)
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                logger.warning(
+                    "\(event.kind.name) not delivered in this pass; will retry",
+                    metadata: [
+                        "userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)",
+                        "error": "\(error)",
+                    ])
+                for held in lane[(index + 1)...] { try? await events.releaseClaim(held.id) }
+                return (index, true)
             }
         }
+        return (lane.count, false)
     }
 
     /// The pending deletions now: how many, and how old the oldest is. Also recorded in the metrics.
@@ -225,60 +230,20 @@ public struct OutboxPropagator: Service {
         }
     }
 
-    /// Delivers under the id of the request that made the change (kept with the event), so what the Order
-    /// service does about it is logged under that id too.
+    /// Delivers under the id of the request that made the change (kept with the event), so what the
+    /// destination does about it is logged under that id too.
     private func deliver(_ event: OutboxEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
+        guard let destination = destinations.first(where: { $0.takes(event.kind) }) else {
+            throw CommerceError.unavailable("Nothing is configured to deliver a \(event.kind.name).")
+        }
         try await RequestID.$current.withValue(event.requestID ?? RequestID.current) {
-            var outcome: Logger.Metadata = ["eventId": "\(event.id)"]
-            switch (event.kind, event.userId) {
-            case (.userDeleted, let userId?):
-                let orders = orders
-                let deleted = try await run(policy, retryingEverything, peer: "order-service") {
-                    try await orders.purgeOrders(of: userId)
-                }
-                outcome["ordersRemoved"] = "\(deleted)"
-            case (.tokensRevoked(let issuedBefore), let userId?):
-                let orders = orders
-                try await run(policy, retryingEverything, peer: "order-service") {
-                    try await orders.revokeTokens(of: userId, issuedBefore: issuedBefore)
-                }
-            case (.passwordResetRequested(let email), _):
-                outcome["sent"] = try await sendReset(to: email, for: event, policy, retryingEverything)
-            case (.userDeleted, nil), (.tokensRevoked, nil):
-                throw CommerceError.internalFailure("An outbox event for the Order service names no user.")
-            }
+            let call = OutboxDelivery(
+                policy: policy, retryingEverything: retryingEverything, clock: clock, logger: logger, metrics: metrics)
+            var outcome = try await destination.deliver(event, using: call)
             try await events.markDelivered(event.id)
+            outcome["eventId"] = "\(event.id)"
             if let userId = event.userId { outcome["userId"] = "\(userId)" }
             logger.info("\(event.kind.name) propagated", metadata: outcome)
         }
-    }
-
-    /// Issues a reset token to the user with `email`, if any, and sends it; whether one was sent. The token
-    /// is made once per pass and only its hash is stored; a retry of the sending sends the same one.
-    private func sendReset(
-        to email: EmailAddress, for event: OutboxEvent, _ policy: RetryPolicy, _ retryingEverything: Bool
-    ) async throws -> Logger.MetadataValue {
-        guard let notifier else { throw CommerceError.unavailable("No notifier is configured for password resets.") }
-        let token = OpaqueToken()
-        let now = clock.now().roundedToMilliseconds
-        let expiresAt = now.addingTimeInterval(resetLifetime.timeInterval)
-        // An unknown email: nothing to send, and nothing that says so to whoever asked.
-        guard
-            try await events.issueResetToken(hash: token.hash, forEmail: email, issuedAt: now, expiresAt: expiresAt)
-                != nil
-        else { return "false" }
-        let notice = Notice.passwordReset(
-            PasswordResetNotice(email: email, token: token.value, expiresAt: expiresAt, eventId: event.id))
-        try await run(policy, retryingEverything, peer: "notifier") { try await notifier.send(notice) }
-        return "true"
-    }
-
-    private func run<Result: Sendable>(
-        _ policy: RetryPolicy, _ retryingEverything: Bool, peer: String,
-        _ operation: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        try await policy.run(
-            clock: clock, retryingEverything: retryingEverything, logger: logger, metrics: metrics.peer(peer),
-            operation: operation)
     }
 }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// Every ``Configuration/interval`` it sweeps in batches of ``Configuration/batchSize`` until a batch comes
 /// back short, so a record is gone within one interval of its expiry and no single delete holds the
 /// database for long. Run it as a swift-service-lifecycle `Service` beside its service
-/// (``OrderServiceParts/sweeper``, ``UserServiceParts/sweeper``).
+/// (``OrderServiceAssembly/sweeper``, ``UserServiceAssembly/sweeper``).
 public struct ExpirySweeper: Service {
     /// How often and how much.
     public struct Configuration: Sendable {
@@ -46,7 +46,7 @@ public struct ExpirySweeper: Service {
 
     /// The expired idempotency records of an Order service's store.
     public static func idempotencyRecords(
-        of store: any OrderStore, configuration: Configuration = Configuration(),
+        of store: any IdempotencyStore, configuration: Configuration = Configuration(),
         clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.expiry-sweeper")
     ) -> ExpirySweeper {
         ExpirySweeper("idempotency records", configuration: configuration, clock: clock, logger: logger) {
@@ -56,11 +56,13 @@ public struct ExpirySweeper: Service {
 
     /// The expired refresh and reset tokens of a User service's store.
     public static func tokens(
-        of store: any UserStore, configuration: Configuration = Configuration(),
+        of store: any PasswordResetStore & SessionStore, configuration: Configuration = Configuration(),
         clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.expiry-sweeper")
     ) -> ExpirySweeper {
+        // A batch is short only when both deletes came back short: either one full makes the sum reach `limit`.
         ExpirySweeper("refresh and reset tokens", configuration: configuration, clock: clock, logger: logger) {
-            try await store.sweepExpiredTokens(now: $0, limit: $1)
+            try await store.sweepExpiredRefreshTokens(now: $0, limit: $1)
+                + store.sweepExpiredResetTokens(now: $0, limit: $1)
         }
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// uniqueness of (user, key) still lets only one order in.)
 ///
 /// A lock, not an actor: every placement with a key takes and gives back one, and an actor's hop can move
-/// the request to another thread and back (Documentation/Performance.md).
+/// the request to another thread and back (Documentation/PerformanceLog.md).
 final class InFlightKeys: Sendable {
     private struct Entry: Hashable {
         let userId: UserID

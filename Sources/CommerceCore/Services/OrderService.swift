@@ -9,7 +9,7 @@ import Logging
 /// same request returns the original order; the key with a different request is
 /// ``CommerceError/Code/idempotencyKeyReused``; a repeat while the first is still running is `conflict`.
 ///
-/// Every call made with an access token takes the token's ``TokenStamp``: the store judges it against the
+/// Every call made with an access token takes the token's ``CallerToken``: the store judges it against the
 /// user's revocation mark in the same read as the rest, so a token voided by log out everywhere or a
 /// password change is refused once the User service's revocation has been delivered here
 /// (``revokeTokens(of:issuedBefore:as:)``).
@@ -83,7 +83,7 @@ public struct OrderService: Sendable {
     ///   when the user no longer exists or the token was revoked; `unavailable` when the User service cannot
     ///   say; `idempotencyKeyReused` / `conflict` for key misuse.
     public func place(
-        _ form: OrderForm, idempotencyKey: String? = nil, as principal: Principal, token: TokenStamp? = nil
+        _ form: OrderForm, idempotencyKey: String? = nil, as principal: Principal, token: CallerToken? = nil
     ) async throws -> PlacedOrder {
         guard let userId = principal.userId else { throw CommerceError.forbidden("Only users place orders.") }
         var collector = ViolationCollector()
@@ -102,7 +102,7 @@ public struct OrderService: Sendable {
         return placed
     }
 
-    private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?, token: TokenStamp?)
+    private func place(_ draft: OrderDraft, for userId: UserID, key: IdempotencyKey?, token: CallerToken?)
         async throws -> PlacedOrder
     {
         // The fingerprint (a SHA-256) is made only for a request with a key: the rest never compare one.
@@ -165,7 +165,7 @@ public struct OrderService: Sendable {
     ///   `unauthenticated` when the user was deleted and their orders purged, or the token was revoked.
     public func orders(
         of userId: UserID, status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil,
-        as principal: Principal, token: TokenStamp? = nil
+        as principal: Principal, token: CallerToken? = nil
     ) async throws -> OrderPage {
         if principal != .internalService { try Self.mayRead(userId, principal) }
         let (limit, cursor) = try page(limit: limit, after: after)
@@ -186,7 +186,7 @@ public struct OrderService: Sendable {
     ///   when the token was revoked.
     public func allOrders(
         status: OrderStatus? = nil, limit: Int? = nil, after: String? = nil, as principal: Principal,
-        token: TokenStamp? = nil
+        token: CallerToken? = nil
     ) async throws -> OrderPage {
         guard principal.isStaff else { throw CommerceError.forbidden("Only staff see every order.") }
         let (limit, cursor) = try page(limit: limit, after: after)
@@ -200,7 +200,7 @@ public struct OrderService: Sendable {
     /// - Throws: `forbidden` for anyone but that user or staff; `notFound` when the user has no such order
     ///   (another user's order under this path is not theirs: `notFound` too, whoever asks);
     ///   `unauthenticated` when the token was revoked.
-    public func order(_ id: OrderID, of userId: UserID, as principal: Principal, token: TokenStamp? = nil)
+    public func order(_ id: OrderID, of userId: UserID, as principal: Principal, token: CallerToken? = nil)
         async throws -> Order
     {
         try Self.mayRead(userId, principal)
@@ -223,7 +223,7 @@ public struct OrderService: Sendable {
     ///   `unauthenticated` when the token was revoked.
     public func transition(
         _ action: OrderAction, order id: OrderID, of userId: UserID, reason: String? = nil,
-        expectedVersion: Int? = nil, as principal: Principal, token: TokenStamp? = nil
+        expectedVersion: Int? = nil, as principal: Principal, token: CallerToken? = nil
     ) async throws -> Order {
         let actor: OrderActor
         switch principal {
@@ -275,7 +275,7 @@ public struct OrderService: Sendable {
     /// - Throws: `forbidden` for anyone but staff; `unauthenticated` for a revoked token; `validation`
     ///   listing every bad field.
     public func putProduct(
-        _ id: String, _ form: ProductForm, as principal: Principal, token: TokenStamp? = nil
+        _ id: String, _ form: ProductForm, as principal: Principal, token: CallerToken? = nil
     ) async throws -> (product: Product, created: Bool) {
         guard principal.isStaff else { throw CommerceError.forbidden("Only staff change the catalog.") }
         let product = try Product(id: id, form: form, updatedAt: clock.now().roundedToMilliseconds)

@@ -9,7 +9,7 @@ import Synchronization
 /// replica's, or one racing the purge) can never let an order in after the purge.
 ///
 /// A lock, not an actor: every placement asks it, and an actor's hop can move the request to another
-/// thread and back (Documentation/Performance.md); each call holds the lock for one dictionary access.
+/// thread and back (Documentation/PerformanceLog.md); each call holds the lock for one dictionary access.
 final class UserExistenceCache: Sendable {
     private struct State {
         var expiries: [UserID: Date] = [:]

@@ -19,6 +19,8 @@ public struct UserService: Sendable {
     private let logger: Logger
     private let metrics: CommerceMetrics
     private let refreshLifetime: Duration
+    /// How long a refresh token keeps its session going when no lifetime is given: 30 days.
+    public static let defaultRefreshLifetime: Duration = .seconds(30 * 86_400)
     /// Where a user's export reads their orders; `nil`: no export.
     private let orders: (any OrderServicePeer)?
     /// The retries of that read, on the request path.
@@ -35,7 +37,7 @@ public struct UserService: Sendable {
         store: any UserStore, hasher: any PasswordHasher, tokens: TokenService, outbox: OutboxPropagator,
         throttle: (any LoginThrottle)? = nil, clock: any CommerceClock = SystemClock(),
         logger: Logger = Logger(label: "commerce.user-service"), metrics: CommerceMetrics = CommerceMetrics(),
-        refreshLifetime: Duration = .seconds(30 * 86_400), orders: (any OrderServicePeer)? = nil,
+        refreshLifetime: Duration = Self.defaultRefreshLifetime, orders: (any OrderServicePeer)? = nil,
         ordersRetry: RetryPolicy = .requestPath
     ) {
         self.orders = orders
@@ -425,7 +427,7 @@ public struct UserService: Sendable {
         } catch {
             throw CommerceError.validation(field: "email", "is not a valid email address")
         }
-        guard outbox.notifier != nil else {
+        guard outbox.delivers(.passwordResetRequested(email: address)) else {
             throw CommerceError.unavailable("Password reset is not configured on this server.")
         }
         do {

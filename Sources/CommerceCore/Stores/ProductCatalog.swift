@@ -1,9 +1,9 @@
 import Foundation
 
-/// Where the Order service keeps the shop's products, beside the orders that copy them (every
-/// ``OrderStore`` is one, so placement reads the prices in the same transaction that stores the order).
+/// Where the Order service keeps the shop's products, beside the orders that copy them (an ``OrderStore``
+/// is one, so placement reads the prices in the same transaction that stores the order).
 ///
-/// Contract (checked by `OrderStoreConformance` in CommerceTesting):
+/// Contract (checked by `CatalogConformance` in CommerceTesting; every implementation must pass it):
 /// - ``putProduct(_:)`` stores the product under its id, replacing one stored before, and says whether it
 ///   was new; ``product(_:)`` reads it back exactly.
 /// - ``products(active:after:limit:)`` lists products by id ascending (byte order of the UTF-8 text),

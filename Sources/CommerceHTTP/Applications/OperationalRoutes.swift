@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceSupport
 import Hummingbird
 import Logging
 import NIOCore

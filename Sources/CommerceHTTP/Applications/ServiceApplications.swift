@@ -84,7 +84,7 @@ public struct HTTPServiceSettings: Sendable {
 ///     application's do).
 ///   - services: more lifecycle services to run and stop with the application (an HTTP client, say).
 public func buildUserServiceApplication(
-    settings: HTTPServiceSettings, service: UserServiceParts, services: [any Service] = []
+    settings: HTTPServiceSettings, service: UserServiceAssembly, services: [any Service] = []
 ) -> some ApplicationProtocol {
     let logger = settings.logger
     let propagator = service.propagator
@@ -112,7 +112,7 @@ public func buildUserServiceApplication(
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-user"),
-        services: [propagator, service.sweeper] + services, logger: logger)
+        services: service.backgroundServices + services, logger: logger)
 }
 
 /// The Order service as a Hummingbird application: its routes, the operational routes (`/health`,
@@ -124,7 +124,7 @@ public func buildUserServiceApplication(
 ///     (pass it `settings.logger` and `settings.metrics`).
 ///   - services: more lifecycle services to run and stop with the application (an HTTP client, say).
 public func buildOrderServiceApplication(
-    settings: HTTPServiceSettings, service: OrderServiceParts, services: [any Service] = []
+    settings: HTTPServiceSettings, service: OrderServiceAssembly, services: [any Service] = []
 ) -> some ApplicationProtocol {
     let logger = settings.logger
     let routeTable = RouteTable()
@@ -143,7 +143,7 @@ public func buildOrderServiceApplication(
     return Application(
         router: router, server: settings.server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "commerce-order"),
-        services: [service.sweeper] + services, logger: logger)
+        services: service.backgroundServices + services, logger: logger)
 }
 
 /// A router with request ids, metrics and logs, security headers, CORS when configured, problem+json for

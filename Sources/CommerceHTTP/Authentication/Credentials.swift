@@ -15,7 +15,7 @@ public struct Credentials: Sendable {
     }
 
     /// A valid bearer token: its user, when it was issued, its session. Whether the token has been revoked
-    /// since is not known here: pass its stamp to the service, which checks it in the same read as the rest
+    /// since is not known here: pass its `CallerToken` to the service, which checks it in the same read as the rest
     /// (so there is no call that answers a bare `Principal` for a bearer token).
     /// - Throws: `unauthenticated` when there is no bearer token or it is not valid.
     public func access(_ request: Request) async throws -> VerifiedAccess {

@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

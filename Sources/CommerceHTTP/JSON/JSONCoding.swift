@@ -1,3 +1,4 @@
+import CommerceSupport
 import Foundation
 
 /// How the HTTP edge decodes JSON request bodies. (Responses are written by ``JSONWriter``.)

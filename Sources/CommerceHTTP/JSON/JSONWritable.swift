@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceSupport
 import Foundation
 
 /// A representation that writes itself with ``JSONWriter``.

@@ -2,8 +2,8 @@ import CommerceCore
 import Foundation
 
 /// Reads an order request of the common shape straight from its bytes, without `JSONDecoder`: every
-/// placement's body comes through here, and decoding it with `JSONDecoder` was 5 % of a placement's CPU
-/// (Documentation/Performance.md).
+/// placement's body comes through here (the micro-benchmark "Order request decode + validate" measures
+/// it; `JSONDecoder` showed in a placement's profile under `scripts/bench`).
 ///
 /// The common shape is an object with `items` (objects with `productId`, `name`, `quantity` and `price`),
 /// `deliveryAddress` and `currency`, each at most once, in any order and any of them absent; strings

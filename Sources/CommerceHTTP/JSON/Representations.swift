@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceSupport
 import Foundation
 
 /// The JSON a client sees for a user: never the password hash. Keys in sorted order; absent parts are

@@ -9,7 +9,7 @@ import Logging
 /// would run (the id outermost, the headers innermost).
 ///
 /// One layer where four each added one to every request's path: four layers cost 2 µs more than one, on a
-/// read of 56 µs (Documentation/Performance.md). The three public ones stay for routers of an application's own.
+/// read of 56 µs (Documentation/PerformanceLog.md). The three public ones stay for routers of an application's own.
 struct RequestBookkeepingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: CommerceMetrics
 

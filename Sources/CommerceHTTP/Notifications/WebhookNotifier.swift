@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CommerceCore
+import CommerceSupport
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CommerceCore
+import CommerceSupport
 import Foundation
 import NIOFoundationCompat
 import NIOHTTP1

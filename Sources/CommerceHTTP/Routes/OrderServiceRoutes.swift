@@ -22,7 +22,7 @@ extension Router {
                 OrderForm.self, from: request, context: context, readingCommonShapeWith: OrderFormReader.read)
             let placed = try await orders.place(
                 form, idempotencyKey: request.headers.value(of: .idempotencyKey), as: access.principal,
-                token: access.stamp)
+                token: access.callerToken)
             var headers: HTTPFields = [.location: "/api/order/\(placed.order.userId)/\(placed.order.id)"]
             if placed.replayed { headers[.idempotentReplayed] = "true" }
             headers[.eTag] = EntityTag.of(placed.order)
@@ -31,17 +31,18 @@ extension Router {
         api.route(.get, "/api/order/{id}", in: routeTable) { request, context in
             // The owner or staff with a bearer token; the User service with the key, for a user's export.
             var principal = Principal.internalService
-            var stamp: TokenStamp?
+            var callerToken: CallerToken?
             if request.headers[.apiKey] != nil {
                 principal = try credentials.internalService(request)
             } else {
                 let access = try await credentials.access(request)
-                (principal, stamp) = (access.principal, access.stamp)
+                (principal, callerToken) = (access.principal, access.callerToken)
             }
             let userId = try context.parameters.id("id", as: UserID.self)
             let query = try pages.read(request)
             let page = try await orders.orders(
-                of: userId, status: query.status, limit: query.limit, after: query.after, as: principal, token: stamp)
+                of: userId, status: query.status, limit: query.limit, after: query.after, as: principal,
+                token: callerToken)
             return JSONBody.response(
                 OrderListRepresentation(orders: page.orders),
                 headers: pages.link(path: "/api/order/\(userId)", query, next: page.next))
@@ -50,7 +51,8 @@ extension Router {
             let access = try await credentials.access(request)
             let query = try pages.read(request)
             let page = try await orders.allOrders(
-                status: query.status, limit: query.limit, after: query.after, as: access.principal, token: access.stamp)
+                status: query.status, limit: query.limit, after: query.after, as: access.principal,
+                token: access.callerToken)
             return JSONBody.response(
                 OrderListRepresentation(orders: page.orders),
                 headers: pages.link(path: "/api/orders", query, next: page.next))
@@ -59,7 +61,7 @@ extension Router {
             let access = try await credentials.access(request)
             let userId = try context.parameters.id("id", as: UserID.self)
             let orderId = try context.parameters.id("orderId", as: OrderID.self)
-            let order = try await orders.order(orderId, of: userId, as: access.principal, token: access.stamp)
+            let order = try await orders.order(orderId, of: userId, as: access.principal, token: access.callerToken)
             return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
         }
         for action in OrderAction.allCases {
@@ -74,7 +76,7 @@ extension Router {
                 let order = try await orders.transition(
                     action, order: orderId, of: userId, reason: form.reason,
                     expectedVersion: try EntityTag.expectedVersion(request.headers[.ifMatch]), as: access.principal,
-                    token: access.stamp)
+                    token: access.callerToken)
                 return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
             }
         }
@@ -83,7 +85,7 @@ extension Router {
             let id = try Product.checkedID(context.parameters.get("productId") ?? "")
             let form = try await JSONBody.decode(ProductForm.self, from: request, context: context)
             let (product, created) = try await orders.putProduct(
-                id, form, as: access.principal, token: access.stamp)
+                id, form, as: access.principal, token: access.callerToken)
             return JSONBody.response(
                 ProductRepresentation(product), status: created ? .created : .ok,
                 headers: created ? [.location: "/api/product/\(id)"] : [:])

@@ -4,7 +4,7 @@ import Foundation
 /// The Order service's hot reads on SQLite, each **one statement**: the token's mark and the tombstone are
 /// read in the same `SELECT` as the orders. A single statement reads one snapshot of a WAL database, so it
 /// needs no `BEGIN`/`COMMIT` around it: a read is one statement stepped, where a read transaction of three
-/// lookups was five (Documentation/Performance.md).
+/// lookups was five (Documentation/PerformanceLog.md).
 ///
 /// Every row starts with the two mark columns; the row that holds the marks says so with a non-NULL second
 /// column (whether the user is tombstoned). A page is that one row `UNION ALL` the page's rows (marks NULL).
@@ -12,7 +12,7 @@ import Foundation
 /// SQLite walk every customer's orders of that status through `order_status`), and each row id is then read
 /// from the table. Two earlier shapes cost more: the page `LEFT JOIN`ed onto the marks' row made SQLite copy
 /// the page into a temporary table and sort it again, and the page's whole rows in a subquery made it copy
-/// every text column out of the subquery (Documentation/Performance.md). SQL does not promise the order of
+/// every text column out of the subquery (Documentation/PerformanceLog.md). SQL does not promise the order of
 /// a compound's or a join's rows, so the page is put in newest-first order here, where a sort of an already
 /// ordered page is one pass.
 ///
@@ -60,7 +60,7 @@ enum OrderHotReads {
     /// The user's page, `nil` when the user is tombstoned; refuses a token voided since it was issued.
     static func livePage(
         _ connection: SQLiteReadConnection, of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?,
-        limit: Int, token: TokenStamp?
+        limit: Int, token: CallerToken?
     ) throws -> [Order]? {
         let statement = try connection.statement(pages[(status == nil ? 0 : 2) + (cursor == nil ? 0 : 1)])
         return try orders(statement, token: token) { arguments in
@@ -77,7 +77,7 @@ enum OrderHotReads {
     }
 
     /// The user's order `id`, `nil` when there is none; refuses a token voided since it was issued.
-    static func order(_ connection: SQLiteReadConnection, _ id: OrderID, of userId: UserID, token: TokenStamp?)
+    static func order(_ connection: SQLiteReadConnection, _ id: OrderID, of userId: UserID, token: CallerToken?)
         throws -> Order?
     {
         try orders(try connection.statement(one), token: token) { arguments in
@@ -90,7 +90,7 @@ enum OrderHotReads {
     /// Steps `statement` with the arguments `bind` binds: judges the token by the marks' row, answers `nil`
     /// for a tombstoned user, and decodes the orders newest first (a row without one is the marks' row alone).
     private static func orders(
-        _ statement: SQLiteRawStatement, token: TokenStamp?, bind: (inout SQLiteBindings) throws -> Void
+        _ statement: SQLiteRawStatement, token: CallerToken?, bind: (inout SQLiteBindings) throws -> Void
     ) throws -> [Order]? {
         var orders: [Order] = []
         var marks: (voidBefore: Int64?, tombstoned: Bool)?

@@ -4,16 +4,16 @@ import GRDB
 import GRDBSQLite
 import Synchronization
 
-/// Group commit for order inserts: inserts that arrive while a write transaction is running wait for the
-/// next one, and each transaction then holds them all (measured in Documentation/Performance.md: one transaction per order made SQLite's
-/// single writer the bottleneck of `POST /api/order`).
+/// Group commit for order inserts: inserts that arrive while a write transaction is running wait for the next one, and
+/// each transaction then holds them all (measured in Documentation/PerformanceLog.md: one transaction per order made
+/// SQLite's single writer the bottleneck of `POST /api/order`).
 ///
 /// Each insert keeps its own answer and its own atomicity (``Apply`` writes nothing of an insert that
 /// fails, a tombstoned user's, say), so one that fails does not touch the others. Every answer is given
 /// only after the transaction holding it has committed, so an acknowledged order is as durable as before.
 ///
 /// The waiting list is behind a lock rather than in an actor: an insert only appends itself, and an actor
-/// would cost every placement a hop to its executor and back (Documentation/Performance.md). The first insert
+/// would cost every placement a hop to its executor and back (Documentation/PerformanceLog.md). The first insert
 /// to find the writer idle starts a task that writes batches until nobody waits.
 final class OrderInsertBatcher: Sendable {
     /// One insert waiting for its transaction.
@@ -23,7 +23,7 @@ final class OrderInsertBatcher: Sendable {
         let row: OrderRow.Texts?
         let idempotency: IdempotencyRecord?
         let now: Date
-        let token: TokenStamp?
+        let token: CallerToken?
         let pricing: CatalogPricing?
         let answer: CheckedContinuation<OrderInsertion, any Error>
     }
@@ -50,7 +50,7 @@ final class OrderInsertBatcher: Sendable {
 
     /// Inserts with the next transaction and answers once it has committed.
     func insert(
-        _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?,
+        _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?,
         pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         try await withCheckedThrowingContinuation { answer in

@@ -10,8 +10,8 @@ import GRDBSQLite
 ///
 /// The statements are GRDB's cached ones, driven through SQLite's C API (``SQLiteRawStatement``): through
 /// GRDB's statements, bindings and `Row`s, and with the savepoint's `SAVEPOINT` and `RELEASE` prepared
-/// again for every order, the writer thread's work beyond SQLite's own was about 15 % of a placement's CPU
-/// (Documentation/Performance.md).
+/// again for every order, the writer thread's work beyond SQLite's own was a large share of a placement's
+/// CPU (`scripts/bench`, `POST /api/order`; Documentation/PerformanceLog.md).
 enum OrderPlacement {
     /// What the rules read before an insert: arguments are the token's user (or NULL), the user, the
     /// user and the key (or NULL) of the idempotency record, and the time it must outlive. (Internal for
@@ -44,7 +44,7 @@ enum OrderPlacement {
 
     /// The token's mark, the tombstone of `userId`, and the order a live record of `key` points at, in
     /// one statement.
-    static func checks(_ db: Database, userId: UserID, key: IdempotencyKey?, now: Date, token: TokenStamp?) throws
+    static func checks(_ db: Database, userId: UserID, key: IdempotencyKey?, now: Date, token: CallerToken?) throws
         -> Checks
     {
         var checks = Checks()
@@ -71,7 +71,7 @@ enum OrderPlacement {
     /// `.created`.
     static func place(
         _ db: Database, _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date,
-        token: TokenStamp?, pricing: CatalogPricing?, catalog: ([String]) throws -> [String: Product]
+        token: CallerToken?, pricing: CatalogPricing?, catalog: ([String]) throws -> [String: Product]
     ) throws -> OrderInsertion {
         let checks = try checks(db, userId: order.userId, key: idempotency?.key, now: now, token: token)
         try token?.check(voidBefore: checks.voidBefore)

@@ -32,7 +32,7 @@ enum SQLiteDatabase {
         configuration.prepareDatabase { db in
             // Statement journals in memory: each insert of a group commit runs in a savepoint, and SQLite
             // copies every page an insert changes into that savepoint's journal, which past 64 KiB in a
-            // transaction it spills to a temporary file, a `pwrite` per page (Documentation/Performance.md).
+            // transaction it spills to a temporary file, a `pwrite` per page (Documentation/PerformanceLog.md).
             // Temporary tables and sorts stay in memory too; the statements here sort at most a page.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }

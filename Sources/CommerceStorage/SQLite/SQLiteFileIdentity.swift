@@ -8,6 +8,9 @@ import Synchronization
 #elseif canImport(Darwin)
     import Darwin
 #endif
+#if canImport(CDispatch)
+    import CDispatch  // where Swift finds `stat`'s members on Linux when no other module brought it in
+#endif
 #if canImport(CoreFoundation)
     import CoreFoundation  // where Swift finds `stat`'s members on Linux
 #endif
@@ -21,7 +24,7 @@ struct SQLiteFileIdentity: Sendable, Equatable {
     private let inode: Int
 
     /// The identity of the file at `path` now; `nil` when there is none. One `stat` call: every write asks
-    /// (Foundation's `attributesOfItem` built a dictionary of every attribute, 1 % of a placement).
+    /// (Foundation's `attributesOfItem` built a dictionary of every attribute on every write).
     init?(path: String) {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
@@ -64,9 +67,9 @@ final class SQLiteFileWatch: Sendable {
         return result
     }
 
-    /// What ``UserStore/checkReadiness()`` and ``OrderStore/checkReadiness()`` ask of a SQLite store: the file
-    /// at the path is still the one opened, a query is answered, and the write lock can be taken (another
-    /// process holding it keeps every write waiting, so the store is not ready).
+    /// What ``UserRecordStore/checkReadiness()`` and ``OrderRecordStore/checkReadiness()`` ask of a SQLite store: the
+    /// file at the path is still the one opened, a query is answered, and the write lock can be taken (another process
+    /// holding it keeps every write waiting, so the store is not ready).
     func checkReadiness(of writer: any DatabaseWriter) async throws {
         try checkBeforeWriting()
         if let file, SQLiteFileIdentity(path: file.path) != file {

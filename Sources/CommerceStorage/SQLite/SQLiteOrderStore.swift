@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import GRDB
 
@@ -54,16 +55,16 @@ public struct SQLiteOrderStore: OrderStore {
         try SQLiteDatabase.close(writer)
     }
 
-    /// See ``OrderStore/checkReadiness()``: also that the file at the path is still the one opened and that
+    /// See ``OrderRecordStore/checkReadiness()``: also that the file at the path is still the one opened and that
     /// the write lock can be taken.
     public func checkReadiness() async throws {
         try await watch.checkReadiness(of: writer)
     }
 
-    /// See ``OrderStore/insert(_:idempotency:now:token:)``: the token and tombstone checks, the order and its
-    /// key in one transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
+    /// See ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)``: the token and tombstone checks, the order and
+    /// its key in one transaction (shared with the inserts that arrive meanwhile, each in a savepoint of its own).
     public func insert(
-        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: TokenStamp?, pricing: CatalogPricing?
+        _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
         // An order priced from the catalog gets its columns once priced, in the transaction.
         let row = pricing == nil ? OrderRow.encode(order) : nil
@@ -87,9 +88,9 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/idempotentOrder(userId:key:now:token:)``: the token's mark and the record in one
+    /// See ``IdempotencyStore/idempotentOrder(userId:key:now:token:)``: the token's mark and the record in one
     /// statement (``OrderPlacement/checks(_:userId:key:now:token:)``).
-    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: TokenStamp?) async throws
+    public func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
         -> (order: Order, fingerprint: String)?
     {
         try await translatingDatabaseErrors {
@@ -101,7 +102,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/orders(of:status:after:limit:)``: one range scan of the user's index.
+    /// See ``OrderRecordStore/orders(of:status:after:limit:)``: one range scan of the user's index.
     public func orders(of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int) async throws
         -> [Order]
     {
@@ -112,10 +113,10 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
+    /// See ``OrderRecordStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
     /// page in one statement (``OrderHotReads``), on the calling thread (``SQLiteReadConnections``).
     public func liveOrders(
-        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?
+        of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) async throws -> [Order]? {
         try await translatingDatabaseErrors {
             try readers.read { connection in
@@ -125,9 +126,9 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/allOrders(status:after:limit:token:)``: the token's mark, then one range scan of
+    /// See ``OrderRecordStore/allOrders(status:after:limit:token:)``: the token's mark, then one range scan of
     /// `order_recent`, or of `order_status` for one status, in one read transaction.
-    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: TokenStamp?)
+    public func allOrders(status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?)
         async throws -> [Order]
     {
         try await translatingDatabaseErrors {
@@ -138,15 +139,15 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/order(_:of:token:)``: the token's mark and one primary-key lookup in one statement
+    /// See ``OrderRecordStore/order(_:of:token:)``: the token's mark and one primary-key lookup in one statement
     /// (``OrderHotReads``), on the calling thread (``SQLiteReadConnections``).
-    public func order(_ id: OrderID, of userId: UserID, token: TokenStamp?) async throws -> Order? {
+    public func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? {
         try await translatingDatabaseErrors {
             try readers.read { connection in try OrderHotReads.order(connection, id, of: userId, token: token) }
         }
     }
 
-    /// See ``OrderStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version),
+    /// See ``OrderRecordStore/transition(_:to:)``: one `UPDATE` whose `WHERE` is the compare (status and version),
     /// so SQLite's single writer makes the compare and the set one step.
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
         let moved = order.moved(to: entry)
@@ -193,7 +194,7 @@ public struct SQLiteOrderStore: OrderStore {
         return try Row.fetchAll(select, arguments: arguments).map { try OrderRow.order($0) }
     }
 
-    /// See ``OrderStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
+    /// See ``OrderRecordStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
@@ -208,7 +209,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/anonymise(_:as:at:)``: the user's orders rewritten, the records deleted and the
+    /// See ``OrderRecordStore/anonymise(_:as:at:)``: the user's orders rewritten, the records deleted and the
     /// tombstone recorded in one write transaction.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
@@ -240,7 +241,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
+    /// See ``IdempotencyStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
     /// expiry index.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
         try await translatingDatabaseErrors {
@@ -256,7 +257,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
+    /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
@@ -273,7 +274,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``OrderStore/tokensVoidBefore(of:)``.
+    /// See ``RevocationMarkStore/tokensVoidBefore(of:)``.
     public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
         try await translatingDatabaseErrors {
             try await writer.read { db in try Self.voidBefore(db, userId) }
@@ -286,7 +287,7 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// Refuses a token voided since it was issued; a primary-key lookup in the caller's transaction.
-    private static func checkToken(_ db: Database, _ token: TokenStamp?) throws {
+    private static func checkToken(_ db: Database, _ token: CallerToken?) throws {
         guard let token else { return }
         try token.check(voidBefore: try voidBefore(db, token.userId))
     }
@@ -350,7 +351,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// The products with these ids, by id, read in the caller's transaction: one primary-key lookup per id,
     /// through SQLite's C API (``SQLiteRawStatement``). A catalog-priced placement makes it on the writer's
     /// thread; through GRDB's rows, with an `IN` list built for each order, it was a third of the writer's
-    /// own work (Documentation/Performance.md).
+    /// own work (Documentation/PerformanceLog.md).
     private static func products(_ db: Database, ids: [String]) throws -> [String: Product] {
         let select = SQLiteRawStatement(
             try db.cachedStatement(sql: "SELECT \(productColumns) FROM product WHERE id = ?"))
@@ -374,7 +375,7 @@ public struct SQLiteOrderStore: OrderStore {
             active: row[4], updatedAt: Date(millisecondsSince1970: row[5]))
     }
 
-    /// See ``OrderStore/isTombstoned(_:)``.
+    /// See ``RevocationMarkStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingDatabaseErrors {
             try await writer.read { db in try Self.isTombstoned(db, userId) }
@@ -389,7 +390,7 @@ public struct SQLiteOrderStore: OrderStore {
 
 /// How an ``Order`` maps to and from its row: ``StoredOrderRow``'s columns, read by position (looking
 /// columns up by name lower-cases every name on every row, which the profile in
-/// Documentation/Performance.md found on the read path).
+/// Documentation/PerformanceLog.md found on the read path).
 enum OrderRow {
     /// The JSON columns of a row: the items (``StoredOrderItems``) and the history (``StoredOrderHistory``).
     struct Texts: Sendable {

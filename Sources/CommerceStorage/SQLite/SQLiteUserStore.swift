@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import GRDB
 
@@ -31,7 +32,7 @@ public struct SQLiteUserStore: UserStore {
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
 
-    /// See ``UserStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
+    /// See ``UserRecordStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
     public func insert(_ record: UserRecord) async throws {
         try await translatingDatabaseErrors(conflict: Self.conflict) {
             try await watch.write(on: writer) { db in
@@ -48,7 +49,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/updateProfile(_:ifUpdatedAt:)``: one `UPDATE` whose `WHERE` is the compare; a taken
+    /// See ``UserRecordStore/updateProfile(_:ifUpdatedAt:)``: one `UPDATE` whose `WHERE` is the compare; a taken
     /// email is the unique index's violation.
     public func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
         try await translatingDatabaseErrors(conflict: Self.conflict) {
@@ -69,7 +70,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/startSession(_:)``: the session and its first token in one transaction.
+    /// See ``SessionStore/startSession(_:)``: the session and its first token in one transaction.
     public func startSession(_ first: RefreshTokenRecord) async throws {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
@@ -83,7 +84,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: read, spend and insert in one
+    /// See ``SessionStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``: read, spend and insert in one
     /// write transaction, which SQLite's single writer makes atomic.
     public func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
         -> RefreshOutcome
@@ -116,17 +117,17 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/endSession(_:at:)``.
+    /// See ``SessionStore/endSession(_:at:)``.
     public func endSession(_ id: SessionID, at date: Date) async throws {
         try await endSessions(where: "id = ?", id.description, at: date)
     }
 
-    /// See ``UserStore/endSessions(of:at:)``.
+    /// See ``SessionStore/endSessions(of:at:)``.
     public func endSessions(of userId: UserID, at date: Date) async throws {
         try await endSessions(where: "userId = ?", userId.description, at: date)
     }
 
-    /// See ``UserStore/revokeSessions(_:)``: the mark, the password, the sessions and the event in one
+    /// See ``SessionStore/revokeSessions(_:)``: the mark, the password, the sessions and the event in one
     /// transaction.
     public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
         try await translatingDatabaseErrors {
@@ -134,14 +135,14 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/recordEvent(_:)``.
+    /// See ``OutboxStore/recordEvent(_:)``.
     public func recordEvent(_ event: OutboxEvent) async throws {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in try Self.record(event, db) }
         }
     }
 
-    /// See ``UserStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``: one `INSERT … SELECT` from the
+    /// See ``PasswordResetStore/issueResetToken(hash:forEmail:issuedAt:expiresAt:)``: one `INSERT … SELECT` from the
     /// email's index, so an unknown email inserts nothing.
     public func issueResetToken(hash: String, forEmail email: EmailAddress, issuedAt: Date, expiresAt: Date)
         async throws -> UserID?
@@ -161,7 +162,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: the
+    /// See ``PasswordResetStore/confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)``: the
     /// token spent, the user's other reset tokens with it, and the revocation, in one write transaction.
     public func confirmPasswordReset(
         tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
@@ -183,7 +184,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// ``UserStore/revokeSessions(_:)`` in the caller's transaction.
+    /// ``SessionStore/revokeSessions(_:)`` in the caller's transaction.
     private static func revoke(_ revocation: SessionRevocation, _ db: Database) throws -> OutboxEvent? {
         let id = revocation.userId.description
         let at = revocation.tokensIssuedBefore.millisecondsSince1970
@@ -210,20 +211,25 @@ public struct SQLiteUserStore: UserStore {
         return event
     }
 
-    /// See ``UserStore/sweepExpiredTokens(now:limit:)``: one bounded delete on each expiry index.
-    public func sweepExpiredTokens(now: Date, limit: Int) async throws -> Int {
+    /// See ``SessionStore/sweepExpiredRefreshTokens(now:limit:)``: one bounded delete on the expiry index.
+    public func sweepExpiredRefreshTokens(now: Date, limit: Int) async throws -> Int {
+        try await sweepExpired(from: "refreshToken", now: now, limit: limit)
+    }
+
+    /// See ``PasswordResetStore/sweepExpiredResetTokens(now:limit:)``: one bounded delete on the expiry index.
+    public func sweepExpiredResetTokens(now: Date, limit: Int) async throws -> Int {
+        try await sweepExpired(from: "resetToken", now: now, limit: limit)
+    }
+
+    private func sweepExpired(from table: String, now: Date, limit: Int) async throws -> Int {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
-                var swept = 0
-                for table in ["refreshToken", "resetToken"] {
-                    try db.execute(
-                        sql: """
-                            DELETE FROM \(table) WHERE hash IN (
-                                SELECT hash FROM \(table) WHERE expiresAt <= ? LIMIT ?)
-                            """, arguments: [now.millisecondsSince1970, max(0, limit)])
-                    swept += db.changesCount
-                }
-                return swept
+                try db.execute(
+                    sql: """
+                        DELETE FROM \(table) WHERE hash IN (
+                            SELECT hash FROM \(table) WHERE expiresAt <= ? LIMIT ?)
+                        """, arguments: [now.millisecondsSince1970, max(0, limit)])
+                return db.changesCount
             }
         }
     }
@@ -247,7 +253,7 @@ public struct SQLiteUserStore: UserStore {
             ])
     }
 
-    /// See ``UserStore/setRole(_:to:at:)``: one update, then the row read back in the same transaction.
+    /// See ``UserRecordStore/setRole(_:to:at:)``: one update, then the row read back in the same transaction.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
@@ -262,17 +268,17 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/user(id:)``.
+    /// See ``UserRecordStore/user(id:)``.
     public func user(id: UserID) async throws -> UserRecord? {
         try await fetchUser(where: "id = ?", id.description)
     }
 
-    /// See ``UserStore/user(email:)``.
+    /// See ``UserRecordStore/user(email:)``.
     public func user(email: EmailAddress) async throws -> UserRecord? {
         try await fetchUser(where: "email = ?", email.value)
     }
 
-    /// See ``UserStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
+    /// See ``UserRecordStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db -> OutboxEvent? in
@@ -289,7 +295,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/pendingEvents(limit:)``.
+    /// See ``OutboxStore/pendingEvents(limit:)``.
     public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
         try await translatingDatabaseErrors {
             try await writer.read { db in
@@ -315,7 +321,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/markDelivered(_:)``.
+    /// See ``OutboxStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
@@ -324,7 +330,7 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``UserStore/outboxBacklog()``.
+    /// See ``OutboxStore/outboxBacklog()``.
     public func outboxBacklog() async throws -> OutboxBacklog {
         try await translatingDatabaseErrors {
             try await writer.read { db in
@@ -344,7 +350,7 @@ public struct SQLiteUserStore: UserStore {
         try SQLiteDatabase.close(writer)
     }
 
-    /// See ``UserStore/checkReadiness()``: also that the file at the path is still the one opened and that
+    /// See ``UserRecordStore/checkReadiness()``: also that the file at the path is still the one opened and that
     /// the write lock can be taken.
     public func checkReadiness() async throws {
         try await watch.checkReadiness(of: writer)

@@ -31,6 +31,13 @@ public struct ConformanceCheck<Store: Sendable>: Sendable, CustomStringConvertib
 
     /// The check's name.
     public var description: String { name }
+
+    /// This check run against the part of a wider store it judges: `narrow` answers that part (an upcast,
+    /// `{ $0 }`), so a concern's checks join the suite of every store that has the concern.
+    public func widened<Wider: Sendable>(_ narrow: @escaping @Sendable (Wider) -> Store) -> ConformanceCheck<Wider> {
+        let body = body
+        return ConformanceCheck<Wider>(name) { try await body(narrow($0)) }
+    }
 }
 
 /// A store broke its contract.

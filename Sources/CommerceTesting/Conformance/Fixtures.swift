@@ -38,6 +38,12 @@ enum Fixtures {
 
     /// A day after the epoch: when the fixtures' refresh tokens expire.
     static let dayLater = epoch.addingTimeInterval(86_400)
+    static let hourLater = epoch.addingTimeInterval(3600)
+
+    /// A deletion event of a new user id, `minutes` after the epoch.
+    static func event(minutes: Int = 0) -> OutboxEvent {
+        OutboxEvent(userId: UserID(), kind: .userDeleted, occurredAt: epoch.addingTimeInterval(Double(minutes) * 60))
+    }
 
     /// A new refresh token of `userId`'s session, issued at the epoch, valid for a day.
     static func refreshToken(of userId: UserID, in session: SessionID) -> RefreshTokenRecord {

@@ -1,0 +1,26 @@
+// One store concern written on its own: a `ProductCatalog`, judged by the catalog's conformance group
+// alone (see ../Tests). A store author implements the concerns they need; each has its own contract.
+import CommerceCore
+
+/// A catalog kept in memory, as a shop might keep one loaded from its own product feed.
+public actor ShelfCatalog: ProductCatalog {
+    private var shelf: [String: Product] = [:]
+
+    public init() {}
+
+    public func putProduct(_ product: Product) -> Bool {
+        shelf.updateValue(product, forKey: product.id) == nil
+    }
+
+    public func product(_ id: String) -> Product? { shelf[id] }
+
+    /// By id in the byte order of its UTF-8 text, as the contract asks (not Swift's `String` order).
+    public func products(active: Bool?, after: String?, limit: Int) -> [Product] {
+        shelf.values
+            .filter { product in active.map { product.active == $0 } ?? true }
+            .filter { product in after.map { $0.utf8.lexicographicallyPrecedes(product.id.utf8) } ?? true }
+            .sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+            .prefix(max(0, limit))
+            .map { $0 }
+    }
+}
