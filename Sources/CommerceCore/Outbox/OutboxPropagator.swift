@@ -87,12 +87,7 @@ public struct OutboxPropagator: Service {
             try await deliver(event, policy: configuration.prompt, retryingEverything: false)
             return true
         } catch {
-            logger.notice(
-                "\(event.kind.name) not yet propagated; will retry",
-                metadata: [
-                    "userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)",
-                    "error": "\(error)",
-                ])
+            logger.notice("\(event.kind.name) not yet propagated; will retry", metadata: failure(of: event, error))
             // A store with leases holds a new event for this prompt try; it failed, so hand the event to the
             // background loops (this process's or another replica's) now, rather than when the hold ends.
             try? await events.releaseClaim(event.id)
@@ -150,11 +145,7 @@ public struct OutboxPropagator: Service {
                 throw error
             } catch {
                 logger.warning(
-                    "\(event.kind.name) not delivered in this pass; will retry",
-                    metadata: [
-                        "userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)",
-                        "error": "\(error)",
-                    ])
+                    "\(event.kind.name) not delivered in this pass; will retry", metadata: failure(of: event, error))
                 for held in lane[(index + 1)...] { try? await events.releaseClaim(held.id) }
                 return (index, true)
             }
@@ -228,6 +219,11 @@ public struct OutboxPropagator: Service {
             }
             try await clock.sleep(for: configuration.backlogCheckInterval)
         }
+    }
+
+    /// What a log line says of a delivery that failed.
+    private func failure(of event: OutboxEvent, _ error: any Error) -> Logger.Metadata {
+        ["userId": "\(event.userId.map(\.description) ?? "none")", "eventId": "\(event.id)", "error": "\(error)"]
     }
 
     /// Delivers under the id of the request that made the change (kept with the event), so what the
