@@ -142,6 +142,7 @@ public actor InMemoryOrderStore: OrderStore {
         let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
         records = records.filter { $0.key.userId != userId }
         if tombstones[userId] == nil { tombstones[userId] = date }
+        voidBefore[userId] = CallerToken.deletedUserMark
         return deleted
     }
 
@@ -152,6 +153,7 @@ public actor InMemoryOrderStore: OrderStore {
         if !kept.isEmpty { ordersByUser[anonymous, default: []] += kept.map { $0.anonymised(as: anonymous, at: date) } }
         records = records.filter { $0.key.userId != userId }
         if tombstones[userId] == nil { tombstones[userId] = date }
+        voidBefore[userId] = CallerToken.deletedUserMark
         return kept.count
     }
 

@@ -274,6 +274,18 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
+    /// Marks every token of a deleted user void (``CallerToken/deletedUserMark``), in the purge's transaction.
+    private static func voidEveryToken(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO token_revocations (user_id, void_before)
+            VALUES (\(userId.uuid), \(CallerToken.deletedUserMark.millisecondsSince1970))
+            ON CONFLICT (user_id) DO UPDATE SET void_before = EXCLUDED.void_before
+            """, logger: logger)
+    }
+
     /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingPostgresErrors {
@@ -485,6 +497,7 @@ public struct PostgresOrderStore: OrderStore {
                     INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))
                     ON CONFLICT (user_id) DO NOTHING
                     """, logger: logger)
+                try await Self.voidEveryToken(of: userId, connection, logger)
                 return deleted
             }
         }
@@ -521,6 +534,7 @@ public struct PostgresOrderStore: OrderStore {
                     INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))
                     ON CONFLICT (user_id) DO NOTHING
                     """, logger: logger)
+                try await Self.voidEveryToken(of: userId, connection, logger)
                 return orders.count
             }
         }

@@ -95,12 +95,25 @@ public struct CommerceHarness: Sendable {
                 userCheck: requestRetry, userCacheLifetime: userCacheLifetime, pricing: pricing,
                 deletionPolicy: deletionPolicy),
             clock: clock)
-        userPeer = FaultyUserServicePeer(wrapping: InProcessUserServicePeer(users: userStore))
-        let order = services.orderService(store: orderStore, users: userPeer, logger: logger, metrics: orderMetrics)
-        orderPeer = FaultyOrderServicePeer(wrapping: InProcessOrderServicePeer(orders: order.orders))
+        // The in-process wiring any embedder gets, with fault-injecting peers wrapped around its two peers.
+        var faultyUsers: FaultyUserServicePeer?
+        var faultyOrders: FaultyOrderServicePeer?
         notifier = RecordingNotifier()
-        let user = services.userService(
-            store: userStore, orders: orderPeer, notifier: notifier, logger: logger, metrics: userMetrics)
+        let (user, order) = services.inProcess(
+            userStore: userStore, orderStore: orderStore, notifier: notifier,
+            userPeer: { peer in
+                let faulty = FaultyUserServicePeer(wrapping: peer)
+                faultyUsers = faulty
+                return faulty
+            },
+            orderPeer: { peer in
+                let faulty = FaultyOrderServicePeer(wrapping: peer)
+                faultyOrders = faulty
+                return faulty
+            }, userLogger: logger, userMetrics: userMetrics, orderLogger: logger, orderMetrics: orderMetrics)
+        guard let faultyUsers, let faultyOrders else { preconditionFailure("inProcess wraps both peers") }
+        userPeer = faultyUsers
+        orderPeer = faultyOrders
         self.services = services
         userService = user
         orderService = order

@@ -42,6 +42,15 @@ struct ValidationTests {
         #expect(registration.address == PostalAddress(street: "1 Main St"))
     }
 
+    /// `josé@…` typed on one keyboard and `jose\u{301}@…` on another are one address, to the byte: a store
+    /// compares emails as bytes (SQL's `=` and unique indexes), where Swift's `==` would hide the difference.
+    @Test func anEmailIsOneAddressInEitherUnicodeForm() throws {
+        let composed = try EmailAddress("jos\u{E9}@example.com")
+        let decomposed = try EmailAddress("Jose\u{301}@Example.com")
+        #expect(Array(decomposed.value.utf8) == Array(composed.value.utf8), "both stored as NFC")
+        #expect(Array(composed.value.utf8) == Array("jos\u{E9}@example.com".utf8))
+    }
+
     @Test(arguments: [
         ("a@b.co", true), ("first.last+tag@sub.example.org", true), ("a@b", false), ("a@@b.co", false),
         ("a@b@c.co", false), ("@b.co", false), ("a@.co", false), ("a@b.", false), ("a b@c.co", false),

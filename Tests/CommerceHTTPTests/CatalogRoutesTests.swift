@@ -73,6 +73,20 @@ struct CatalogRoutesTests {
         }
     }
 
+    /// `.` and `..` are dot-segments: curl, Python's requests and any proxy remove them from a path before
+    /// sending it, so a product under either id could never be read, changed or ordered by URL again.
+    @Test(arguments: [".", ".."])
+    func aProductIdThatURLNormalisersRewriteIsRefused(_ id: String) async throws {
+        let system = try await TestSystem(pricing: .catalog)
+        let (_, staff) = try await system.harness.registerAndLogInStaff()
+        try await system.orderApp().test(.router) { orders in
+            let refused = try await Self.put(orders, id, #"{"name":"Dot","price":1}"#, token: staff)
+            #expect(refused.status == .badRequest)
+            #expect(RevocationRoutesTests.fields(refused.body) == ["productId"])
+        }
+        #expect(try await system.orderStore.product(id) == nil, "nothing stored")
+    }
+
     @Test func theCatalogPricesEveryOrderAndAStaleCartIsRefusedWithTheNewPrices() async throws {
         let system = try await TestSystem(pricing: .catalog)
         let (_, staff) = try await system.harness.registerAndLogInStaff()

@@ -146,6 +146,47 @@ struct OrderLifecycleRoutesTests {
         }
     }
 
+    /// RFC 9110, 13.1.1: a weak tag never matches, a list matches when any of its tags does, and `*` matches
+    /// any existing order.
+    @Test func ifMatchComparesStronglyAndTakesAListOrAStar() async throws {
+        let world = try await World()
+        let order = try await world.order(in: .pending)
+        try await world.system.orderApp().test(.router) { client in
+            func move(_ action: String, ifMatch: String) async throws -> (HTTPResponse.Status, String?) {
+                var headers: HTTPFields = [.authorization: "Bearer \(world.staff.token)"]
+                headers[.ifMatch] = ifMatch
+                return try await client.execute(
+                    uri: "/api/order/\(order.userId)/\(order.id)/\(action)", method: .post, headers: headers
+                ) { ($0.status, $0.headers[.eTag]) }
+            }
+            #expect(try await move("confirm", ifMatch: #"W/"1""#).0 == .preconditionFailed, "weak: no match")
+            let listed = try await move("confirm", ifMatch: #""5", "1""#)
+            #expect(listed.0 == .ok && listed.1 == #""2""#, "a list naming the current version matches")
+            let star = try await move("ship", ifMatch: "*")
+            #expect(star.0 == .ok && star.1 == #""3""#, "* matches the existing order")
+        }
+    }
+
+    /// A transition's body is optional; a client that has none to send may still say JSON (the Python
+    /// client generated from our document sends `Content-Type: application/json` and no bytes).
+    @Test func aJSONContentTypeWithAnEmptyBodyIsNoBody() async throws {
+        let world = try await World()
+        let order = try await world.order(in: .pending)
+        try await world.system.orderApp().test(.router) { client in
+            let headers: HTTPFields = [
+                .authorization: "Bearer \(world.staff.token)", .contentType: "application/json", .contentLength: "0",
+            ]
+            try await client.execute(
+                uri: "/api/order/\(order.userId)/\(order.id)/confirm", method: .post, headers: headers,
+                body: ByteBuffer()
+            ) { response in
+                let status = try object(response)["status"] as? String
+                #expect(response.status == .ok)
+                #expect(status == "confirmed")
+            }
+        }
+    }
+
     @Test func ifMatchRefusesAStaleMoveButNotAHarmlessRetry() async throws {
         let world = try await World()
         let order = try await world.order(in: .pending)

@@ -111,4 +111,65 @@ struct ProfileRoutesTests {
             }
         }
     }
+
+    /// RFC 9110, 13.1.1: `If-Match` compares strongly — a weak tag never matches — and is a list, any of
+    /// whose tags may match; `*` matches the profile whatever its version.
+    @Test func ifMatchComparesStronglyAndTakesAList() async throws {
+        let system = try await TestSystem()
+        let (user, token) = try await system.harness.registerAndLogIn()
+        try await system.userApp().test(.router) { client in
+            var eTag = try await client.execute(uri: "/api/user/\(user.id)", method: .get, headers: bearer(token)) {
+                $0.headers[.eTag] ?? ""
+            }
+            let weak = try await Self.patch(client, user.id, token, #"{"username":"Weak"}"#, ifMatch: "W/" + eTag)
+            #expect(weak.status == .preconditionFailed, "a weak tag does not match")
+            let listed = try await Self.patch(
+                client, user.id, token, #"{"username":"Listed"}"#, ifMatch: #""1", \#(eTag) ,"2""#)
+            #expect(listed.status == .ok, "a list naming the current tag matches")
+            eTag = listed.eTag ?? ""
+            let star = try await Self.patch(client, user.id, token, #"{"username":"Star"}"#, ifMatch: "*")
+            #expect(star.status == .ok, "* matches the existing profile")
+            let stale = try await Self.patch(client, user.id, token, #"{"username":"Stale"}"#, ifMatch: eTag)
+            #expect(stale.status == .preconditionFailed, "the tag before * moved it")
+        }
+    }
+
+    /// A client that sent no `If-Match` asked for no precondition: racing patches all land, none is 412.
+    @Test func racingPatchesWithoutIfMatchAllApply() async throws {
+        let system = try await TestSystem()
+        let (user, token) = try await system.harness.registerAndLogIn()
+        try await system.userApp().test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await Self.patch(client, user.id, token, #"{"username":"Racer \#(index)"}"#).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 != .ok }.isEmpty, "not every patch applied: \(statuses.filter { $0 != .ok })")
+        }
+        let name = try await system.userStore.user(id: user.id)?.user.username.value ?? ""
+        #expect(name.hasPrefix("Racer "), "one of the patches is the last")
+    }
+
+    /// A wrong `currentPassword` in an email change is a failed login: a stolen access token cannot guess
+    /// the password through `PATCH` any faster than through the login.
+    @Test func wrongCurrentPasswordsInEmailChangesMeetTheLoginThrottle() async throws {
+        let system = try await TestSystem()
+        let (user, token) = try await system.harness.registerAndLogIn()
+        try await system.userApp().test(.router) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for guess in 0..<12 {
+                let body = #"{"email":"thief@example.com","currentPassword":"guess number \#(guess)"}"#
+                statuses.append(try await Self.patch(client, user.id, token, body).status)
+            }
+            #expect(statuses.prefix(5).allSatisfy { $0 == .badRequest }, "the first guesses are wrong passwords")
+            #expect(statuses.dropFirst(5).allSatisfy { $0 == .tooManyRequests }, "then the throttle: \(statuses)")
+            let right = try await Self.patch(
+                client, user.id, token, #"{"email":"thief@example.com","currentPassword":"correct horse battery"}"#)
+            #expect(right.status == .tooManyRequests, "even the right password waits out the throttle")
+        }
+        #expect(try await system.userStore.user(id: user.id)?.user.email.value == user.email.value)
+    }
 }

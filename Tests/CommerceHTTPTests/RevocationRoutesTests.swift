@@ -50,6 +50,40 @@ struct RevocationRoutesTests {
         (body["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
     }
 
+    /// A member of staff deletes themself: their token keeps no power in the Order service — not over
+    /// another user's orders, not over the catalog — once the deletion reached it.
+    @Test func aDeletedStaffMembersTokenIsRefusedOnEveryOrderRoute() async throws {
+        let system = try await TestSystem()
+        let (staff, staffToken) = try await system.harness.registerAndLogInStaff()
+        let (customer, customerToken) = try await system.harness.registerAndLogIn()
+        try await system.userApp().test(.router) { users in
+            try await system.orderApp().test(.router) { orders in
+                let placed = try await orders.execute(
+                    uri: "/api/order", method: .post, headers: bearer(customerToken), body: json(Self.order)
+                ) { try object($0)["id"] as? String ?? "" }
+                let deleted = try await users.execute(
+                    uri: "/api/user/\(staff.id)", method: .delete, headers: bearer(staffToken)
+                ) { ($0.status, try object($0)["orders"] as? String) }
+                #expect(deleted.0 == .ok && deleted.1 == "purged", "the deletion reached the Order service")
+                let requests: [(String, HTTPRequest.Method, String?)] = [
+                    ("/api/orders", .get, nil),
+                    ("/api/order/\(customer.id)", .get, nil),
+                    ("/api/order/\(customer.id)/\(placed)", .get, nil),
+                    ("/api/order/\(customer.id)/\(placed)/confirm", .post, nil),
+                    ("/api/product/tea", .put, #"{"name":"Tea","price":1}"#),
+                ]
+                for (uri, method, body) in requests {
+                    let status = try await orders.execute(
+                        uri: uri, method: method, headers: bearer(staffToken), body: body.map(json) ?? ByteBuffer()
+                    ) { $0.status }
+                    #expect(status == .unauthorized, "\(method) \(uri) answered \(status) to a deleted user's token")
+                }
+            }
+        }
+        let order = try await system.orderStore.orders(of: customer.id, after: nil, limit: 10).first
+        #expect(order?.status == .pending, "nothing was moved")
+    }
+
     @Test func loggingOutEverywhereRefusesOlderTokensInBothServicesAtOnce() async throws {
         let system = try await TestSystem()
         let (ann, here) = try await system.harness.registerAndSignIn()

@@ -18,6 +18,17 @@ struct SQLiteStoreTests {
         return UserRecord(user: user, passwordHash: "$2b$04$hash")
     }
 
+    @Test func anEmailTakenInOneUnicodeFormIsTakenInTheOther() async throws {
+        let store = try SQLiteUserStore.inMemory()
+        var first = Self.record()
+        first.user.email = try EmailAddress("jos\u{E9}@example.com")
+        try await store.insert(first)
+        var second = Self.record()
+        second.user.email = try EmailAddress("jose\u{301}@example.com")
+        await #expect(throws: CommerceError.self) { try await store.insert(second) }
+        #expect(try await store.user(email: second.user.email)?.user.id == first.user.id)
+    }
+
     @Test func usersAndPendingEventsSurviveReopening() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appending(path: "users.sqlite").path

@@ -339,6 +339,7 @@ final class LockedOrderStore: OrderStore {
             state.orders.removeAll { $0.userId == userId }
             state.records.removeAll { $0.userId == userId }
             state.tombstones.insert(userId)
+            state.voidBefore[userId] = CallerToken.deletedUserMark
             return before - state.orders.count
         }
     }
@@ -352,6 +353,7 @@ final class LockedOrderStore: OrderStore {
             }
             state.records.removeAll { $0.userId == userId }
             state.tombstones.insert(userId)
+            state.voidBefore[userId] = CallerToken.deletedUserMark
             return kept
         }
     }

@@ -22,6 +22,14 @@ public struct CallerToken: Sendable, Hashable {
     }
 }
 
+extension CallerToken {
+    /// The revocation mark of a deleted user: later than any token can be issued (the last millisecond of
+    /// the year 9999), so every token of theirs is refused by every route that judges its caller's token —
+    /// staff acting on other users' orders too. A time of its own rather than the deletion's, so the mark
+    /// says nothing of when the user was deleted.
+    public static let deletedUserMark = Date(millisecondsSince1970: 253_402_300_799_999)
+}
+
 extension CommerceError {
     /// An access token issued before its user voided their tokens.
     public static let tokenRevoked = CommerceError.unauthenticated(

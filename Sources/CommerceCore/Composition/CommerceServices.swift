@@ -92,16 +92,22 @@ public struct CommerceServices: Sendable {
     /// Both services in one process, each reaching the other through an in-process peer: the same rules
     /// as over HTTP, no sockets. The Order service the User service's peer calls is the one returned, so a
     /// purge clears the very caches the Order service's requests read.
+    /// - Parameters:
+    ///   - userPeer: wraps the Order service's in-process view of the User service (a fault-injecting peer
+    ///     in a test, say); unwrapped by default.
+    ///   - orderPeer: wraps the User service's in-process view of the Order service likewise.
     public func inProcess(
         userStore: any UserStore, orderStore: any OrderStore, notifier: (any Notifier)? = nil,
+        userPeer: (any UserServicePeer) -> any UserServicePeer = { $0 },
+        orderPeer: (any OrderServicePeer) -> any OrderServicePeer = { $0 },
         userLogger: Logger = Logger(label: "commerce.user-service"), userMetrics: CommerceMetrics = CommerceMetrics(),
         orderLogger: Logger = Logger(label: "commerce.order-service"), orderMetrics: CommerceMetrics = CommerceMetrics()
     ) -> (user: UserServiceAssembly, order: OrderServiceAssembly) {
         let order = orderService(
-            store: orderStore, users: InProcessUserServicePeer(users: userStore), logger: orderLogger,
+            store: orderStore, users: userPeer(InProcessUserServicePeer(users: userStore)), logger: orderLogger,
             metrics: orderMetrics)
         let user = userService(
-            store: userStore, orders: InProcessOrderServicePeer(orders: order.orders), notifier: notifier,
+            store: userStore, orders: orderPeer(InProcessOrderServicePeer(orders: order.orders)), notifier: notifier,
             logger: userLogger, metrics: userMetrics)
         return (user, order)
     }

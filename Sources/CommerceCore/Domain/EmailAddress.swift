@@ -1,8 +1,12 @@
-/// An email address, normalised (trimmed, lower-cased) and checked: at most 254 characters as sent, no
+import Foundation
+
+/// An email address, normalised (trimmed, lower-cased, in Unicode's composed form NFC) and checked: at most 254 characters as sent, no
 /// control characters, and once trimmed no spaces, exactly one `@`, a local part of 1–64 characters and a
 /// dotted domain. Characters are Unicode code points, as in JSON Schema.
 ///
-/// Two spellings of one address (`Ann@Example.com `, `ann@example.com`) are the same `EmailAddress`.
+/// Two spellings of one address (`Ann@Example.com `, `ann@example.com`, `josé@…` with its `é` as one code
+/// point or as `e` and a combining accent) are the same `EmailAddress`, to the byte: stores compare emails
+/// as bytes, so two forms of one address must never make two accounts.
 public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The normalised address.
     public let value: String
@@ -25,7 +29,7 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else {
             throw fail("must have a dotted domain after the @, like example.com")
         }
-        value = text.lowercased()
+        value = text.lowercased().precomposedStringWithCanonicalMapping
     }
 
     /// Wraps a value that was validated before (read back from a store).

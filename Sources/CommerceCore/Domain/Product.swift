@@ -26,7 +26,9 @@ public struct Product: Sendable, Hashable {
     }
 
     /// Checks a catalog id: 1–64 letters, digits, `.`, `_`, `~` or `-` — what a URL path holds as it is,
-    /// so a product's path and its place in a page's `after` need no escaping.
+    /// so a product's path and its place in a page's `after` need no escaping — and not `.` or `..`: those
+    /// are dot-segments (RFC 3986, 5.2.4), which every URL normaliser (curl's, Python's, a proxy's) removes
+    /// before a request is sent, so no client could reach the product again.
     /// - Throws: `validation` naming `productId`.
     public static func checkedID(_ raw: String) throws(CommerceError) -> String {
         let allowed = raw.utf8.allSatisfy { byte in
@@ -36,6 +38,9 @@ public struct Product: Sendable, Hashable {
         }
         guard (1...64).contains(raw.utf8.count), allowed else {
             throw .validation(field: "productId", "must be 1–64 letters, digits, '.', '_', '~' or '-'")
+        }
+        guard raw != ".", raw != ".." else {
+            throw .validation(field: "productId", "must not be '.' or '..', which URL normalisers rewrite away")
         }
         return raw
     }

@@ -216,14 +216,15 @@ public struct OrderService: Sendable {
     /// decides again (the winner's move may have made it unchanged, or illegal).
     /// - Parameters:
     ///   - reason: why, kept in the history (for a cancellation).
-    ///   - expectedVersion: the client's `If-Match`; a move from any other version is refused.
+    ///   - ifMatch: the versions the client's `If-Match` names; a move from any other version is refused.
+    ///     `nil` (no `If-Match`, or `*`): the move applies to whatever version the order is at.
     /// - Throws: `forbidden` for an action that is never the caller's; `notFound` for no such order of the
     ///   user; `conflict` naming the current status for a move the lifecycle does not allow from it;
-    ///   `preconditionFailed` when the order is no longer at `expectedVersion`; `validation` for a bad reason;
+    ///   `preconditionFailed` when the order is at none of `ifMatch`'s versions; `validation` for a bad reason;
     ///   `unauthenticated` when the token was revoked.
     public func transition(
         _ action: OrderAction, order id: OrderID, of userId: UserID, reason: String? = nil,
-        expectedVersion: Int? = nil, as principal: Principal, token: CallerToken? = nil
+        ifMatch: VersionPrecondition? = nil, as principal: Principal, token: CallerToken? = nil
     ) async throws -> Order {
         let actor: OrderActor
         switch principal {
@@ -251,10 +252,10 @@ public struct OrderService: Sendable {
                 throw CommerceError.conflict(
                     "The order is \(from.rawValue); \(action.rawValue) is allowed from \(sources).")
             case .move(let target):
-                if let expectedVersion, expectedVersion != current.version {
+                if let ifMatch, !ifMatch.admits(Int64(current.version)) {
                     throw CommerceError(
                         code: .preconditionFailed,
-                        message: "The order is at version \(current.version), not \(expectedVersion).")
+                        message: "The order is at version \(current.version), which If-Match does not name.")
                 }
                 let entry = OrderHistoryEntry(
                     status: target, at: clock.now().roundedToMilliseconds, by: actor, reason: reason)

@@ -191,19 +191,73 @@ public struct UserService: Sendable {
     }
 
     /// Changes the caller's own profile with a merge patch: `username`, `phone`, `address` (and its parts;
-    /// `null` removes an optional one), and `email` — which needs `currentPassword` in the same patch.
+    /// `null` removes an optional one), and `email` — which needs `currentPassword` in the same patch, checked
+    /// as a login is (a wrong one counts toward the login throttle, and past its limit the patch is refused).
     /// Every bad field is reported at once; `updatedAt` moves.
-    /// - Parameter expectedUpdatedAt: the client's `If-Match` (the `updatedAt` it saw); `nil` for none.
+    ///
+    /// The store's write is a compare-and-set on `updatedAt`. With `ifMatch`, the patch applies only to a
+    /// profile at one of its versions. Without it, a patch that loses a race to another change reads the
+    /// profile again and applies to what it finds, a bounded number of times: a client that sent no
+    /// precondition gets its change, not a `412` it never asked for.
+    /// - Parameters:
+    ///   - ifMatch: the `updatedAt`s (milliseconds) the client's `If-Match` names; `nil` for none, or `*`.
+    ///   - clientAddress: the caller's network address, for the login throttle.
     /// - Throws: `forbidden` for anyone but the user themself; `unauthenticated` when the caller no longer
     ///   exists; `validation` listing every bad field (a wrong or missing `currentPassword` for an email
-    ///   change included); `conflict` for an email another user has; `preconditionFailed` when the profile
-    ///   changed since `expectedUpdatedAt`, or changes while this one is applied.
+    ///   change included); `rateLimited` past the throttle's limit; `conflict` for an email another user has;
+    ///   `preconditionFailed` when the profile is at none of `ifMatch`'s versions, or (with `ifMatch`) changes
+    ///   while this one is applied.
     public func updateProfile(
-        _ id: UserID, with patch: ProfilePatch, expectedUpdatedAt: Date? = nil, as principal: Principal
+        _ id: UserID, with patch: ProfilePatch, ifMatch: VersionPrecondition? = nil, clientAddress: String? = nil,
+        as principal: Principal
     ) async throws -> User {
         guard principal.userId == id else { throw CommerceError.forbidden() }
-        guard let record = try await store.user(id: id) else { throw Self.callerGone }
-        var user = record.user
+        /// The password hash the patch's `currentPassword` was found to match, so a retry checks it again only
+        /// when the password changed meanwhile.
+        var matchedHash: String?
+        for _ in 0..<Self.profileAttempts {
+            guard let record = try await store.user(id: id) else { throw Self.callerGone }
+            var (user, collector) = Self.patched(record.user, with: patch)
+            if user.email != record.user.email {
+                if let password = patch.currentPassword, !password.isEmpty {
+                    if matchedHash != record.passwordHash {
+                        if try await checkCurrentPassword(password, of: record, clientAddress: clientAddress) {
+                            matchedHash = record.passwordHash
+                        } else {
+                            collector.add("currentPassword", "does not match")
+                        }
+                    }
+                } else {
+                    collector.add("currentPassword", "is required to change the email")
+                }
+            }
+            try collector.finish()
+            // A bad patch is a bad request whatever the client last read; a good one must apply to what it read.
+            if let ifMatch, !ifMatch.admits(record.user.updatedAt.millisecondsSince1970) {
+                throw CommerceError(code: .preconditionFailed, message: "The profile changed since you read it.")
+            }
+            // Strictly later than before, so an `If-Match` of the old value can never match the new one.
+            let now = clock.now().roundedToMilliseconds
+            user.updatedAt = max(now, Date(millisecondsSince1970: record.user.updatedAt.millisecondsSince1970 + 1))
+            if try await store.updateProfile(user, ifUpdatedAt: record.user.updatedAt) {
+                logger.info("profile updated", metadata: ["userId": "\(id)"])
+                return user
+            }
+            if ifMatch != nil {
+                throw CommerceError(
+                    code: .preconditionFailed, message: "The profile changed while this change was applied.")
+            }
+        }
+        throw CommerceError.conflict("The profile keeps changing; try again.")
+    }
+
+    /// How many times a patch without `If-Match` is applied again after losing a race: enough for any
+    /// number of racing patches of one user's profile to all land, each one's read-and-write being short.
+    private static let profileAttempts = 64
+
+    /// `user` with `patch` applied, and the violations found (the email's password check aside).
+    private static func patched(_ original: User, with patch: ProfilePatch) -> (User, ViolationCollector) {
+        var user = original
         var collector = ViolationCollector()
         switch patch.username {
         case .unchanged: break
@@ -236,29 +290,29 @@ public struct UserService: Sendable {
                 user.address = address
             }
         }
-        if user.email != record.user.email {
-            if let password = patch.currentPassword, !password.isEmpty {
-                if !(try await hasher.verify(password, against: record.passwordHash)) {
-                    collector.add("currentPassword", "does not match")
-                }
-            } else {
-                collector.add("currentPassword", "is required to change the email")
-            }
+        return (user, collector)
+    }
+
+    /// Checks `password` against the record's hash as a login does: refused past the login throttle's limit,
+    /// a mismatch counted as a failed login of the user's email and `clientAddress`, a match clearing the
+    /// email's count. Every check of a current password goes through here, so none guesses unthrottled.
+    /// - Throws: `rateLimited` past the throttle's limit.
+    private func checkCurrentPassword(_ password: String, of record: UserRecord, clientAddress: String?)
+        async throws -> Bool
+    {
+        let email = record.user.email.value
+        do {
+            try await throttle.check(email: email, address: clientAddress)
+        } catch {
+            metrics.loginThrottled()
+            throw error
         }
-        try collector.finish()
-        // A bad patch is a bad request whatever the client last read; a good one must apply to what it read.
-        if let expectedUpdatedAt, expectedUpdatedAt != record.user.updatedAt {
-            throw CommerceError(code: .preconditionFailed, message: "The profile changed since you read it.")
+        guard try await hasher.verify(password, against: record.passwordHash) else {
+            await throttle.recordFailure(email: email, address: clientAddress)
+            return false
         }
-        // Strictly later than before, so an `If-Match` of the old value can never match the new one.
-        let now = clock.now().roundedToMilliseconds
-        user.updatedAt = max(now, Date(millisecondsSince1970: record.user.updatedAt.millisecondsSince1970 + 1))
-        guard try await store.updateProfile(user, ifUpdatedAt: record.user.updatedAt) else {
-            throw CommerceError(
-                code: .preconditionFailed, message: "The profile changed while this change was applied.")
-        }
-        logger.info("profile updated", metadata: ["userId": "\(id)"])
-        return user
+        await throttle.recordSuccess(email: email)
+        return true
     }
 
     /// Makes the user `staff` or a `customer` again. Only the operator may (the internal key, or
@@ -387,18 +441,9 @@ public struct UserService: Sendable {
         let password = collector.check { () throws(CommerceError) in try Password(newPassword, field: "newPassword") }
         try collector.finish()
         guard let record = try await store.user(id: id) else { throw Self.callerGone }
-        let email = record.user.email.value
-        do {
-            try await throttle.check(email: email, address: clientAddress)
-        } catch {
-            metrics.loginThrottled()
-            throw error
-        }
-        guard try await hasher.verify(currentPassword!, against: record.passwordHash) else {
-            await throttle.recordFailure(email: email, address: clientAddress)
+        guard try await checkCurrentPassword(currentPassword!, of: record, clientAddress: clientAddress) else {
             throw CommerceError.validation(field: "currentPassword", "does not match")
         }
-        await throttle.recordSuccess(email: email)
         let hash = try await hasher.hash(password!)
         let mark = Self.revocationMark(at: clock.now())
         let refresh = OpaqueToken()

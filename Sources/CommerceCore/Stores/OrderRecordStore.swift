@@ -24,9 +24,11 @@ import Foundation
 ///   given order's status and version, and then stores the status, the history with the entry appended,
 ///   the version plus one and `updatedAt` in one atomic step. Of any number of racing transitions from one
 ///   version, exactly one succeeds; the others change nothing and return `nil`.
-/// - ``purge(_:at:)`` deletes every order and idempotency record of the user and records a tombstone (the
-///   store's ``RevocationMarkStore``) in one atomic step; it is idempotent and returns how many orders it
-///   deleted. Of inserts racing a purge, none leaves an order behind.
+/// - ``purge(_:at:)`` deletes every order and idempotency record of the user, records a tombstone and sets
+///   the user's revocation mark to ``CallerToken/deletedUserMark`` (the store's ``RevocationMarkStore``) in
+///   one atomic step, so every token of the deleted user is refused wherever it is judged — as a staff
+///   member's on other users' orders too; it is idempotent and returns how many orders it deleted. Of
+///   inserts racing a purge, none leaves an order behind.
 /// - ``anonymise(_:as:at:)`` does the same but keeps the orders, each replaced by its
 ///   ``Order/anonymised(as:at:)`` (under the anonymous id), in the same atomic step; idempotent (a second
 ///   call finds no order under the user), it returns how many orders it kept.

@@ -19,6 +19,19 @@ enum JSONBody {
         try JSONCoding.decoder.decode(T.self, from: Data(buffer: try await body(of: request, context: context)))
     }
 
+    /// Decodes an optional body as `T`: `empty` when the request has no body — no content type, or one with
+    /// no bytes (`Content-Length: 0`, or a chunked body that ends at once): generated clients send a JSON
+    /// content type with an empty body for an operation whose body they were given none for. Any bytes are
+    /// decoded as ``decode(_:from:context:)`` does.
+    static func decodeOptional<T: Decodable>(
+        _ type: T.Type, from request: Request, context: some RequestContext, empty: T
+    ) async throws -> T {
+        guard request.headers[.contentType] != nil else { return empty }
+        let buffer = try await body(of: request, context: context)
+        if buffer.readableBytes == 0 { return empty }
+        return try JSONCoding.decoder.decode(T.self, from: Data(buffer: buffer))
+    }
+
     /// Decodes the body as `T` like ``decode(_:from:context:)``, trying `reader` first: a reader of the
     /// body's common shape that answers `nil` for anything else, which is then decoded with `JSONDecoder`
     /// (and so gets its errors). `reader` must give what `JSONDecoder` gives wherever it gives anything.

@@ -60,11 +60,14 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
     }
 
     /// Every page of `GET /api/order/{userId}` with the API key (100 orders a page, following `Link`), each
-    /// order checked to be the user's.
-    /// - Throws: `unavailable` for any answer that is not a page of the user's orders.
+    /// order checked to be the user's. A next page is followed only when it is the same route of the same
+    /// user on the configured origin: the key is never sent anywhere else, whatever the answer says.
+    /// - Throws: `unavailable` for any answer that is not a page of the user's orders, or whose next page is
+    ///   not (an export is all of the orders or an error, never a part).
     public func orders(of userId: UserID) async throws -> [Order] {
         var all: [Order] = []
-        var path: String? = "/api/order/\(userId)?limit=100"
+        let route = "/api/order/\(userId)?"
+        var path: String? = route + "limit=100"
         while let next = path {
             // A page of 100 orders of 100 lines is a few MiB at most.
             let (status, body, headers) = try await call.exchange(.GET, next, limit: 16 << 20)
@@ -78,17 +81,36 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
                 }
                 all.append(order)
             }
-            path = Self.nextPage(headers.first(name: "link"))
+            path = try Self.nextPage(headers.first(name: "link"), of: route)
         }
         return all
     }
 
-    /// The path of `Link: <path>; rel="next"`, when there is one.
-    static func nextPage(_ link: String?) -> String? {
-        guard let link, link.hasSuffix(#"rel="next""#), let open = link.firstIndex(of: "<"),
-            let close = link.firstIndex(of: ">"), open < close
-        else { return nil }
-        return String(link[link.index(after: open)..<close])
+    /// The path of `Link: <path>; rel="next"`, when there is one; it must be `route` followed by query
+    /// characters alone (no `@`, `#`, `\` or space: nothing that could name another host or escape the
+    /// route once appended to the base URL).
+    /// - Throws: `unavailable` for a next link that is not such a path.
+    static func nextPage(_ link: String?, of route: String) throws -> String? {
+        guard let link, link.hasSuffix(#"rel="next""#) else { return nil }
+        guard let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"), open < close else {
+            throw CommerceError.unavailable("The Order service answered with a malformed next link.")
+        }
+        let next = link[link.index(after: open)..<close]
+        let query = next.utf8.dropFirst(route.utf8.count)
+        guard next.hasPrefix(route), query.allSatisfy(Self.isQueryByte) else {
+            throw CommerceError.unavailable("The Order service's next link leaves the user's orders; not followed.")
+        }
+        return String(next)
+    }
+
+    /// Letters, digits and `-._~%=&+:` : what our own cursors and limits are written with.
+    private static func isQueryByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default: Array("-._~%=&+:".utf8).contains(byte)
+        }
     }
 
     /// A wrong key is `forbidden` (retried until an operator fixes it); anything else `unavailable`.

@@ -70,12 +70,11 @@ extension Router {
                 let userId = try context.parameters.id("id", as: UserID.self)
                 let orderId = try context.parameters.id("orderId", as: OrderID.self)
                 // The body is optional: a reason, when the client gives one.
-                let form =
-                    request.headers[.contentType] == nil
-                    ? TransitionForm() : try await JSONBody.decode(TransitionForm.self, from: request, context: context)
+                let form = try await JSONBody.decodeOptional(
+                    TransitionForm.self, from: request, context: context, empty: TransitionForm())
                 let order = try await orders.transition(
                     action, order: orderId, of: userId, reason: form.reason,
-                    expectedVersion: try EntityTag.expectedVersion(request.headers[.ifMatch]), as: access.principal,
+                    ifMatch: EntityTag.precondition(request.headers[.ifMatch]), as: access.principal,
                     token: access.callerToken)
                 return JSONBody.response(OrderRepresentation(order), headers: [.eTag: EntityTag.of(order)])
             }

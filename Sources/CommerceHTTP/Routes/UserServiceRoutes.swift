@@ -76,10 +76,9 @@ extension Router where Context: ClientAddressRequestContext {
             let principal = try await caller(request)
             let id = try context.parameters.id("id", as: UserID.self)
             let patch = try await JSONBody.decode(ProfilePatch.self, from: request, context: context)
-            let expected = try EntityTag.expectedVersion(request.headers[.ifMatch])
             let user = try await users.updateProfile(
-                id, with: patch, expectedUpdatedAt: expected.map { Date(millisecondsSince1970: Int64($0)) },
-                as: principal)
+                id, with: patch, ifMatch: EntityTag.precondition(request.headers[.ifMatch]),
+                clientAddress: clientAddress(request, context), as: principal)
             return JSONBody.response(UserRepresentation(user), headers: [.eTag: EntityTag.of(user)])
         }
         api.route(.put, "/api/user/{id}/role", in: routeTable) { request, context in

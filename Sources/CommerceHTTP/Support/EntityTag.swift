@@ -7,16 +7,27 @@ enum EntityTag {
 
     static func of(_ user: User) -> String { "\"\(user.updatedAt.millisecondsSince1970)\"" }
 
-    /// The version `If-Match` requires: `nil` when absent or `*`; for a tag that names no version of ours,
-    /// 0, which nothing has (so the change is refused as stale).
-    static func expectedVersion(_ ifMatch: String?) throws -> Int? {
-        guard let value = ifMatch.map({ Substring($0).trimmingSpacesAndTabs }), !value.isEmpty, value != "*" else {
-            return nil
+    /// What `If-Match` requires (RFC 9110, 13.1.1): `nil` when absent or `*` (any current version); else
+    /// the versions its strong tags name, from a comma-separated list. A weak tag (`W/"3"`) never matches
+    /// under the strong comparison `If-Match` uses, and a tag that names no version of ours matches
+    /// nothing, so neither adds a version: a list of only such tags is refused as stale.
+    static func precondition(_ ifMatch: String?) -> VersionPrecondition? {
+        guard let field = ifMatch else { return nil }
+        var versions: Set<Int64> = []
+        var rest = Substring(field)
+        while true {
+            rest = rest.drop { $0 == " " || $0 == "\t" || $0 == "," }
+            if rest.isEmpty { break }
+            if rest.first == "*" { return nil }
+            let weak = rest.hasPrefix("W/")
+            if weak { rest = rest.dropFirst(2) }
+            guard rest.first == "\"", let close = rest.dropFirst().firstIndex(of: "\"") else { break }
+            let opaque = rest[rest.index(after: rest.startIndex)..<close]
+            if !weak, let version = Int64(opaque), version > 0, String(version) == opaque {
+                versions.insert(version)
+            }
+            rest = rest[rest.index(after: close)...]
         }
-        let tag = value.hasPrefix("W/") ? value.dropFirst(2) : value
-        guard tag.count >= 3, tag.first == "\"", tag.last == "\"", let version = Int(tag.dropFirst().dropLast()),
-            version > 0
-        else { return 0 }
-        return version
+        return VersionPrecondition(versions)
     }
 }

@@ -204,6 +204,7 @@ public struct SQLiteOrderStore: OrderStore {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO tombstone (userId, purgedAt) VALUES (?, ?)",
                     arguments: [userId.description, date.millisecondsSince1970])
+                try Self.voidEveryToken(of: userId, db)
                 return deleted
             }
         }
@@ -236,6 +237,7 @@ public struct SQLiteOrderStore: OrderStore {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO tombstone (userId, purgedAt) VALUES (?, ?)",
                     arguments: [userId.description, date.millisecondsSince1970])
+                try Self.voidEveryToken(of: userId, db)
                 return orders.count
             }
         }
@@ -272,6 +274,15 @@ public struct SQLiteOrderStore: OrderStore {
                 return mark
             }
         }
+    }
+
+    /// Marks every token of a deleted user void (``CallerToken/deletedUserMark``), in the purge's transaction.
+    private static func voidEveryToken(of userId: UserID, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO tokenRevocation (userId, voidBefore) VALUES (?, ?)
+                ON CONFLICT (userId) DO UPDATE SET voidBefore = excluded.voidBefore
+                """, arguments: [userId.description, CallerToken.deletedUserMark.millisecondsSince1970])
     }
 
     /// See ``RevocationMarkStore/tokensVoidBefore(of:)``.

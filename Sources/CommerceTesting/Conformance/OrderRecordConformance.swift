@@ -354,6 +354,24 @@ public enum OrderRecordConformance {
                 }
             }
         },
+        ConformanceCheck("a purge or an anonymisation voids every token of the deleted user") { store in
+            let (purged, anonymised, other) = (UserID(), UserID(), UserID())
+            _ = try await store.insert(Fixtures.order(for: other), idempotency: nil, now: Fixtures.epoch)
+            _ = try await store.revokeTokens(of: purged, issuedBefore: Fixtures.epoch)
+            _ = try await store.purge(purged, at: Fixtures.hourLater)
+            _ = try await store.anonymise(anonymised, as: UserID(), at: Fixtures.hourLater)
+            for userId in [purged, anonymised] {
+                try require(
+                    try await store.tokensVoidBefore(of: userId) == CallerToken.deletedUserMark,
+                    "the deleted user's mark is not the deleted user's mark")
+                // A token issued just now, of a user who was staff: every order is refused to it.
+                let token = CallerToken(userId: userId, issuedAt: Fixtures.dayLater)
+                try await requireError(.unauthenticated, "every order with a deleted user's token") {
+                    try await store.allOrders(status: nil, after: nil, limit: 10, token: token)
+                }
+            }
+            try require(try await store.tokensVoidBefore(of: other) == nil, "another user's tokens were voided")
+        },
         ConformanceCheck("a purged user's orders can be neither read nor moved") { store in
             let order = Fixtures.order(for: UserID())
             _ = try await store.insert(order, idempotency: nil, now: Fixtures.epoch)
