@@ -13,7 +13,7 @@ public actor InMemoryOrderStore: OrderStore {
     /// appended in place instead of shifting the whole list.
     private var ordersByUser: [UserID: [Order]] = [:]
     private var records: [KeyScope: IdempotencyRecord] = [:]
-    private var tombstones: [UserID: Date] = [:]
+    private var tombstones: Set<UserID> = []
     private var voidBefore: [UserID: Date] = [:]
     private var catalog: [String: Product] = [:]
 
@@ -26,7 +26,7 @@ public actor InMemoryOrderStore: OrderStore {
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) throws -> OrderInsertion {
         try check(token)
-        guard tombstones[order.userId] == nil else { throw CommerceError.notFound("The user no longer exists.") }
+        guard !tombstones.contains(order.userId) else { throw CommerceError.notFound("The user no longer exists.") }
         var scope: KeyScope?
         if let idempotency {
             let key = KeyScope(userId: idempotency.userId, key: idempotency.key)
@@ -71,7 +71,7 @@ public actor InMemoryOrderStore: OrderStore {
         of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) throws -> [Order]? {
         try check(token)
-        return tombstones[userId] == nil ? try orders(of: userId, status: status, after: cursor, limit: limit) : nil
+        return !tombstones.contains(userId) ? try orders(of: userId, status: status, after: cursor, limit: limit) : nil
     }
 
     /// See ``OrderRecordStore/allOrders(status:after:limit:token:)``: a scan of every order, for tests and small
@@ -141,7 +141,7 @@ public actor InMemoryOrderStore: OrderStore {
     public func purge(_ userId: UserID, at date: Date) throws -> Int {
         let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
         records = records.filter { $0.key.userId != userId }
-        if tombstones[userId] == nil { tombstones[userId] = date }
+        tombstones.insert(userId)
         voidBefore[userId] = CallerToken.deletedUserMark
         return deleted
     }
@@ -152,7 +152,7 @@ public actor InMemoryOrderStore: OrderStore {
         // Oldest first, as every user's list: the same order as before, under a new id.
         if !kept.isEmpty { ordersByUser[anonymous, default: []] += kept.map { $0.anonymised(as: anonymous, at: date) } }
         records = records.filter { $0.key.userId != userId }
-        if tombstones[userId] == nil { tombstones[userId] = date }
+        tombstones.insert(userId)
         voidBefore[userId] = CallerToken.deletedUserMark
         return kept.count
     }
@@ -166,7 +166,7 @@ public actor InMemoryOrderStore: OrderStore {
     }
 
     /// See ``RevocationMarkStore/isTombstoned(_:)``.
-    public func isTombstoned(_ userId: UserID) throws -> Bool { tombstones[userId] != nil }
+    public func isTombstoned(_ userId: UserID) throws -> Bool { tombstones.contains(userId) }
 
     private func liveRecord(_ scope: KeyScope, now: Date) -> IdempotencyRecord? {
         guard let record = records[scope] else { return nil }

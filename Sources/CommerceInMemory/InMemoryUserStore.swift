@@ -44,9 +44,10 @@ public actor InMemoryUserStore: UserStore {
         }
         refreshTokens[refreshTokenHash] = (record, true)
         let next = RefreshTokenRecord(
-            hash: nextHash, sessionId: record.sessionId, userId: record.userId, issuedAt: now, expiresAt: nextExpiresAt)
+            hash: nextHash, sessionId: record.sessionId, userId: record.userId, issuedAt: max(now, record.issuedAt),
+            expiresAt: nextExpiresAt)
         refreshTokens[next.hash] = (next, false)
-        return .rotated(userId: record.userId, sessionId: record.sessionId)
+        return .rotated(userId: record.userId, sessionId: record.sessionId, spentIssuedAt: record.issuedAt)
     }
 
     /// See ``SessionStore/endSession(_:at:)``.
@@ -162,8 +163,10 @@ public actor InMemoryUserStore: UserStore {
         pending.insert(event, at: later)
     }
 
-    /// See ``OutboxStore/pendingEvents(limit:)``.
-    public func pendingEvents(limit: Int) throws -> [OutboxEvent] { Array(pending.prefix(max(0, limit))) }
+    /// See ``OutboxStore/pendingEvents(of:limit:)``.
+    public func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) throws -> [OutboxEvent] {
+        Array(pending.lazy.filter { topics.contains($0.kind.topic) }.prefix(max(0, limit)))
+    }
 
     /// See ``OutboxStore/markDelivered(_:)``.
     public func markDelivered(_ id: EventID) throws { pending.removeAll { $0.id == id } }

@@ -73,5 +73,8 @@ enum PostgresOrderSchema {
             // PostgreSQL, in the order the Swift code decided it and under the same per-user advisory lock
             // (taken first, so every check after it sees what a purge committed while it waited).
             .init(version: "v6-place-order", statements: [PostgresPlaceOrder.function]),
+            // A tombstone keeps only what refusing late writes needs, the user's id: a time would match the
+            // `updated_at` of the orders anonymised with it and so name their person.
+            .init(version: "v7-tombstones-without-time", statements: ["ALTER TABLE tombstones DROP COLUMN purged_at"]),
         ])
 }

@@ -274,10 +274,15 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// Marks every token of a deleted user void (``CallerToken/deletedUserMark``), in the purge's transaction.
-    private static func voidEveryToken(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
+    /// Records the tombstone of a deleted user — their id alone: no time, which anonymised orders'
+    /// `updated_at` would join back to the person — and marks every token of theirs void
+    /// (``CallerToken/deletedUserMark``, the same for everyone), in the purge's transaction.
+    private static func tombstone(_ userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
         async throws
     {
+        try await connection.query(
+            "INSERT INTO tombstones (user_id) VALUES (\(userId.uuid)) ON CONFLICT (user_id) DO NOTHING",
+            logger: logger)
         try await connection.query(
             """
             INSERT INTO token_revocations (user_id, void_before)
@@ -492,12 +497,7 @@ public struct PostgresOrderStore: OrderStore {
                 ).collect().count
                 try await connection.query(
                     "DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
-                try await connection.query(
-                    """
-                    INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))
-                    ON CONFLICT (user_id) DO NOTHING
-                    """, logger: logger)
-                try await Self.voidEveryToken(of: userId, connection, logger)
+                try await Self.tombstone(userId, connection, logger)
                 return deleted
             }
         }
@@ -529,12 +529,7 @@ public struct PostgresOrderStore: OrderStore {
                 }
                 try await connection.query(
                     "DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
-                try await connection.query(
-                    """
-                    INSERT INTO tombstones (user_id, purged_at) VALUES (\(userId.uuid), \(date.millisecondsSince1970))
-                    ON CONFLICT (user_id) DO NOTHING
-                    """, logger: logger)
-                try await Self.voidEveryToken(of: userId, connection, logger)
+                try await Self.tombstone(userId, connection, logger)
                 return orders.count
             }
         }

@@ -90,5 +90,9 @@ enum PostgresUserSchema {
                     "CREATE INDEX reset_tokens_user ON reset_tokens (user_id)",
                     "CREATE INDEX reset_tokens_expiry ON reset_tokens (expires_at)",
                 ]),
+            // Each destination's lane claims only its own kinds of event, oldest first.
+            .init(
+                version: "v7-outbox-lanes",
+                statements: ["CREATE INDEX outbox_events_lane ON outbox_events (kind, occurred_at, sequence)"]),
         ])
 }

@@ -94,13 +94,14 @@ public struct PostgresUserStore: UserStore {
             try await client.withTransaction(logger: logger) { connection -> RefreshOutcome in
                 let rows = try await connection.query(
                     """
-                    SELECT t.session_id, t.user_id, t.expires_at, t.spent, s.ended_at FROM refresh_tokens t
-                    JOIN sessions s ON s.id = t.session_id WHERE t.hash = \(refreshTokenHash) FOR UPDATE OF t, s
+                    SELECT t.session_id, t.user_id, t.expires_at, t.spent, s.ended_at, t.issued_at
+                    FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+                    WHERE t.hash = \(refreshTokenHash) FOR UPDATE OF t, s
                     """, logger: logger)
-                var found: (UUID, UUID, Int64, Bool, Int64?)?
-                for try await row in rows.decode((UUID, UUID, Int64, Bool, Int64?).self) { found = row }
-                guard let (session, user, expiresAt, spent, endedAt) = found, expiresAt > now.millisecondsSince1970,
-                    endedAt == nil
+                var found: (UUID, UUID, Int64, Bool, Int64?, Int64)?
+                for try await row in rows.decode((UUID, UUID, Int64, Bool, Int64?, Int64).self) { found = row }
+                guard let (session, user, expiresAt, spent, endedAt, issuedAt) = found,
+                    expiresAt > now.millisecondsSince1970, endedAt == nil
                 else { return .unknown }
                 let (sessionId, userId) = (SessionID(uuid: session), UserID(uuid: user))
                 if spent {
@@ -111,11 +112,13 @@ public struct PostgresUserStore: UserStore {
                 }
                 try await connection.query(
                     "UPDATE refresh_tokens SET spent = true WHERE hash = \(refreshTokenHash)", logger: logger)
+                let spentIssuedAt = Date(millisecondsSince1970: issuedAt)
                 try await Self.insertToken(
                     RefreshTokenRecord(
-                        hash: nextHash, sessionId: sessionId, userId: userId, issuedAt: now, expiresAt: nextExpiresAt),
+                        hash: nextHash, sessionId: sessionId, userId: userId, issuedAt: max(now, spentIssuedAt),
+                        expiresAt: nextExpiresAt),
                     connection, logger)
-                return .rotated(userId: userId, sessionId: sessionId)
+                return .rotated(userId: userId, sessionId: sessionId, spentIssuedAt: spentIssuedAt)
             }
         }
     }
@@ -320,30 +323,34 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
-    /// See ``OutboxStore/pendingEvents(limit:)``: every pending event, held or not.
-    public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
-        try await translatingPostgresErrors {
+    /// See ``OutboxStore/pendingEvents(of:limit:)``: every pending event of `topics`, held or not.
+    public func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) async throws -> [OutboxEvent] {
+        let names = topics.map(\.rawValue)
+        return try await translatingPostgresErrors {
             try await Self.events(
                 try await client.query(
                     """
-                    SELECT \(unescaped: Self.eventColumns) FROM outbox_events
+                    SELECT \(unescaped: Self.eventColumns) FROM outbox_events WHERE kind = ANY(\(names))
                     ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
                     """, logger: logger))
         }
     }
 
-    /// See ``OutboxStore/claimPendingEvents(limit:now:leaseEnd:)``: the oldest events whose lease has ended,
-    /// locked with `FOR UPDATE SKIP LOCKED` (two replicas claiming at once get different events) and leased
-    /// until `leaseEnd`, in one statement.
-    public func claimPendingEvents(limit: Int, now: Date, leaseEnd: Date) async throws -> [OutboxEvent] {
-        try await translatingPostgresErrors {
+    /// See ``OutboxStore/claimPendingEvents(of:limit:now:leaseEnd:)``: the oldest events of `topics` whose
+    /// lease has ended, locked with `FOR UPDATE SKIP LOCKED` (two replicas claiming at once get different
+    /// events) and leased until `leaseEnd`, in one statement.
+    public func claimPendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int, now: Date, leaseEnd: Date)
+        async throws -> [OutboxEvent]
+    {
+        let names = topics.map(\.rawValue)
+        return try await translatingPostgresErrors {
             try await Self.events(
                 try await client.query(
                     """
                     UPDATE outbox_events SET lease_until = \(leaseEnd.millisecondsSince1970)
                     WHERE sequence IN (
                         SELECT sequence FROM outbox_events
-                        WHERE lease_until <= \(now.millisecondsSince1970)
+                        WHERE lease_until <= \(now.millisecondsSince1970) AND kind = ANY(\(names))
                         ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
                         FOR UPDATE SKIP LOCKED)
                     RETURNING \(unescaped: Self.eventColumns)

@@ -20,32 +20,33 @@ package enum StoredOutboxKind {
 
     /// The `kind` and `payload` columns of `kind`.
     package static func columns(_ kind: OutboxEvent.Kind) -> (kind: String, payload: String?) {
+        let name = kind.topic.rawValue
         switch kind {
         case .userDeleted:
-            return ("userDeleted", nil)
+            return (name, nil)
         case .tokensRevoked(let issuedBefore):
-            return ("tokensRevoked", json(Revocation(issuedBefore: issuedBefore.millisecondsSince1970)))
+            return (name, json(Revocation(issuedBefore: issuedBefore.millisecondsSince1970)))
         case .passwordResetRequested(let email):
-            return ("passwordResetRequested", json(ResetRequest(email: email.value)))
+            return (name, json(ResetRequest(email: email.value)))
         }
     }
 
     /// The kind a row's `kind` and `payload` columns hold.
     /// - Throws: ``CommerceError/Code/internalFailure`` for a kind or payload this version does not write.
     package static func kind(_ name: String, payload: String?) throws(CommerceError) -> OutboxEvent.Kind {
-        switch name {
-        case "userDeleted":
+        switch OutboxEvent.Topic(rawValue: name) {
+        case .userDeleted:
             return .userDeleted
-        case "tokensRevoked":
+        case .tokensRevoked:
             guard let payload,
                 let revocation = try? JSONDecoder().decode(Revocation.self, from: Data(payload.utf8))
             else { break }
             return .tokensRevoked(issuedBefore: Date(millisecondsSince1970: revocation.issuedBefore))
-        case "passwordResetRequested":
+        case .passwordResetRequested:
             guard let payload, let request = try? JSONDecoder().decode(ResetRequest.self, from: Data(payload.utf8))
             else { break }
             return .passwordResetRequested(email: EmailAddress(trusted: request.email))
-        default:
+        case nil:
             break
         }
         throw CommerceError.internalFailure("A stored outbox event has an unknown kind or a malformed payload.")

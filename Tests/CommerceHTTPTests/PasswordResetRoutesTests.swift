@@ -216,9 +216,9 @@ final class ObservedUserStore: UserStore {
         note()
         return try await inner.delete(id, at: date, requestID: requestID)
     }
-    func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
+    func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) async throws -> [OutboxEvent] {
         note()
-        return try await inner.pendingEvents(limit: limit)
+        return try await inner.pendingEvents(of: topics, limit: limit)
     }
     func startSession(_ first: RefreshTokenRecord) async throws {
         note()

@@ -93,7 +93,7 @@ struct ConformanceSuiteTests {
             try await inner.markDelivered(event.id)
             return event
         }
-        func pendingEvents(limit: Int) async throws -> [OutboxEvent] { [] }
+        func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) async throws -> [OutboxEvent] { [] }
         func markDelivered(_ id: EventID) async throws {}
         func outboxBacklog() async throws -> OutboxBacklog { .empty }
     }

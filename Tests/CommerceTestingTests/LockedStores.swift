@@ -89,10 +89,10 @@ final class LockedUserStore: UserStore {
             }
             state.tokens[index].spent = true
             let next = RefreshTokenRecord(
-                hash: nextHash, sessionId: record.sessionId, userId: record.userId, issuedAt: now,
-                expiresAt: nextExpiresAt)
+                hash: nextHash, sessionId: record.sessionId, userId: record.userId,
+                issuedAt: max(now, record.issuedAt), expiresAt: nextExpiresAt)
             state.tokens.append((next, false))
-            return .rotated(userId: record.userId, sessionId: record.sessionId)
+            return .rotated(userId: record.userId, sessionId: record.sessionId, spentIssuedAt: record.issuedAt)
         }
     }
 
@@ -181,8 +181,8 @@ final class LockedUserStore: UserStore {
         }
     }
 
-    func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
-        state.withLock { Array($0.pending.prefix(max(0, limit))) }
+    func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) async throws -> [OutboxEvent] {
+        state.withLock { Array($0.pending.filter { topics.contains($0.kind.topic) }.prefix(max(0, limit))) }
     }
 
     func markDelivered(_ id: EventID) async throws {

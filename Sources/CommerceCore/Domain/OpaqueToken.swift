@@ -51,8 +51,10 @@ public struct RefreshTokenRecord: Sendable, Hashable {
 
 /// What presenting a refresh token did (``SessionStore/rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)``).
 public enum RefreshOutcome: Sendable, Hashable {
-    /// The token was live: it is spent, and the next one continues its session.
-    case rotated(userId: UserID, sessionId: SessionID)
+    /// The token was live: it is spent, and the next one continues its session. `spentIssuedAt` is when the
+    /// spent token was issued, so the caller can refuse a session revoked after it (the revocation ends the
+    /// session; a rotation that got in first must still not outlive it).
+    case rotated(userId: UserID, sessionId: SessionID, spentIssuedAt: Date)
     /// The token was spent already: someone holds a copy. Its whole session is ended.
     case reused(userId: UserID, sessionId: SessionID)
     /// No such token, or it expired, or its session ended.

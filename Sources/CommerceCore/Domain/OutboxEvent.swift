@@ -24,6 +24,30 @@ public struct OutboxEvent: Sendable, Hashable {
             case .passwordResetRequested: "password reset"
             }
         }
+
+        /// Its topic: the kind without its data.
+        public var topic: Topic {
+            switch self {
+            case .userDeleted: .userDeleted
+            case .tokensRevoked: .tokensRevoked
+            case .passwordResetRequested: .passwordResetRequested
+            }
+        }
+    }
+
+    /// A kind of event without its data: what an ``OutboxDestination`` takes, and what one lane of the
+    /// ``OutboxPropagator`` claims (``OutboxStore/claimPendingEvents(of:limit:now:leaseEnd:)``). The raw value
+    /// is the name a durable store keeps.
+    public enum Topic: String, Sendable, Hashable, CaseIterable {
+        /// ``Kind/userDeleted``.
+        case userDeleted
+        /// ``Kind/tokensRevoked(issuedBefore:)``.
+        case tokensRevoked
+        /// ``Kind/passwordResetRequested(email:)``.
+        case passwordResetRequested
+
+        /// Every topic.
+        public static let all = Set(allCases)
     }
 
     /// Identifies this event, so its delivery can be marked done.

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 
 /// Somewhere outbox events go: the other service, a mail webhook, a subscriber. The ``OutboxPropagator``
-/// hands each pending event to the one destination that takes its kind, and delivers each destination's
-/// events in a lane of its own, so a slow or dead destination delays no other.
+/// gives each destination a lane of its own, which claims only the destination's topics from the store and
+/// delivers them in order, so a slow or dead destination delays no other.
 ///
 /// Contract: ``deliver(_:using:)`` is idempotent (an event may be delivered more than once: a prompt try
 /// racing the loop, a crash before the event is marked delivered), and throws when the destination did not
@@ -11,11 +11,16 @@ import Logging
 public protocol OutboxDestination: Sendable {
     /// What the logs and metrics call it.
     var name: String { get }
-    /// Whether events of `kind` go here.
-    func takes(_ kind: OutboxEvent.Kind) -> Bool
+    /// The kinds of event that go here.
+    var topics: Set<OutboxEvent.Topic> { get }
     /// Delivers `event`, running each call to the outside through `call` (the retry policy of the pass);
     /// what the log line of a delivered event says of it.
     func deliver(_ event: OutboxEvent, using call: OutboxDelivery) async throws -> Logger.Metadata
+}
+
+extension OutboxDestination {
+    /// Whether events of `kind` go here.
+    public func takes(_ kind: OutboxEvent.Kind) -> Bool { topics.contains(kind.topic) }
 }
 
 /// How one delivery calls out: under the retry policy of its pass (one quick try while a request waits, or
@@ -49,12 +54,7 @@ public struct OrderServiceDestination: OutboxDestination {
     public var name: String { "order-service" }
 
     /// Deletions and revocations.
-    public func takes(_ kind: OutboxEvent.Kind) -> Bool {
-        switch kind {
-        case .userDeleted, .tokensRevoked: true
-        case .passwordResetRequested: false
-        }
-    }
+    public var topics: Set<OutboxEvent.Topic> { [.userDeleted, .tokensRevoked] }
 
     /// Purges the user's orders, or marks their tokens void, in the Order service.
     public func deliver(_ event: OutboxEvent, using call: OutboxDelivery) async throws -> Logger.Metadata {
@@ -97,10 +97,7 @@ public struct PasswordResetMailDestination: OutboxDestination {
     public var name: String { "notifier" }
 
     /// Password-reset requests.
-    public func takes(_ kind: OutboxEvent.Kind) -> Bool {
-        if case .passwordResetRequested = kind { return true }
-        return false
-    }
+    public var topics: Set<OutboxEvent.Topic> { [.passwordResetRequested] }
 
     /// Issues a reset token to the user with the event's email, if any, and sends it. The token is made once
     /// per delivery and only its hash is stored; a retry of the sending sends the same one. An unknown

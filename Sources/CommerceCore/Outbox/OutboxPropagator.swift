@@ -3,7 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Delivers every pending ``OutboxEvent`` to its ``OutboxDestination`` until it succeeds: at least once,
-/// forever, resuming after restarts (the events live in an ``OutboxStore``), one lane per destination. For
+/// forever, resuming after restarts (the events live in an ``OutboxStore``), one lane per destination: each
+/// lane claims only its destination's topics and runs its own loop, so a slow or dead destination delays no
+/// other (a dead Order service holds up no password-reset mail, a dead mail service no deletion). For
 /// the User service, a deletion becomes a purge of the user's orders, a revocation the Order service's mark
 /// of the user's void tokens (``OrderServiceDestination``), a reset request a mail
 /// (``PasswordResetMailDestination``).
@@ -51,8 +53,14 @@ public struct OutboxPropagator: Service {
         }
     }
 
+    /// One destination and the topics its lane claims.
+    private struct Lane: Sendable {
+        let destination: any OutboxDestination
+        let topics: Set<OutboxEvent.Topic>
+    }
+
     private let events: any OutboxStore
-    private let destinations: [any OutboxDestination]
+    private let lanes: [Lane]
     /// How this propagator paces deliveries and judges its backlog.
     public let configuration: Configuration
     private let clock: any CommerceClock
@@ -67,7 +75,14 @@ public struct OutboxPropagator: Service {
         metrics: CommerceMetrics = CommerceMetrics()
     ) {
         self.events = events
-        self.destinations = destinations
+        var taken: Set<OutboxEvent.Topic> = []
+        var lanes: [Lane] = []
+        for destination in destinations {
+            let topics = destination.topics.subtracting(taken)
+            taken.formUnion(topics)
+            if !topics.isEmpty { lanes.append(Lane(destination: destination, topics: topics)) }
+        }
+        self.lanes = lanes
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -76,7 +91,7 @@ public struct OutboxPropagator: Service {
 
     /// Whether some destination takes events of `kind` (a password reset needs a mail destination).
     public func delivers(_ kind: OutboxEvent.Kind) -> Bool {
-        destinations.contains { $0.takes(kind) }
+        lanes.contains { $0.topics.contains(kind.topic) }
     }
 
     /// One quick delivery of `event` under the prompt policy; `true` when its destination confirmed and the
@@ -95,40 +110,32 @@ public struct OutboxPropagator: Service {
         }
     }
 
-    /// Delivers everything pending now: claims a batch (held for ``Configuration/lease``), splits it by
-    /// destination, and delivers each destination's events in order in a lane of its own, all lanes at
-    /// once, each event under the background policy for at most half the lease. When an event fails, its
-    /// lane stops and releases the rest of its events at once (they stay pending for a later pass, of this
-    /// process or another's): a dead Order service holds up no password reset, and a dead mail service no
-    /// deletion. Returns how many events were delivered. Stops with `CancellationError` when cancelled.
+    /// Delivers everything pending now, every lane at once; returns how many events were delivered. Each
+    /// lane claims a batch of its destination's topics (held for ``Configuration/lease``) and delivers it
+    /// in order, each event under the background policy for at most half the lease, until nothing of its
+    /// topics is left or an event fails; then that lane stops and releases the rest of its batch at once
+    /// (they stay pending for a later pass, of this process or another's). Events of a topic no destination
+    /// takes stay pending. Stops with `CancellationError` when cancelled.
     @discardableResult
     public func deliverPending() async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for lane in lanes { group.addTask { try await deliverPending(in: lane) } }
+            return try await group.reduce(0, +)
+        }
+    }
+
+    /// One lane's pass: batches of its topics until one is short or an event fails; how many were delivered.
+    private func deliverPending(in lane: Lane) async throws -> Int {
         var delivered = 0
         let window = configuration.lease / 2
         var retry = configuration.retry
         retry.deadline = min(retry.deadline ?? window, window)
-        let policy = retry
         while true {
             let now = clock.now()
             let batch = try await events.claimPendingEvents(
-                limit: configuration.batchSize, now: now,
+                of: lane.topics, limit: configuration.batchSize, now: now,
                 leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
-            var lanes: [[OutboxEvent]] = Array(repeating: [], count: destinations.count)
-            for event in batch {
-                if let lane = destinations.firstIndex(where: { $0.takes(event.kind) }) { lanes[lane].append(event) }
-            }
-            let (count, stalled) = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
-                for lane in lanes where !lane.isEmpty {
-                    group.addTask { try await deliver(lane, policy: policy) }
-                }
-                var count = 0
-                var stalled = false
-                for try await (laneCount, laneStalled) in group {
-                    count += laneCount
-                    stalled = stalled || laneStalled
-                }
-                return (count, stalled)
-            }
+            let (count, stalled) = try await deliver(batch, policy: retry)
             delivered += count
             // A full batch may hide more; but a store without leases offers undelivered events again, so a
             // pass that left some stops here rather than fetching them once more.
@@ -136,9 +143,9 @@ public struct OutboxPropagator: Service {
         }
     }
 
-    /// One lane: `lane`'s events in order until one fails; how many were delivered, and whether one failed.
-    private func deliver(_ lane: [OutboxEvent], policy: RetryPolicy) async throws -> (Int, Bool) {
-        for (index, event) in lane.enumerated() {
+    /// `batch`'s events in order until one fails; how many were delivered, and whether one failed.
+    private func deliver(_ batch: [OutboxEvent], policy: RetryPolicy) async throws -> (Int, Bool) {
+        for (index, event) in batch.enumerated() {
             do {
                 try await deliver(event, policy: policy, retryingEverything: true)
             } catch let error as CancellationError {
@@ -146,11 +153,11 @@ public struct OutboxPropagator: Service {
             } catch {
                 logger.warning(
                     "\(event.kind.name) not delivered in this pass; will retry", metadata: failure(of: event, error))
-                for held in lane[(index + 1)...] { try? await events.releaseClaim(held.id) }
+                for held in batch[(index + 1)...] { try? await events.releaseClaim(held.id) }
                 return (index, true)
             }
         }
-        return (lane.count, false)
+        return (batch.count, false)
     }
 
     /// The pending deletions now: how many, and how old the oldest is. Also recorded in the metrics.
@@ -172,15 +179,15 @@ public struct OutboxPropagator: Service {
         backlog.oldestAge(at: clock.now())
     }
 
-    /// The loop: deliver what is pending, wait a poll interval, again, until graceful shutdown or cancellation.
-    /// Beside it, the backlog is checked every ``Configuration/backlogCheckInterval`` and a `warning` is
+    /// The loops, one per lane: deliver what is pending, wait a poll interval, again, until graceful shutdown
+    /// or cancellation. Beside them, the backlog is checked every ``Configuration/backlogCheckInterval`` and a `warning` is
     /// logged whenever it has grown, so a stuck Order service shows in the logs.
     public func run() async throws {
         logger.info("outbox propagator started")
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await deliverForever() }
+                    for lane in lanes { group.addTask { try await deliverForever(in: lane) } }
                     group.addTask { try await watchBacklog() }
                     try await group.next()
                     group.cancelAll()
@@ -190,10 +197,10 @@ public struct OutboxPropagator: Service {
         logger.info("outbox propagator stopped")
     }
 
-    private func deliverForever() async throws {
+    private func deliverForever(in lane: Lane) async throws {
         while true {
             do {
-                try await deliverPending()
+                try await deliverPending(in: lane)
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -229,7 +236,7 @@ public struct OutboxPropagator: Service {
     /// Delivers under the id of the request that made the change (kept with the event), so what the
     /// destination does about it is logged under that id too.
     private func deliver(_ event: OutboxEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
-        guard let destination = destinations.first(where: { $0.takes(event.kind) }) else {
+        guard let destination = lanes.first(where: { $0.topics.contains(event.kind.topic) })?.destination else {
             throw CommerceError.unavailable("Nothing is configured to deliver a \(event.kind.name).")
         }
         try await RequestID.$current.withValue(event.requestID ?? RequestID.current) {

@@ -104,7 +104,8 @@ public struct UserService: Sendable {
         await throttle.recordSuccess(email: email)
         let refresh = OpaqueToken()
         let session = SessionID()
-        try await store.startSession(refreshRecord(refresh, of: record.user.id, in: session))
+        let issuedAt = max(clock.now().roundedToMilliseconds, record.tokensVoidBefore ?? .distantPast)
+        try await store.startSession(refreshRecord(refresh, of: record.user.id, in: session, issuedAt: issuedAt))
         return try await signIn(record.user, session: session, refresh: refresh, notBefore: record.tokensVoidBefore)
     }
 
@@ -123,11 +124,15 @@ public struct UserService: Sendable {
             refreshTokenHash: OpaqueToken(presented: refreshToken).hash, nextHash: next.hash,
             nextExpiresAt: now.addingTimeInterval(refreshLifetime.timeInterval), now: now)
         switch outcome {
-        case .rotated(let userId, let session):
+        case .rotated(let userId, let session, let spentIssuedAt):
             guard let record = try await store.user(id: userId) else {
                 try await store.endSession(session, at: now)
                 throw Self.invalidRefresh
             }
+            // A revocation that committed between the rotation and this read ended the session after the
+            // rotation saw it live. The spent token predates the mark it set, so the session is refused
+            // here, rather than answered with an access token issued at the mark, which it would not void.
+            if record.voids(tokenIssuedAt: spentIssuedAt) { throw Self.invalidRefresh }
             return try await signIn(record.user, session: session, refresh: next, notBefore: record.tokensVoidBefore)
         case .reused(let userId, let session):
             logger.warning(

@@ -6,9 +6,11 @@ import Foundation
 /// Contract (checked by `SessionConformance` in CommerceTesting; every implementation must pass it):
 /// - ``startSession(_:)`` stores a session with its first refresh token.
 /// - ``rotate(refreshTokenHash:nextHash:nextExpiresAt:now:)`` is atomic: a live token is spent and its
-///   successor stored in its session (`rotated`); a spent one ends its whole session (`reused`); an unknown
-///   or expired token, or one of an ended session, changes nothing (`unknown`). Of two racing rotations of
-///   one token, one rotates and the other is `reused`.
+///   successor stored in its session (`rotated`, with the spent token's issue time); a spent one ends its
+///   whole session (`reused`); an unknown or expired token, or one of an ended session, changes nothing
+///   (`unknown`). Of two racing rotations of one token, one rotates and the other is `reused`. A successor
+///   is issued at the later of `now` and its predecessor's issue time, so issue times never go back within
+///   a session (a session started at a revocation's mark stays at or after it on any replica's clock).
 /// - ``endSession(_:at:)`` and ``endSessions(of:at:)`` end sessions for good: their tokens never rotate
 ///   again.
 /// - ``revokeSessions(_:)`` is one atomic step: every session of the user ends, the user's
@@ -24,7 +26,8 @@ public protocol SessionStore: Sendable {
     /// Stores a new session with its first refresh token.
     func startSession(_ first: RefreshTokenRecord) async throws
     /// Presents a refresh token (by its hash): spends it and stores its successor — `nextHash`, in the same
-    /// session, issued `now`, expiring at `nextExpiresAt` — atomically.
+    /// session, issued at the later of `now` and the spent token's issue time, expiring at `nextExpiresAt` —
+    /// atomically.
     func rotate(refreshTokenHash: String, nextHash: String, nextExpiresAt: Date, now: Date) async throws
         -> RefreshOutcome
     /// Ends a session: its refresh tokens never rotate again. Idempotent.

@@ -35,6 +35,9 @@ enum SQLiteDatabase {
             // transaction it spills to a temporary file, a `pwrite` per page (Documentation/PerformanceLog.md).
             // Temporary tables and sorts stay in memory too; the statements here sort at most a page.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // What a deletion frees is overwritten with zeros in the page, not left as bytes a file reader
+            // could find: a deleted user's email, an anonymised order's address (``eraseFreedBytes(_:)``).
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         let pool: DatabasePool
         do {
@@ -64,6 +67,14 @@ enum SQLiteDatabase {
         } catch {
             throw openFailure(":memory:", "\(error)")
         }
+    }
+
+    /// Makes a committed deletion gone from the files: `secure_delete` has zeroed the freed space in the new
+    /// versions of its pages, but the WAL still holds the versions written before it. A truncating
+    /// checkpoint copies the new versions into the database file and empties the WAL. It waits (the busy
+    /// timeout) for readers still on older frames; the store's own readers hold no transaction between reads.
+    static func eraseFreedBytes(_ writer: any DatabaseWriter) async throws {
+        try await writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
     /// Checkpoints the WAL into the file (truncating it) and closes every connection. GRDB closes the writer

@@ -194,27 +194,27 @@ public struct SQLiteOrderStore: OrderStore {
         return try Row.fetchAll(select, arguments: arguments).map { try OrderRow.order($0) }
     }
 
-    /// See ``OrderRecordStore/purge(_:at:)``: the deletes and the tombstone in one transaction.
+    /// See ``OrderRecordStore/purge(_:at:)``: the deletes and the tombstone in one transaction, then the
+    /// deleted bytes erased from the files.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            let deleted = try await watch.write(on: writer) { db in
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
                 let deleted = db.changesCount
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO tombstone (userId, purgedAt) VALUES (?, ?)",
-                    arguments: [userId.description, date.millisecondsSince1970])
-                try Self.voidEveryToken(of: userId, db)
+                try Self.tombstone(userId, db)
                 return deleted
             }
+            try await SQLiteDatabase.eraseFreedBytes(writer)
+            return deleted
         }
     }
 
     /// See ``OrderRecordStore/anonymise(_:as:at:)``: the user's orders rewritten, the records deleted and the
-    /// tombstone recorded in one write transaction.
+    /// tombstone recorded in one write transaction, then the replaced bytes erased from the files.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            let kept = try await watch.write(on: writer) { db in
                 let orders = try Row.fetchAll(
                     db, sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE userId = ?"#,
                     arguments: [userId.description]
@@ -234,12 +234,11 @@ public struct SQLiteOrderStore: OrderStore {
                         ])
                 }
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO tombstone (userId, purgedAt) VALUES (?, ?)",
-                    arguments: [userId.description, date.millisecondsSince1970])
-                try Self.voidEveryToken(of: userId, db)
+                try Self.tombstone(userId, db)
                 return orders.count
             }
+            try await SQLiteDatabase.eraseFreedBytes(writer)
+            return kept
         }
     }
 
@@ -276,8 +275,11 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// Marks every token of a deleted user void (``CallerToken/deletedUserMark``), in the purge's transaction.
-    private static func voidEveryToken(of userId: UserID, _ db: Database) throws {
+    /// Records the tombstone of a deleted user — their id alone: no time, which anonymised orders' `updatedAt`
+    /// would join back to the person — and marks every token of theirs void (``CallerToken/deletedUserMark``,
+    /// the same for everyone), in the purge's transaction.
+    private static func tombstone(_ userId: UserID, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO tombstone (userId) VALUES (?)", arguments: [userId.description])
         try db.execute(
             sql: """
                 INSERT INTO tokenRevocation (userId, voidBefore) VALUES (?, ?)

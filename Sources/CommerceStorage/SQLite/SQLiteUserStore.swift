@@ -95,8 +95,8 @@ public struct SQLiteUserStore: UserStore {
                     let row = try Row.fetchOne(
                         db,
                         sql: """
-                            SELECT t.sessionId, t.userId, t.expiresAt, t.spent, s.endedAt FROM refreshToken t
-                            JOIN session s ON s.id = t.sessionId WHERE t.hash = ?
+                            SELECT t.sessionId, t.userId, t.expiresAt, t.spent, s.endedAt, t.issuedAt
+                            FROM refreshToken t JOIN session s ON s.id = t.sessionId WHERE t.hash = ?
                             """, arguments: [refreshTokenHash]),
                     let sessionId = SessionID(row[0] as String), let userId = UserID(row[1] as String),
                     (row[2] as Int64) > now.millisecondsSince1970, (row[4] as Int64?) == nil
@@ -107,12 +107,14 @@ public struct SQLiteUserStore: UserStore {
                         arguments: [now.millisecondsSince1970, sessionId.description])
                     return .reused(userId: userId, sessionId: sessionId)
                 }
+                let spentIssuedAt = Date(millisecondsSince1970: row[5] as Int64)
                 try db.execute(sql: "UPDATE refreshToken SET spent = 1 WHERE hash = ?", arguments: [refreshTokenHash])
                 try Self.insertToken(
                     db,
                     RefreshTokenRecord(
-                        hash: nextHash, sessionId: sessionId, userId: userId, issuedAt: now, expiresAt: nextExpiresAt))
-                return .rotated(userId: userId, sessionId: sessionId)
+                        hash: nextHash, sessionId: sessionId, userId: userId, issuedAt: max(now, spentIssuedAt),
+                        expiresAt: nextExpiresAt))
+                return .rotated(userId: userId, sessionId: sessionId, spentIssuedAt: spentIssuedAt)
             }
         }
     }
@@ -281,7 +283,7 @@ public struct SQLiteUserStore: UserStore {
     /// See ``UserRecordStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db -> OutboxEvent? in
+            let event = try await watch.write(on: writer) { db -> OutboxEvent? in
                 try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return nil }
                 // The user's sessions go with them.
@@ -292,20 +294,24 @@ public struct SQLiteUserStore: UserStore {
                 try Self.record(event, db)
                 return event
             }
+            if event != nil { try await SQLiteDatabase.eraseFreedBytes(writer) }
+            return event
         }
     }
 
-    /// See ``OutboxStore/pendingEvents(limit:)``.
-    public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
-        try await translatingDatabaseErrors {
+    /// See ``OutboxStore/pendingEvents(of:limit:)``.
+    public func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) async throws -> [OutboxEvent] {
+        let names = topics.map(\.rawValue).sorted()
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        return try await translatingDatabaseErrors {
             try await writer.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
                         SELECT id, userId, occurredAt, requestId, kind, payload FROM outboxEvent
-                        ORDER BY occurredAt, sequence LIMIT ?
+                        WHERE kind IN (\(placeholders)) ORDER BY occurredAt, sequence LIMIT ?
                         """,
-                    arguments: [max(0, limit)]
+                    arguments: StatementArguments(names) + [max(0, limit)]
                 ).map { row in
                     let userText: String? = row["userId"]
                     let userId = userText.flatMap(UserID.init)
@@ -321,12 +327,15 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    /// See ``OutboxStore/markDelivered(_:)``.
+    /// See ``OutboxStore/markDelivered(_:)``: the event is deleted and erased from the files (it names a
+    /// deleted user, or the email a reset was asked for).
     public func markDelivered(_ id: EventID) async throws {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            let deleted = try await watch.write(on: writer) { db in
                 try db.execute(sql: "DELETE FROM outboxEvent WHERE id = ?", arguments: [id.description])
+                return db.changesCount > 0
             }
+            if deleted { try await SQLiteDatabase.eraseFreedBytes(writer) }
         }
     }
 

@@ -105,6 +105,10 @@ enum UserSchema {
                     CREATE INDEX resetToken_expiry ON resetToken(expiresAt);
                     """)
         }
+        // Each destination's lane reads only its own kinds of event, oldest first.
+        migrator.registerMigration("v8-outbox-lanes") { db in
+            try db.execute(sql: "CREATE INDEX outboxEvent_lane ON outboxEvent(kind, occurredAt, sequence)")
+        }
         return migrator
     }
 }

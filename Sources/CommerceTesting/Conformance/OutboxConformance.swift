@@ -33,6 +33,25 @@ public enum OutboxConformance {
             for event in rest { try await store.markDelivered(event.id) }
             try require(try await store.pendingEvents(limit: 10).isEmpty, "events left after delivering all")
         },
+        ConformanceCheck("events are read by topic: another topic's backlog neither shows nor fills the limit") {
+            store in
+            let deletions = (0..<3).map { Fixtures.event(minutes: $0) }
+            let reset = OutboxEvent(
+                userId: nil, kind: .passwordResetRequested(email: EmailAddress(trusted: "ann@example.com")),
+                occurredAt: Fixtures.epoch.addingTimeInterval(600))
+            for event in deletions + [reset] { try await store.recordEvent(event) }
+            try require(
+                try await store.pendingEvents(of: [.passwordResetRequested], limit: 2) == [reset],
+                "a reset behind older deletions was not read on its own topic")
+            try require(
+                try await store.pendingEvents(of: [.userDeleted, .tokensRevoked], limit: 10) == deletions,
+                "the deletions' topic read something else, or not oldest first")
+            try require(
+                try await store.claimPendingEvents(
+                    of: [.passwordResetRequested], limit: 10, now: Fixtures.hourLater,
+                    leaseEnd: Fixtures.hourLater.addingTimeInterval(60)) == [reset],
+                "a claim of one topic returned another's events")
+        },
         ConformanceCheck("the backlog counts pending events and dates the oldest") { store in
             try require(try await store.outboxBacklog() == .empty, "an empty store has a backlog")
             let events = [3, 1, 2].map { Fixtures.event(minutes: $0) }
@@ -69,6 +88,21 @@ public enum OutboxConformance {
             let later = try await store.claimPendingEvents(
                 limit: 10, now: leaseEnd.addingTimeInterval(1), leaseEnd: leaseEnd.addingTimeInterval(61))
             try require(later == Array(events.dropFirst()), "after the lease, every undelivered event is offered again")
+        },
+        ConformanceCheck("a lease on one topic's events keeps no other topic's claim waiting") { store in
+            let deletion = Fixtures.event()
+            let reset = OutboxEvent(
+                userId: nil, kind: .passwordResetRequested(email: EmailAddress(trusted: "ann@example.com")),
+                occurredAt: Fixtures.epoch.addingTimeInterval(60))
+            try await store.recordEvent(deletion)
+            try await store.recordEvent(reset)
+            let now = Fixtures.hourLater
+            let deletions = try await store.claimPendingEvents(
+                of: [.userDeleted], limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+            try require(deletions == [deletion], "the deletion's claim took \(deletions.count) events")
+            let resets = try await store.claimPendingEvents(
+                of: [.passwordResetRequested], limit: 10, now: now, leaseEnd: now.addingTimeInterval(60))
+            try require(resets == [reset], "the reset's claim waited for the deletion's lease")
         },
         ConformanceCheck("a released event is offered to the next claim at once") { store in
             let event = Fixtures.event()

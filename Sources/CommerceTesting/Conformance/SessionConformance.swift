@@ -22,7 +22,9 @@ public enum SessionConformance {
             let rotated = try await store.rotate(
                 refreshTokenHash: first.hash, nextHash: second.hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
-            try require(rotated == .rotated(userId: record.user.id, sessionId: session), "a live token: \(rotated)")
+            try require(
+                rotated == .rotated(userId: record.user.id, sessionId: session, spentIssuedAt: first.issuedAt),
+                "a live token: \(rotated)")
             let third = Fixtures.refreshToken(of: record.user.id, in: session)
             let reused = try await store.rotate(
                 refreshTokenHash: first.hash, nextHash: third.hash, nextExpiresAt: Fixtures.dayLater,
@@ -36,6 +38,25 @@ public enum SessionConformance {
                 refreshTokenHash: "no-such-hash", nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
             try require(stranger == .unknown, "an unknown token rotated")
+        },
+        ConformanceCheck("a successor is never issued before the token it replaces, whatever the clock says") { store in
+            let record = Fixtures.record()
+            try await store.insert(record)
+            let ahead = Fixtures.epoch.addingTimeInterval(120)
+            let first = RefreshTokenRecord(
+                hash: OpaqueToken().hash, sessionId: SessionID(), userId: record.user.id, issuedAt: ahead,
+                expiresAt: Fixtures.dayLater)
+            try await store.startSession(first)
+            let second = Fixtures.refreshToken(of: record.user.id, in: first.sessionId)
+            _ = try await store.rotate(
+                refreshTokenHash: first.hash, nextHash: second.hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            let outcome = try await store.rotate(
+                refreshTokenHash: second.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
+                now: Fixtures.epoch)
+            try require(
+                outcome == .rotated(userId: record.user.id, sessionId: first.sessionId, spentIssuedAt: ahead),
+                "a successor rotated on a clock behind its session's start must be issued at that start: \(outcome)")
         },
         ConformanceCheck("an expired refresh token does not rotate, and is swept") { store in
             let record = Fixtures.record()
@@ -92,11 +113,15 @@ public enum SessionConformance {
                 refreshTokenHash: elsewhere.hash, nextHash: next.hash, nextExpiresAt: Fixtures.dayLater,
                 now: Fixtures.epoch)
             try require(
-                kept == .rotated(userId: other.user.id, sessionId: elsewhere.sessionId), "another user's session ended")
+                kept
+                    == .rotated(
+                        userId: other.user.id, sessionId: elsewhere.sessionId, spentIssuedAt: elsewhere.issuedAt),
+                "another user's session ended")
             let fresh = Fixtures.refreshToken(of: record.user.id, in: SessionID())
             try await store.startSession(fresh)
             try require(
-                try await rotate(fresh) == .rotated(userId: record.user.id, sessionId: fresh.sessionId),
+                try await rotate(fresh)
+                    == .rotated(userId: record.user.id, sessionId: fresh.sessionId, spentIssuedAt: fresh.issuedAt),
                 "a session started after ending them all did not rotate")
             _ = try await store.delete(other.user.id, at: Fixtures.epoch)
             let deleted = try await store.rotate(
@@ -137,7 +162,9 @@ public enum SessionConformance {
                 refreshTokenHash: bystander.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: at)
             try require(
-                untouched == .rotated(userId: other.user.id, sessionId: bystander.sessionId),
+                untouched
+                    == .rotated(
+                        userId: other.user.id, sessionId: bystander.sessionId, spentIssuedAt: bystander.issuedAt),
                 "another user's session ended")
             try require(
                 try await store.revokeSessions(SessionRevocation(userId: UserID(), tokensIssuedBefore: at)) == nil,
@@ -169,7 +196,8 @@ public enum SessionConformance {
                 refreshTokenHash: fresh.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: later)
             try require(
-                outcome == .rotated(userId: id, sessionId: fresh.sessionId), "the revocation ended its own new session")
+                outcome == .rotated(userId: id, sessionId: fresh.sessionId, spentIssuedAt: later),
+                "the revocation ended its own new session")
         },
     ]
 }
