@@ -34,15 +34,7 @@ struct ReadinessCheck: JSONWritable, Sendable {
         _ check: @escaping @Sendable () async throws -> Void, timeout: Duration, logger: Logger
     ) async -> ReadinessCheck {
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await check() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw CommerceError.unavailable("The database did not answer within \(timeout).")
-                }
-                defer { group.cancelAll() }
-                try await group.next()
-            }
+            try await answer(within: timeout, check)
             return ReadinessCheck(name: "database", status: "up")
         } catch {
             logger.warning("readiness: the database does not answer", metadata: ["error": "\(error)"])
@@ -50,9 +42,11 @@ struct ReadinessCheck: JSONWritable, Sendable {
         }
     }
 
-    /// `deletionBacklog`: the oldest pending deletion is within the propagator's readiness limit.
-    static func deletionBacklog(_ propagator: OutboxPropagator) async -> ReadinessCheck {
-        guard let backlog = try? await propagator.backlog() else {
+    /// `deletionBacklog`: the oldest pending deletion is within the propagator's readiness limit. The backlog
+    /// is read from the database, so it too gets `timeout`: a database that is down makes this check fail,
+    /// not `GET /ready` hang.
+    static func deletionBacklog(_ propagator: OutboxPropagator, timeout: Duration) async -> ReadinessCheck {
+        guard let backlog = try? await answer(within: timeout, { try await propagator.backlog() }) else {
             return ReadinessCheck(name: "deletionBacklog", status: "down", reason: "The backlog cannot be read.")
         }
         let within = propagator.isWithinReadinessLimit(backlog)
@@ -62,6 +56,23 @@ struct ReadinessCheck: JSONWritable, Sendable {
             pendingDeletions: backlog.count,
             oldestPendingDeletionAgeSeconds: Int(propagator.age(of: backlog).timeInterval),
             limitSeconds: propagator.configuration.readinessBacklogAgeLimit.map { Int($0.timeInterval) })
+    }
+}
+
+/// `body`'s answer, or `CommerceError.unavailable` once `timeout` has passed (and `body` is cancelled): the
+/// operational routes answer even while the database does not.
+func answer<T: Sendable>(
+    within timeout: Duration, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw CommerceError.unavailable("The database did not answer within \(timeout).")
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
     }
 }
 

@@ -23,7 +23,8 @@ public struct HTTPServiceSettings: Sendable {
     /// `nil` records through the global `MetricsSystem` (whatever it was bootstrapped with) and serves no
     /// `/metrics`.
     public var metricsRegistry: PrometheusCollectorRegistry?
-    /// How long `GET /ready` waits for the database before calling it down: 2 s by default.
+    /// How long `GET /ready` waits for the database before calling it down, and `/health` and `/metrics`
+    /// for the deletion backlog before leaving it out: 2 s by default.
     public var readinessTimeout: Duration = .seconds(2)
     /// The proxies whose forwarding headers name the client (for the per-address login throttle); none by
     /// default, so the headers are ignored.
@@ -93,7 +94,7 @@ public func buildUserServiceApplication(
     router.addOperationalRoutes(
         routeTable: routeTable, metricsRegistry: settings.metricsRegistry,
         health: {
-            let backlog = try? await propagator.backlog()
+            let backlog = try? await answer(within: settings.readinessTimeout) { try await propagator.backlog() }
             return HealthRepresentation(
                 pendingDeletions: backlog?.count,
                 oldestPendingDeletionAgeSeconds: backlog.map { Int(propagator.age(of: $0).timeInterval) })
@@ -102,10 +103,10 @@ public func buildUserServiceApplication(
             [
                 await .database(
                     { try await service.store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger),
-                await .deletionBacklog(propagator),
+                await .deletionBacklog(propagator, timeout: settings.readinessTimeout),
             ]
         },
-        refreshMetrics: { _ = try? await propagator.backlog() })
+        refreshMetrics: { _ = try? await answer(within: settings.readinessTimeout) { try await propagator.backlog() } })
     router.addUserServiceRoutes(
         users: service.users, credentials: Credentials(tokens: service.tokens, apiKey: settings.apiKey),
         trustedProxies: settings.trustedProxies, routeTable: routeTable)
