@@ -94,5 +94,19 @@ enum PostgresUserSchema {
             .init(
                 version: "v7-outbox-lanes",
                 statements: ["CREATE INDEX outbox_events_lane ON outbox_events (kind, occurred_at, sequence)"]),
+            // Failed logins, counted here so every replica shares the login throttle. `key` is a digest
+            // (`StoredLoginThrottle`), never an email or an address.
+            .init(
+                version: "v8-login-failures",
+                statements: [
+                    """
+                    CREATE TABLE login_failures (
+                        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                        key text NOT NULL,
+                        at bigint NOT NULL)
+                    """,
+                    "CREATE INDEX login_failures_key ON login_failures (key, at)",
+                    "CREATE INDEX login_failures_age ON login_failures (at)",
+                ]),
         ])
 }

@@ -15,8 +15,8 @@ import PostgresNIO
 /// The `PostgresClient` must be running (it is a swift-service-lifecycle `Service`); call ``migrate()``
 /// once at start, before serving.
 public struct PostgresUserStore: UserStore {
-    private let client: PostgresClient
-    private let logger: Logger
+    let client: PostgresClient
+    let logger: Logger
     /// How long a new deletion event is held for the replica that recorded it.
     public let promptDeliveryWindow: Duration
 

@@ -18,6 +18,15 @@ struct PostgresStoreConformanceTests {
         }
     }
 
+    @Test(arguments: LoginFailureConformance.checks)
+    func loginFailureStore(_ check: ConformanceCheck<any LoginFailureStore>) async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresUserStore(client: client)
+            try await store.migrate()
+            try await check.run(against: store)
+        }
+    }
+
     @Test(arguments: OrderStoreConformance.checks)
     func orderStore(_ check: ConformanceCheck<any OrderStore>) async throws {
         try await PostgresTestDatabase.withIsolatedClient { client in

@@ -14,4 +14,9 @@ struct InMemoryStoreConformanceTests {
     func orderStore(_ check: ConformanceCheck<any OrderStore>) async throws {
         try await check.run(against: InMemoryOrderStore())
     }
+
+    @Test(arguments: LoginFailureConformance.checks)
+    func loginFailureStore(_ check: ConformanceCheck<any LoginFailureStore>) async throws {
+        try await check.run(against: InMemoryLoginFailureStore())
+    }
 }

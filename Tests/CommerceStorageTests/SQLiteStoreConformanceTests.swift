@@ -16,6 +16,13 @@ struct SQLiteStoreConformanceTests {
         try await check.run(against: SQLiteOrderStore.inMemory())
     }
 
+    @Test(arguments: LoginFailureConformance.checks)
+    func loginFailuresOnFile(_ check: ConformanceCheck<any LoginFailureStore>) async throws {
+        try await withTemporaryDirectory { directory in
+            try await check.run(against: SQLiteUserStore(path: directory.appending(path: "users.sqlite").path))
+        }
+    }
+
     @Test(arguments: UserStoreConformance.checks)
     func userStoreOnFile(_ check: ConformanceCheck<any UserStore>) async throws {
         try await withTemporaryDirectory { directory in

@@ -117,7 +117,7 @@ package struct LiveClient: Sendable {
     }
 
     /// Polls `GET url/health` until it answers 200; false after `timeout`.
-    package func waitUntilHealthy(_ base: String, timeout: Duration = .seconds(10)) async -> Bool {
+    package func waitUntilHealthy(_ base: String, timeout: Duration = .seconds(30)) async -> Bool {
         await eventually(timeout: timeout, pollEvery: .milliseconds(20)) {
             (try? await send(.GET, base + "/health").status) == 200
         }

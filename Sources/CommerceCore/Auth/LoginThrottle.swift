@@ -5,8 +5,8 @@ import Foundation
 /// Contract: ``check(email:address:)`` throws ``CommerceError/Code/rateLimited`` (with `retryAfter`)
 /// while either key is over its limit, and is called before any password work; failures are recorded
 /// with ``recordFailure(email:address:)``; a success clears the email's failures (not the address's).
-/// Implementations shared by several replicas (a database, Redis) make the limit global; the in-memory
-/// ``SlidingWindowLoginThrottle`` limits per process.
+/// Implementations shared by several replicas (``StoredLoginThrottle`` over a database) make the limit
+/// global; the in-memory ``SlidingWindowLoginThrottle`` limits per process.
 public protocol LoginThrottle: Sendable {
     /// Throws `rateLimited`, with how long to wait, while the email or the client address is over its limit.
     func check(email: String, address: String?) async throws
@@ -30,6 +30,13 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
         public init(failures: Int, window: Duration) {
             self.failures = failures
             self.window = window
+        }
+
+        /// How long a key with `count` failures in the window, the oldest at `oldest`, must wait at `now`:
+        /// zero while it is under the limit.
+        func wait(failures count: Int, oldest: Date, now: Date) -> TimeInterval {
+            guard count >= failures else { return 0 }
+            return max(0, oldest.addingTimeInterval(window.timeInterval).timeIntervalSince(now))
         }
     }
 
@@ -56,14 +63,17 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
         var wait: TimeInterval = 0
         for (key, limit) in keys(email: email, address: address) {
             let recent = live(key, limit, now: now)
-            if recent.count >= limit.failures, let oldest = recent.first {
-                wait = max(wait, oldest.addingTimeInterval(limit.window.timeInterval).timeIntervalSince(now))
+            if let oldest = recent.first {
+                wait = max(wait, limit.wait(failures: recent.count, oldest: oldest, now: now))
             }
         }
-        if wait > 0 {
-            throw CommerceError.rateLimited(
-                "Too many failed logins; try again later.", retryAfter: .seconds(Int64(wait.rounded(.up))))
-        }
+        if wait > 0 { throw Self.rateLimited(wait: wait) }
+    }
+
+    /// The error a throttled login gets: `rateLimited`, with the wait rounded up to whole seconds.
+    static func rateLimited(wait: TimeInterval) -> CommerceError {
+        CommerceError.rateLimited(
+            "Too many failed logins; try again later.", retryAfter: .seconds(Int64(wait.rounded(.up))))
     }
 
     /// Counts a failed attempt against the email and the address.
@@ -87,7 +97,8 @@ public actor SlidingWindowLoginThrottle: LoginThrottle {
         return keys
     }
 
-    private static func emailKey(_ email: String) -> String {
+    /// The key an email's failures count under: trimmed and lower-cased.
+    static func emailKey(_ email: String) -> String {
         "email:" + email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 

@@ -52,7 +52,9 @@ public struct CommerceServices: Sendable {
 
     /// The User service over `store`, delivering its outbox events (deletions, revocations) to the Order service
     /// through `orders`.
-    /// - Parameter throttle: limits failed logins; ``UserService``'s in-memory default when `nil`.
+    /// - Parameter throttle: limits failed logins. When `nil`: a ``StoredLoginThrottle`` over `store` when the
+    ///   store also keeps login failures (``LoginFailureStore``: the SQLite and PostgreSQL stores), so every
+    ///   replica on its database counts failures together; else ``UserService``'s in-memory default.
     /// - Parameter notifier: where password-reset tokens go; without one, password reset answers
     ///   `unavailable`.
     public func userService(
@@ -69,11 +71,15 @@ public struct CommerceServices: Sendable {
         let propagator = OutboxPropagator(
             events: store, destinations: destinations, configuration: propagation, clock: clock, logger: logger,
             metrics: metrics)
+        let throttle =
+            throttle
+            ?? (store as? any LoginFailureStore).map { StoredLoginThrottle(store: $0, clock: clock, logger: logger) }
         let users = UserService(
             store: store, hasher: hasher, tokens: tokens, outbox: propagator, throttle: throttle, clock: clock,
             logger: logger, metrics: metrics, refreshLifetime: refreshTokenLifetime, orders: orders,
             ordersRetry: orderConfiguration.userCheck)
-        let sweeper = ExpirySweeper.tokens(of: store, configuration: sweep, clock: clock, logger: logger)
+        let sweeper = ExpirySweeper.tokens(
+            of: store, throttle: throttle as? StoredLoginThrottle, configuration: sweep, clock: clock, logger: logger)
         return UserServiceAssembly(store: store, tokens: tokens, users: users, propagator: propagator, sweeper: sweeper)
     }
 
@@ -125,7 +131,8 @@ public struct UserServiceAssembly: Sendable {
     public let users: UserService
     /// Delivers outbox events to the Order service and the notifier; run it for as long as the service runs.
     public let propagator: OutboxPropagator
-    /// Deletes expired refresh and reset tokens; run it for as long as the service runs.
+    /// Deletes expired refresh and reset tokens, and login failures no window counts; run it for as long as
+    /// the service runs.
     public let sweeper: ExpirySweeper
 
     /// What must run beside the service for as long as it serves: the propagator and the sweeper. Hand

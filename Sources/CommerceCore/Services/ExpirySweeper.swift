@@ -54,15 +54,18 @@ public struct ExpirySweeper: Service {
         }
     }
 
-    /// The expired refresh and reset tokens of a User service's store.
+    /// The expired refresh and reset tokens of a User service's store and, with a `throttle`, the login
+    /// failures no window of it counts any more.
     public static func tokens(
-        of store: any PasswordResetStore & SessionStore, configuration: Configuration = Configuration(),
-        clock: any CommerceClock = SystemClock(), logger: Logger = Logger(label: "commerce.expiry-sweeper")
+        of store: any PasswordResetStore & SessionStore, throttle: StoredLoginThrottle? = nil,
+        configuration: Configuration = Configuration(), clock: any CommerceClock = SystemClock(),
+        logger: Logger = Logger(label: "commerce.expiry-sweeper")
     ) -> ExpirySweeper {
-        // A batch is short only when both deletes came back short: either one full makes the sum reach `limit`.
+        // A batch is short only when every delete came back short: any one full makes the sum reach `limit`.
         ExpirySweeper("refresh and reset tokens", configuration: configuration, clock: clock, logger: logger) {
             try await store.sweepExpiredRefreshTokens(now: $0, limit: $1)
                 + store.sweepExpiredResetTokens(now: $0, limit: $1)
+                + (throttle?.sweep(now: $0, limit: $1) ?? 0)
         }
     }
 

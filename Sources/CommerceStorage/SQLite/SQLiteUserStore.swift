@@ -8,8 +8,8 @@ import GRDB
 /// Users and the outbox of ``OutboxEvent``s live in one database, so a change and its event commit in
 /// one transaction. Delivered events are removed. Timestamps are stored as integer milliseconds.
 public struct SQLiteUserStore: UserStore {
-    private let writer: any DatabaseWriter
-    private let watch: SQLiteFileWatch
+    let writer: any DatabaseWriter
+    let watch: SQLiteFileWatch
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not

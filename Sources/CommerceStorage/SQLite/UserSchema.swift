@@ -109,6 +109,16 @@ enum UserSchema {
         migrator.registerMigration("v8-outbox-lanes") { db in
             try db.execute(sql: "CREATE INDEX outboxEvent_lane ON outboxEvent(kind, occurredAt, sequence)")
         }
+        // Failed logins, counted here so every process on the file shares the login throttle. `key` is a
+        // digest (`StoredLoginThrottle`), never an email or an address.
+        migrator.registerMigration("v9-login-failures") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE loginFailure (key TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
+                    CREATE INDEX loginFailure_key ON loginFailure(key, at);
+                    CREATE INDEX loginFailure_age ON loginFailure(at);
+                    """)
+        }
         return migrator
     }
 }
