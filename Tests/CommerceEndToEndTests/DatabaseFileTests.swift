@@ -29,8 +29,8 @@ final class DatabaseFileTests {
         orders = ServerProcess(mode: "order", port: orderPort, dataDirectory: directory, environment: urls)
         try users.start()
         try orders.start()
-        #expect(await live.waitUntilHealthy(users.baseURL))
-        #expect(await live.waitUntilHealthy(orders.baseURL))
+        #expect(await live.waitUntilHealthy(users.baseURL), "\(users.logTail())")
+        #expect(await live.waitUntilHealthy(orders.baseURL), "\(orders.logTail())")
     }
 
     deinit {

@@ -47,13 +47,13 @@ final class FaultSuiteTests {
     func startBoth() async throws {
         try users.start()
         try orders.start()
-        #expect(await live.waitUntilHealthy(users.baseURL))
-        #expect(await live.waitUntilHealthy(orders.baseURL))
+        #expect(await live.waitUntilHealthy(users.baseURL), "\(users.logTail())")
+        #expect(await live.waitUntilHealthy(orders.baseURL), "\(orders.logTail())")
     }
 
     func restart(_ server: ServerProcess) async throws {
         try server.start()
-        #expect(await live.waitUntilHealthy(server.baseURL), "\(server.mode) came back")
+        #expect(await live.waitUntilHealthy(server.baseURL), "\(server.mode) came back? \(server.logTail())")
     }
 
     /// A member of staff, made so with the internal key, and their token.
@@ -110,7 +110,7 @@ final class FaultSuiteTests {
     func annWithPersonalOrders(_ count: Int, orderService: ServerProcess) async throws -> (id: String, token: String) {
         try users.start()
         try await restart(orderService)
-        #expect(await live.waitUntilHealthy(users.baseURL))
+        #expect(await live.waitUntilHealthy(users.baseURL), "\(users.logTail())")
         let ann = try await live.registerAndLogIn(users.baseURL)
         for _ in 0..<count {
             let placed = try await live.send(
@@ -238,7 +238,7 @@ final class FaultSuiteTests {
             environment: ["USER_SERVICE_URL": "http://127.0.0.1:\(fakePort)"])
         try await withRunning([fake]) { [live] in
             try orders.start()
-            #expect(await live.waitUntilHealthy(orders.baseURL))
+            #expect(await live.waitUntilHealthy(orders.baseURL), "\(orders.logTail())")
             let token = try await FaultSuiteTests.token(for: UUID().uuidString.lowercased())
             let start = ContinuousClock.now
             let answer = try await live.send(.POST, orders.baseURL + "/api/order", token: token, body: Self.order)

@@ -42,7 +42,7 @@ final class OperatorCommandTests {
 
     @Test func aBackupTakenWhileTheServiceRunsHoldsItsUsers() async throws {
         try server.start()
-        #expect(await live.waitUntilHealthy(server.baseURL))
+        #expect(await live.waitUntilHealthy(server.baseURL), "\(server.logTail())")
         let (id, _) = try await live.registerAndLogIn(server.baseURL)
         let destination = directory.appending(path: "backup-1")
         #expect(try await run(["backup", destination.path]) == 0)
@@ -54,7 +54,7 @@ final class OperatorCommandTests {
 
     @Test func theOperatorMakesAUserStaffAndTheirNextTokenSaysSo() async throws {
         try server.start()
-        #expect(await live.waitUntilHealthy(server.baseURL))
+        #expect(await live.waitUntilHealthy(server.baseURL), "\(server.logTail())")
         let email = "operator-\(UUID().uuidString.prefix(6))@example.com"
         _ = try await live.send(
             .POST, server.baseURL + "/api/user",

@@ -113,7 +113,9 @@ final class PostgresRestartTests {
         let order = server("order", port: orderPort, peer: "USER_SERVICE_URL")
         defer { for process in [user, order] { process.kill() } }
         for process in [user, order] { try process.start() }
-        for process in [user, order] { #expect(await live.waitUntilHealthy(process.baseURL, timeout: .seconds(30))) }
+        for process in [user, order] {
+            #expect(await live.waitUntilHealthy(process.baseURL, timeout: .seconds(30)), "\(process.logTail())")
+        }
         let person = try await live.registerAndLogIn(user.baseURL)
 
         // Steady load: four clients place orders and cancel every other one, keeping what was acknowledged.

@@ -117,7 +117,9 @@ final class ReplicaTests {
         defer { for server in users + orders { server.kill() } }
         // All four start at once: the migrations of each database run exactly once, under their lock.
         for server in users + orders { try server.start() }
-        for server in users + orders { #expect(await live.waitUntilHealthy(server.baseURL, timeout: .seconds(30))) }
+        for server in users + orders {
+            #expect(await live.waitUntilHealthy(server.baseURL, timeout: .seconds(30)), "\(server.logTail())")
+        }
 
         // 16 users, registered and signed in through either User replica, 3 orders each through either
         // Order replica.
@@ -183,7 +185,7 @@ final class ReplicaTests {
         // survivor, then ship and cancel it at once through both Order replicas. Each order ends shipped or
         // cancelled, with a history that neither skips nor repeats a step.
         try orders[0].start()
-        #expect(await live.waitUntilHealthy(orders[0].baseURL, timeout: .seconds(30)))
+        #expect(await live.waitUntilHealthy(orders[0].baseURL, timeout: .seconds(30)), "\(orders[0].logTail())")
         let staff = try await live.registerAndLogIn(users[1].baseURL)
         let promoted = try await live.send(
             .PUT, users[0].baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],

@@ -65,6 +65,13 @@ final class ServerProcess: @unchecked Sendable {
     /// Where the process's standard output and error go.
     var logFile: URL { dataDirectory.appending(path: "\(mode).log") }
 
+    /// Whether the process still runs and the last lines it wrote: what a failed wait for it says.
+    func logTail(lines: Int = 15) -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        return "\(mode) process \(process?.isRunning == true ? "running" : "not running"); its log ends:\n\(tail)"
+    }
+
     /// SIGTERM: the process should stop gracefully. Does not wait.
     func terminate() {
         guard let process else { return }

@@ -55,7 +55,7 @@ final class ShutdownTests {
 
     @Test func sigtermLetsTheRequestInFlightFinishThenExitsZero() async throws {
         try server.start()
-        #expect(await live.waitUntilHealthy(server.baseURL))
+        #expect(await live.waitUntilHealthy(server.baseURL), "\(server.logTail())")
         let (release, releasing) = AsyncStream<Void>.makeStream()
         let email = "slow-\(UUID().uuidString.prefix(8))@example.com"
         let (client, url) = (client, server.baseURL + "/api/user")
@@ -103,7 +103,7 @@ final class ShutdownTests {
             environment: ["SHUTDOWN_GRACE_SECONDS": "1", "ORDER_SERVICE_URL": "http://127.0.0.1:\(try freePort())"])
         defer { impatient.kill() }
         try impatient.start()
-        #expect(await live.waitUntilHealthy(impatient.baseURL))
+        #expect(await live.waitUntilHealthy(impatient.baseURL), "\(impatient.logTail())")
         let (release, releasing) = AsyncStream<Void>.makeStream()
         let (client, url) = (client, impatient.baseURL + "/api/user")
         async let registration = Self.slowRegistration(
