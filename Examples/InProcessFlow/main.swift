@@ -34,16 +34,26 @@ _ = try await users.setRole(bob.id, to: .staff, as: .internalService)
 let staff = try await users.authenticate(
     bearer: try await users.login(email: "bob@example.com", password: "correct horse battery").token)
 
-// Bob puts green tea in the catalog; the shop, not the client, sets what it costs.
+// Bob puts green tea in the catalog, 3 in stock; the shop, not the client, sets what it costs.
 let (tea, _) = try await orders.putProduct(
-    "tea-1", ProductForm(name: "Green tea", price: Decimal(string: "4.99"), currency: "USD"), as: staff)
-print("staff: \(tea.name) costs \(tea.price) \(tea.currency)")
+    "tea-1", ProductForm(name: "Green tea", price: Decimal(string: "4.99"), currency: "USD", stock: 3), as: staff)
+print("staff: \(tea.name) costs \(tea.price) \(tea.currency), \(tea.stock ?? 0) in stock")
+// Goods arrive: a relative change, so it never loses a sale made meanwhile.
+let restocked = try await orders.adjustStock(of: "tea-1", by: 2, reason: "delivery 17", as: staff)
+print("staff: received 2, \(restocked.stock ?? 0) in stock")
 
 // Ann orders it by id and quantity: name and price come from the catalog.
 let placed = try await orders.place(
     OrderForm(items: [OrderItemForm(productId: "tea-1", quantity: 2)], deliveryAddress: "1 Main St, Springfield"),
     as: caller)
 print("placed order \(placed.order.id): \(placed.order.total) \(placed.order.currency), \(placed.order.status)")
+do {
+    _ = try await orders.place(
+        OrderForm(items: [OrderItemForm(productId: "tea-1", quantity: 9)], deliveryAddress: "1 Main St"), as: caller)
+} catch let error as CommerceError where error.code == .outOfStock {
+    let short = error.shortfalls.map { "\($0.productId): \($0.requested) asked, \($0.available) left" }
+    print("9 more: out of stock (\(short.joined(separator: "; ")))")
+}
 
 let page = try await orders.orders(of: ann.id, as: caller)
 print("Ann has \(page.orders.count) order(s)")

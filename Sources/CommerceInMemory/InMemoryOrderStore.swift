@@ -16,6 +16,8 @@ public actor InMemoryOrderStore: OrderStore {
     private var tombstones: Set<UserID> = []
     private var voidBefore: [UserID: Date] = [:]
     private var catalog: [String: Product] = [:]
+    /// What each order's placement took from the catalog's stock, until it is put back.
+    private var stockTaken: [OrderID: [String: Int]] = [:]
 
     /// An empty store.
     public init() {}
@@ -36,6 +38,9 @@ public actor InMemoryOrderStore: OrderStore {
             scope = key
         }
         let order = try pricing?.priced(order, catalog: catalog) ?? order
+        let take = try pricing?.stockToTake(from: catalog) ?? [:]
+        for (productId, quantity) in take { catalog[productId]?.stock? -= quantity }
+        if !take.isEmpty { stockTaken[order.id] = take }
         if let scope, let idempotency { records[scope] = idempotency }
         // After the last older order; computed before the in-place insert so no copy of the list is held.
         let lastOlder = ordersByUser[order.userId].flatMap { $0.lastIndex { Self.newestFirst(order, $0) } }
@@ -107,12 +112,20 @@ public actor InMemoryOrderStore: OrderStore {
     /// See ``ProductCatalog/product(_:)``.
     public func product(_ id: String) throws -> Product? { catalog[id] }
 
-    /// See ``ProductCatalog/products(active:after:limit:)``: a sort of the whole catalog, for tests and
-    /// small shops.
-    public func products(active: Bool?, after: String?, limit: Int) throws -> [Product] {
+    /// See ``ProductCatalog/adjustStock(of:by:at:)``: one actor turn.
+    public func adjustStock(of id: String, by change: Int, at date: Date) throws -> Product? {
+        guard let product = catalog[id] else { return nil }
+        let changed = try product.adjustingStock(by: change, at: date)
+        catalog[id] = changed
+        return changed
+    }
+
+    /// See ``ProductCatalog/products(active:inStock:after:limit:)``: a sort of the whole catalog, for tests
+    /// and small shops.
+    public func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) throws -> [Product] {
         let after = after.map { Array($0.utf8) }
         let matching = catalog.values.filter { product in
-            (active == nil || product.active == active)
+            (active == nil || product.active == active) && product.matches(inStock: inStock)
                 && (after.map { $0.lexicographicallyPrecedes(Array(product.id.utf8)) } ?? true)
         }
         return Array(
@@ -134,12 +147,34 @@ public actor InMemoryOrderStore: OrderStore {
         else { return nil }
         let moved = stored.moved(to: entry)
         ordersByUser[order.userId]?[index] = moved
+        if !OrderLifecycle.holdingStock.contains(moved.status) { putBackStock(of: moved.id) }
         return moved
+    }
+
+    /// Puts back what the order's placement took, once: the record goes with it. A product no longer
+    /// tracked stays untracked.
+    private func putBackStock(of orderId: OrderID) {
+        for (productId, quantity) in stockTaken.removeValue(forKey: orderId) ?? [:] {
+            catalog[productId]?.stock? += quantity
+        }
+    }
+
+    /// Puts back the stock of a deleted user's orders that were not shipped, and forgets what the others took.
+    private func settleStock(of orders: [Order]) {
+        for order in orders {
+            if OrderLifecycle.returningStockOnDeletion.contains(order.status) {
+                putBackStock(of: order.id)
+            } else {
+                stockTaken[order.id] = nil
+            }
+        }
     }
 
     /// See ``OrderRecordStore/purge(_:at:)``.
     public func purge(_ userId: UserID, at date: Date) throws -> Int {
-        let deleted = ordersByUser.removeValue(forKey: userId)?.count ?? 0
+        let orders = ordersByUser.removeValue(forKey: userId) ?? []
+        settleStock(of: orders)
+        let deleted = orders.count
         records = records.filter { $0.key.userId != userId }
         tombstones.insert(userId)
         voidBefore[userId] = CallerToken.deletedUserMark
@@ -149,6 +184,7 @@ public actor InMemoryOrderStore: OrderStore {
     /// See ``OrderRecordStore/anonymise(_:as:at:)``.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) throws -> Int {
         let kept = ordersByUser.removeValue(forKey: userId) ?? []
+        settleStock(of: kept)
         // Oldest first, as every user's list: the same order as before, under a new id.
         if !kept.isEmpty { ordersByUser[anonymous, default: []] += kept.map { $0.anonymised(as: anonymous, at: date) } }
         records = records.filter { $0.key.userId != userId }

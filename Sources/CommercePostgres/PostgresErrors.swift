@@ -5,7 +5,8 @@ import PostgresNIO
 ///
 /// A unique violation (SQLSTATE 23505) becomes the `conflict` that `conflict` makes of the violated
 /// constraint's name; a lost or
-/// refused connection, a server shutting down, a serialization failure or a deadlock becomes `unavailable`
+/// refused connection, a server shutting down, a serialization failure, a deadlock or a refused take of stock
+/// becomes `unavailable`
 /// (try again); anything else is `internalFailure`. SQL and values never reach the message. Errors a
 /// transaction's body throws come out as they were thrown.
 @discardableResult
@@ -35,7 +36,9 @@ private func translated(_ error: any Error, conflict: (String?) -> CommerceError
         switch state {
         case "23505":
             return conflict(error.serverInfo?[.constraintName])
-        case "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", "53400":
+        // 23514, a CHECK refused a row: the schema's only CHECK keeps a product's stock from going below
+        // zero, which only a placement racing a product's change to tracked can meet (PostgresPlaceOrder).
+        case "23514", "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", "53400":
             return CommerceError.unavailable(
                 "The database is busy or restarting (SQLSTATE \(state)).", retryAfter: .seconds(1))
         default:

@@ -188,7 +188,10 @@ struct PostgresUserPagesStatement: PostgresPreparedStatement {
 /// Several placements (``PostgresPlaceOrderStatement``'s) in one statement, for ``PostgresBatcher``:
 /// `commerce_place_order` once for each row of the `unnest`ed arrays, in their order, all in the
 /// statement's one transaction. Each placement is decided as when alone: the function's queries each see
-/// what the placements before it wrote (a second placement with the first's key finds its record). Rows:
+/// what the placements before it wrote (a second placement with the first's key finds its record). The
+/// `WHERE` is a one-time filter, run before the first placement: it locks the tracked products of every
+/// placement of the batch in id order, as the lock order in ``PostgresPlaceOrder`` asks (one placement
+/// after another would take them in the batch's order, and two batches could each wait for the other). Rows:
 /// ``PostgresPlaceOrderStatement``'s, preceded by the placement's number (`n`, from 1).
 struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
     static let sql = """
@@ -202,6 +205,11 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
         CROSS JOIN LATERAL commerce_place_order(r.lock_key, r.order_id, r.user_id, r.token_user, r.token_iat,
             r.items, r.lines::jsonb, r.requested_currency, r.delivery_address, r.status, r.currency, r.total,
             r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now) f
+        WHERE (SELECT count(*) FROM (
+            SELECT 1 FROM products
+            WHERE id IN (SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l))
+              AND stock IS NOT NULL
+            ORDER BY id FOR UPDATE) locked) >= 0
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .textArray, .uuidArray, .uuidArray, .uuidArray, .int8Array, .textArray, .textArray, .textArray, .textArray,

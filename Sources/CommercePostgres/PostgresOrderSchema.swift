@@ -76,5 +76,16 @@ enum PostgresOrderSchema {
             // A tombstone keeps only what refusing late writes needs, the user's id: a time would match the
             // `updated_at` of the orders anonymised with it and so name their person.
             .init(version: "v7-tombstones-without-time", statements: ["ALTER TABLE tombstones DROP COLUMN purged_at"]),
+            // Stock: a product's count (NULL: not tracked), which the CHECK keeps from ever going below zero
+            // whatever a race or a bug might write, and what each order took, to put back once; the placement
+            // function replaced by the one that takes it. (v6 installs the current function too, so a new
+            // database ends where one migrated step by step does.)
+            .init(
+                version: "v8-stock",
+                statements: [
+                    "ALTER TABLE products ADD COLUMN stock bigint CHECK (stock >= 0)",
+                    "ALTER TABLE orders ADD COLUMN stock_taken text",
+                    PostgresPlaceOrder.function,
+                ]),
         ])
 }

@@ -72,7 +72,9 @@ public struct PostgresOrderStore: OrderStore {
                 }
                 return .existing(previous, fingerprint: fingerprint)
             case .unpriceable(let products):
-                _ = try pricing?.priced(order, catalog: try Self.catalog(products))
+                let catalog = try Self.catalog(products)
+                _ = try pricing?.priced(order, catalog: catalog)
+                _ = try pricing?.stockToTake(from: catalog)
                 throw CommerceError.internalFailure("The catalog priced an order PostgreSQL could not.")
             case .created(let priced):
                 guard pricing != nil else { return .created(order) }
@@ -169,6 +171,7 @@ public struct PostgresOrderStore: OrderStore {
             let currency: String
             let active: Bool
             let updatedAt: Int64
+            let stock: Int?
         }
         let rows = try JSONDecoder().decode([Row].self, from: Data(json.utf8))
         return Dictionary(
@@ -178,7 +181,7 @@ public struct PostgresOrderStore: OrderStore {
                     Product(
                         id: $0.id, name: $0.name, price: Money(minorUnits: $0.price),
                         currency: CurrencyCode(trusted: $0.currency), active: $0.active,
-                        updatedAt: Date(millisecondsSince1970: $0.updatedAt))
+                        updatedAt: Date(millisecondsSince1970: $0.updatedAt), stock: $0.stock)
                 )
             }
         ) { first, _ in first }
@@ -312,12 +315,13 @@ public struct PostgresOrderStore: OrderStore {
         try await translatingPostgresErrors {
             let rows = try await client.query(
                 """
-                INSERT INTO products (id, name, price_minor_units, currency, active, updated_at)
+                INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
                 VALUES (\(product.id), \(product.name), \(product.price.minorUnits), \(product.currency.value),
-                        \(product.active), \(product.updatedAt.millisecondsSince1970))
+                        \(product.active), \(product.updatedAt.millisecondsSince1970), \(product.stock.map(Int64.init)))
                 ON CONFLICT (id) DO UPDATE
                 SET name = EXCLUDED.name, price_minor_units = EXCLUDED.price_minor_units,
-                    currency = EXCLUDED.currency, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
+                    currency = EXCLUDED.currency, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at,
+                    stock = EXCLUDED.stock
                 RETURNING (xmax = 0)
                 """, logger: logger)
             for try await inserted in rows.decode(Bool.self) { return inserted }
@@ -335,15 +339,40 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// See ``ProductCatalog/products(active:after:limit:)``: a range of the primary key, or of
-    /// `products_active` for one activity.
-    public func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+    /// See ``ProductCatalog/adjustStock(of:by:at:)``: the row locked, judged by Core's rule and written in
+    /// one transaction, so racing adjustments each apply, one after another.
+    public func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Product? in
+                guard
+                    let product = try await Self.decodeProducts(
+                        try await connection.query(
+                            "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id) FOR UPDATE",
+                            logger: logger)
+                    ).first
+                else { return nil }
+                let changed = try product.adjustingStock(by: change, at: date)
+                try await connection.query(
+                    """
+                    UPDATE products SET stock = \(changed.stock.map(Int64.init)),
+                                        updated_at = \(changed.updatedAt.millisecondsSince1970)
+                    WHERE id = \(id)
+                    """, logger: logger)
+                return changed
+            }
+        }
+    }
+
+    /// See ``ProductCatalog/products(active:inStock:after:limit:)``: a range of the primary key, or of
+    /// `products_active` for one activity, the stock filtered as it goes.
+    public func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) async throws -> [Product] {
         var binds = PostgresBindings()
         var conditions: [String] = []
         if let active {
             binds.append(active)
             conditions.append("active = $\(binds.count)")
         }
+        if let inStock { conditions.append(inStock ? "(stock IS NULL OR stock > 0)" : "stock = 0") }
         if let after {
             binds.append(after)
             conditions.append("id > $\(binds.count)")
@@ -357,17 +386,17 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    private static let productColumns = "id, name, price_minor_units, currency, active, updated_at"
+    private static let productColumns = "id, name, price_minor_units, currency, active, updated_at, stock"
 
     private static func decodeProducts(_ rows: PostgresRowSequence) async throws -> [Product] {
         var products: [Product] = []
-        for try await (id, name, price, currency, active, updatedAt) in rows.decode(
-            (String, String, Int64, String, Bool, Int64).self)
+        for try await (id, name, price, currency, active, updatedAt, stock) in rows.decode(
+            (String, String, Int64, String, Bool, Int64, Int64?).self)
         {
             products.append(
                 Product(
                     id: id, name: name, price: Money(minorUnits: price), currency: CurrencyCode(trusted: currency),
-                    active: active, updatedAt: Date(millisecondsSince1970: updatedAt)))
+                    active: active, updatedAt: Date(millisecondsSince1970: updatedAt), stock: stock.map(Int.init)))
         }
         return products
     }
@@ -388,6 +417,9 @@ public struct PostgresOrderStore: OrderStore {
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
         let moved = order.moved(to: entry)
         let history = StoredOrderHistory.encode(moved.history)
+        if !OrderLifecycle.holdingStock.contains(moved.status) {
+            return try await transitionPuttingBackStock(order, moved: moved, history: history)
+        }
         return try await translatingPostgresErrors {
             let updated = try await client.query(
                 """
@@ -400,6 +432,87 @@ public struct PostgresOrderStore: OrderStore {
             ).collect().count
             return updated == 1 ? moved : nil
         }
+    }
+
+    /// A transition out of the statuses that hold stock (a cancel), in one transaction: the products the
+    /// order took locked first (the lock order in ``PostgresPlaceOrder``), then the compare-and-set, which
+    /// clears the order's record of its stock, then the stock put back. What the order took never changes
+    /// but to `NULL`, and only with a move of the order that this compare would see, so reading it before
+    /// the compare is reading what the compare moves.
+    private func transitionPuttingBackStock(_ order: Order, moved: Order, history: String) async throws -> Order? {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Order? in
+                var taken: String?
+                for try await text in try await connection.query(
+                    "SELECT stock_taken FROM orders WHERE id = \(order.id.uuid) AND version = \(order.version)",
+                    logger: logger
+                ).decode(String?.self) {
+                    taken = text
+                }
+                if let taken {
+                    try await connection.query(
+                        """
+                        SELECT 1 FROM products
+                        WHERE id IN (SELECT key FROM jsonb_each_text(\(taken)::jsonb)) AND stock IS NOT NULL
+                        ORDER BY id FOR UPDATE
+                        """, logger: logger)
+                }
+                let updated = try await connection.query(
+                    """
+                    UPDATE orders SET status = \(moved.status.rawValue), history = \(history),
+                                      version = \(moved.version), updated_at = \(moved.updatedAt.millisecondsSince1970),
+                                      stock_taken = NULL
+                    WHERE id = \(order.id.uuid) AND user_id = \(order.userId.uuid)
+                      AND status = \(order.status.rawValue) AND version = \(order.version)
+                    RETURNING 1
+                    """, logger: logger
+                ).collect().count
+                guard updated == 1 else { return nil }
+                if let taken {
+                    try await connection.query(
+                        """
+                        UPDATE products p SET stock = p.stock + t.value::bigint
+                        FROM jsonb_each_text(\(taken)::jsonb) AS t(key, value)
+                        WHERE p.id = t.key AND p.stock IS NOT NULL
+                        """, logger: logger)
+                }
+                return moved
+            }
+        }
+    }
+
+    /// Locks, before the user's own lock (the lock order in ``PostgresPlaceOrder``), the tracked products
+    /// the user's orders took stock of.
+    private static func lockStock(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            SELECT 1 FROM products
+            WHERE id IN (
+                SELECT t.key FROM orders o, jsonb_each_text(o.stock_taken::jsonb) AS t(key, value)
+                WHERE o.user_id = \(userId.uuid) AND o.stock_taken IS NOT NULL)
+              AND stock IS NOT NULL
+            ORDER BY id FOR UPDATE
+            """, logger: logger)
+    }
+
+    /// Puts back the stock the user's orders not yet shipped took (``OrderLifecycle/returningStockOnDeletion``),
+    /// under the user's lock. A product no longer tracked stays untracked.
+    private static func putBackStock(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
+        let statuses = OrderLifecycle.returningStockOnDeletion.map(\.rawValue).sorted()
+        try await connection.query(
+            """
+            UPDATE products p SET stock = p.stock + taken.quantity
+            FROM (
+                SELECT t.key AS id, sum(t.value::bigint) AS quantity
+                FROM orders o, jsonb_each_text(o.stock_taken::jsonb) AS t(key, value)
+                WHERE o.user_id = \(userId.uuid) AND o.status = ANY(\(statuses)) AND o.stock_taken IS NOT NULL
+                GROUP BY t.key) taken
+            WHERE p.id = taken.id AND p.stock IS NOT NULL
+            """, logger: logger)
     }
 
     /// A newest-first page: of one user's orders or of everyone's, of one status or all, after a cursor or
@@ -491,7 +604,9 @@ public struct PostgresOrderStore: OrderStore {
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> Int in
+                try await Self.lockStock(of: userId, connection, logger)
                 try await Self.lock(userId, connection, logger)
+                try await Self.putBackStock(of: userId, connection, logger)
                 let deleted = try await connection.query(
                     "DELETE FROM orders WHERE user_id = \(userId.uuid) RETURNING id", logger: logger
                 ).collect().count
@@ -508,7 +623,9 @@ public struct PostgresOrderStore: OrderStore {
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> Int in
+                try await Self.lockStock(of: userId, connection, logger)
                 try await Self.lock(userId, connection, logger)
+                try await Self.putBackStock(of: userId, connection, logger)
                 let orders = try await PostgresOrderRow.orders(
                     try await connection.query(
                         """
@@ -523,7 +640,8 @@ public struct PostgresOrderStore: OrderStore {
                         """
                         UPDATE orders SET user_id = \(anonymous.uuid), items = \(items),
                                           delivery_address = \(kept.deliveryAddress), history = \(history),
-                                          version = \(kept.version), updated_at = \(kept.updatedAt.millisecondsSince1970)
+                                          version = \(kept.version), updated_at = \(kept.updatedAt.millisecondsSince1970),
+                                          stock_taken = NULL
                         WHERE id = \(kept.id.uuid)
                         """, logger: logger)
                 }

@@ -4,10 +4,21 @@
 /// - `revoked`: the token's user voided it (`mark` is their mark);
 /// - `tombstoned`: the order's user was deleted;
 /// - `existing`: the idempotency key made `order_id` (with `fingerprint`) — the order is read separately;
-/// - `unpriceable`: with catalog pricing, some line cannot be priced as asked; `products` holds every product
-///   the lines name that exists, so that Core's `CatalogPricing` says why, in its own words;
+/// - `unpriceable`: with catalog pricing, some line cannot be priced as asked or its product's stock is
+///   short; `products` holds every product the lines name that exists (with its stock), so that Core's
+///   `CatalogPricing` says why, in its own words;
 /// - `created`: stored; with catalog pricing, `items` (the stored JSON), `currency` and `total` are the
-///   catalog's.
+///   catalog's, and every tracked line's quantity is taken from its product's stock (recorded in the
+///   order's `stock_taken`, to be put back once).
+///
+/// Lock order, which every writer of this schema keeps so that none waits for another in a circle:
+/// products first, in id order (`FOR UPDATE`), then the user's advisory lock, then order and key rows.
+/// Here the tracked products the lines name are locked before anything else; a batch
+/// (`PostgresPlaceOrdersStatement`) locks those of all its placements before the first, a cancel those its
+/// order took before the order's row, a purge those of the user's orders before the user's lock.
+/// A product that becomes tracked between the lock and the take is not locked beforehand; should a racing
+/// placement take from it meanwhile, the take would go below zero, which the table's `CHECK (stock >= 0)`
+/// refuses: that placement fails whole (SQLSTATE 23514, "try again"), and nothing is ever oversold.
 ///
 /// Placements of one user take the user's advisory lock *shared* — they run side by side — while a purge or
 /// an anonymisation takes it exclusive; the idempotency key's primary key settles racing placements with
@@ -18,7 +29,7 @@
 /// success; the conformance suite checks that both agree on every case it tries.
 enum PostgresPlaceOrder {
     static let function = #"""
-        CREATE FUNCTION commerce_place_order(
+        CREATE OR REPLACE FUNCTION commerce_place_order(
             p_lock_key text, p_order_id uuid, p_user_id uuid, p_token_user uuid, p_token_iat bigint,
             p_items text, p_lines jsonb, p_requested_currency text,
             p_delivery_address text, p_status text, p_currency text, p_total bigint,
@@ -32,11 +43,20 @@ enum PostgresPlaceOrder {
             v_order uuid;
             v_fingerprint text;
             v_ok boolean;
+            v_short boolean;
+            v_taken text;
             v_items text := p_items;
             v_currency text := p_currency;
             v_total bigint := p_total;
             v_products jsonb;
         BEGIN
+            IF p_lines IS NOT NULL THEN
+                -- Products first, in id order: see the lock order in PostgresPlaceOrder.swift.
+                PERFORM 1 FROM products p
+                WHERE p.id IN (SELECT l.x->>'productId' FROM jsonb_array_elements(p_lines) AS l(x))
+                  AND p.stock IS NOT NULL
+                ORDER BY p.id FOR UPDATE;
+            END IF;
             -- Shared: placements of one user run side by side; a purge (exclusive) waits for those in flight,
             -- and those after it wait for the purge and then find the tombstone.
             PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_lock_key, 0));
@@ -82,10 +102,19 @@ enum PostgresPlaceOrder {
                        min(first.c), sum(priced.price_minor_units * priced.quantity)
                 INTO v_ok, v_items, v_currency, v_total
                 FROM priced CROSS JOIN first;
-                IF v_ok IS NOT TRUE THEN
+                -- What the tracked lines take, every line of a product summed, against the stock locked above.
+                WITH take AS (
+                    SELECT l.x->>'productId' AS product_id, sum((l.x->>'quantity')::bigint) AS quantity
+                    FROM jsonb_array_elements(p_lines) AS l(x) GROUP BY 1)
+                SELECT coalesce(bool_or(p.stock < take.quantity), false),
+                       (jsonb_object_agg(take.product_id, take.quantity))::text
+                INTO v_short, v_taken
+                FROM take JOIN products p ON p.id = take.product_id
+                WHERE p.stock IS NOT NULL;
+                IF v_ok IS NOT TRUE OR v_short THEN
                     SELECT jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price_minor_units,
                                                         'currency', p.currency, 'active', p.active,
-                                                        'updatedAt', p.updated_at))
+                                                        'updatedAt', p.updated_at, 'stock', p.stock))
                     INTO v_products
                     FROM products p
                     WHERE p.id IN (SELECT l.x->>'productId' FROM jsonb_array_elements(p_lines) AS l(x));
@@ -111,10 +140,15 @@ enum PostgresPlaceOrder {
                     RETURN;
                 END IF;
             END IF;
+            IF v_taken IS NOT NULL THEN
+                UPDATE products p SET stock = p.stock - t.value::bigint
+                FROM jsonb_each_text(v_taken::jsonb) AS t(key, value)
+                WHERE p.id = t.key AND p.stock IS NOT NULL;
+            END IF;
             INSERT INTO orders (id, user_id, items, delivery_address, status, currency, total_minor_units,
-                                created_at, updated_at, history, version)
+                                created_at, updated_at, history, version, stock_taken)
             VALUES (p_order_id, p_user_id, v_items, p_delivery_address, p_status, v_currency, v_total,
-                    p_created_at, p_updated_at, p_history, p_version);
+                    p_created_at, p_updated_at, p_history, p_version, v_taken);
             RETURN QUERY SELECT 'created'::text, NULL::bigint, p_order_id, v_items, v_currency, v_total,
                 NULL::text, NULL::jsonb;
         END;

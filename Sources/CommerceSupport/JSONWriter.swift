@@ -29,6 +29,13 @@ package struct JSONWriter {
         needsComma = false
     }
 
+    /// A member's key made at run time (an id), escaped as a string is; its value comes next.
+    package mutating func key(text name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     /// A string, escaped as RFC 8259 requires: quotation mark, reverse solidus and control characters.
     package mutating func string(_ value: String) {
         separate()

@@ -132,6 +132,16 @@ public struct CommerceHarness: Sendable {
         }
     }
 
+    /// Sets the stock of a product of the catalog (`nil`: not tracked), as staff's `PUT` would.
+    /// - Throws: `notFound` when the catalog has no such product.
+    public func setStock(of productId: String, to units: Int?) async throws {
+        guard var product = try await orderStore.product(productId) else {
+            throw CommerceError.notFound("No such product.")
+        }
+        product.stock = units
+        _ = try await orderStore.putProduct(product)
+    }
+
     /// What every product of the seeded catalog costs: 9.99.
     public static let samplePrice = Money(minorUnits: 999)
 

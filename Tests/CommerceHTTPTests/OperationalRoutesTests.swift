@@ -195,8 +195,11 @@ struct OperationalRoutesTests {
         }
         func putProduct(_ product: Product) async throws -> Bool { try await inner.putProduct(product) }
         func product(_ id: String) async throws -> Product? { try await inner.product(id) }
-        func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
-            try await inner.products(active: active, after: after, limit: limit)
+        func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) async throws -> [Product] {
+            try await inner.products(active: active, inStock: inStock, after: after, limit: limit)
+        }
+        func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
+            try await inner.adjustStock(of: id, by: change, at: date)
         }
         func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
             -> (order: Order, fingerprint: String)?

@@ -403,7 +403,8 @@ struct BrokenOrderStore: OrderStore {
     ) async throws -> OrderInsertion { throw Leak() }
     func putProduct(_ product: Product) async throws -> Bool { throw Leak() }
     func product(_ id: String) async throws -> Product? { throw Leak() }
-    func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] { throw Leak() }
+    func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) async throws -> [Product] { throw Leak() }
+    func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? { throw Leak() }
     func idempotentOrder(userId: UserID, key: IdempotencyKey, now: Date, token: CallerToken?) async throws
         -> (order: Order, fingerprint: String)?
     { throw Leak() }

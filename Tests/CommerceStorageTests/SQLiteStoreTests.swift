@@ -69,6 +69,41 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// What placements took, and what each order took to put back, is in the file: a cancel after reopening
+    /// puts back exactly what its placement took.
+    @Test func stockAndWhatOrdersTookSurviveReopening() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let userId = UserID()
+            let pricing = CatalogPricing(
+                lines: [.init(productId: "mug", quantity: 2, requestedPrice: nil)], requestedCurrency: nil)
+            let asked = Order(
+                id: OrderID(), userId: userId, items: [], deliveryAddress: "a", status: .pending, currency: .usd,
+                total: .zero, createdAt: Self.epoch, updatedAt: Self.epoch)
+            var placed: Order?
+            do {
+                let store = try SQLiteOrderStore(path: path)
+                _ = try await store.putProduct(
+                    Product(
+                        id: "mug", name: "Mug", price: Money(minorUnits: 800), currency: .usd, active: true,
+                        updatedAt: Self.epoch, stock: 5))
+                if case .created(let order) = try await store.insert(
+                    asked, idempotency: nil, now: Self.epoch, token: nil, pricing: pricing)
+                {
+                    placed = order
+                }
+                try store.close()
+            }
+            let order = try #require(placed)
+            let reopened = try SQLiteOrderStore(path: path)
+            #expect(try await reopened.product("mug")?.stock == 3)
+            let cancelled = try await reopened.transition(
+                order, to: OrderHistoryEntry(status: .cancelled, at: Self.epoch, by: .customer))
+            #expect(cancelled != nil)
+            #expect(try await reopened.product("mug")?.stock == 5)
+        }
+    }
+
     /// Inserts that share a transaction (group commit) keep their own answers: a tombstoned user's insert
     /// fails alone, and two inserts with one key in one batch make one order.
     @Test func insertsCommittedTogetherKeepTheirOwnAnswers() async throws {

@@ -202,6 +202,25 @@ final class LockedOrderStore: OrderStore {
         var tombstones: Set<UserID> = []
         var voidBefore: [UserID: Date] = [:]
         var products: [Product] = []
+        var stockTaken: [OrderID: [String: Int]] = [:]
+
+        /// Puts back what the order took, once.
+        mutating func putBack(_ orderId: OrderID) {
+            for (productId, quantity) in stockTaken.removeValue(forKey: orderId) ?? [:] {
+                if let index = products.firstIndex(where: { $0.id == productId }) { products[index].stock? += quantity }
+            }
+        }
+
+        /// Puts back the stock of a deleted user's unshipped orders.
+        mutating func settleStock(of userId: UserID) {
+            for order in orders where order.userId == userId {
+                if OrderLifecycle.returningStockOnDeletion.contains(order.status) {
+                    putBack(order.id)
+                } else {
+                    stockTaken[order.id] = nil
+                }
+            }
+        }
 
         func check(_ token: CallerToken?) throws {
             if let token { try token.check(voidBefore: voidBefore[token.userId]) }
@@ -228,6 +247,13 @@ final class LockedOrderStore: OrderStore {
             }
             let catalog = Dictionary(state.products.map { ($0.id, $0) }) { $1 }
             let order = try pricing?.priced(order, catalog: catalog) ?? order
+            let take = try pricing?.stockToTake(from: catalog) ?? [:]
+            for (productId, quantity) in take {
+                if let index = state.products.firstIndex(where: { $0.id == productId }) {
+                    state.products[index].stock? -= quantity
+                }
+            }
+            if !take.isEmpty { state.stockTaken[order.id] = take }
             if let idempotency {
                 state.records.removeAll { $0.userId == idempotency.userId && $0.key == idempotency.key }
                 state.records.append(idempotency)
@@ -281,11 +307,19 @@ final class LockedOrderStore: OrderStore {
         state.withLock { $0.products.first { $0.id == id } }
     }
 
-    func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+    func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
+        try state.withLock { state in
+            guard let index = state.products.firstIndex(where: { $0.id == id }) else { return nil }
+            state.products[index] = try state.products[index].adjustingStock(by: change, at: date)
+            return state.products[index]
+        }
+    }
+
+    func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) async throws -> [Product] {
         let all = state.withLock { $0.products }
         let byBytes = all.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
         let matching = byBytes.filter { product in
-            (active == nil || product.active == active)
+            (active == nil || product.active == active) && product.matches(inStock: inStock)
                 && (after.map { Array($0.utf8).lexicographicallyPrecedes(Array(product.id.utf8)) } ?? true)
         }
         return Array(matching.prefix(max(0, limit)))
@@ -329,6 +363,7 @@ final class LockedOrderStore: OrderStore {
                 state.orders[index].status == order.status, state.orders[index].version == order.version
             else { return nil }
             state.orders[index] = state.orders[index].moved(to: entry)
+            if !OrderLifecycle.holdingStock.contains(entry.status) { state.putBack(order.id) }
             return state.orders[index]
         }
     }
@@ -336,6 +371,7 @@ final class LockedOrderStore: OrderStore {
     func purge(_ userId: UserID, at date: Date) async throws -> Int {
         state.withLock { state in
             let before = state.orders.count
+            state.settleStock(of: userId)
             state.orders.removeAll { $0.userId == userId }
             state.records.removeAll { $0.userId == userId }
             state.tombstones.insert(userId)
@@ -347,6 +383,7 @@ final class LockedOrderStore: OrderStore {
     func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         state.withLock { state in
             var kept = 0
+            state.settleStock(of: userId)
             for index in state.orders.indices where state.orders[index].userId == userId {
                 state.orders[index] = state.orders[index].anonymised(as: anonymous, at: date)
                 kept += 1

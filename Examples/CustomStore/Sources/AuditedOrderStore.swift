@@ -77,8 +77,12 @@ public final class AuditedOrderStore: OrderStore {
         try await inner.product(id)
     }
 
-    public func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
-        try await inner.products(active: active, after: after, limit: limit)
+    public func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) async throws -> [Product] {
+        try await inner.products(active: active, inStock: inStock, after: after, limit: limit)
+    }
+
+    public func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
+        try await inner.adjustStock(of: id, by: change, at: date)
     }
 
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {

@@ -88,6 +88,29 @@ public struct CatalogPricing: Sendable, Hashable {
     }
 }
 
+extension CatalogPricing {
+    /// How many units of each tracked product the lines take (every line of a product summed), checked
+    /// against `catalog`'s stock: what a store subtracts in the order's own transaction. Untracked products
+    /// (`stock == nil`) and products not in `catalog` are left out (pricing refuses the latter).
+    /// - Throws: ``CommerceError/Code/outOfStock`` naming every product asked for beyond its stock, in the
+    ///   order of their first line.
+    public func stockToTake(from catalog: [String: Product]) throws(CommerceError) -> [String: Int] {
+        var take: [String: Int] = [:]
+        var order: [String] = []
+        for line in lines where catalog[line.productId]?.stock != nil {
+            if take[line.productId] == nil { order.append(line.productId) }
+            take[line.productId, default: 0] += line.quantity
+        }
+        let shortfalls = order.compactMap { id -> StockShortfall? in
+            let available = catalog[id]!.stock!
+            return take[id]! > available
+                ? StockShortfall(productId: id, requested: take[id]!, available: available) : nil
+        }
+        guard shortfalls.isEmpty else { throw CommerceError.outOfStock(shortfalls) }
+        return take
+    }
+}
+
 /// One line's current price, as a ``CommerceError/Code/priceChanged`` error lists it.
 public struct ItemPrice: Sendable, Hashable {
     /// The product.

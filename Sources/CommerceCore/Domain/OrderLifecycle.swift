@@ -78,3 +78,12 @@ public enum OrderLifecycle {
         return allowed.contains(current) ? .move(to: action.target) : .illegal(from: current)
     }
 }
+
+extension OrderLifecycle {
+    /// The statuses in which an order keeps the stock its placement took; moving out of them (a cancel)
+    /// puts it back, once.
+    public static let holdingStock: Set<OrderStatus> = [.pending, .confirmed, .shipped, .delivered]
+    /// The statuses in which a deleted user's order gives its stock back when it is purged or anonymised:
+    /// not yet shipped. Shipped and delivered goods have left the shop.
+    public static let returningStockOnDeletion: Set<OrderStatus> = [.pending, .confirmed]
+}

@@ -14,15 +14,24 @@ public struct Product: Sendable, Hashable {
     public var active: Bool
     /// When it last changed (whole milliseconds).
     public var updatedAt: Date
+    /// How many units the shop holds (never below zero), or `nil`: not tracked, as many as are ordered.
+    public var stock: Int?
 
-    /// A product as a catalog holds it.
-    public init(id: String, name: String, price: Money, currency: CurrencyCode, active: Bool, updatedAt: Date) {
+    /// The most units one product's stock may hold.
+    public static let maximumStock = 1_000_000_000
+
+    /// A product as a catalog holds it; its stock untracked unless given.
+    public init(
+        id: String, name: String, price: Money, currency: CurrencyCode, active: Bool, updatedAt: Date,
+        stock: Int? = nil
+    ) {
         self.id = id
         self.name = name
         self.price = price
         self.currency = currency
         self.active = active
         self.updatedAt = updatedAt
+        self.stock = stock
     }
 
     /// Checks a catalog id: 1–64 letters, digits, `.`, `_`, `~` or `-` — what a URL path holds as it is,
@@ -57,13 +66,18 @@ public struct ProductForm: Sendable, Hashable, Codable {
     public var currency: String?
     /// Whether it can be ordered; `true` when absent.
     public var active: Bool?
+    /// How many units the shop holds; not tracked when absent.
+    public var stock: Int?
 
     /// A form with the given fields.
-    public init(name: String? = nil, price: Decimal? = nil, currency: String? = nil, active: Bool? = nil) {
+    public init(
+        name: String? = nil, price: Decimal? = nil, currency: String? = nil, active: Bool? = nil, stock: Int? = nil
+    ) {
         self.name = name
         self.price = price
         self.currency = currency
         self.active = active
+        self.stock = stock
     }
 }
 
@@ -78,9 +92,12 @@ extension Product {
         }
         let price = collector.check { () throws(CommerceError) in try OrderDraft.price(form.price, field: "price") }
         let currency = collector.check { () throws(CommerceError) in try CurrencyCode(form.currency) }
+        if let stock = form.stock, !(0...Product.maximumStock).contains(stock) {
+            collector.add("stock", "must be a whole number from 0 to \(Product.maximumStock), or absent (not tracked)")
+        }
         try collector.finish()
         self.init(
             id: id!, name: name!, price: price!, currency: currency!, active: form.active ?? true,
-            updatedAt: updatedAt)
+            updatedAt: updatedAt, stock: form.stock)
     }
 }

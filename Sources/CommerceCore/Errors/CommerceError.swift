@@ -14,6 +14,7 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
         private enum Value: String, Sendable, Hashable {
             case validation, notFound, conflict, idempotencyKeyReused, unauthenticated, forbidden
             case rateLimited, unavailable, internalFailure, preconditionFailed, unprocessable, priceChanged
+            case outOfStock, insufficientStock
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -44,6 +45,11 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
         /// A price the client showed is not the catalog's any more; ``CommerceError/prices`` lists the
         /// current ones.
         public static let priceChanged = Code(.priceChanged)
+        /// The catalog holds fewer units than the order asks for; ``CommerceError/shortfalls`` lists every
+        /// short product.
+        public static let outOfStock = Code(.outOfStock)
+        /// A change of a product's stock would take it below zero, or the product's stock is not tracked.
+        public static let insufficientStock = Code(.insufficientStock)
 
         /// The code's name, `validation` for example.
         public var description: String { value.rawValue }
@@ -59,17 +65,27 @@ public struct CommerceError: Error, Sendable, Hashable, CustomStringConvertible 
     public let retryAfter: Duration?
     /// Every line's current price, for ``Code/priceChanged``; empty otherwise.
     public let prices: [ItemPrice]
+    /// Every product the order asks more of than the catalog holds, for ``Code/outOfStock``; empty otherwise.
+    public let shortfalls: [StockShortfall]
 
     /// Creates an error; prefer the static constructors (`.validation`, `.notFound`, …).
     public init(
         code: Code, message: String, fields: [FieldViolation] = [], retryAfter: Duration? = nil,
-        prices: [ItemPrice] = []
+        prices: [ItemPrice] = [], shortfalls: [StockShortfall] = []
     ) {
         self.code = code
         self.message = message
         self.fields = fields
         self.retryAfter = retryAfter
         self.prices = prices
+        self.shortfalls = shortfalls
+    }
+
+    /// The order asks for more than the catalog holds; `shortfalls` names every short product.
+    public static func outOfStock(_ shortfalls: [StockShortfall]) -> CommerceError {
+        CommerceError(
+            code: .outOfStock, message: "Some items are not in stock in the quantity asked for.",
+            shortfalls: shortfalls)
     }
 
     /// The catalog's prices differ from what the client showed; `prices` are the current ones.

@@ -125,6 +125,7 @@ public struct OutboxPropagator: Service {
     }
 
     /// One lane's pass: batches of its topics until one is short or an event fails; how many were delivered.
+    @discardableResult
     private func deliverPending(in lane: Lane) async throws -> Int {
         var delivered = 0
         let window = configuration.lease / 2

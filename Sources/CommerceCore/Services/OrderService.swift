@@ -287,6 +287,38 @@ public struct OrderService: Sendable {
         return (product, created)
     }
 
+    /// Adds `change` to a product's stock (staff): goods received (positive), shrinkage or a count's
+    /// correction (negative). Relative, so it races safely with placements taking stock; `reason` is logged.
+    /// - Returns: the product as changed.
+    /// - Throws: `forbidden` for anyone but staff; `validation` naming `change` (a whole number from
+    ///   −``Product/maximumStock`` to ``Product/maximumStock``, not zero) or `reason` (at most 500
+    ///   characters); `notFound`; ``CommerceError/Code/insufficientStock`` when the stock would go below zero
+    ///   or is not tracked; `conflict` when it would go above ``Product/maximumStock``.
+    public func adjustStock(
+        of id: String, by change: Int?, reason: String?, as principal: Principal, token: CallerToken? = nil
+    ) async throws -> Product {
+        guard principal.isStaff else { throw CommerceError.forbidden("Only staff change the catalog.") }
+        var collector = ViolationCollector()
+        _ = collector.check { () throws(CommerceError) in try Product.checkedID(id) }
+        let change = change.flatMap { $0 != 0 && abs($0) <= Product.maximumStock ? $0 : nil }
+        if change == nil {
+            collector.add(
+                "change", "must be a whole number from -\(Product.maximumStock) to \(Product.maximumStock), not 0")
+        }
+        let reason = collector.check { () throws(CommerceError) in try Self.checkedReason(reason) }
+        try collector.finish()
+        if let token { try token.check(voidBefore: try await store.tokensVoidBefore(of: token.userId)) }
+        guard let product = try await store.adjustStock(of: id, by: change!, at: clock.now().roundedToMilliseconds)
+        else { throw CommerceError.notFound("No such product.") }
+        logger.info(
+            "stock changed",
+            metadata: [
+                "productId": "\(id)", "change": "\(change!)", "stock": "\(product.stock ?? 0)",
+                "reason": "\((reason ?? nil) ?? "")",
+            ])
+        return product
+    }
+
     /// One product of the catalog, for anyone.
     /// - Throws: `notFound` when there is none with this id.
     public func product(_ id: String) async throws -> Product {
@@ -294,16 +326,19 @@ public struct OrderService: Sendable {
         return product
     }
 
-    /// A page of the catalog by product id, for anyone: only active (or inactive) products when asked.
+    /// A page of the catalog by product id, for anyone: only active (or inactive) products, and only those
+    /// that can be ordered now (or only those sold out), when asked.
     /// - Parameter after: the last id of the previous page.
     /// - Throws: `validation` for a bad limit.
-    public func products(active: Bool? = nil, limit: Int? = nil, after: String? = nil) async throws -> ProductPage {
+    public func products(active: Bool? = nil, inStock: Bool? = nil, limit: Int? = nil, after: String? = nil)
+        async throws -> ProductPage
+    {
         let limit = limit ?? configuration.defaultPageSize
         guard (1...configuration.maximumPageSize).contains(limit) else {
             throw CommerceError.validation(
                 field: "limit", "must be a whole number from 1 to \(configuration.maximumPageSize)")
         }
-        var products = try await store.products(active: active, after: after, limit: limit + 1)
+        var products = try await store.products(active: active, inStock: inStock, after: after, limit: limit + 1)
         let hasMore = products.count > limit
         if hasMore { products.removeLast(products.count - limit) }
         return ProductPage(products: products, next: hasMore ? products.last?.id : nil)
@@ -335,7 +370,7 @@ public struct OrderService: Sendable {
     }
 
     /// A cancellation's reason: at most 500 characters, no control characters; blank is none.
-    private static func checkedReason(_ reason: String?) throws -> String? {
+    private static func checkedReason(_ reason: String?) throws(CommerceError) -> String? {
         guard let reason else { return nil }
         let trimmed = reason.trimmingCharacters(in: .whitespaces)
         guard trimmed.unicodeScalars.count <= 500,

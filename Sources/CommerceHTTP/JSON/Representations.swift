@@ -102,6 +102,12 @@ struct TransitionForm: Decodable {
     var reason: String?
 }
 
+/// `POST /api/product/{productId}/stock`'s body: how many units to add (negative: take), and why.
+struct StockChangeForm: Decodable {
+    var change: Int?
+    var reason: String?
+}
+
 /// `POST /api/user/login`'s body. Unknown fields are ignored.
 struct LoginForm: Decodable {
     var email: String?
@@ -216,6 +222,13 @@ struct ProductRepresentation: JSONWritable {
         writer.member("id", product.id)
         writer.member("name", product.name)
         writer.member("price", product.price)
+        // Always present: `null` says the stock is not tracked (as many as are ordered).
+        writer.key("stock")
+        if let stock = product.stock {
+            writer.int(stock)
+        } else {
+            writer.raw { $0.append(contentsOf: "null".utf8) }
+        }
         writer.member("updatedAt", product.updatedAt)
         writer.endObject()
     }

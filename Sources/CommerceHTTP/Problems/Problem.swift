@@ -19,15 +19,18 @@ public struct Problem: Error, Sendable, Encodable, HTTPResponseError {
     public let errors: [FieldViolation]?
     /// Every line's current price, for `price-changed`.
     public let prices: [ItemPrice]?
+    /// Every product asked for beyond its stock, for `out-of-stock` (the body's `lines`).
+    public let shortfalls: [StockShortfall]?
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `Allow`); not part of the body.
     public let headers: HTTPFields
 
     /// A problem of `kind` (the last part of its `type`) with this status and detail.
     public init(
         kind: String, status: HTTPResponse.Status, detail: String, errors: [FieldViolation]? = nil,
-        prices: [ItemPrice]? = nil, headers: HTTPFields = [:]
+        prices: [ItemPrice]? = nil, shortfalls: [StockShortfall]? = nil, headers: HTTPFields = [:]
     ) {
         self.prices = prices
+        self.shortfalls = shortfalls
         self.type = "urn:swift-commerce:problem:\(kind)"
         self.title = status.reasonPhrase
         self.status = status
@@ -88,6 +91,10 @@ extension Problem {
             self.init(kind: "unprocessable", status: .unprocessableContent, detail: error.message, errors: error.fields)
         case .priceChanged:
             self.init(kind: "price-changed", status: .conflict, detail: error.message, prices: error.prices)
+        case .outOfStock:
+            self.init(kind: "out-of-stock", status: .conflict, detail: error.message, shortfalls: error.shortfalls)
+        case .insufficientStock:
+            self.init(kind: "insufficient-stock", status: .conflict, detail: error.message)
         default:
             self = .internalError
         }
@@ -121,6 +128,18 @@ extension Problem: JSONWritable {
                 writer.beginObject()
                 writer.member("field", violation.field)
                 writer.member("message", violation.message)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        if let shortfalls {
+            writer.key("lines")
+            writer.beginArray()
+            for shortfall in shortfalls {
+                writer.beginObject()
+                writer.member("available", shortfall.available)
+                writer.member("productId", shortfall.productId)
+                writer.member("requested", shortfall.requested)
                 writer.endObject()
             }
             writer.endArray()

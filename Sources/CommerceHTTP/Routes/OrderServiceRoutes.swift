@@ -89,13 +89,22 @@ extension Router {
                 ProductRepresentation(product), status: created ? .created : .ok,
                 headers: created ? [.location: "/api/product/\(id)"] : [:])
         }
+        api.route(.post, "/api/product/{productId}/stock", in: routeTable) { request, context in
+            let access = try await credentials.access(request)
+            let id = try Product.checkedID(context.parameters.get("productId") ?? "")
+            let form = try await JSONBody.decode(StockChangeForm.self, from: request, context: context)
+            let product = try await orders.adjustStock(
+                of: id, by: form.change, reason: form.reason, as: access.principal, token: access.callerToken)
+            return JSONBody.response(ProductRepresentation(product))
+        }
         api.route(.get, "/api/product/{productId}", in: routeTable) { _, context in
             let id = try Product.checkedID(context.parameters.get("productId") ?? "")
             return JSONBody.response(ProductRepresentation(try await orders.product(id)))
         }
         api.route(.get, "/api/products", in: routeTable) { request, _ in
             let query = try ProductPageQuery.read(request, maximum: orders.configuration.maximumPageSize)
-            let page = try await orders.products(active: query.active, limit: query.limit, after: query.after)
+            let page = try await orders.products(
+                active: query.active, inStock: query.inStock, limit: query.limit, after: query.after)
             return JSONBody.response(
                 page.products.map(ProductRepresentation.init), headers: query.link(next: page.next))
         }
@@ -116,9 +125,10 @@ extension Router {
     }
 }
 
-/// The query of a catalog page (`active`, `limit`, `after`), checked, and the `Link` to its next page.
+/// The query of a catalog page (`active`, `inStock`, `limit`, `after`), checked, and the `Link` to its next page.
 struct ProductPageQuery: Sendable {
     let active: Bool?
+    let inStock: Bool?
     let limit: Int?
     let after: String?
 
@@ -129,11 +139,14 @@ struct ProductPageQuery: Sendable {
         let activeText = query.get("active")
         let active = activeText.flatMap { ["true": true, "false": false][$0] }
         if activeText != nil, active == nil { collector.add("active", "must be true or false") }
+        let inStockText = query.get("inStock")
+        let inStock = inStockText.flatMap { ["true": true, "false": false][$0] }
+        if inStockText != nil, inStock == nil { collector.add("inStock", "must be true or false") }
         let limitText = query.get("limit")
         let limit = limitText.flatMap { Int($0) }
         if limitText != nil, limit == nil { collector.add("limit", "must be a whole number from 1 to \(maximum)") }
         try collector.finish()
-        return ProductPageQuery(active: active, limit: limit, after: query.get("after"))
+        return ProductPageQuery(active: active, inStock: inStock, limit: limit, after: query.get("after"))
     }
 
     /// `Link: </api/products?…&after=next>; rel="next"` when there is a next page.
@@ -141,6 +154,7 @@ struct ProductPageQuery: Sendable {
         guard let next else { return [:] }
         var parameters: [String] = []
         if let active { parameters.append("active=\(active)") }
+        if let inStock { parameters.append("inStock=\(inStock)") }
         if let limit { parameters.append("limit=\(limit)") }
         parameters.append("after=\(next)")  // a product id needs no escaping (`Product.checkedID`)
         return [.link: "</api/products?\(parameters.joined(separator: "&"))>; rel=\"next\""]

@@ -1,11 +1,13 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import GRDB
 import GRDBSQLite
 
 /// An order's placement on SQLite, inside the group commit's write transaction (``OrderInsertBatcher``):
 /// one statement reads everything the rules need (the token's mark, the tombstone, a live idempotency
-/// record and its order), then the order and its record are written in a savepoint of their own, so an
+/// record and its order), then the order, its record and the stock it takes are written in a savepoint of
+/// their own, so an
 /// insert that fails leaves no trace and does not touch the others of its transaction.
 ///
 /// The statements are GRDB's cached ones, driven through SQLite's C API (``SQLiteRawStatement``): through
@@ -28,7 +30,8 @@ enum OrderPlacement {
     private static let leading = 3
 
     private static let insertOrderSQL =
-        #"INSERT INTO "order" (\#(OrderRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#
+        #"INSERT INTO "order" (\#(OrderRow.columns), stockTaken) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#
+    private static let takeStockSQL = "UPDATE product SET stock = stock - ? WHERE id = ?"
     private static let insertRecordSQL = """
         INSERT OR REPLACE INTO idempotencyRecord (userId, key, fingerprint, orderId, expiresAt) VALUES (?, ?, ?, ?, ?)
         """
@@ -79,27 +82,41 @@ enum OrderPlacement {
         if let previous = checks.previous { return .existing(previous.order, fingerprint: previous.fingerprint) }
         // Priced in this write transaction: the prices stored are the ones in force when it commits.
         var order = order
-        if let pricing { order = try pricing.priced(order, catalog: try catalog(pricing.productIds)) }
+        var take: [String: Int] = [:]
+        if let pricing {
+            let products = try catalog(pricing.productIds)
+            order = try pricing.priced(order, catalog: products)
+            // Read in this write transaction, which no other writer can enter: what it finds is what it takes.
+            take = try pricing.stockToTake(from: products)
+        }
         let row = row ?? OrderRow.encode(order)
-        guard let idempotency else {
+        if idempotency == nil, take.isEmpty {
             try insert(db, order, row)  // one statement: SQLite makes it atomic on its own
             return .created(order)
         }
         try inSavepoint(db) {
-            try SQLiteRawStatement(try db.cachedStatement(sql: insertRecordSQL)).execute { arguments in
-                try arguments.bind(idempotency.userId.description)
-                try arguments.bind(idempotency.key.value)
-                try arguments.bind(idempotency.fingerprint)
-                try arguments.bind(idempotency.orderId.description)
-                try arguments.bind(idempotency.expiresAt.millisecondsSince1970)
+            if let idempotency {
+                try SQLiteRawStatement(try db.cachedStatement(sql: insertRecordSQL)).execute { arguments in
+                    try arguments.bind(idempotency.userId.description)
+                    try arguments.bind(idempotency.key.value)
+                    try arguments.bind(idempotency.fingerprint)
+                    try arguments.bind(idempotency.orderId.description)
+                    try arguments.bind(idempotency.expiresAt.millisecondsSince1970)
+                }
             }
-            try insert(db, order, row)
+            for (productId, quantity) in take {
+                try SQLiteRawStatement(try db.cachedStatement(sql: takeStockSQL)).execute { arguments in
+                    try arguments.bind(Int64(quantity))
+                    try arguments.bind(productId)
+                }
+            }
+            try insert(db, order, row, stockTaken: StoredStockTaken.encode(take))
         }
         return .created(order)
     }
 
-    /// Writes the order's row.
-    static func insert(_ db: Database, _ order: Order, _ row: OrderRow.Texts) throws {
+    /// Writes the order's row, with what its placement took from the stock (`nil`: nothing).
+    static func insert(_ db: Database, _ order: Order, _ row: OrderRow.Texts, stockTaken: String? = nil) throws {
         try SQLiteRawStatement(try db.cachedStatement(sql: insertOrderSQL)).execute { arguments in
             try arguments.bind(order.id.description)
             try arguments.bind(order.userId.description)
@@ -112,6 +129,7 @@ enum OrderPlacement {
             try arguments.bind(order.updatedAt.millisecondsSince1970)
             try arguments.bind(row.history)
             try arguments.bind(Int64(order.version))
+            try arguments.bind(stockTaken)
         }
     }
 

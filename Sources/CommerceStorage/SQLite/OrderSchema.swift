@@ -85,6 +85,15 @@ enum OrderSchema {
         migrator.registerMigration("v6-tombstones-without-time") { db in
             try db.execute(sql: "ALTER TABLE tombstone DROP COLUMN purgedAt")
         }
+        // Stock: a product's count (NULL: not tracked), which the CHECK keeps from ever going below zero
+        // whatever a bug might write, and what each order took, to put back once.
+        migrator.registerMigration("v7-stock") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE product ADD COLUMN stock INTEGER CHECK (stock >= 0);
+                    ALTER TABLE "order" ADD COLUMN stockTaken TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -163,7 +163,11 @@ public struct SQLiteOrderStore: OrderStore {
                     moved.status.rawValue, history, moved.version, moved.updatedAt.millisecondsSince1970,
                     order.id.description, order.userId.description, order.status.rawValue, order.version,
                 ])
-                return db.changesCount == 1 ? moved : nil
+                guard db.changesCount == 1 else { return nil }
+                if !OrderLifecycle.holdingStock.contains(moved.status) {
+                    try Self.putBackStock(db, where: "id = ?", [order.id.description])
+                }
+                return moved
             }
         }
     }
@@ -199,6 +203,8 @@ public struct SQLiteOrderStore: OrderStore {
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
             let deleted = try await watch.write(on: writer) { db in
+                try Self.putBackStock(
+                    db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
                 let deleted = db.changesCount
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
@@ -215,6 +221,8 @@ public struct SQLiteOrderStore: OrderStore {
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         try await translatingDatabaseErrors {
             let kept = try await watch.write(on: writer) { db in
+                try Self.putBackStock(
+                    db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 let orders = try Row.fetchAll(
                     db, sql: #"SELECT \#(OrderRow.columns) FROM "order" WHERE userId = ?"#,
                     arguments: [userId.description]
@@ -225,7 +233,7 @@ public struct SQLiteOrderStore: OrderStore {
                     try db.execute(
                         sql: """
                             UPDATE "order" SET userId = ?, items = ?, deliveryAddress = ?, history = ?, version = ?,
-                                               updatedAt = ?
+                                               updatedAt = ?, stockTaken = NULL
                             WHERE id = ?
                             """,
                         arguments: [
@@ -240,6 +248,29 @@ public struct SQLiteOrderStore: OrderStore {
             try await SQLiteDatabase.eraseFreedBytes(writer)
             return kept
         }
+    }
+
+    /// The statuses whose orders give their stock back when their user is deleted, as an SQL list.
+    private static let returningStatuses =
+        "(" + OrderLifecycle.returningStockOnDeletion.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ") + ")"
+
+    /// Puts back, in the caller's transaction, the stock the orders matching `condition` took, and clears
+    /// their record of it, so it is put back once. A product no longer tracked stays untracked.
+    private static func putBackStock(_ db: Database, where condition: String, _ arguments: StatementArguments) throws {
+        let taken = try String.fetchAll(
+            db, sql: #"SELECT stockTaken FROM "order" WHERE \#(condition) AND stockTaken IS NOT NULL"#,
+            arguments: arguments)
+        guard !taken.isEmpty else { return }
+        let putBack = try db.cachedStatement(
+            sql: "UPDATE product SET stock = stock + ? WHERE id = ? AND stock IS NOT NULL")
+        for text in taken {
+            for (productId, quantity) in try StoredStockTaken.decode(text) {
+                try putBack.execute(arguments: [quantity, productId])
+            }
+        }
+        try db.execute(
+            sql: #"UPDATE "order" SET stockTaken = NULL WHERE \#(condition) AND stockTaken IS NOT NULL"#,
+            arguments: arguments)
     }
 
     /// See ``IdempotencyStore/sweepExpiredIdempotencyRecords(now:limit:)``: one bounded delete, found through the
@@ -314,12 +345,12 @@ public struct SQLiteOrderStore: OrderStore {
                         db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ?)", arguments: [product.id]) ?? false
                 try db.execute(
                     sql: """
-                        INSERT OR REPLACE INTO product (id, name, priceMinorUnits, currency, active, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT OR REPLACE INTO product (id, name, priceMinorUnits, currency, active, updatedAt, stock)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         product.id, product.name, product.price.minorUnits, product.currency.value, product.active,
-                        product.updatedAt.millisecondsSince1970,
+                        product.updatedAt.millisecondsSince1970, product.stock,
                     ])
                 return !existed
             }
@@ -333,15 +364,31 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// See ``ProductCatalog/products(active:after:limit:)``: a range of the primary key, or of
-    /// `product_active` for one activity.
-    public func products(active: Bool?, after: String?, limit: Int) async throws -> [Product] {
+    /// See ``ProductCatalog/adjustStock(of:by:at:)``: read and written in one write transaction, which no
+    /// other writer enters, so racing adjustments each apply.
+    public func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                guard let product = try Self.products(db, ids: [id])[id] else { return nil }
+                let changed = try product.adjustingStock(by: change, at: date)
+                try db.execute(
+                    sql: "UPDATE product SET stock = ?, updatedAt = ? WHERE id = ?",
+                    arguments: [changed.stock, changed.updatedAt.millisecondsSince1970, id])
+                return changed
+            }
+        }
+    }
+
+    /// See ``ProductCatalog/products(active:inStock:after:limit:)``: a range of the primary key, or of
+    /// `product_active` for one activity, the stock filtered as it goes.
+    public func products(active: Bool?, inStock: Bool?, after: String?, limit: Int) async throws -> [Product] {
         var conditions: [String] = []
         var arguments = StatementArguments()
         if let active {
             conditions.append("active = ?")
             _ = arguments.append(contentsOf: [active])
         }
+        if let inStock { conditions.append(inStock ? "(stock IS NULL OR stock > 0)" : "stock = 0") }
         if let after {
             conditions.append("id > ?")
             _ = arguments.append(contentsOf: [after])
@@ -359,7 +406,7 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    private static let productColumns = "id, name, priceMinorUnits, currency, active, updatedAt"
+    private static let productColumns = "id, name, priceMinorUnits, currency, active, updatedAt, stock"
 
     /// The products with these ids, by id, read in the caller's transaction: one primary-key lookup per id,
     /// through SQLite's C API (``SQLiteRawStatement``). A catalog-priced placement makes it on the writer's
@@ -376,7 +423,8 @@ public struct SQLiteOrderStore: OrderStore {
                 products[id] = Product(
                     id: id, name: row.text(at: 1), price: Money(minorUnits: row.int64(at: 2)),
                     currency: CurrencyCode(trusted: row.text(at: 3)), active: row.int64(at: 4) != 0,
-                    updatedAt: Date(millisecondsSince1970: row.int64(at: 5)))
+                    updatedAt: Date(millisecondsSince1970: row.int64(at: 5)),
+                    stock: row.isNull(at: 6) ? nil : Int(row.int64(at: 6)))
             }
         }
         return products
@@ -385,7 +433,7 @@ public struct SQLiteOrderStore: OrderStore {
     private static func product(_ row: Row) throws -> Product {
         Product(
             id: row[0], name: row[1], price: Money(minorUnits: row[2]), currency: CurrencyCode(trusted: row[3]),
-            active: row[4], updatedAt: Date(millisecondsSince1970: row[5]))
+            active: row[4], updatedAt: Date(millisecondsSince1970: row[5]), stock: row[6])
     }
 
     /// See ``RevocationMarkStore/isTombstoned(_:)``.

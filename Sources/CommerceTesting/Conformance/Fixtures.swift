@@ -29,11 +29,11 @@ enum Fixtures {
 
     static func key(_ text: String = "key-1") -> IdempotencyKey { try! IdempotencyKey(text) }
 
-    /// An active product named after its id.
-    static func product(_ id: String, price: Int64 = 250, currency: String = "USD") -> Product {
+    /// An active product named after its id, its stock untracked unless given.
+    static func product(_ id: String, price: Int64 = 250, currency: String = "USD", stock: Int? = nil) -> Product {
         Product(
             id: id, name: "Product \(id)", price: Money(minorUnits: price), currency: CurrencyCode(trusted: currency),
-            active: true, updatedAt: epoch)
+            active: true, updatedAt: epoch, stock: stock)
     }
 
     /// A day after the epoch: when the fixtures' refresh tokens expire.
