@@ -5,8 +5,9 @@ local headers = {
   ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN"),
   ["Content-Type"] = "application/json",
 }
-local body = '{"items":[{"productId":"tea-1","name":"Green tea","quantity":2,"price":4.99}],'
-  .. '"deliveryAddress":"1 Main St"}'
+-- BENCH_PRODUCT names the product (tea-1 by default: the one scripts/bench puts in the catalog).
+local body = '{"items":[{"productId":"' .. (os.getenv("BENCH_PRODUCT") or "tea-1")
+  .. '","name":"Green tea","quantity":2,"price":4.99}],"deliveryAddress":"1 Main St"}'
 -- The keys of every wrk run begin with a fresh random id: the warm-up's keys must not come back as replays
 -- in the measured run (they did when the prefix was the bench's alone: about 15 % of the requests).
 local random = io.open("/proc/sys/kernel/random/uuid"):read("*l")
