@@ -51,10 +51,10 @@ public struct PostgresOrderStore: OrderStore {
     }
 
     /// See ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)``: one round trip — `commerce_place_order`
-    /// (``PostgresPlaceOrder``) takes the user's advisory lock and decides the token, the tombstone, the
-    /// idempotent replay, the catalog's prices and the inserts inside PostgreSQL, as one transaction. Only a
-    /// replay (its order read by id) and an order the catalog cannot price (Core's ``CatalogPricing`` says
-    /// why) take another.
+    /// (``PostgresPlaceOrder``) locks the tracked products and the user, and decides the token, the
+    /// tombstone, the idempotent replay, the catalog's prices, the stock and the inserts inside PostgreSQL,
+    /// as one transaction. Only a replay (its order read by id) takes another; an order the catalog cannot
+    /// price or stock is answered from the same trip (Core's ``CatalogPricing`` says why).
     public func insert(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
