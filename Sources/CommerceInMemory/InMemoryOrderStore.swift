@@ -3,7 +3,7 @@ import Foundation
 
 /// An ``OrderStore`` in memory: for tests, examples and throwaway runs. Nothing survives the process.
 /// Every operation is one actor turn, so each is atomic.
-public actor InMemoryOrderStore: OrderStore {
+public actor InMemoryOrderStore: OrderStore, WebhookStore {
     private struct KeyScope: Hashable {
         let userId: UserID
         let key: IdempotencyKey
@@ -18,6 +18,8 @@ public actor InMemoryOrderStore: OrderStore {
     private var catalog: [String: Product] = [:]
     /// What each order's placement took from the catalog's stock, until it is put back.
     private var stockTaken: [OrderID: [String: Int]] = [:]
+    /// Subscriptions, order events and their deliveries, changed in the same turn as the orders.
+    private var webhooks = InMemoryWebhooks()
 
     /// An empty store.
     public init() {}
@@ -46,6 +48,7 @@ public actor InMemoryOrderStore: OrderStore {
         let lastOlder = ordersByUser[order.userId].flatMap { $0.lastIndex { Self.newestFirst(order, $0) } }
         let index = lastOlder.map { $0 + 1 } ?? 0
         ordersByUser[order.userId, default: []].insert(order, at: index)
+        webhooks.record(.step(of: order))
         return .created(order)
     }
 
@@ -148,6 +151,7 @@ public actor InMemoryOrderStore: OrderStore {
         let moved = stored.moved(to: entry)
         ordersByUser[order.userId]?[index] = moved
         if !OrderLifecycle.holdingStock.contains(moved.status) { putBackStock(of: moved.id) }
+        webhooks.record(.step(of: moved))
         return moved
     }
 
@@ -176,6 +180,7 @@ public actor InMemoryOrderStore: OrderStore {
         settleStock(of: orders)
         let deleted = orders.count
         records = records.filter { $0.key.userId != userId }
+        if !tombstones.contains(userId) { recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date) }
         tombstones.insert(userId)
         voidBefore[userId] = CallerToken.deletedUserMark
         return deleted
@@ -188,9 +193,62 @@ public actor InMemoryOrderStore: OrderStore {
         // Oldest first, as every user's list: the same order as before, under a new id.
         if !kept.isEmpty { ordersByUser[anonymous, default: []] += kept.map { $0.anonymised(as: anonymous, at: date) } }
         records = records.filter { $0.key.userId != userId }
+        if !tombstones.contains(userId) { recordPurge(of: userId, deleted: 0, anonymised: kept.count, at: date) }
         tombstones.insert(userId)
         voidBefore[userId] = CallerToken.deletedUserMark
         return kept.count
+    }
+
+    /// The `orders.purged` event of a user's first deletion; what was not yet delivered of their orders is
+    /// forgotten.
+    private func recordPurge(of userId: UserID, deleted: Int, anonymised: Int, at date: Date) {
+        webhooks.forgetOrders(of: userId, at: date)
+        webhooks.record(
+            OrderEvent(
+                type: .purged, occurredAt: date, data: .purged(userId: userId, deleted: deleted, anonymised: anonymised)
+            ))
+    }
+
+    /// See ``WebhookStore/createSubscription(_:)``.
+    public func createSubscription(_ subscription: WebhookSubscription) { webhooks.create(subscription) }
+
+    /// See ``WebhookStore/subscription(_:)``.
+    public func subscription(_ id: WebhookSubscriptionID) -> WebhookSubscription? { webhooks.subscription(id) }
+
+    /// See ``WebhookStore/subscriptions(after:limit:)``.
+    public func subscriptions(after: WebhookSubscriptionID?, limit: Int) -> [WebhookSubscription] {
+        webhooks.subscriptions(after: after, limit: limit)
+    }
+
+    /// See ``WebhookStore/deleteSubscription(_:)``.
+    public func deleteSubscription(_ id: WebhookSubscriptionID) -> Bool { webhooks.delete(id) }
+
+    /// See ``WebhookStore/disableSubscription(_:)``.
+    public func disableSubscription(_ id: WebhookSubscriptionID) { webhooks.disable(id) }
+
+    /// See ``WebhookStore/deliveries(of:after:limit:)``.
+    public func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int)
+        -> [WebhookDelivery]
+    {
+        webhooks.deliveries(of: subscription, after: after, limit: limit)
+    }
+
+    /// See ``WebhookStore/claimDeliveries(of:limit:now:leaseEnd:)``: one actor turn, so racing claims share
+    /// nothing.
+    public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
+        -> [(delivery: WebhookDelivery, event: OrderEvent)]
+    {
+        webhooks.claim(of: subscription, limit: limit, now: now, leaseEnd: leaseEnd)
+    }
+
+    /// See ``WebhookStore/recordAttempt(_:_:at:)``.
+    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) {
+        webhooks.record(id, outcome, at: date)
+    }
+
+    /// See ``WebhookStore/retryDelivery(_:of:at:)``.
+    public func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) -> Bool {
+        webhooks.retry(id, of: subscription, at: date)
     }
 
     /// See ``IdempotencyStore/sweepExpiredIdempotencyRecords(now:limit:)``.

@@ -87,5 +87,8 @@ enum PostgresOrderSchema {
                     "ALTER TABLE orders ADD COLUMN stock_taken text",
                     PostgresPlaceOrder.function,
                 ]),
+            // Order events out: subscriptions, events and their deliveries (PostgresWebhooks), and the placement
+            // function that records `order.placed` with the order it stores.
+            .init(version: "v9-webhooks", statements: PostgresWebhooks.schema + [PostgresPlaceOrder.function]),
         ])
 }

@@ -14,8 +14,8 @@ import PostgresNIO
 ///
 /// The `PostgresClient` must be running; call ``migrate()`` once at start, before serving.
 public struct PostgresOrderStore: OrderStore {
-    private let client: PostgresClient
-    private let logger: Logger
+    let client: PostgresClient
+    let logger: Logger
     private let pages: PostgresBatcher<PostgresUserPageStatement, MarkedPage>
     private let placements:
         PostgresBatcher<PostgresPlaceOrderStatement, Result<PostgresPlaceOrderStatement.Row, any Error>>
@@ -420,14 +420,20 @@ public struct PostgresOrderStore: OrderStore {
         if !OrderLifecycle.holdingStock.contains(moved.status) {
             return try await transitionPuttingBackStock(order, moved: moved, history: history)
         }
+        let event = OrderEvent.step(of: moved)
         return try await translatingPostgresErrors {
+            // The move and its event in one statement: the event is recorded only for the row that moved.
             let updated = try await client.query(
                 """
-                UPDATE orders SET status = \(moved.status.rawValue), history = \(history), version = \(moved.version),
-                                  updated_at = \(moved.updatedAt.millisecondsSince1970)
-                WHERE id = \(order.id.uuid) AND user_id = \(order.userId.uuid)
-                  AND status = \(order.status.rawValue) AND version = \(order.version)
-                RETURNING 1
+                WITH moved AS (
+                    UPDATE orders SET status = \(moved.status.rawValue), history = \(history),
+                                      version = \(moved.version), updated_at = \(moved.updatedAt.millisecondsSince1970)
+                    WHERE id = \(order.id.uuid) AND user_id = \(order.userId.uuid)
+                      AND status = \(order.status.rawValue) AND version = \(order.version)
+                    RETURNING 1)
+                SELECT commerce_record_order_event(\(event.type.rawValue), \(order.id.uuid), \(order.userId.uuid),
+                    \(event.occurredAt.millisecondsSince1970), \(StoredOrderEvent.encode(event.data)))::text
+                FROM moved
                 """, logger: logger
             ).collect().count
             return updated == 1 ? moved : nil
@@ -468,6 +474,7 @@ public struct PostgresOrderStore: OrderStore {
                     """, logger: logger
                 ).collect().count
                 guard updated == 1 else { return nil }
+                try await PostgresWebhooks.record(.step(of: moved), connection, logger)
                 if let taken {
                     try await connection.query(
                         """
@@ -612,6 +619,7 @@ public struct PostgresOrderStore: OrderStore {
                 ).collect().count
                 try await connection.query(
                     "DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
+                try await Self.recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date, connection, logger)
                 try await Self.tombstone(userId, connection, logger)
                 return deleted
             }
@@ -647,6 +655,8 @@ public struct PostgresOrderStore: OrderStore {
                 }
                 try await connection.query(
                     "DELETE FROM idempotency_records WHERE user_id = \(userId.uuid)", logger: logger)
+                try await Self.recordPurge(
+                    of: userId, deleted: 0, anonymised: orders.count, at: date, connection, logger)
                 try await Self.tombstone(userId, connection, logger)
                 return orders.count
             }
@@ -674,6 +684,21 @@ public struct PostgresOrderStore: OrderStore {
         try await translatingPostgresErrors {
             try await client.withConnection { connection in try await Self.isTombstoned(userId, connection, logger) }
         }
+    }
+
+    /// The `orders.purged` event of a user's first deletion (before its tombstone is recorded), under the
+    /// user's lock; what was not yet delivered of their orders is forgotten.
+    private static func recordPurge(
+        of userId: UserID, deleted: Int, anonymised: Int, at date: Date, _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        guard try await !isTombstoned(userId, connection, logger) else { return }
+        try await PostgresWebhooks.forgetOrders(of: userId, at: date, connection, logger)
+        try await PostgresWebhooks.record(
+            OrderEvent(
+                type: .purged, occurredAt: date, data: .purged(userId: userId, deleted: deleted, anonymised: anonymised)
+            ),
+            connection, logger)
     }
 
     /// Serialises the writes of one user's orders across every connection and replica until the transaction

@@ -149,6 +149,15 @@ enum PostgresPlaceOrder {
                                 created_at, updated_at, history, version, stock_taken)
             VALUES (p_order_id, p_user_id, v_items, p_delivery_address, p_status, v_currency, v_total,
                     p_created_at, p_updated_at, p_history, p_version, v_taken);
+            -- The order.placed event, in this transaction, when a subscription takes it (PostgresWebhooks): the
+            -- order as stored, in StoredOrderEvent's shape.
+            IF EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.active AND 'order.placed' = ANY (s.events)) THEN
+                PERFORM commerce_record_order_event('order.placed', p_order_id, p_user_id, p_updated_at,
+                    jsonb_build_object('kind', 'order', 'id', p_order_id, 'userId', p_user_id, 'items', v_items,
+                        'deliveryAddress', p_delivery_address, 'status', p_status, 'currency', v_currency,
+                        'totalMinorUnits', v_total, 'createdAt', p_created_at, 'updatedAt', p_updated_at,
+                        'history', p_history, 'version', p_version)::text);
+            END IF;
             RETURN QUERY SELECT 'created'::text, NULL::bigint, p_order_id, v_items, v_currency, v_total,
                 NULL::text, NULL::jsonb;
         END;

@@ -85,15 +85,17 @@ final class ServerRunner {
         switch settings.mode {
         case .all:
             let client = HTTPClient.forPeers()
+            let hooks = HTTPClient.forWebhooks()
             let (user, order) = services.inProcess(
                 userStore: try stores.userStore(), orderStore: try stores.orderStore(),
-                notifier: notifier(client: client),
+                notifier: notifier(client: client), webhooks: webhooks(client: hooks),
                 userLogger: userSettings.logger, userMetrics: userSettings.metrics, orderLogger: orderSettings.logger,
                 orderMetrics: orderSettings.metrics)
             return [
                 buildUserServiceApplication(
                     settings: userSettings, service: user, services: [HTTPClientService(client: client)]),
-                buildOrderServiceApplication(settings: orderSettings, service: order),
+                buildOrderServiceApplication(
+                    settings: orderSettings, service: order, services: [HTTPClientService(client: hooks)]),
             ]
         case .user:
             let client = HTTPClient.forPeers()
@@ -108,15 +110,28 @@ final class ServerRunner {
             ]
         case .order:
             let client = HTTPClient.forPeers()
+            let hooks = HTTPClient.forWebhooks()
             let order = services.orderService(
                 store: try stores.orderStore(),
                 users: HTTPUserServicePeer(client: client, baseURL: settings.userServiceURL, apiKey: settings.apiKey),
-                logger: orderSettings.logger, metrics: orderSettings.metrics)
+                webhooks: webhooks(client: hooks), logger: orderSettings.logger, metrics: orderSettings.metrics)
             return [
                 buildOrderServiceApplication(
-                    settings: orderSettings, service: order, services: [HTTPClientService(client: client)])
+                    settings: orderSettings, service: order,
+                    services: [HTTPClientService(client: client), HTTPClientService(client: hooks)])
             ]
         }
+    }
+
+    /// How order events reach webhook subscribers: over `client` (``HTTPClient/forWebhooks()``), refusing
+    /// private addresses unless allowed, retried for the configured window.
+    private func webhooks(client: HTTPClient) -> (
+        sender: any WebhookSender, configuration: WebhookDispatcher.Configuration
+    ) {
+        let sender = HTTPWebhookSender(
+            client: client, policy: WebhookAddressPolicy(allowsPrivate: settings.webhookAllowPrivate),
+            timeout: settings.webhookTimeout)
+        return (sender, WebhookDispatcher.Configuration(retryWindow: settings.webhookRetryWindow))
     }
 
     /// Where password-reset tokens go: the webhook when one is set, else (never in production: the settings

@@ -98,6 +98,12 @@ struct ServerSettings: Sendable {
     /// Where password-reset tokens are POSTed, and the key that signs them; `nil`: the development
     /// notifier (never in production).
     var notifyWebhook: (url: String, secret: SigningSecret)?
+    /// How long a webhook delivery is retried after its event.
+    var webhookRetryWindow: Duration = .seconds(24 * 3600)
+    /// How long a webhook endpoint may take to answer.
+    var webhookTimeout: Duration = .seconds(10)
+    /// Whether webhooks may go to private and loopback addresses.
+    var webhookAllowPrivate = true
 
     /// Reads and checks every setting (each declared once, as a ``Setting``).
     /// - Throws: ``SettingsError`` with a one-line explanation of the first setting that is wrong.
@@ -163,7 +169,15 @@ struct ServerSettings: Sendable {
             deletionLease: try Setting.deletionLease.seconds(from: config),
             pricing: pricing,
             deletionPolicy: try Setting.deletionPolicy.choice(DeletionPolicy.self, from: config),
-            notifyWebhook: webhook)
+            notifyWebhook: webhook,
+            webhookRetryWindow: .seconds(3600 * (try Setting.webhookRetryHours.integer(from: config))),
+            webhookTimeout: try Setting.webhookTimeout.seconds(from: config),
+            webhookAllowPrivate: try Setting.webhookAllowPrivate.text(from: config).map { text in
+                guard let allowed = ["true": true, "false": false][text.lowercased()] else {
+                    throw SettingsError("WEBHOOK_ALLOW_PRIVATE must be true or false.")
+                }
+                return allowed
+            } ?? !production)
     }
 
     /// The webhook password-reset tokens go to. Without one, a User service outside production logs them

@@ -216,6 +216,16 @@ extension Setting {
         "idempotency.ttl.seconds", default: .seconds(OrderService.Configuration().idempotencyWindow),
         .integer(60...86_400 * 30),
         help: "how long an Idempotency-Key answers a retry; expired keys are swept within a minute")
+    static let webhookRetryHours = Setting(
+        "webhook.retry.hours", default: .integer(24), .integer(1...720), modes: [.all, .order],
+        help: "how long a webhook delivery is retried after its event before it is failed, hours")
+    static let webhookTimeout = Setting(
+        "webhook.timeout.seconds", default: .integer(10), .integer(1...60), modes: [.all, .order],
+        help: "how long a webhook endpoint may take to answer a delivery")
+    static let webhookAllowPrivate = Setting(
+        "webhook.allow.private", default: .described("true, false in production"), .choice(["true", "false"]),
+        modes: [.all, .order],
+        help: "whether webhooks may go to loopback, private and link-local addresses")
     static let trustedProxies = Setting(
         "trusted.proxies", default: .described("none"), .text,
         help: "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For / Forwarded names the client")
@@ -244,7 +254,7 @@ extension Setting {
         apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, legacyAccessTokenLifetime,
         refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, pricing,
-        deletionPolicy, idempotencyTTL,
+        deletionPolicy, idempotencyTTL, webhookRetryHours, webhookTimeout, webhookAllowPrivate,
         trustedProxies, corsAllowedOrigins, notifyWebhookURL, notifyWebhookSecret, notifyWebhookSecretFile,
         environment,
     ]

@@ -56,7 +56,10 @@ struct OpenAPIDocumentTests {
             OpenAPIDocument.orderService,
             [
                 "/api/order:", "/api/order/{userId}:", "/api/order/{userId}/token-revocation:",
-                "/api/product/{productId}:", "/api/product/{productId}/stock:", "/api/products:", "/api/orders:",
+                "/api/product/{productId}:", "/api/product/{productId}/stock:", "/api/products:", "/api/webhooks:",
+                "/api/webhooks/{id}:", "/api/webhooks/{id}/deliveries:",
+                "/api/webhooks/{id}/deliveries/{deliveryId}/retry:",
+                "/api/orders:",
                 "/api/order/{userId}/{orderId}:",
                 "/api/order/{userId}/{orderId}/cancel:", "/api/order/{userId}/{orderId}/confirm:",
                 "/api/order/{userId}/{orderId}/ship:", "/api/order/{userId}/{orderId}/deliver:", "/health:", "/ready:",

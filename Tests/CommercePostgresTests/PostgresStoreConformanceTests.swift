@@ -27,6 +27,15 @@ struct PostgresStoreConformanceTests {
         }
     }
 
+    @Test(arguments: WebhookConformance.checks)
+    func webhookStore(_ check: ConformanceCheck<WebhookConformance.Store>) async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            try await check.run(against: store)
+        }
+    }
+
     @Test(arguments: OrderStoreConformance.checks)
     func orderStore(_ check: ConformanceCheck<any OrderStore>) async throws {
         try await PostgresTestDatabase.withIsolatedClient { client in

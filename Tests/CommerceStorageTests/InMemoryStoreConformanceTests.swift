@@ -15,6 +15,11 @@ struct InMemoryStoreConformanceTests {
         try await check.run(against: InMemoryOrderStore())
     }
 
+    @Test(arguments: WebhookConformance.checks)
+    func webhookStore(_ check: ConformanceCheck<WebhookConformance.Store>) async throws {
+        try await check.run(against: InMemoryOrderStore())
+    }
+
     @Test(arguments: LoginFailureConformance.checks)
     func loginFailureStore(_ check: ConformanceCheck<any LoginFailureStore>) async throws {
         try await check.run(against: InMemoryLoginFailureStore())

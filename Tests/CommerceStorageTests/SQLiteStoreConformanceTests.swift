@@ -16,6 +16,13 @@ struct SQLiteStoreConformanceTests {
         try await check.run(against: SQLiteOrderStore.inMemory())
     }
 
+    @Test(arguments: WebhookConformance.checks)
+    func webhooksOnFile(_ check: ConformanceCheck<WebhookConformance.Store>) async throws {
+        try await withTemporaryDirectory { directory in
+            try await check.run(against: SQLiteOrderStore(path: directory.appending(path: "orders.sqlite").path))
+        }
+    }
+
     @Test(arguments: LoginFailureConformance.checks)
     func loginFailuresOnFile(_ check: ConformanceCheck<any LoginFailureStore>) async throws {
         try await withTemporaryDirectory { directory in

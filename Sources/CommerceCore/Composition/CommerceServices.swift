@@ -84,15 +84,28 @@ public struct CommerceServices: Sendable {
     }
 
     /// The Order service over `store`, checking users with the User service through `users`.
+    /// - Parameter webhooks: how order events reach subscribers (`CommerceHTTP`'s `HTTPWebhookSender`, and the
+    ///   dispatcher's pace). With it and a store that keeps webhooks (``WebhookStore``: every store of the
+    ///   library), a ``WebhookDispatcher`` joins the background services; without it, events are still
+    ///   recorded for the subscriptions staff make, and wait.
     public func orderService(
-        store: any OrderStore, users: any UserServicePeer, logger: Logger = Logger(label: "commerce.order-service"),
-        metrics: CommerceMetrics = CommerceMetrics()
+        store: any OrderStore, users: any UserServicePeer,
+        webhooks: (sender: any WebhookSender, configuration: WebhookDispatcher.Configuration)? = nil,
+        logger: Logger = Logger(label: "commerce.order-service"), metrics: CommerceMetrics = CommerceMetrics()
     ) -> OrderServiceAssembly {
         let orders = OrderService(
             store: store, users: users, configuration: orderConfiguration, clock: clock, logger: logger,
             metrics: metrics)
         let sweeper = ExpirySweeper.idempotencyRecords(of: store, configuration: sweep, clock: clock, logger: logger)
-        return OrderServiceAssembly(store: store, tokens: tokens, orders: orders, sweeper: sweeper)
+        let dispatcher = webhooks.flatMap { webhooks in
+            (store as? any WebhookStore).map {
+                WebhookDispatcher(
+                    store: $0, sender: webhooks.sender, clock: clock, configuration: webhooks.configuration,
+                    logger: logger, metrics: metrics)
+            }
+        }
+        return OrderServiceAssembly(
+            store: store, tokens: tokens, orders: orders, sweeper: sweeper, webhookDispatcher: dispatcher)
     }
 
     /// Both services in one process, each reaching the other through an in-process peer: the same rules
@@ -104,14 +117,15 @@ public struct CommerceServices: Sendable {
     ///   - orderPeer: wraps the User service's in-process view of the Order service likewise.
     public func inProcess(
         userStore: any UserStore, orderStore: any OrderStore, notifier: (any Notifier)? = nil,
+        webhooks: (sender: any WebhookSender, configuration: WebhookDispatcher.Configuration)? = nil,
         userPeer: (any UserServicePeer) -> any UserServicePeer = { $0 },
         orderPeer: (any OrderServicePeer) -> any OrderServicePeer = { $0 },
         userLogger: Logger = Logger(label: "commerce.user-service"), userMetrics: CommerceMetrics = CommerceMetrics(),
         orderLogger: Logger = Logger(label: "commerce.order-service"), orderMetrics: CommerceMetrics = CommerceMetrics()
     ) -> (user: UserServiceAssembly, order: OrderServiceAssembly) {
         let order = orderService(
-            store: orderStore, users: userPeer(InProcessUserServicePeer(users: userStore)), logger: orderLogger,
-            metrics: orderMetrics)
+            store: orderStore, users: userPeer(InProcessUserServicePeer(users: userStore)), webhooks: webhooks,
+            logger: orderLogger, metrics: orderMetrics)
         let user = userService(
             store: userStore, orders: orderPeer(InProcessOrderServicePeer(orders: order.orders)), notifier: notifier,
             logger: userLogger, metrics: userMetrics)
@@ -153,8 +167,11 @@ public struct OrderServiceAssembly: Sendable {
     public let orders: OrderService
     /// Deletes expired idempotency records; run it for as long as the service runs.
     public let sweeper: ExpirySweeper
+    /// Delivers order events to webhook subscriptions, when the service was given a sender.
+    public let webhookDispatcher: WebhookDispatcher?
 
     /// What must run beside the service for as long as it serves: the sweeper of expired idempotency
-    /// records. Hand them to a `ServiceGroup` (or run each in a task).
-    public var backgroundServices: [any Service] { [sweeper] }
+    /// records, and the webhook dispatcher when there is one. Hand them to a `ServiceGroup` (or run each in
+    /// a task).
+    public var backgroundServices: [any Service] { [sweeper] + (webhookDispatcher.map { [$0] } ?? []) }
 }

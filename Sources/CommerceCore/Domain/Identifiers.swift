@@ -103,3 +103,19 @@ public struct SessionID: CommerceIdentifier {
     /// Wraps a UUID.
     public init(uuid: UUID) { self.uuid = uuid }
 }
+
+/// Identifies a webhook subscription.
+public struct WebhookSubscriptionID: CommerceIdentifier {
+    /// The underlying UUID.
+    public let uuid: UUID
+    /// Wraps a UUID.
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies one delivery of an order event to one subscription.
+public struct DeliveryID: CommerceIdentifier {
+    /// The underlying UUID.
+    public let uuid: UUID
+    /// Wraps a UUID.
+    public init(uuid: UUID) { self.uuid = uuid }
+}

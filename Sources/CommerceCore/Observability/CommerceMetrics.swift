@@ -57,6 +57,12 @@ public struct CommerceMetrics: Sendable {
     }
 
     /// A login refused by the throttle before any password work.
+    /// One webhook delivery attempt, by its outcome (`delivered`, `retry`, `failed`, `gone`).
+    package func webhookAttempt(_ outcome: String) {
+        Counter(label: "commerce_webhook_deliveries_total", dimensions: [("outcome", outcome)], factory: factory)
+            .increment()
+    }
+
     package func loginThrottled() {
         Counter(label: "commerce_login_throttled_total", factory: factory).increment()
     }

@@ -48,14 +48,14 @@ public struct OrderService: Sendable {
         }
     }
 
-    private let store: any OrderStore
+    let store: any OrderStore
     private let users: any UserServicePeer
     /// The limits and windows this service applies.
     public let configuration: Configuration
-    private let clock: any CommerceClock
+    let clock: any CommerceClock
     private let inFlight = InFlightKeys()
     private let knownUsers: UserExistenceCache
-    private let logger: Logger
+    let logger: Logger
     private let metrics: CommerceMetrics
 
     /// An Order service over `store`, checking users with `users`; `metrics` counts the calls to the User

@@ -29,3 +29,16 @@ extension HTTPClient {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }
+
+extension HTTPClient {
+    /// The client webhook deliveries go through: it follows no redirect (a redirect could lead anywhere the
+    /// address policy refuses, past its check) and makes no connection retries of its own (the dispatcher
+    /// retries), with a 5 s connect timeout.
+    public static func forWebhooks() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}

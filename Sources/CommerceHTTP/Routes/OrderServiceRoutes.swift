@@ -114,6 +114,7 @@ extension Router {
             let removal = try await orders.purge(userId, as: principal)
             return JSONBody.response(PurgeRepresentation(userId: userId.description, removal: removal))
         }
+        api.addWebhookRoutes(orders: orders, credentials: credentials, routeTable: routeTable)
         api.route(.put, "/api/order/{id}/token-revocation", in: routeTable) { request, context in
             let principal = try credentials.internalService(request)
             let userId = try context.parameters.id("id", as: UserID.self)

@@ -90,7 +90,8 @@ enum OrderPlacement {
             take = try pricing.stockToTake(from: products)
         }
         let row = row ?? OrderRow.encode(order)
-        if idempotency == nil, take.isEmpty {
+        let subscribers = try SQLiteWebhooks.takers(of: .placed, in: db)
+        if idempotency == nil, take.isEmpty, subscribers.isEmpty {
             try insert(db, order, row)  // one statement: SQLite makes it atomic on its own
             return .created(order)
         }
@@ -111,6 +112,7 @@ enum OrderPlacement {
                 }
             }
             try insert(db, order, row, stockTaken: StoredStockTaken.encode(take))
+            try SQLiteWebhooks.record(.step(of: order), to: subscribers, in: db)
         }
         return .created(order)
     }

@@ -94,6 +94,51 @@ enum OrderSchema {
                     ALTER TABLE "order" ADD COLUMN stockTaken TEXT;
                     """)
         }
+        // Order events out: subscriptions (their secrets, which signing needs), each event's data once, and
+        // one delivery per event and subscription, numbered in the order they were made (`sequence`): a
+        // subscription's lane walks `webhookDelivery_lane`, and one order's deliveries wait for the earlier
+        // ones through `webhookDelivery_order`.
+        migrator.registerMigration("v8-webhooks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhookSubscription (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        events TEXT NOT NULL,
+                        secret BLOB NOT NULL,
+                        active INTEGER NOT NULL,
+                        createdAt INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE orderEvent (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        type TEXT NOT NULL,
+                        orderId TEXT,
+                        userId TEXT NOT NULL,
+                        occurredAt INTEGER NOT NULL,
+                        data TEXT NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX orderEvent_user ON orderEvent(userId);
+                    CREATE TABLE webhookDelivery (
+                        sequence INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        subscriptionId TEXT NOT NULL,
+                        eventId TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        orderId TEXT,
+                        occurredAt INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        lastStatusCode INTEGER,
+                        lastError TEXT,
+                        nextAttemptAt INTEGER,
+                        deliveredAt INTEGER,
+                        leaseUntil INTEGER
+                    ) STRICT;
+                    CREATE INDEX webhookDelivery_lane ON webhookDelivery(subscriptionId, status, sequence);
+                    CREATE INDEX webhookDelivery_order ON webhookDelivery(subscriptionId, orderId, sequence);
+                    CREATE INDEX webhookDelivery_event ON webhookDelivery(eventId);
+                    """)
+        }
         return migrator
     }
 }

@@ -10,10 +10,10 @@ import GRDB
 /// and the purge and its tombstone, each commit in one transaction. Writes are serialised by SQLite's single
 /// writer, which is what makes (user, key) uniqueness and the tombstone check race-free.
 public struct SQLiteOrderStore: OrderStore {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     private let readers: SQLiteReadConnections
     private let inserts: OrderInsertBatcher
-    private let watch: SQLiteFileWatch
+    let watch: SQLiteFileWatch
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
@@ -167,6 +167,7 @@ public struct SQLiteOrderStore: OrderStore {
                 if !OrderLifecycle.holdingStock.contains(moved.status) {
                     try Self.putBackStock(db, where: "id = ?", [order.id.description])
                 }
+                try SQLiteWebhooks.record(.step(of: moved), in: db)
                 return moved
             }
         }
@@ -208,6 +209,7 @@ public struct SQLiteOrderStore: OrderStore {
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
                 let deleted = db.changesCount
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
+                try Self.recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date, in: db)
                 try Self.tombstone(userId, db)
                 return deleted
             }
@@ -242,12 +244,27 @@ public struct SQLiteOrderStore: OrderStore {
                         ])
                 }
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
+                try Self.recordPurge(of: userId, deleted: 0, anonymised: orders.count, at: date, in: db)
                 try Self.tombstone(userId, db)
                 return orders.count
             }
             try await SQLiteDatabase.eraseFreedBytes(writer)
             return kept
         }
+    }
+
+    /// The `orders.purged` event of a user's first deletion (before its tombstone is recorded); what was not
+    /// yet delivered of their orders is forgotten.
+    private static func recordPurge(of userId: UserID, deleted: Int, anonymised: Int, at date: Date, in db: Database)
+        throws
+    {
+        guard try !isTombstoned(db, userId) else { return }
+        try SQLiteWebhooks.forgetOrders(of: userId, at: date, in: db)
+        try SQLiteWebhooks.record(
+            OrderEvent(
+                type: .purged, occurredAt: date, data: .purged(userId: userId, deleted: deleted, anonymised: anonymised)
+            ),
+            in: db)
     }
 
     /// The statuses whose orders give their stock back when their user is deleted, as an SQL list.

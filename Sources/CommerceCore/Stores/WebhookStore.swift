@@ -1,0 +1,87 @@
+import Foundation
+
+/// Where the Order service keeps webhook subscriptions and the deliveries of order events to them.
+///
+/// Order events are written by the store's ``OrderRecordStore`` side, in the same step as the change they
+/// tell of: an ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)`` that creates an order records
+/// `order.placed`; a ``OrderRecordStore/transition(_:to:)`` that moves one records the event of the status
+/// it reached; a ``OrderRecordStore/purge(_:at:)`` or ``OrderRecordStore/anonymise(_:as:at:)`` records
+/// `orders.purged`. Each event gets one pending delivery for every active subscription that takes its type
+/// (none when none does). A change that does not commit leaves no event; one that commits leaves its event.
+/// A user's first purge or anonymisation also fails the deliveries of their orders' events not yet made
+/// and forgets those events, so nothing of a deleted user leaves after the deletion.
+///
+/// Contract (checked by `WebhookConformance` in CommerceTesting; every implementation must pass it):
+/// - ``createSubscription(_:)`` stores a subscription as given; ``subscription(_:)`` reads it back (its
+///   secret too, for signing); ``subscriptions(after:limit:)`` lists them by id ascending.
+/// - ``deleteSubscription(_:)`` removes it and its deliveries; `false` when there was none.
+/// - ``disableSubscription(_:)`` turns it off: it takes no new event, and its pending deliveries are not
+///   claimed.
+/// - ``deliveries(of:after:limit:)`` pages a subscription's deliveries, newest first by when they were made.
+/// - ``claimDeliveries(of:limit:now:leaseEnd:)`` returns an active subscription's pending deliveries that
+///   are due (`nextAttemptAt <= now`), with their events, oldest first, holding each until `leaseEnd` (no
+///   other claim returns it meanwhile, in any process). A delivery is not claimed while an earlier pending
+///   delivery of the same order to the same subscription exists: one order's events reach a subscriber in
+///   the order they happened. Of N racing claims, each delivery goes to at most one.
+/// - ``recordAttempt(_:_:at:)`` applies an attempt's outcome: delivered (status, `deliveredAt`), a retry
+///   (`nextAttemptAt`), failed, or gone (failed, and the subscription disabled); each adds one attempt and
+///   ends the hold. An unknown id is not an error.
+/// - ``retryDelivery(_:of:at:)`` makes a failed delivery of that subscription pending and due at `at`;
+///   `false` when there is no such delivery. A pending one stays as it is (`true`).
+/// - Backend failures are thrown as ``CommerceError``, never as a driver's own error type.
+public protocol WebhookStore: Sendable {
+    /// Stores a new subscription.
+    func createSubscription(_ subscription: WebhookSubscription) async throws
+    /// The subscription with this id, or `nil`.
+    func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription?
+    /// Up to `limit` subscriptions by id ascending, strictly after `after`.
+    func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription]
+    /// Removes a subscription and its deliveries; `false` when there was none.
+    func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool
+    /// Turns a subscription off.
+    func disableSubscription(_ id: WebhookSubscriptionID) async throws
+    /// Up to `limit` of a subscription's deliveries, newest first, strictly after `after`.
+    func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) async throws
+        -> [WebhookDelivery]
+    /// Up to `limit` due deliveries of the subscription nobody holds, with their events, oldest first, held
+    /// until `leaseEnd`.
+    func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
+        async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
+    /// Records what an attempt came to.
+    func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws
+    /// Makes a failed delivery pending again, due at `date`.
+    func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws -> Bool
+}
+
+extension WebhookDelivery {
+    /// This delivery after an attempt that came to `outcome` at `date`, as ``WebhookStore/recordAttempt(_:_:at:)``
+    /// stores it.
+    public func applying(_ outcome: DeliveryOutcome, at date: Date) -> WebhookDelivery {
+        var next = self
+        next.attempts += 1
+        switch outcome {
+        case .delivered(let statusCode):
+            next.status = .delivered
+            next.lastStatusCode = statusCode
+            next.lastError = nil
+            next.nextAttemptAt = nil
+            next.deliveredAt = date
+        case .retry(let statusCode, let error, let nextAttemptAt):
+            next.status = .pending
+            next.lastStatusCode = statusCode
+            next.lastError = error
+            next.nextAttemptAt = nextAttemptAt
+        case .failed(let statusCode, let error):
+            next.status = .failed
+            next.lastStatusCode = statusCode
+            next.lastError = error
+            next.nextAttemptAt = nil
+        case .gone:
+            next.status = .failed
+            next.lastStatusCode = 410
+            next.lastError = "The endpoint answered 410 Gone; the subscription is turned off."
+            next.nextAttemptAt = nil
+        }
+        return next
+    }
+}

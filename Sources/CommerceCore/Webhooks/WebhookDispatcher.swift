@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers order events to webhook subscriptions: one lane per active subscription, so a failing endpoint
+/// delays no other; in each lane, due deliveries claimed with a lease (several Order processes share the
+/// store and never send one delivery at once), one order's events in the order they happened (the store's
+/// claim sees to it), failures retried with capped exponential back-off and jitter until the retry window
+/// ends, then `failed` (retryable by hand). An endpoint answering `410 Gone` turns its subscription off.
+public final class WebhookDispatcher: Service {
+    /// How the dispatcher paces itself.
+    public struct Configuration: Sendable {
+        /// How often each lane looks for due deliveries when it found none, and how often the dispatcher
+        /// looks for new subscriptions.
+        public var pollInterval: Duration
+        /// How long a claim holds a delivery: longer than a send's timeout.
+        public var lease: Duration
+        /// How long after its event a delivery is retried before it is `failed`.
+        public var retryWindow: Duration
+        /// The first retry's delay; each next one doubles it, up to ``maximumDelay``.
+        public var firstDelay: Duration
+        /// The longest delay between two attempts.
+        public var maximumDelay: Duration
+        /// How many deliveries a lane claims at once.
+        public var batchSize: Int
+
+        /// The defaults: poll every second, a 60 s lease, 24 hours of retries from 1 s to an hour apart.
+        public init(
+            pollInterval: Duration = .seconds(1), lease: Duration = .seconds(60),
+            retryWindow: Duration = .seconds(86_400),
+            firstDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(3600), batchSize: Int = 16
+        ) {
+            self.pollInterval = pollInterval
+            self.lease = lease
+            self.retryWindow = retryWindow
+            self.firstDelay = firstDelay
+            self.maximumDelay = maximumDelay
+            self.batchSize = batchSize
+        }
+    }
+
+    private let store: any WebhookStore
+    private let sender: any WebhookSender
+    private let clock: any CommerceClock
+    private let configuration: Configuration
+    private let logger: Logger
+    private let metrics: CommerceMetrics
+    /// A number in `0...1` for each delay's jitter: random, or fixed in tests.
+    private let jitter: @Sendable () -> Double
+    /// The subscriptions whose lanes run.
+    private let running = Mutex<Set<WebhookSubscriptionID>>([])
+
+    /// A dispatcher of `store`'s deliveries through `sender`.
+    public init(
+        store: any WebhookStore, sender: any WebhookSender, clock: any CommerceClock = SystemClock(),
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "commerce.webhooks"),
+        metrics: CommerceMetrics = CommerceMetrics(),
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
+        self.metrics = metrics
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        self.jitter = jitter
+    }
+
+    /// Runs a lane for every active subscription, starting one for each new subscription within a poll,
+    /// until cancelled or the service group shuts down.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    for subscription in try await activeSubscriptions()
+                    where running.withLock({ $0.insert(subscription.id).inserted }) {
+                        group.addTask {
+                            await self.lane(subscription.id)
+                            _ = self.running.withLock { $0.remove(subscription.id) }
+                        }
+                    }
+                } catch {
+                    logger.error("reading webhook subscriptions failed", metadata: ["error": "\(error)"])
+                }
+                do { try await clock.sleep(for: configuration.pollInterval) } catch { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One subscription's lane: passes until it is gone or turned off, sleeping when nothing is due.
+    private func lane(_ id: WebhookSubscriptionID) async {
+        while !Task.isCancelled {
+            do {
+                guard let subscription = try await store.subscription(id), subscription.active else { return }
+                if try await deliverDue(to: subscription) == 0 {
+                    try await clock.sleep(for: configuration.pollInterval)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error(
+                    "webhook delivery pass failed", metadata: ["subscription": "\(id)", "error": "\(error)"])
+                do { try await clock.sleep(for: configuration.pollInterval) } catch { return }
+            }
+        }
+    }
+
+    /// One pass of one subscription: claims its due deliveries and sends each, recording what each came
+    /// to. Returns how many it sent.
+    @discardableResult
+    public func deliverDue(to subscription: WebhookSubscription) async throws -> Int {
+        let now = clock.now()
+        let claimed = try await store.claimDeliveries(
+            of: subscription.id, limit: configuration.batchSize, now: now,
+            leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
+        for (delivery, event) in claimed {
+            let answer = await sender.send(event, delivery: delivery, to: subscription)
+            let outcome = outcome(of: answer, for: delivery, at: clock.now())
+            try await store.recordAttempt(delivery.id, outcome, at: clock.now())
+            log(outcome, of: delivery)
+            if case .gone = outcome { break }
+        }
+        return claimed.count
+    }
+
+    /// Every active subscription, page by page.
+    private func activeSubscriptions() async throws -> [WebhookSubscription] {
+        var all: [WebhookSubscription] = []
+        var after: WebhookSubscriptionID?
+        while true {
+            let page = try await store.subscriptions(after: after, limit: 100)
+            all += page.filter(\.active)
+            guard page.count == 100, let last = page.last else { return all }
+            after = last.id
+        }
+    }
+
+    /// What `answer` makes of `delivery`'s attempt at `now`: delivered for a 2xx, gone for a 410; otherwise
+    /// a retry after the back-off, or failed when that would end after the retry window (or the address is
+    /// refused).
+    package func outcome(of answer: WebhookAnswer, for delivery: WebhookDelivery, at now: Date) -> DeliveryOutcome {
+        let statusCode: Int?
+        let error: String
+        switch answer {
+        case .status(let code) where (200..<300).contains(code): return .delivered(statusCode: code)
+        case .status(410): return .gone
+        case .status(let code):
+            statusCode = code
+            error = "The endpoint answered \(code)."
+        case .unreachable(let reason):
+            statusCode = nil
+            error = reason
+        case .refused(let reason):
+            return .failed(statusCode: nil, error: reason)
+        }
+        let next = now.addingTimeInterval(delay(afterAttempts: delivery.attempts + 1).timeInterval)
+        guard next <= delivery.occurredAt.addingTimeInterval(configuration.retryWindow.timeInterval) else {
+            return .failed(statusCode: statusCode, error: error)
+        }
+        return .retry(statusCode: statusCode, error: error, nextAttemptAt: next.roundedToMilliseconds)
+    }
+
+    /// The wait after `attempts` failed attempts: the first delay doubled for each earlier failure, capped,
+    /// then somewhere in its upper half (jitter, so many failing deliveries do not come back at once).
+    package func delay(afterAttempts attempts: Int) -> Duration {
+        let doubled = configuration.firstDelay.timeInterval * pow(2, Double(min(max(attempts - 1, 0), 40)))
+        let capped = min(doubled, configuration.maximumDelay.timeInterval)
+        return .interval(capped / 2 + capped / 2 * min(max(jitter(), 0), 1))
+    }
+
+    private func log(_ outcome: DeliveryOutcome, of delivery: WebhookDelivery) {
+        switch outcome {
+        case .delivered: metrics.webhookAttempt("delivered")
+        case .retry: metrics.webhookAttempt("retry")
+        case .failed: metrics.webhookAttempt("failed")
+        case .gone: metrics.webhookAttempt("gone")
+        }
+        var metadata: Logger.Metadata = [
+            "deliveryId": "\(delivery.id)", "subscription": "\(delivery.subscriptionId)",
+            "eventId": "\(delivery.eventId)", "type": "\(delivery.type.rawValue)",
+            "attempt": "\(delivery.attempts + 1)",
+        ]
+        switch outcome {
+        case .delivered:
+            logger.info("webhook delivered", metadata: metadata)
+        case .retry(_, let error, let next):
+            metadata["error"] = "\(error)"
+            metadata["nextAttemptAt"] = "\(next)"
+            logger.warning("webhook delivery failed; will retry", metadata: metadata)
+        case .failed(_, let error):
+            metadata["error"] = "\(error)"
+            logger.error("webhook delivery failed for good", metadata: metadata)
+        case .gone:
+            logger.warning("webhook endpoint gone; subscription turned off", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,337 @@
+import CommerceCore
+import CommerceStoreRows
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Order events and their deliveries in the Order service's database. `commerce_record_order_event`
+/// writes an event and its deliveries — one per active subscription that takes its type, none when none
+/// does — in the transaction of the change that calls it: `commerce_place_order` for a placement (still one
+/// statement), the transition's statement, the purge's transaction.
+enum PostgresWebhooks {
+    static let schema = [
+        """
+        CREATE TABLE webhook_subscriptions (
+            id uuid PRIMARY KEY,
+            url text NOT NULL,
+            events text[] NOT NULL,
+            secret bytea NOT NULL,
+            active boolean NOT NULL,
+            created_at bigint NOT NULL)
+        """,
+        """
+        CREATE TABLE order_events (
+            id uuid PRIMARY KEY,
+            type text NOT NULL,
+            order_id uuid,
+            user_id uuid NOT NULL,
+            occurred_at bigint NOT NULL,
+            data text NOT NULL)
+        """,
+        "CREATE INDEX order_events_user ON order_events (user_id)",
+        """
+        CREATE TABLE webhook_deliveries (
+            sequence bigserial PRIMARY KEY,
+            id uuid NOT NULL UNIQUE,
+            subscription_id uuid NOT NULL,
+            event_id uuid NOT NULL,
+            type text NOT NULL,
+            order_id uuid,
+            occurred_at bigint NOT NULL,
+            status text NOT NULL,
+            attempts integer NOT NULL,
+            last_status_code integer,
+            last_error text,
+            next_attempt_at bigint,
+            delivered_at bigint,
+            lease_until bigint)
+        """,
+        "CREATE INDEX webhook_deliveries_lane ON webhook_deliveries (subscription_id, status, sequence)",
+        "CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, order_id, sequence)",
+        "CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id)",
+        #"""
+        CREATE FUNCTION commerce_record_order_event(
+            p_type text, p_order_id uuid, p_user_id uuid, p_occurred_at bigint, p_data text)
+        RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            v_event uuid := gen_random_uuid();
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.active AND p_type = ANY (s.events)) THEN
+                RETURN;
+            END IF;
+            INSERT INTO order_events (id, type, order_id, user_id, occurred_at, data)
+            VALUES (v_event, p_type, p_order_id, p_user_id, p_occurred_at, p_data);
+            INSERT INTO webhook_deliveries (id, subscription_id, event_id, type, order_id, occurred_at, status,
+                                            attempts, next_attempt_at)
+            SELECT gen_random_uuid(), s.id, v_event, p_type, p_order_id, p_occurred_at, 'pending', 0, p_occurred_at
+            FROM webhook_subscriptions s WHERE s.active AND p_type = ANY (s.events) ORDER BY s.id;
+        END;
+        $$
+        """#,
+    ]
+
+    static let deliveryColumns = """
+        d.id, d.subscription_id, d.event_id, d.type, d.order_id, d.occurred_at, d.status, d.attempts, \
+        d.last_status_code, d.last_error, d.next_attempt_at, d.delivered_at, d.sequence
+        """
+
+    static func delivery(_ row: PostgresRow) throws -> (WebhookDelivery, sequence: Int64) {
+        let (
+            id, subscription, event, type, order, occurredAt, status, attempts, code, error, next, delivered, sequence
+        ) =
+            try row.decode(
+                (UUID, UUID, UUID, String, UUID?, Int64, String, Int32, Int32?, String?, Int64?, Int64?, Int64).self)
+        guard let type = OrderEventType(rawValue: type), let status = WebhookDelivery.Status(rawValue: status) else {
+            throw CommerceError.internalFailure("A stored webhook delivery is not readable.")
+        }
+        return (
+            WebhookDelivery(
+                id: DeliveryID(uuid: id), subscriptionId: WebhookSubscriptionID(uuid: subscription),
+                eventId: EventID(uuid: event), type: type, orderId: order.map(OrderID.init(uuid:)),
+                occurredAt: Date(millisecondsSince1970: occurredAt), status: status, attempts: Int(attempts),
+                lastStatusCode: code.map(Int.init), lastError: error,
+                nextAttemptAt: next.map(Date.init(millisecondsSince1970:)),
+                deliveredAt: delivered.map(Date.init(millisecondsSince1970:))),
+            sequence
+        )
+    }
+
+    static let subscriptionColumns = "id, url, events, secret, active, created_at"
+
+    static func subscriptions(_ rows: PostgresRowSequence) async throws -> [WebhookSubscription] {
+        var subscriptions: [WebhookSubscription] = []
+        for try await (id, url, events, secret, active, createdAt) in rows.decode(
+            (UUID, String, [String], ByteBuffer, Bool, Int64).self)
+        {
+            guard let url = URL(string: url),
+                let secret = try? SigningSecret(bytes: Array(buffer: secret), field: "secret")
+            else {
+                throw CommerceError.internalFailure("A stored webhook subscription is not readable.")
+            }
+            subscriptions.append(
+                WebhookSubscription(
+                    id: WebhookSubscriptionID(uuid: id), url: url,
+                    events: Set(events.compactMap(OrderEventType.init(rawValue:))), secret: secret, active: active,
+                    createdAt: Date(millisecondsSince1970: createdAt)))
+        }
+        return subscriptions
+    }
+
+    /// Records `event` (with its deliveries) on `connection`, in the caller's transaction.
+    static func record(_ event: OrderEvent, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let userId: UserID
+        switch event.data {
+        case .order(let order): userId = order.userId
+        case .purged(let user, _, _): userId = user
+        }
+        try await connection.query(
+            """
+            SELECT commerce_record_order_event(\(event.type.rawValue), \(event.orderId?.uuid), \(userId.uuid),
+                \(event.occurredAt.millisecondsSince1970), \(StoredOrderEvent.encode(event.data)))
+            """, logger: logger)
+    }
+
+    /// Fails the undelivered deliveries of `userId`'s order events and deletes those events, in the caller's
+    /// transaction: nothing of a deleted user leaves after the deletion.
+    static func forgetOrders(of userId: UserID, at date: Date, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1,
+                last_error = 'The order''s user was deleted before it was delivered.', next_attempt_at = NULL,
+                lease_until = NULL
+            WHERE status <> 'delivered' AND event_id IN (
+                SELECT id FROM order_events WHERE user_id = \(userId.uuid) AND order_id IS NOT NULL)
+            """, logger: logger)
+        try await connection.query(
+            "DELETE FROM order_events WHERE user_id = \(userId.uuid) AND order_id IS NOT NULL", logger: logger)
+    }
+}
+
+extension PostgresOrderStore: WebhookStore {
+    /// See ``WebhookStore/createSubscription(_:)``.
+    public func createSubscription(_ subscription: WebhookSubscription) async throws {
+        let events = subscription.events.map(\.rawValue).sorted()
+        try await translatingPostgresErrors {
+            try await client.query(
+                """
+                INSERT INTO webhook_subscriptions (id, url, events, secret, active, created_at)
+                VALUES (\(subscription.id.uuid), \(subscription.url.absoluteString), \(events),
+                        \(ByteBuffer(bytes: subscription.secret.bytes)), \(subscription.active), \(subscription.createdAt.millisecondsSince1970))
+                """, logger: logger)
+        }
+    }
+
+    /// See ``WebhookStore/subscription(_:)``.
+    public func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription? {
+        try await translatingPostgresErrors {
+            try await PostgresWebhooks.subscriptions(
+                try await client.query(
+                    """
+                    SELECT \(unescaped: PostgresWebhooks.subscriptionColumns) FROM webhook_subscriptions
+                    WHERE id = \(id.uuid)
+                    """, logger: logger)
+            ).first
+        }
+    }
+
+    /// See ``WebhookStore/subscriptions(after:limit:)``: by id, as text (every store's order of ids).
+    public func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription] {
+        try await translatingPostgresErrors {
+            try await PostgresWebhooks.subscriptions(
+                try await client.query(
+                    """
+                    SELECT \(unescaped: PostgresWebhooks.subscriptionColumns) FROM webhook_subscriptions
+                    WHERE id::text > \(after?.description ?? "") ORDER BY id::text LIMIT \(max(0, limit))
+                    """, logger: logger))
+        }
+    }
+
+    /// See ``WebhookStore/deleteSubscription(_:)``: its deliveries, and the events no delivery needs any more,
+    /// in the same transaction.
+    public func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Bool in
+                let deleted = try await connection.query(
+                    "DELETE FROM webhook_subscriptions WHERE id = \(id.uuid) RETURNING 1", logger: logger
+                ).collect().count
+                guard deleted == 1 else { return false }
+                try await connection.query(
+                    "DELETE FROM webhook_deliveries WHERE subscription_id = \(id.uuid)", logger: logger)
+                try await connection.query(
+                    """
+                    DELETE FROM order_events e
+                    WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+                    """, logger: logger)
+                return true
+            }
+        }
+    }
+
+    /// See ``WebhookStore/disableSubscription(_:)``.
+    public func disableSubscription(_ id: WebhookSubscriptionID) async throws {
+        try await translatingPostgresErrors {
+            try await client.query(
+                "UPDATE webhook_subscriptions SET active = false WHERE id = \(id.uuid)", logger: logger)
+        }
+    }
+
+    /// See ``WebhookStore/deliveries(of:after:limit:)``: newest first, by `sequence`.
+    public func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) async throws
+        -> [WebhookDelivery]
+    {
+        try await translatingPostgresErrors {
+            var deliveries: [WebhookDelivery] = []
+            for try await row in try await client.query(
+                """
+                SELECT \(unescaped: PostgresWebhooks.deliveryColumns) FROM webhook_deliveries d
+                WHERE d.subscription_id = \(subscription.uuid)
+                  AND d.sequence < coalesce((SELECT sequence FROM webhook_deliveries WHERE id = \(after?.uuid)),
+                                            9223372036854775807)
+                ORDER BY d.sequence DESC LIMIT \(max(0, limit))
+                """, logger: logger)
+            {
+                deliveries.append(try PostgresWebhooks.delivery(row).0)
+            }
+            return deliveries
+        }
+    }
+
+    /// See ``WebhookStore/claimDeliveries(of:limit:now:leaseEnd:)``: one statement — the due deliveries with no
+    /// earlier pending one of their order, `FOR UPDATE SKIP LOCKED` so racing claims (any replica's) take
+    /// different ones, leased until `leaseEnd`, with their events.
+    public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
+        async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
+    {
+        let now = now.millisecondsSince1970
+        return try await translatingPostgresErrors {
+            var claimed: [(sequence: Int64, delivery: WebhookDelivery, event: OrderEvent)] = []
+            for try await row in try await client.query(
+                """
+                WITH candidates AS (
+                    SELECT d.sequence FROM webhook_deliveries d
+                    WHERE d.subscription_id = \(subscription.uuid) AND d.status = 'pending'
+                      AND d.next_attempt_at <= \(now) AND (d.lease_until IS NULL OR d.lease_until <= \(now))
+                      AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.active)
+                      AND (d.order_id IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM webhook_deliveries e
+                          WHERE e.subscription_id = d.subscription_id AND e.order_id = d.order_id
+                            AND e.status = 'pending' AND e.sequence < d.sequence))
+                    ORDER BY d.sequence LIMIT \(max(0, limit))
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE webhook_deliveries d SET lease_until = \(leaseEnd.millisecondsSince1970)
+                FROM candidates c WHERE d.sequence = c.sequence
+                RETURNING \(unescaped: PostgresWebhooks.deliveryColumns),
+                    (SELECT e.data FROM order_events e WHERE e.id = d.event_id)
+                """, logger: logger)
+            {
+                let (delivery, sequence) = try PostgresWebhooks.delivery(row)
+                let data = try row.makeRandomAccess()[13].decode(String?.self)
+                guard let data else { continue }
+                let event = OrderEvent(
+                    id: delivery.eventId, type: delivery.type, occurredAt: delivery.occurredAt,
+                    data: try StoredOrderEvent.decode(data))
+                claimed.append((sequence, delivery, event))
+            }
+            return claimed.sorted { $0.sequence < $1.sequence }.map { ($0.delivery, $0.event) }
+        }
+    }
+
+    /// See ``WebhookStore/recordAttempt(_:_:at:)``: the row locked, changed as
+    /// ``WebhookDelivery/applying(_:at:)`` says, and for `gone` the subscription turned off, in one transaction.
+    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection in
+                var current: WebhookDelivery?
+                for try await row in try await connection.query(
+                    """
+                    SELECT \(unescaped: PostgresWebhooks.deliveryColumns) FROM webhook_deliveries d
+                    WHERE d.id = \(id.uuid) FOR UPDATE
+                    """, logger: logger)
+                {
+                    current = try PostgresWebhooks.delivery(row).0
+                }
+                guard let current else { return }
+                let next = current.applying(outcome, at: date)
+                try await connection.query(
+                    """
+                    UPDATE webhook_deliveries SET status = \(next.status.rawValue), attempts = \(Int32(next.attempts)),
+                        last_status_code = \(next.lastStatusCode.map(Int32.init)), last_error = \(next.lastError),
+                        next_attempt_at = \(next.nextAttemptAt?.millisecondsSince1970),
+                        delivered_at = \(next.deliveredAt?.millisecondsSince1970), lease_until = NULL
+                    WHERE id = \(id.uuid)
+                    """, logger: logger)
+                if case .gone = outcome {
+                    try await connection.query(
+                        "UPDATE webhook_subscriptions SET active = false WHERE id = \(current.subscriptionId.uuid)",
+                        logger: logger)
+                }
+            }
+        }
+    }
+
+    /// See ``WebhookStore/retryDelivery(_:of:at:)``.
+    public func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws
+        -> Bool
+    {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Bool in
+                let found = try await connection.query(
+                    """
+                    SELECT 1 FROM webhook_deliveries WHERE id = \(id.uuid) AND subscription_id = \(subscription.uuid)
+                    FOR UPDATE
+                    """, logger: logger
+                ).collect().count
+                guard found == 1 else { return false }
+                try await connection.query(
+                    """
+                    UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = \(date.millisecondsSince1970)
+                    WHERE id = \(id.uuid) AND status = 'failed'
+                    """, logger: logger)
+                return true
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+import CommerceCore
+import CommerceStoreRows
+import Foundation
+import GRDB
+
+/// Order events and their deliveries in the Order service's file, written in the transaction of the change
+/// they tell of (``record(_:in:)`` is called from inside the placement's savepoint, a transition's or a
+/// purge's write).
+enum SQLiteWebhooks {
+    /// The active subscriptions that take events of `type`.
+    static func takers(of type: OrderEventType, in db: Database) throws -> [String] {
+        try String.fetchAll(
+            try db.cachedStatement(sql: "SELECT id FROM webhookSubscription WHERE active = 1 AND instr(events, ?) > 0"),
+            arguments: [",\(type.rawValue),"])
+    }
+
+    /// Records `event` with a pending delivery for every active subscription that takes its type; nothing
+    /// when none does.
+    static func record(_ event: OrderEvent, in db: Database) throws {
+        try record(event, to: try takers(of: event.type, in: db), in: db)
+    }
+
+    /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``).
+    static func record(_ event: OrderEvent, to takers: [String], in db: Database) throws {
+        guard !takers.isEmpty else { return }
+        let userId: UserID
+        switch event.data {
+        case .order(let order): userId = order.userId
+        case .purged(let user, _, _): userId = user
+        }
+        try db.cachedStatement(
+            sql: "INSERT INTO orderEvent (id, type, orderId, userId, occurredAt, data) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            event.id.description, event.type.rawValue, event.orderId?.description, userId.description,
+            event.occurredAt.millisecondsSince1970, StoredOrderEvent.encode(event.data),
+        ])
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO webhookDelivery (id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts,
+                                             nextAttemptAt)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+                """)
+        for subscription in takers.sorted() {
+            try insert.execute(arguments: [
+                DeliveryID().description, subscription, event.id.description, event.type.rawValue,
+                event.orderId?.description, event.occurredAt.millisecondsSince1970,
+                event.occurredAt.millisecondsSince1970,
+            ])
+        }
+    }
+
+    /// Fails the undelivered deliveries of `userId`'s order events and deletes those events: nothing of a
+    /// deleted user leaves after the deletion.
+    static func forgetOrders(of userId: UserID, at date: Date, in db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE webhookDelivery SET status = 'failed', attempts = attempts + 1,
+                    lastError = 'The order''s user was deleted before it was delivered.', nextAttemptAt = NULL,
+                    leaseUntil = NULL
+                WHERE status <> 'delivered' AND eventId IN (
+                    SELECT id FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL)
+                """, arguments: [userId.description])
+        try db.execute(
+            sql: "DELETE FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL", arguments: [userId.description])
+    }
+
+    static let deliveryColumns = """
+        id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts, lastStatusCode, lastError, \
+        nextAttemptAt, deliveredAt, sequence
+        """
+
+    static func delivery(_ row: Row) throws -> WebhookDelivery {
+        guard let id = DeliveryID(row[0] as String), let subscription = WebhookSubscriptionID(row[1] as String),
+            let event = EventID(row[2] as String), let type = OrderEventType(rawValue: row[3]),
+            let status = WebhookDelivery.Status(rawValue: row[6])
+        else { throw CommerceError.internalFailure("A stored webhook delivery is not readable.") }
+        let date = { (value: Int64?) in value.map(Date.init(millisecondsSince1970:)) }
+        return WebhookDelivery(
+            id: id, subscriptionId: subscription, eventId: event, type: type,
+            orderId: (row[4] as String?).flatMap(OrderID.init), occurredAt: Date(millisecondsSince1970: row[5]),
+            status: status, attempts: row[7], lastStatusCode: row[8], lastError: row[9], nextAttemptAt: date(row[10]),
+            deliveredAt: date(row[11]))
+    }
+
+    static func subscription(_ row: Row) throws -> WebhookSubscription {
+        let events = (row[2] as String).split(separator: ",").compactMap { OrderEventType(rawValue: String($0)) }
+        guard let id = WebhookSubscriptionID(row[0] as String), let url = URL(string: row[1]),
+            let secret = try? SigningSecret(bytes: Array(row[3] as Data), field: "secret")
+        else { throw CommerceError.internalFailure("A stored webhook subscription is not readable.") }
+        return WebhookSubscription(
+            id: id, url: url, events: Set(events), secret: secret, active: row[4],
+            createdAt: Date(millisecondsSince1970: row[5]))
+    }
+}
+
+extension SQLiteOrderStore: WebhookStore {
+    /// See ``WebhookStore/createSubscription(_:)``. The events are kept as `,type,type,`, so a type is found
+    /// by `instr` in the placement's transaction.
+    public func createSubscription(_ subscription: WebhookSubscription) async throws {
+        let events = "," + subscription.events.map(\.rawValue).sorted().joined(separator: ",") + ","
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhookSubscription (id, url, events, secret, active, createdAt)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        subscription.id.description, subscription.url.absoluteString, events,
+                        Data(subscription.secret.bytes), subscription.active,
+                        subscription.createdAt.millisecondsSince1970,
+                    ])
+            }
+        }
+    }
+
+    /// See ``WebhookStore/subscription(_:)``.
+    public func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription? {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT id, url, events, secret, active, createdAt FROM webhookSubscription WHERE id = ?",
+                    arguments: [id.description]
+                ).map(SQLiteWebhooks.subscription)
+            }
+        }
+    }
+
+    /// See ``WebhookStore/subscriptions(after:limit:)``.
+    public func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription] {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id, url, events, secret, active, createdAt FROM webhookSubscription
+                        WHERE id > ? ORDER BY id LIMIT ?
+                        """, arguments: [after?.description ?? "", max(0, limit)]
+                ).map(SQLiteWebhooks.subscription)
+            }
+        }
+    }
+
+    /// See ``WebhookStore/deleteSubscription(_:)``: its deliveries, and the events no delivery needs any more,
+    /// go in the same transaction.
+    public func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(sql: "DELETE FROM webhookSubscription WHERE id = ?", arguments: [id.description])
+                guard db.changesCount == 1 else { return false }
+                try db.execute(sql: "DELETE FROM webhookDelivery WHERE subscriptionId = ?", arguments: [id.description])
+                try db.execute(
+                    sql:
+                        "DELETE FROM orderEvent WHERE NOT EXISTS (SELECT 1 FROM webhookDelivery d WHERE d.eventId = orderEvent.id)"
+                )
+                return true
+            }
+        }
+    }
+
+    /// See ``WebhookStore/disableSubscription(_:)``.
+    public func disableSubscription(_ id: WebhookSubscriptionID) async throws {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: "UPDATE webhookSubscription SET active = 0 WHERE id = ?", arguments: [id.description])
+            }
+        }
+    }
+
+    /// See ``WebhookStore/deliveries(of:after:limit:)``: newest first, by `sequence`.
+    public func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) async throws
+        -> [WebhookDelivery]
+    {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                let before =
+                    try after.flatMap {
+                        try Int64.fetchOne(
+                            db, sql: "SELECT sequence FROM webhookDelivery WHERE id = ?", arguments: [$0.description])
+                    } ?? .max
+                return try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(SQLiteWebhooks.deliveryColumns) FROM webhookDelivery
+                        WHERE subscriptionId = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?
+                        """, arguments: [subscription.description, before, max(0, limit)]
+                ).map(SQLiteWebhooks.delivery)
+            }
+        }
+    }
+
+    /// See ``WebhookStore/claimDeliveries(of:limit:now:leaseEnd:)``: read and leased in one write
+    /// transaction, which no other writer enters, walking the subscription's pending deliveries in order.
+    public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
+        async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
+    {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                let active = try Bool.fetchOne(
+                    db, sql: "SELECT active FROM webhookSubscription WHERE id = ?",
+                    arguments: [subscription.description])
+                guard active == true else { return [] }
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(SQLiteWebhooks.deliveryColumns), leaseUntil FROM webhookDelivery
+                        WHERE subscriptionId = ? AND status = 'pending' ORDER BY sequence LIMIT 1000
+                        """, arguments: [subscription.description])
+                var claimed: [(delivery: WebhookDelivery, event: OrderEvent)] = []
+                var waiting: Set<OrderID> = []
+                let lease = try db.cachedStatement(sql: "UPDATE webhookDelivery SET leaseUntil = ? WHERE id = ?")
+                for row in rows where claimed.count < limit {
+                    let delivery = try SQLiteWebhooks.delivery(row)
+                    if let order = delivery.orderId, !waiting.insert(order).inserted { continue }
+                    let leaseUntil = (row[13] as Int64?).map(Date.init(millisecondsSince1970:)) ?? .distantPast
+                    guard (delivery.nextAttemptAt ?? now) <= now, leaseUntil <= now,
+                        let stored = try Row.fetchOne(
+                            db, sql: "SELECT type, occurredAt, data FROM orderEvent WHERE id = ?",
+                            arguments: [delivery.eventId.description])
+                    else { continue }
+                    let event = OrderEvent(
+                        id: delivery.eventId, type: delivery.type,
+                        occurredAt: Date(millisecondsSince1970: stored[1]),
+                        data: try StoredOrderEvent.decode(stored[2]))
+                    try lease.execute(arguments: [leaseEnd.millisecondsSince1970, delivery.id.description])
+                    claimed.append((delivery, event))
+                }
+                return claimed
+            }
+        }
+    }
+
+    /// See ``WebhookStore/recordAttempt(_:_:at:)``: the delivery's columns as ``WebhookDelivery/applying(_:at:)``
+    /// makes them, and for `gone` the subscription turned off, in one transaction.
+    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                guard
+                    let delivery = try Row.fetchOne(
+                        db, sql: "SELECT \(SQLiteWebhooks.deliveryColumns) FROM webhookDelivery WHERE id = ?",
+                        arguments: [id.description]
+                    ).map(SQLiteWebhooks.delivery)
+                else { return }
+                let next = delivery.applying(outcome, at: date)
+                try db.execute(
+                    sql: """
+                        UPDATE webhookDelivery SET status = ?, attempts = ?, lastStatusCode = ?, lastError = ?,
+                            nextAttemptAt = ?, deliveredAt = ?, leaseUntil = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [
+                        next.status.rawValue, next.attempts, next.lastStatusCode, next.lastError,
+                        next.nextAttemptAt?.millisecondsSince1970, next.deliveredAt?.millisecondsSince1970,
+                        id.description,
+                    ])
+                if case .gone = outcome {
+                    try db.execute(
+                        sql: "UPDATE webhookSubscription SET active = 0 WHERE id = ?",
+                        arguments: [delivery.subscriptionId.description])
+                }
+            }
+        }
+    }
+
+    /// See ``WebhookStore/retryDelivery(_:of:at:)``.
+    public func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws
+        -> Bool
+    {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                let status = try String.fetchOne(
+                    db, sql: "SELECT status FROM webhookDelivery WHERE id = ? AND subscriptionId = ?",
+                    arguments: [id.description, subscription.description])
+                guard let status else { return false }
+                if status == "failed" {
+                    try db.execute(
+                        sql: "UPDATE webhookDelivery SET status = 'pending', nextAttemptAt = ? WHERE id = ?",
+                        arguments: [date.millisecondsSince1970, id.description])
+                }
+                return true
+            }
+        }
+    }
+}

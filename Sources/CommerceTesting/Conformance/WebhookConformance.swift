@@ -1,0 +1,171 @@
+import CommerceCore
+import Foundation
+
+/// The ``WebhookStore`` contract as runnable checks, for an order store that keeps webhooks: the events
+/// written with the changes they tell of, and the deliveries' claims, order and outcomes.
+public enum WebhookConformance {
+    /// A store of orders that keeps webhooks.
+    public typealias Store = any OrderStore & WebhookStore
+
+    /// Runs every check, each on a fresh store from `makeStore`.
+    public static func run(makeStore: () async throws -> Store) async throws {
+        try await runAll(checks, makeStore: makeStore)
+    }
+
+    /// Each check on its own, for one test case per check.
+    public static let checks: [ConformanceCheck<Store>] = [
+        ConformanceCheck("subscriptions read back, list by id, turn off and go") { store in
+            let first = subscription(takes: [.placed])
+            let second = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(first)
+            try await store.createSubscription(second)
+            try require(try await store.subscription(first.id) == first, "a subscription did not read back")
+            let listed = try await store.subscriptions(after: nil, limit: 10).map(\.id)
+            try require(listed == [first.id, second.id].sorted(), "not listed by id: \(listed)")
+            let next = try await store.subscriptions(after: listed[0], limit: 10).map(\.id)
+            try require(next == [listed[1]], "the page after the first: \(next)")
+            try await store.disableSubscription(first.id)
+            try require(try await store.subscription(first.id)?.active == false, "a disabled subscription is active")
+            try require(try await store.deleteSubscription(first.id), "a deletion found nothing")
+            try require(try await store.subscription(first.id) == nil, "a deleted subscription read back")
+            try require(!(try await store.deleteSubscription(first.id)), "a second deletion found something")
+        },
+        ConformanceCheck("each change records its event for every active subscriber that takes it") { store in
+            let placedOnly = subscription(takes: [.placed])
+            let everything = subscription(takes: Set(OrderEventType.allCases))
+            let off = subscription(takes: Set(OrderEventType.allCases))
+            for subscription in [placedOnly, everything, off] { try await store.createSubscription(subscription) }
+            try await store.disableSubscription(off.id)
+            let userId = UserID()
+            let order = try await place(store, for: userId)
+            _ = try required(try await store.transition(order, to: entry(.confirmed)), "not confirmed")
+            _ = try await store.purge(UserID(), at: Fixtures.epoch)
+            try require(
+                try await types(store, placedOnly) == [.placed], "the placed-only subscriber's deliveries")
+            try require(
+                try await types(store, everything) == [.placed, .confirmed, .purged],
+                "every event for the subscriber of everything")
+            try require(try await types(store, off).isEmpty, "a disabled subscription got deliveries")
+        },
+        ConformanceCheck("a change that does not commit records nothing") { store in
+            let everything = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(everything)
+            let order = try await place(store, for: UserID())
+            _ = try await store.transition(order, to: entry(.confirmed))
+            // The same move again, from a version that is gone: the compare fails, nothing moves.
+            _ = try await store.transition(order, to: entry(.cancelled))
+            let tombstoned = UserID()
+            _ = try await store.purge(tombstoned, at: Fixtures.epoch)
+            _ = try? await store.insert(Fixtures.order(for: tombstoned), idempotency: nil, now: Fixtures.epoch)
+            _ = try await store.purge(tombstoned, at: Fixtures.epoch)
+            try require(
+                try await types(store, everything) == [.placed, .confirmed, .purged],
+                "a lost compare, a refused insert or a repeated purge recorded an event")
+        },
+        ConformanceCheck("one order's events are claimed in the order they happened") { store in
+            let everything = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(everything)
+            let first = try await place(store, for: UserID())
+            let confirmed = try required(try await store.transition(first, to: entry(.confirmed)), "confirm")
+            _ = try required(try await store.transition(confirmed, to: entry(.cancelled)), "cancel")
+            let second = try await place(store, for: UserID())
+            var seen: [String] = []
+            for _ in 0..<4 {
+                let claimed = try await store.claimDeliveries(
+                    of: everything.id, limit: 10, now: Fixtures.epoch, leaseEnd: Fixtures.hourLater)
+                for (delivery, event) in claimed {
+                    seen.append("\(event.orderId == first.id ? "first" : "second") \(delivery.type.rawValue)")
+                    try await store.recordAttempt(delivery.id, .delivered(statusCode: 200), at: Fixtures.epoch)
+                }
+                seen.append("|")
+            }
+            try require(
+                seen == [
+                    "first order.placed", "second order.placed", "|", "first order.confirmed", "|",
+                    "first order.cancelled", "|", "|",
+                ], "claimed out of order: \(seen)")
+            _ = second
+        },
+        ConformanceCheck("a claim holds its deliveries until the lease ends; racing claims share none") { store in
+            let everything = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(everything)
+            for _ in 0..<12 { _ = try await place(store, for: UserID()) }
+            let leaseEnd = Fixtures.epoch.addingTimeInterval(60)
+            let claims = try await withThrowingTaskGroup(of: [DeliveryID].self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        try await store.claimDeliveries(
+                            of: everything.id, limit: 3, now: Fixtures.epoch, leaseEnd: leaseEnd
+                        ).map(\.delivery.id)
+                    }
+                }
+                return try await group.reduce(into: [DeliveryID]()) { $0 += $1 }
+            }
+            try require(claims.count == 12 && Set(claims).count == 12, "6 racing claims of 3 shared or missed some")
+            let held = try await store.claimDeliveries(
+                of: everything.id, limit: 20, now: Fixtures.epoch.addingTimeInterval(30), leaseEnd: leaseEnd)
+            try require(held.isEmpty, "a held delivery was claimed again within its lease")
+            let again = try await store.claimDeliveries(
+                of: everything.id, limit: 20, now: leaseEnd, leaseEnd: leaseEnd.addingTimeInterval(60))
+            try require(again.count == 12, "deliveries whose lease ended were not offered again: \(again.count)")
+        },
+        ConformanceCheck("outcomes: a retry waits until due, failed is retried by hand, gone turns off") { store in
+            let everything = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(everything)
+            _ = try await place(store, for: UserID())
+            let soon = Fixtures.epoch.addingTimeInterval(10)
+            let delivery = try required(
+                try await store.claimDeliveries(of: everything.id, limit: 1, now: Fixtures.epoch, leaseEnd: soon)
+                    .first?.delivery, "nothing to claim")
+            try await store.recordAttempt(
+                delivery.id, .retry(statusCode: 503, error: "The endpoint answered 503.", nextAttemptAt: soon),
+                at: Fixtures.epoch)
+            let early = try await store.claimDeliveries(
+                of: everything.id, limit: 1, now: soon.addingTimeInterval(-1), leaseEnd: soon)
+            try require(early.isEmpty, "a retry was claimed before it was due")
+            let due = try await store.claimDeliveries(
+                of: everything.id, limit: 1, now: soon, leaseEnd: soon.addingTimeInterval(60))
+            try require(due.first?.delivery.attempts == 1, "the retry was not claimed when due, with one attempt")
+            try await store.recordAttempt(delivery.id, .failed(statusCode: 500, error: "gave up"), at: soon)
+            let failed = try await store.deliveries(of: everything.id, after: nil, limit: 10)
+            try require(
+                failed.first?.status == .failed && failed.first?.attempts == 2 && failed.first?.lastStatusCode == 500,
+                "the failure was not recorded: \(failed)")
+            try require(
+                try await store.retryDelivery(delivery.id, of: everything.id, at: soon),
+                "a failed delivery could not be retried")
+            let retried = try await store.claimDeliveries(
+                of: everything.id, limit: 1, now: soon, leaseEnd: soon.addingTimeInterval(60))
+            try require(retried.count == 1, "a delivery retried by hand was not claimed")
+            try await store.recordAttempt(delivery.id, .gone, at: soon)
+            try require(
+                try await store.subscription(everything.id)?.active == false, "410 Gone left the subscription on")
+            try require(
+                !(try await store.retryDelivery(DeliveryID(), of: everything.id, at: soon)),
+                "an unknown delivery was retried")
+        },
+    ]
+
+    private static func subscription(takes events: Set<OrderEventType>) -> WebhookSubscription {
+        WebhookSubscription(
+            url: URL(string: "https://hooks.example.com/orders")!, events: events,
+            secret: try! SigningSecret(String(repeating: "s", count: 32), field: "secret"), createdAt: Fixtures.epoch)
+    }
+
+    private static func entry(_ status: OrderStatus) -> OrderHistoryEntry {
+        OrderHistoryEntry(status: status, at: Fixtures.epoch, by: .staff)
+    }
+
+    private static func place(_ store: Store, for userId: UserID) async throws -> Order {
+        guard
+            case .created(let order) = try await store.insert(
+                Fixtures.order(for: userId), idempotency: nil, now: Fixtures.epoch)
+        else { throw ConformanceFailure("an order was not placed") }
+        return order
+    }
+
+    /// The types of a subscription's deliveries, oldest first.
+    private static func types(_ store: Store, _ subscription: WebhookSubscription) async throws -> [OrderEventType] {
+        try await store.deliveries(of: subscription.id, after: nil, limit: 100).reversed().map(\.type)
+    }
+}

@@ -1,0 +1,105 @@
+import CommerceCore
+import CommerceInMemory
+import CommerceTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// The dispatcher's decisions: what each answer makes of a delivery, the back-off, and lanes that do not
+/// wait for each other.
+@Suite("Webhook dispatcher")
+struct WebhookDispatcherTests {
+    /// An endpoint per URL host, answering what the test says, and recording what it got.
+    final class Endpoints: WebhookSender {
+        let answers = Mutex<[String: WebhookAnswer]>([:])
+        let received = Mutex<[String: [OrderEventType]]>([:])
+
+        func send(_ event: OrderEvent, delivery: WebhookDelivery, to subscription: WebhookSubscription) async
+            -> WebhookAnswer
+        {
+            let host = subscription.url.host() ?? ""
+            let answer = answers.withLock { $0[host] } ?? .status(200)
+            if case .status(200) = answer { received.withLock { $0[host, default: []].append(event.type) } }
+            return answer
+        }
+    }
+
+    static let secret = try! SigningSecret(String(repeating: "k", count: 32), field: "secret")
+
+    static func subscribe(_ store: InMemoryOrderStore, host: String, at date: Date) async -> WebhookSubscription {
+        let subscription = WebhookSubscription(
+            url: URL(string: "https://\(host)/hooks")!, events: Set(OrderEventType.allCases), secret: secret,
+            createdAt: date)
+        await store.createSubscription(subscription)
+        return subscription
+    }
+
+    @Test func answersBecomeOutcomesAndTheBackOffDoublesUpToItsCapWithinTheWindow() {
+        let dispatcher = WebhookDispatcher(
+            store: InMemoryOrderStore(), sender: Endpoints(),
+            configuration: .init(
+                retryWindow: .seconds(100), firstDelay: .seconds(2), maximumDelay: .seconds(10)),
+            jitter: { 1 })
+        let start = Date(timeIntervalSince1970: 1_767_225_600)
+        let delivery = WebhookDelivery(
+            subscriptionId: WebhookSubscriptionID(), eventId: EventID(), type: .placed, orderId: OrderID(),
+            occurredAt: start)
+        #expect(dispatcher.outcome(of: .status(204), for: delivery, at: start) == .delivered(statusCode: 204))
+        #expect(dispatcher.outcome(of: .status(410), for: delivery, at: start) == .gone)
+        #expect(
+            dispatcher.outcome(of: .refused("a private address"), for: delivery, at: start)
+                == .failed(statusCode: nil, error: "a private address"))
+        #expect(
+            dispatcher.outcome(of: .status(503), for: delivery, at: start)
+                == .retry(
+                    statusCode: 503, error: "The endpoint answered 503.", nextAttemptAt: start.addingTimeInterval(2)))
+        #expect(
+            [1, 2, 3, 4, 5].map { dispatcher.delay(afterAttempts: $0) } == [2, 4, 8, 10, 10].map(Duration.seconds))
+        var late = delivery
+        late.attempts = 9
+        #expect(
+            dispatcher.outcome(of: .unreachable("timed out"), for: late, at: start.addingTimeInterval(95))
+                == .failed(statusCode: nil, error: "timed out"), "a retry after the window is a failure")
+        let halfJitter = WebhookDispatcher(
+            store: InMemoryOrderStore(), sender: Endpoints(),
+            configuration: .init(firstDelay: .seconds(8)), jitter: { 0 })
+        #expect(halfJitter.delay(afterAttempts: 1) == .seconds(4), "jitter keeps the upper half")
+    }
+
+    @Test func aFailingEndpointDelaysNoOtherAndGetsEverythingInOrderOnceItRecovers() async throws {
+        let clock = TestClock()
+        let store = InMemoryOrderStore()
+        let endpoints = Endpoints()
+        let healthy = await Self.subscribe(store, host: "healthy.example", at: clock.now())
+        let failing = await Self.subscribe(store, host: "failing.example", at: clock.now())
+        endpoints.answers.withLock { $0["failing.example"] = .status(500) }
+        let dispatcher = WebhookDispatcher(
+            store: store, sender: endpoints, clock: clock, configuration: .init(firstDelay: .seconds(1)),
+            jitter: { 1 })
+        let order = Order(
+            id: OrderID(), userId: UserID(),
+            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
+            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
+            createdAt: clock.now(), updatedAt: clock.now())
+        guard case .created(let placed) = try await store.insert(order, idempotency: nil, now: clock.now()) else {
+            Issue.record("not placed")
+            return
+        }
+        _ = try await store.transition(
+            placed, to: OrderHistoryEntry(status: .cancelled, at: clock.now(), by: .customer))
+
+        // One order's events go one pass at a time: the cancel is claimed once the placement is delivered.
+        #expect(try await dispatcher.deliverDue(to: healthy) == 1)
+        #expect(try await dispatcher.deliverDue(to: healthy) == 1)
+        #expect(endpoints.received.withLock { $0["healthy.example"] } == [.placed, .cancelled])
+        #expect(try await dispatcher.deliverDue(to: failing) == 1, "the cancel waits for the placement")
+        clock.advance(by: .seconds(1))
+        endpoints.answers.withLock { $0["failing.example"] = nil }
+        #expect(try await dispatcher.deliverDue(to: failing) == 1)
+        #expect(try await dispatcher.deliverDue(to: failing) == 1)
+        #expect(endpoints.received.withLock { $0["failing.example"] } == [.placed, .cancelled])
+        let deliveries = await store.deliveries(of: failing.id, after: nil, limit: 10)
+        #expect(deliveries.map(\.status) == [.delivered, .delivered])
+        #expect(deliveries.map(\.attempts) == [1, 2], "the placement took two attempts, the cancel one")
+    }
+}
