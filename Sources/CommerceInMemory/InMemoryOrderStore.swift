@@ -241,9 +241,9 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
         webhooks.claim(of: subscription, limit: limit, now: now, leaseEnd: leaseEnd)
     }
 
-    /// See ``WebhookStore/recordAttempt(_:_:at:)``.
-    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) {
-        webhooks.record(id, outcome, at: date)
+    /// See ``WebhookStore/recordAttempts(_:at:)``: one actor turn.
+    public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) {
+        for attempt in attempts { webhooks.record(attempt.id, attempt.outcome, at: date) }
     }
 
     /// See ``WebhookStore/retryDelivery(_:of:at:)``.

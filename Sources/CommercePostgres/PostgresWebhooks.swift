@@ -279,34 +279,38 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/recordAttempt(_:_:at:)``: the row locked, changed as
-    /// ``WebhookDelivery/applying(_:at:)`` says, and for `gone` the subscription turned off, in one transaction.
-    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws {
+    /// See ``WebhookStore/recordAttempts(_:at:)``: each row locked, changed as
+    /// ``WebhookDelivery/applying(_:at:)`` says, and for `gone` the subscription turned off, all in one
+    /// transaction (one commit for a pass).
+    public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
+        guard !attempts.isEmpty else { return }
         try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection in
-                var current: WebhookDelivery?
-                for try await row in try await connection.query(
-                    """
-                    SELECT \(unescaped: PostgresWebhooks.deliveryColumns) FROM webhook_deliveries d
-                    WHERE d.id = \(id.uuid) FOR UPDATE
-                    """, logger: logger)
-                {
-                    current = try PostgresWebhooks.delivery(row).0
-                }
-                guard let current else { return }
-                let next = current.applying(outcome, at: date)
-                try await connection.query(
-                    """
-                    UPDATE webhook_deliveries SET status = \(next.status.rawValue), attempts = \(Int32(next.attempts)),
-                        last_status_code = \(next.lastStatusCode.map(Int32.init)), last_error = \(next.lastError),
-                        next_attempt_at = \(next.nextAttemptAt?.millisecondsSince1970),
-                        delivered_at = \(next.deliveredAt?.millisecondsSince1970), lease_until = NULL
-                    WHERE id = \(id.uuid)
-                    """, logger: logger)
-                if case .gone = outcome {
+                for (id, outcome) in attempts {
+                    var current: WebhookDelivery?
+                    for try await row in try await connection.query(
+                        """
+                        SELECT \(unescaped: PostgresWebhooks.deliveryColumns) FROM webhook_deliveries d
+                        WHERE d.id = \(id.uuid) FOR UPDATE
+                        """, logger: logger)
+                    {
+                        current = try PostgresWebhooks.delivery(row).0
+                    }
+                    guard let current else { continue }
+                    let next = current.applying(outcome, at: date)
                     try await connection.query(
-                        "UPDATE webhook_subscriptions SET active = false WHERE id = \(current.subscriptionId.uuid)",
-                        logger: logger)
+                        """
+                        UPDATE webhook_deliveries SET status = \(next.status.rawValue), attempts = \(Int32(next.attempts)),
+                            last_status_code = \(next.lastStatusCode.map(Int32.init)), last_error = \(next.lastError),
+                            next_attempt_at = \(next.nextAttemptAt?.millisecondsSince1970),
+                            delivered_at = \(next.deliveredAt?.millisecondsSince1970), lease_until = NULL
+                        WHERE id = \(id.uuid)
+                        """, logger: logger)
+                    if case .gone = outcome {
+                        try await connection.query(
+                            "UPDATE webhook_subscriptions SET active = false WHERE id = \(current.subscriptionId.uuid)",
+                            logger: logger)
+                    }
                 }
             }
         }

@@ -23,7 +23,7 @@ import Foundation
 ///   other claim returns it meanwhile, in any process). A delivery is not claimed while an earlier pending
 ///   delivery of the same order to the same subscription exists: one order's events reach a subscriber in
 ///   the order they happened. Of N racing claims, each delivery goes to at most one.
-/// - ``recordAttempt(_:_:at:)`` applies an attempt's outcome: delivered (status, `deliveredAt`), a retry
+/// - ``recordAttempts(_:at:)`` applies each attempt's outcome, all in one atomic step: delivered (status, `deliveredAt`), a retry
 ///   (`nextAttemptAt`), failed, or gone (failed, and the subscription disabled); each adds one attempt and
 ///   ends the hold. An unknown id is not an error.
 /// - ``retryDelivery(_:of:at:)`` makes a failed delivery of that subscription pending and due at `at`;
@@ -47,14 +47,21 @@ public protocol WebhookStore: Sendable {
     /// until `leaseEnd`.
     func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
         async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
-    /// Records what an attempt came to.
-    func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws
+    /// Records what each attempt of a pass came to, in one step.
+    func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws
     /// Makes a failed delivery pending again, due at `date`.
     func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws -> Bool
 }
 
+extension WebhookStore {
+    /// ``recordAttempts(_:at:)`` of one attempt.
+    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws {
+        try await recordAttempts([(id, outcome)], at: date)
+    }
+}
+
 extension WebhookDelivery {
-    /// This delivery after an attempt that came to `outcome` at `date`, as ``WebhookStore/recordAttempt(_:_:at:)``
+    /// This delivery after an attempt that came to `outcome` at `date`, as ``WebhookStore/recordAttempts(_:at:)``
     /// stores it.
     public func applying(_ outcome: DeliveryOutcome, at date: Date) -> WebhookDelivery {
         var next = self

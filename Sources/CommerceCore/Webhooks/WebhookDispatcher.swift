@@ -115,13 +115,17 @@ public final class WebhookDispatcher: Service {
         let claimed = try await store.claimDeliveries(
             of: subscription.id, limit: configuration.batchSize, now: now,
             leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
+        // The outcomes are recorded together, in one write: until then each delivery stays leased, so a crash
+        // in between sends them again once the lease ends (at least once, as always).
+        var attempts: [(id: DeliveryID, outcome: DeliveryOutcome)] = []
         for (delivery, event) in claimed {
             let answer = await sender.send(event, delivery: delivery, to: subscription)
             let outcome = outcome(of: answer, for: delivery, at: clock.now())
-            try await store.recordAttempt(delivery.id, outcome, at: clock.now())
+            attempts.append((delivery.id, outcome))
             log(outcome, of: delivery)
             if case .gone = outcome { break }
         }
+        try await store.recordAttempts(attempts, at: clock.now())
         return claimed.count
     }
 

@@ -231,33 +231,38 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/recordAttempt(_:_:at:)``: the delivery's columns as ``WebhookDelivery/applying(_:at:)``
-    /// makes them, and for `gone` the subscription turned off, in one transaction.
-    public func recordAttempt(_ id: DeliveryID, _ outcome: DeliveryOutcome, at date: Date) async throws {
+    /// See ``WebhookStore/recordAttempts(_:at:)``: each delivery's columns as
+    /// ``WebhookDelivery/applying(_:at:)`` makes them, and for `gone` the subscription turned off, all in one
+    /// write transaction (one turn of the writer for a pass, not one for each delivery).
+    public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
+        guard !attempts.isEmpty else { return }
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
-                guard
-                    let delivery = try Row.fetchOne(
-                        db, sql: "SELECT \(SQLiteWebhooks.deliveryColumns) FROM webhookDelivery WHERE id = ?",
-                        arguments: [id.description]
-                    ).map(SQLiteWebhooks.delivery)
-                else { return }
-                let next = delivery.applying(outcome, at: date)
-                try db.execute(
-                    sql: """
-                        UPDATE webhookDelivery SET status = ?, attempts = ?, lastStatusCode = ?, lastError = ?,
-                            nextAttemptAt = ?, deliveredAt = ?, leaseUntil = NULL
-                        WHERE id = ?
-                        """,
-                    arguments: [
+                for (id, outcome) in attempts {
+                    guard
+                        let delivery = try Row.fetchOne(
+                            try db.cachedStatement(
+                                sql: "SELECT \(SQLiteWebhooks.deliveryColumns) FROM webhookDelivery WHERE id = ?"),
+                            arguments: [id.description]
+                        ).map(SQLiteWebhooks.delivery)
+                    else { continue }
+                    let next = delivery.applying(outcome, at: date)
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE webhookDelivery SET status = ?, attempts = ?, lastStatusCode = ?, lastError = ?,
+                                nextAttemptAt = ?, deliveredAt = ?, leaseUntil = NULL
+                            WHERE id = ?
+                            """
+                    ).execute(arguments: [
                         next.status.rawValue, next.attempts, next.lastStatusCode, next.lastError,
                         next.nextAttemptAt?.millisecondsSince1970, next.deliveredAt?.millisecondsSince1970,
                         id.description,
                     ])
-                if case .gone = outcome {
-                    try db.execute(
-                        sql: "UPDATE webhookSubscription SET active = 0 WHERE id = ?",
-                        arguments: [delivery.subscriptionId.description])
+                    if case .gone = outcome {
+                        try db.execute(
+                            sql: "UPDATE webhookSubscription SET active = 0 WHERE id = ?",
+                            arguments: [delivery.subscriptionId.description])
+                    }
                 }
             }
         }
