@@ -69,7 +69,7 @@ struct InMemoryWebhooks {
     func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) -> [WebhookDelivery] {
         let newestFirst = sequence.reversed().compactMap { deliveries[$0] }.filter { $0.subscriptionId == subscription }
         let start = after.flatMap { after in newestFirst.firstIndex { $0.id == after }.map { $0 + 1 } } ?? 0
-        return Array(newestFirst.dropFirst(after == nil ? 0 : start).prefix(max(0, limit)))
+        return Array(newestFirst.dropFirst(start).prefix(max(0, limit)))
     }
 
     mutating func claim(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)

@@ -55,7 +55,11 @@ struct WebhookRoutesTests {
             let delivery = try #require(first["id"] as? String)
             let retried = try await Self.send(
                 orders, .post, "/api/webhooks/\(id)/deliveries/\(delivery)/retry", token: staff)
-            #expect(retried.status == .accepted, "a pending delivery stays pending")
+            #expect(retried.status == .accepted)
+            let after = try await Self.send(orders, .get, "/api/webhooks/\(id)/deliveries", token: staff)
+            #expect(
+                (after.body as? [[String: Any]])?.first?["status"] as? String == "pending",
+                "a pending delivery stays pending")
             let unknown = try await Self.send(
                 orders, .post, "/api/webhooks/\(id)/deliveries/\(UUID())/retry", token: staff)
             #expect(unknown.status == .notFound)

@@ -146,7 +146,8 @@ extension OrderService {
         }
     }
 
-    private func checkedLimit(_ limit: Int?) throws -> Int {
+    /// A page size a client asked for, checked; the default when it asked for none.
+    func checkedLimit(_ limit: Int?) throws -> Int {
         let limit = limit ?? configuration.defaultPageSize
         guard (1...configuration.maximumPageSize).contains(limit) else {
             throw CommerceError.validation(

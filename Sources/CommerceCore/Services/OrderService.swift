@@ -333,11 +333,7 @@ public struct OrderService: Sendable {
     public func products(active: Bool? = nil, inStock: Bool? = nil, limit: Int? = nil, after: String? = nil)
         async throws -> ProductPage
     {
-        let limit = limit ?? configuration.defaultPageSize
-        guard (1...configuration.maximumPageSize).contains(limit) else {
-            throw CommerceError.validation(
-                field: "limit", "must be a whole number from 1 to \(configuration.maximumPageSize)")
-        }
+        let limit = try checkedLimit(limit)
         var products = try await store.products(active: active, inStock: inStock, after: after, limit: limit + 1)
         let hasMore = products.count > limit
         if hasMore { products.removeLast(products.count - limit) }

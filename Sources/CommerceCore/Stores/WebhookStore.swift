@@ -25,7 +25,9 @@ import Foundation
 ///   the order they happened. Of N racing claims, each delivery goes to at most one.
 /// - ``recordAttempts(_:at:)`` applies each attempt's outcome, all in one atomic step: delivered (status, `deliveredAt`), a retry
 ///   (`nextAttemptAt`), failed, or gone (failed, and the subscription disabled); each adds one attempt and
-///   ends the hold. An unknown id is not an error.
+///   ends the hold. An unknown id is not an error. An attempt recorded after its lease ended, while
+///   another claim holds the delivery, is applied as well: the delivery was sent twice, which at least once
+///   allows; each send counts as an attempt.
 /// - ``retryDelivery(_:of:at:)`` makes a failed delivery of that subscription pending and due at `at`;
 ///   `false` when there is no such delivery. A pending one stays as it is (`true`).
 /// - Backend failures are thrown as ``CommerceError``, never as a driver's own error type.

@@ -19,12 +19,7 @@ extension RouterGroup {
         route(.get, "/api/webhooks", in: routeTable) { request, _ in
             let access = try await credentials.access(request)
             let query = try PageQuery.read(request)
-            let after = try query.after.map { text in
-                guard let id = WebhookSubscriptionID(text) else {
-                    throw CommerceError.validation(field: "after", "must be the id from the previous page's Link")
-                }
-                return id
-            }
+            let after = try query.after(as: WebhookSubscriptionID.self)
             let page = try await orders.subscriptions(
                 limit: query.limit, after: after, as: access.principal, token: access.callerToken)
             return JSONBody.response(
@@ -47,12 +42,7 @@ extension RouterGroup {
             let access = try await credentials.access(request)
             let id = try context.parameters.id("id", as: WebhookSubscriptionID.self)
             let query = try PageQuery.read(request)
-            let after = try query.after.map { text in
-                guard let delivery = DeliveryID(text) else {
-                    throw CommerceError.validation(field: "after", "must be the id from the previous page's Link")
-                }
-                return delivery
-            }
+            let after = try query.after(as: DeliveryID.self)
             let page = try await orders.deliveries(
                 of: id, limit: query.limit, after: after, as: access.principal, token: access.callerToken)
             return JSONBody.response(
@@ -82,6 +72,16 @@ struct PageQuery: Sendable {
             throw CommerceError.validation(field: "limit", "must be a whole number from 1 to 100")
         }
         return PageQuery(limit: limit, after: query.get("after"))
+    }
+
+    /// `after` as the id it must be; `validation` naming `after` when it is not one.
+    func after<ID: CommerceIdentifier>(as type: ID.Type) throws -> ID? {
+        try after.map { text in
+            guard let id = ID(text) else {
+                throw CommerceError.validation(field: "after", "must be the id from the previous page's Link")
+            }
+            return id
+        }
     }
 
     func link(path: String, next: String?) -> HTTPFields {
