@@ -209,31 +209,31 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
             ))
     }
 
-    /// See ``WebhookStore/createSubscription(_:)``.
+    /// See ``WebhookSubscriptionStore/createSubscription(_:)``.
     public func createSubscription(_ subscription: WebhookSubscription) { webhooks.create(subscription) }
 
-    /// See ``WebhookStore/subscription(_:)``.
+    /// See ``WebhookSubscriptionStore/subscription(_:)``.
     public func subscription(_ id: WebhookSubscriptionID) -> WebhookSubscription? { webhooks.subscription(id) }
 
-    /// See ``WebhookStore/subscriptions(after:limit:)``.
+    /// See ``WebhookSubscriptionStore/subscriptions(after:limit:)``.
     public func subscriptions(after: WebhookSubscriptionID?, limit: Int) -> [WebhookSubscription] {
         webhooks.subscriptions(after: after, limit: limit)
     }
 
-    /// See ``WebhookStore/deleteSubscription(_:)``.
+    /// See ``WebhookSubscriptionStore/deleteSubscription(_:)``.
     public func deleteSubscription(_ id: WebhookSubscriptionID) -> Bool { webhooks.delete(id) }
 
-    /// See ``WebhookStore/disableSubscription(_:)``.
+    /// See ``WebhookSubscriptionStore/disableSubscription(_:)``.
     public func disableSubscription(_ id: WebhookSubscriptionID) { webhooks.disable(id) }
 
-    /// See ``WebhookStore/deliveries(of:after:limit:)``.
+    /// See ``WebhookDeliveryStore/deliveries(of:after:limit:)``.
     public func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int)
         -> [WebhookDelivery]
     {
         webhooks.deliveries(of: subscription, after: after, limit: limit)
     }
 
-    /// See ``WebhookStore/claimDeliveries(of:limit:now:leaseEnd:)``: one actor turn, so racing claims share
+    /// See ``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``: one actor turn, so racing claims share
     /// nothing.
     public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
         -> [(delivery: WebhookDelivery, event: OrderEvent)]
@@ -241,15 +241,21 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
         webhooks.claim(of: subscription, limit: limit, now: now, leaseEnd: leaseEnd)
     }
 
-    /// See ``WebhookStore/recordAttempts(_:at:)``: one actor turn.
+    /// See ``WebhookDeliveryStore/recordAttempts(_:at:)``: one actor turn.
     public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) {
         for attempt in attempts { webhooks.record(attempt.id, attempt.outcome, at: date) }
     }
 
-    /// See ``WebhookStore/retryDelivery(_:of:at:)``.
+    /// See ``WebhookDeliveryStore/retryDelivery(_:of:at:)``.
     public func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) -> Bool {
         webhooks.retry(id, of: subscription, at: date)
     }
+
+    /// See ``WebhookDeliveryStore/deliveryBacklog()``.
+    public func deliveryBacklog() -> OutboxBacklog { webhooks.backlog() }
+
+    /// See ``WebhookDeliveryStore/forgetDeliveries(before:)``: one actor turn.
+    public func forgetDeliveries(before cutoff: Date) -> Int { webhooks.forget(before: cutoff) }
 
     /// See ``IdempotencyStore/sweepExpiredIdempotencyRecords(now:limit:)``.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) throws -> Int {

@@ -109,4 +109,25 @@ struct InMemoryWebhooks {
         deliveries[id] = delivery
         return true
     }
+
+    func backlog() -> OutboxBacklog {
+        let waiting = deliveries.values.filter {
+            $0.status == .pending && subscriptions[$0.subscriptionId]?.active == true
+        }
+        return OutboxBacklog(count: waiting.count, oldestOccurredAt: waiting.map(\.occurredAt).min())
+    }
+
+    mutating func forget(before cutoff: Date) -> Int {
+        let gone = Set(
+            deliveries.values.filter { $0.status != .pending && $0.occurredAt < cutoff }.map(\.id))
+        guard !gone.isEmpty else { return 0 }
+        for id in gone {
+            deliveries[id] = nil
+            leases[id] = nil
+        }
+        sequence.removeAll { gone.contains($0) }
+        let referenced = Set(deliveries.values.map(\.eventId))
+        events = events.filter { referenced.contains($0.key) }
+        return gone.count
+    }
 }

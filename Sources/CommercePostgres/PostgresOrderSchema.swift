@@ -90,5 +90,10 @@ enum PostgresOrderSchema {
             // Order events out: subscriptions, events and their deliveries (PostgresWebhooks), and the placement
             // function that records `order.placed` with the order it stores.
             .init(version: "v9-webhooks", statements: PostgresWebhooks.schema + [PostgresPlaceOrder.function]),
+            // Event and delivery ids that begin with their event's time (PostgresWebhooks.timeOrderedUUID). (v9
+            // installs the current functions too, so a new database ends where one migrated step by step does.)
+            .init(
+                version: "v10-time-ordered-event-ids",
+                statements: [PostgresWebhooks.timeOrderedUUID, PostgresWebhooks.recordEvent]),
         ])
 }

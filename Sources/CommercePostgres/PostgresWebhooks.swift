@@ -50,12 +50,28 @@ enum PostgresWebhooks {
         "CREATE INDEX webhook_deliveries_lane ON webhook_deliveries (subscription_id, status, sequence)",
         "CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, order_id, sequence)",
         "CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id)",
-        #"""
-        CREATE FUNCTION commerce_record_order_event(
+        timeOrderedUUID,
+        recordEvent,
+    ]
+
+    /// A UUID version 7 that begins with `p_ms` (milliseconds since 1970), as `init(timeOrderedAt:)` makes
+    /// them in Swift: events and deliveries are written in time order, so their ids land on the index page
+    /// the one before did, not on a random one (each page a transaction touches is written to the WAL).
+    static let timeOrderedUUID = """
+        CREATE OR REPLACE FUNCTION commerce_uuid_v7(p_ms bigint) RETURNS uuid LANGUAGE sql VOLATILE AS $$
+            SELECT encode(
+                set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(p_ms) FROM 3)
+                                        FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+        $$
+        """
+
+    /// Records an event and its deliveries (see the type's comment).
+    static let recordEvent = #"""
+        CREATE OR REPLACE FUNCTION commerce_record_order_event(
             p_type text, p_order_id uuid, p_user_id uuid, p_occurred_at bigint, p_data text)
         RETURNS void LANGUAGE plpgsql AS $$
         DECLARE
-            v_event uuid := gen_random_uuid();
+            v_event uuid := commerce_uuid_v7(p_occurred_at);
         BEGIN
             IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.active AND p_type = ANY (s.events)) THEN
                 RETURN;
@@ -64,12 +80,12 @@ enum PostgresWebhooks {
             VALUES (v_event, p_type, p_order_id, p_user_id, p_occurred_at, p_data);
             INSERT INTO webhook_deliveries (id, subscription_id, event_id, type, order_id, occurred_at, status,
                                             attempts, next_attempt_at)
-            SELECT gen_random_uuid(), s.id, v_event, p_type, p_order_id, p_occurred_at, 'pending', 0, p_occurred_at
+            SELECT commerce_uuid_v7(p_occurred_at), s.id, v_event, p_type, p_order_id, p_occurred_at, 'pending', 0,
+                   p_occurred_at
             FROM webhook_subscriptions s WHERE s.active AND p_type = ANY (s.events) ORDER BY s.id;
         END;
         $$
-        """#,
-    ]
+        """#
 
     static let deliveryColumns = """
         d.id, d.subscription_id, d.event_id, d.type, d.order_id, d.occurred_at, d.status, d.attempts, \
@@ -151,7 +167,7 @@ enum PostgresWebhooks {
 }
 
 extension PostgresOrderStore: WebhookStore {
-    /// See ``WebhookStore/createSubscription(_:)``.
+    /// See ``WebhookSubscriptionStore/createSubscription(_:)``.
     public func createSubscription(_ subscription: WebhookSubscription) async throws {
         let events = subscription.events.map(\.rawValue).sorted()
         try await translatingPostgresErrors {
@@ -164,7 +180,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/subscription(_:)``.
+    /// See ``WebhookSubscriptionStore/subscription(_:)``.
     public func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription? {
         try await translatingPostgresErrors {
             try await PostgresWebhooks.subscriptions(
@@ -177,7 +193,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/subscriptions(after:limit:)``: by id, as text (every store's order of ids).
+    /// See ``WebhookSubscriptionStore/subscriptions(after:limit:)``: by id, as text (every store's order of ids).
     public func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription] {
         try await translatingPostgresErrors {
             try await PostgresWebhooks.subscriptions(
@@ -189,7 +205,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/deleteSubscription(_:)``: its deliveries, and the events no delivery needs any more,
+    /// See ``WebhookSubscriptionStore/deleteSubscription(_:)``: its deliveries, and the events no delivery needs any more,
     /// in the same transaction.
     public func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
         try await translatingPostgresErrors {
@@ -210,7 +226,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/disableSubscription(_:)``.
+    /// See ``WebhookSubscriptionStore/disableSubscription(_:)``.
     public func disableSubscription(_ id: WebhookSubscriptionID) async throws {
         try await translatingPostgresErrors {
             try await client.query(
@@ -218,7 +234,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/deliveries(of:after:limit:)``: newest first, by `sequence`.
+    /// See ``WebhookDeliveryStore/deliveries(of:after:limit:)``: newest first, by `sequence`.
     public func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) async throws
         -> [WebhookDelivery]
     {
@@ -239,7 +255,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/claimDeliveries(of:limit:now:leaseEnd:)``: one statement — the due deliveries with no
+    /// See ``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``: one statement — the due deliveries with no
     /// earlier pending one of their order, `FOR UPDATE SKIP LOCKED` so racing claims (any replica's) take
     /// different ones, leased until `leaseEnd`, with their events.
     public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
@@ -279,7 +295,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/recordAttempts(_:at:)``: each row locked, changed as
+    /// See ``WebhookDeliveryStore/recordAttempts(_:at:)``: each row locked, changed as
     /// ``WebhookDelivery/applying(_:at:)`` says, and for `gone` the subscription turned off, all in one
     /// transaction (one commit for a pass).
     public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
@@ -316,7 +332,7 @@ extension PostgresOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/retryDelivery(_:of:at:)``.
+    /// See ``WebhookDeliveryStore/retryDelivery(_:of:at:)``.
     public func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws
         -> Bool
     {
@@ -335,6 +351,50 @@ extension PostgresOrderStore: WebhookStore {
                     WHERE id = \(id.uuid) AND status = 'failed'
                     """, logger: logger)
                 return true
+            }
+        }
+    }
+
+    /// See ``WebhookDeliveryStore/deliveryBacklog()``: one statement (a scan of the pending deliveries; it
+    /// serves a gauge refreshed every few seconds, so no index on the placement's path pays for it).
+    public func deliveryBacklog() async throws -> OutboxBacklog {
+        try await translatingPostgresErrors {
+            for try await (count, oldest) in try await client.query(
+                """
+                SELECT count(*), min(d.occurred_at) FROM webhook_deliveries d
+                JOIN webhook_subscriptions s ON s.id = d.subscription_id
+                WHERE d.status = 'pending' AND s.active
+                """, logger: logger
+            ).decode((Int64, Int64?).self) {
+                return OutboxBacklog(
+                    count: Int(count), oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
+            }
+            return .empty
+        }
+    }
+
+    /// See ``WebhookDeliveryStore/forgetDeliveries(before:)``: one transaction; racing callers each delete
+    /// what the other left (a row another deletes is skipped, not an error).
+    public func forgetDeliveries(before cutoff: Date) async throws -> Int {
+        try await translatingPostgresErrors {
+            try await client.withTransaction(logger: logger) { connection -> Int in
+                var forgotten = 0
+                for try await count in try await connection.query(
+                    """
+                    WITH gone AS (
+                        DELETE FROM webhook_deliveries
+                        WHERE status <> 'pending' AND occurred_at < \(cutoff.millisecondsSince1970) RETURNING 1)
+                    SELECT count(*) FROM gone
+                    """, logger: logger
+                ).decode(Int64.self) {
+                    forgotten = Int(count)
+                }
+                try await connection.query(
+                    """
+                    DELETE FROM order_events e WHERE e.occurred_at < \(cutoff.millisecondsSince1970)
+                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+                    """, logger: logger)
+                return forgotten
             }
         }
     }

@@ -43,6 +43,11 @@ public struct CommerceHarness: Sendable {
     /// Delivers outbox events (deletions, revocations) through ``orderPeer``; run it with
     /// ``withBackgroundServicesRunning(_:)``.
     public let propagator: OutboxPropagator
+    /// Every webhook endpoint staff subscribe: what each took, and its faults, by URL.
+    public let webhooks: RecordingWebhookEndpoint
+    /// Delivers order events to ``webhooks`` (when the Order service's store keeps webhooks, as every store
+    /// of the library does); run it with ``withBackgroundServicesRunning(_:)``, or a pass at a time.
+    public let webhookDispatcher: WebhookDispatcher?
     /// What built the services; build more (an HTTP application of your own, say) from it.
     public let services: CommerceServices
     /// The User service with its store, tokens and propagator, as an HTTP application takes it.
@@ -54,6 +59,12 @@ public struct CommerceHarness: Sendable {
     public static let fastRequestRetry = RetryPolicy(
         maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10),
         attemptTimeout: .seconds(1), deadline: .seconds(5))
+
+    /// Webhook deliveries for tests: polled every 10 ms, retried 10 ms to 100 ms apart, no jitter's worth
+    /// of waiting.
+    public static let fastWebhookDelivery = WebhookDispatcher.Configuration(
+        pollInterval: .milliseconds(10), lease: .seconds(5), firstDelay: .milliseconds(10),
+        maximumDelay: .milliseconds(100), backlogInterval: .milliseconds(100))
 
     /// Background retries for tests: without end, 1 ms base, 10 ms cap, 1 s per attempt.
     public static let fastBackgroundRetry = RetryPolicy(
@@ -69,6 +80,7 @@ public struct CommerceHarness: Sendable {
     ///   - pricing: where order prices come from: the catalog (as in production), seeded with the products
     ///     ``sampleOrder(items:price:)`` names, or the client.
     ///   - deletionPolicy: what a user's deletion does to their orders.
+    ///   - webhookDelivery: how the dispatcher paces deliveries to ``webhooks``.
     ///   - bcryptCost: 4, the minimum, so tests stay fast.
     ///   - userMetrics, orderMetrics: where each service records its metrics (an HTTP application's
     ///     `settings.metrics`, to read them back from its `/metrics`).
@@ -81,6 +93,7 @@ public struct CommerceHarness: Sendable {
         pricing: PricingMode = .catalog, deletionPolicy: DeletionPolicy = .purge,
         propagation: OutboxPropagator.Configuration = OutboxPropagator.Configuration(
             retry: fastBackgroundRetry, pollInterval: .milliseconds(10)),
+        webhookDelivery: WebhookDispatcher.Configuration = fastWebhookDelivery,
         bcryptCost: UInt8 = 4,
         logger: Logger = Logger(label: "commerce.testing", factory: { _ in SwiftLogNoOpLogHandler() }),
         userMetrics: CommerceMetrics = CommerceMetrics(), orderMetrics: CommerceMetrics = CommerceMetrics()
@@ -99,8 +112,10 @@ public struct CommerceHarness: Sendable {
         var faultyUsers: FaultyUserServicePeer?
         var faultyOrders: FaultyOrderServicePeer?
         notifier = RecordingNotifier()
+        webhooks = RecordingWebhookEndpoint()
         let (user, order) = services.inProcess(
             userStore: userStore, orderStore: orderStore, notifier: notifier,
+            webhooks: (webhooks, webhookDelivery),
             userPeer: { peer in
                 let faulty = FaultyUserServicePeer(wrapping: peer)
                 faultyUsers = faulty
@@ -121,6 +136,7 @@ public struct CommerceHarness: Sendable {
         users = user.users
         orders = order.orders
         propagator = user.propagator
+        webhookDispatcher = order.webhookDispatcher
         if pricing == .catalog {
             for index in 0..<OrderDraft.itemCount.upperBound {
                 _ = try await orderStore.putProduct(
@@ -200,7 +216,7 @@ public struct CommerceHarness: Sendable {
             deliveryAddress: "1 Test Street, Testville")
     }
 
-    /// Runs both services' background work — the propagator and the sweepers
+    /// Runs both services' background work — the propagator, the sweepers and the webhook dispatcher
     /// (``UserServiceAssembly/backgroundServices``, ``OrderServiceAssembly/backgroundServices``) — for as long
     /// as `body` runs, then stops it.
     public func withBackgroundServicesRunning<Result: Sendable>(

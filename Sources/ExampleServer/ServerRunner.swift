@@ -124,14 +124,18 @@ final class ServerRunner {
     }
 
     /// How order events reach webhook subscribers: over `client` (``HTTPClient/forWebhooks()``), refusing
-    /// private addresses unless allowed, retried for the configured window.
+    /// private addresses unless allowed, retried for the configured window, kept for the configured retention.
     private func webhooks(client: HTTPClient) -> (
         sender: any WebhookSender, configuration: WebhookDispatcher.Configuration
     ) {
         let sender = HTTPWebhookSender(
             client: client, policy: WebhookAddressPolicy(allowsPrivate: settings.webhookAllowPrivate),
             timeout: settings.webhookTimeout)
-        return (sender, WebhookDispatcher.Configuration(retryWindow: settings.webhookRetryWindow))
+        return (
+            sender,
+            WebhookDispatcher.Configuration(
+                retryWindow: settings.webhookRetryWindow, retention: settings.webhookRetention)
+        )
     }
 
     /// Where password-reset tokens go: the webhook when one is set, else (never in production: the settings

@@ -99,7 +99,9 @@ struct ServerSettings: Sendable {
     /// notifier (never in production).
     var notifyWebhook: (url: String, secret: SigningSecret)?
     /// How long a webhook delivery is retried after its event.
-    var webhookRetryWindow: Duration = .seconds(24 * 3600)
+    var webhookRetryWindow = WebhookDispatcher.Configuration().retryWindow
+    /// How long a finished webhook delivery is kept after its event.
+    var webhookRetention = WebhookDispatcher.Configuration().retention
     /// How long a webhook endpoint may take to answer.
     var webhookTimeout: Duration = .seconds(10)
     /// Whether webhooks may go to private and loopback addresses.
@@ -170,7 +172,8 @@ struct ServerSettings: Sendable {
             pricing: pricing,
             deletionPolicy: try Setting.deletionPolicy.choice(DeletionPolicy.self, from: config),
             notifyWebhook: webhook,
-            webhookRetryWindow: .seconds(3600 * (try Setting.webhookRetryHours.integer(from: config))),
+            webhookRetryWindow: try Setting.webhookRetryHours.hours(from: config),
+            webhookRetention: try Setting.webhookRetentionHours.hours(from: config),
             webhookTimeout: try Setting.webhookTimeout.seconds(from: config),
             webhookAllowPrivate: try Setting.webhookAllowPrivate.text(from: config).map { text in
                 guard let allowed = ["true": true, "false": false][text.lowercased()] else {

@@ -34,6 +34,8 @@ struct Setting: Sendable, Hashable {
 
         /// A duration, in whole seconds.
         static func seconds(_ duration: Duration) -> Default { .integer(Int(duration.components.seconds)) }
+        /// A duration, in whole hours.
+        static func hours(_ duration: Duration) -> Default { .integer(Int(duration.components.seconds / 3600)) }
 
         /// How the help says it.
         var description: String {
@@ -93,6 +95,12 @@ struct Setting: Sendable, Hashable {
     /// - Throws: ``SettingsError`` naming the variable and its range when the value is outside it.
     func seconds(from config: ConfigReader) throws -> Duration {
         .seconds(try integer(from: config))
+    }
+
+    /// The hours this setting holds, its default when unset.
+    /// - Throws: ``SettingsError`` naming the variable and its range when the value is outside it.
+    func hours(from config: ConfigReader) throws -> Duration {
+        .seconds(3600 * (try integer(from: config)))
     }
 
     /// The whole number this setting holds, `nil` when unset.
@@ -217,8 +225,13 @@ extension Setting {
         .integer(60...86_400 * 30),
         help: "how long an Idempotency-Key answers a retry; expired keys are swept within a minute")
     static let webhookRetryHours = Setting(
-        "webhook.retry.hours", default: .integer(24), .integer(1...720), modes: [.all, .order],
+        "webhook.retry.hours", default: .hours(WebhookDispatcher.Configuration().retryWindow), .integer(1...720),
+        modes: [.all, .order],
         help: "how long a webhook delivery is retried after its event before it is failed, hours")
+    static let webhookRetentionHours = Setting(
+        "webhook.retention.hours", default: .hours(WebhookDispatcher.Configuration().retention),
+        .integer(1...8760), modes: [.all, .order],
+        help: "how long a finished webhook delivery and its event are kept after the event, hours")
     static let webhookTimeout = Setting(
         "webhook.timeout.seconds", default: .integer(10), .integer(1...60), modes: [.all, .order],
         help: "how long a webhook endpoint may take to answer a delivery")
@@ -254,7 +267,7 @@ extension Setting {
         apiKeyFile, userServiceURL, orderServiceURL, accessTokenLifetime, legacyAccessTokenLifetime,
         refreshTokenLifetime, bcryptCost, logLevel, logFormat, shutdownGrace,
         bodyReadTimeout, readinessBacklogLimit, deletionLease, deletionRetryMax, userCacheLifetime, pricing,
-        deletionPolicy, idempotencyTTL, webhookRetryHours, webhookTimeout, webhookAllowPrivate,
+        deletionPolicy, idempotencyTTL, webhookRetryHours, webhookRetentionHours, webhookTimeout, webhookAllowPrivate,
         trustedProxies, corsAllowedOrigins, notifyWebhookURL, notifyWebhookSecret, notifyWebhookSecretFile,
         environment,
     ]

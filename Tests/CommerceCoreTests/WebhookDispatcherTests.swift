@@ -102,4 +102,28 @@ struct WebhookDispatcherTests {
         #expect(deliveries.map(\.status) == [.delivered, .delivered])
         #expect(deliveries.map(\.attempts) == [1, 2], "the placement took two attempts, the cancel one")
     }
+
+    @Test func upkeepReportsTheBacklogAndForgetsFinishedDeliveriesAfterTheRetention() async throws {
+        let clock = TestClock()
+        let store = InMemoryOrderStore()
+        let endpoints = Endpoints()
+        let subscription = await Self.subscribe(store, host: "shop.example", at: clock.now())
+        let dispatcher = WebhookDispatcher(
+            store: store, sender: endpoints, clock: clock, configuration: .init(retention: .seconds(3600)))
+        let order = Order(
+            id: OrderID(), userId: UserID(),
+            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
+            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
+            createdAt: clock.now(), updatedAt: clock.now())
+        _ = try await store.insert(order, idempotency: nil, now: clock.now())
+        clock.advance(by: .seconds(30))
+        let waiting = try await dispatcher.refreshBacklog()
+        #expect(waiting.count == 1 && waiting.oldestAge(at: clock.now()) == .seconds(30))
+        #expect(try await dispatcher.deliverDue(to: subscription) == 1)
+        #expect(try await dispatcher.refreshBacklog() == .empty)
+        #expect(try await dispatcher.forgetFinishedDeliveries() == 0, "kept within the retention")
+        clock.advance(by: .seconds(3600))
+        #expect(try await dispatcher.forgetFinishedDeliveries() == 1)
+        #expect(await store.deliveries(of: subscription.id, after: nil, limit: 10).isEmpty)
+    }
 }

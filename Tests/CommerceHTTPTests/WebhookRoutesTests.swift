@@ -45,6 +45,8 @@ struct WebhookRoutesTests {
             #expect(
                 try await Self.send(orders, .post, "/api/webhooks", token: customer, body: body).status == .forbidden)
 
+            // The endpoint is down (the app's dispatcher runs), so the delivery stays pending.
+            await system.harness.webhooks.goDown("https://hooks.example.com/orders?shop=1")
             let placed = try await CatalogRoutesTests.place(
                 orders, customer, #"{"items":[{"productId":"sku-0","quantity":1}],"deliveryAddress":"1 Main St"}"#)
             #expect(placed.status == .created)

@@ -11,12 +11,10 @@ import Testing
 struct PostgresMigrationTests {
     static func versions(_ client: PostgresClient) async throws -> [String] {
         var versions: [String] = []
-        for try await version in try await client.query("SELECT version FROM schema_migrations ORDER BY version")
-            .decode(String.self)
-        {
+        for try await version in try await client.query("SELECT version FROM schema_migrations").decode(String.self) {
             versions.append(version)
         }
-        return versions
+        return versions.sorted()
     }
 
     @Test func manyReplicasMigratingAtOnceApplyEachMigrationOnce() async throws {
@@ -30,7 +28,8 @@ struct PostgresMigrationTests {
             }
             #expect(
                 try await Self.versions(client) == [
-                    "v1-orders", "v1-users", "v2-deletion-outbox", "v2-idempotency-expiry", "v3-order-lifecycle",
+                    "v1-orders", "v1-users", "v10-time-ordered-event-ids", "v2-deletion-outbox",
+                    "v2-idempotency-expiry", "v3-order-lifecycle",
                     "v3-user-role", "v4-sessions", "v4-token-revocation", "v5-catalog",
                     "v5-outbox-kinds", "v6-password-resets", "v6-place-order", "v7-outbox-lanes",
                     "v7-tombstones-without-time", "v8-login-failures", "v8-stock", "v9-webhooks",
@@ -43,6 +42,17 @@ struct PostgresMigrationTests {
                 createdAt: now, updatedAt: now)
             try await users.insert(UserRecord(user: user, passwordHash: "$2b$04$hash"))
             #expect(try await users.user(id: user.id)?.user == user)
+            // Event ids begin with their time, as Swift's EventID(timeOrderedAt:) makes them.
+            var made: [UUID] = []
+            for try await id in try await client.query("SELECT commerce_uuid_v7(\(Int64(1_767_225_600_000)))")
+                .decode(UUID.self)
+            {
+                made.append(id)
+            }
+            let swift = EventID(timeOrderedAt: now).description
+            let text = try #require(made.first).uuidString.lowercased()
+            #expect(text.prefix(15) == swift.prefix(15), "the time and the version: \(text) against \(swift)")
+            #expect(["8", "9", "a", "b"].contains(text.dropFirst(19).prefix(1)), "the variant")
         }
     }
 }

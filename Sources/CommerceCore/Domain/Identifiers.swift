@@ -14,6 +14,30 @@ extension CommerceIdentifier {
     /// A new random identifier.
     public init() { self.init(uuid: UUID()) }
 
+    /// A new identifier that begins with `date` (a UUID version 7, RFC 9562): the milliseconds since 1970
+    /// in its first 48 bits, then 74 random bits.
+    ///
+    /// Orders, events and deliveries are made in time order, so their ids arrive in nearly ascending order
+    /// too, and each store's index on the id takes a new row on the page it took the one before on: a random id lands on a
+    /// random page of that index, and every page a write transaction touches is written again to the
+    /// SQLite WAL or PostgreSQL's (Documentation/PerformanceLog.md). The random bits keep ids unguessable.
+    ///
+    /// The random bits come from the system's generator in two draws: Foundation's `UUID()` opens, reads
+    /// and closes `/dev/urandom` for each id on Linux, three system calls (Documentation/PerformanceLog.md).
+    public init(timeOrderedAt date: Date) {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let milliseconds = UInt64(max(0, date.millisecondsSince1970))
+        let random = (generator.next() as UInt64, generator.next() as UInt64)
+        withUnsafeMutableBytes(of: &bytes) { bytes in
+            withUnsafeBytes(of: random) { random in bytes.copyMemory(from: random) }
+            for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * index)) }
+            bytes[6] = 0x70 | bytes[6] & 0x0F  // version 7
+            bytes[8] = 0x80 | bytes[8] & 0x3F  // variant 10, RFC 9562
+        }
+        self.init(uuid: UUID(uuid: bytes))
+    }
+
     /// Parses a UUID in any letter case; `nil` when the text is not a UUID.
     public init?(_ description: String) {
         guard let uuid = UUIDText.parse(description) else { return nil }
@@ -62,30 +86,6 @@ public struct OrderID: CommerceIdentifier {
     public let uuid: UUID
     /// Wraps a UUID.
     public init(uuid: UUID) { self.uuid = uuid }
-
-    /// A new identifier that begins with `date` (a UUID version 7, RFC 9562): the milliseconds since 1970
-    /// in its first 48 bits, then 74 random bits.
-    ///
-    /// Orders are placed in time order, so their ids arrive in nearly ascending order too, and each store's
-    /// index on the id takes a placement on the page it took the one before on: a random id lands on a
-    /// random page of that index, and every page a write transaction touches is written again to the
-    /// SQLite WAL or PostgreSQL's (Documentation/PerformanceLog.md). The random bits keep ids unguessable.
-    ///
-    /// The random bits come from the system's generator in two draws: Foundation's `UUID()` opens, reads
-    /// and closes `/dev/urandom` for each id on Linux, three system calls (Documentation/PerformanceLog.md).
-    public init(timeOrderedAt date: Date) {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let milliseconds = UInt64(max(0, date.millisecondsSince1970))
-        let random = (generator.next() as UInt64, generator.next() as UInt64)
-        withUnsafeMutableBytes(of: &bytes) { bytes in
-            withUnsafeBytes(of: random) { random in bytes.copyMemory(from: random) }
-            for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * index)) }
-            bytes[6] = 0x70 | bytes[6] & 0x0F  // version 7
-            bytes[8] = 0x80 | bytes[8] & 0x3F  // variant 10, RFC 9562
-        }
-        self.init(uuid: UUID(uuid: bytes))
-    }
 }
 
 /// Identifies a pending or delivered domain event.

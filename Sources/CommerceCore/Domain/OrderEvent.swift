@@ -42,9 +42,9 @@ public struct OrderEvent: Sendable, Hashable {
     /// What it carries.
     public let data: Data
 
-    /// An event of `type` carrying `data`.
-    public init(id: EventID = EventID(), type: OrderEventType, occurredAt: Date, data: Data) {
-        self.id = id
+    /// An event of `type` carrying `data`; a new id begins with `occurredAt` (``CommerceIdentifier/init(timeOrderedAt:)``).
+    public init(id: EventID? = nil, type: OrderEventType, occurredAt: Date, data: Data) {
+        self.id = id ?? EventID(timeOrderedAt: occurredAt)
         self.type = type
         self.occurredAt = occurredAt
         self.data = data

@@ -1,11 +1,12 @@
 import Foundation
 
-/// How many outbox events (deletions, revocations) wait to be delivered, and since when: what an operator
-/// watches to see a stuck Order service.
+/// How many events wait to be delivered, and since when: what an operator watches to see a stuck peer or
+/// endpoint. The User service's outbox (deletions, revocations, reset mails) and the Order service's
+/// webhook deliveries each report one.
 public struct OutboxBacklog: Sendable, Hashable, Codable {
-    /// Pending ``OutboxEvent``s.
+    /// Pending events.
     public let count: Int
-    /// When the oldest pending deletion happened; `nil` when none is pending.
+    /// When the oldest pending event happened; `nil` when none is pending.
     public let oldestOccurredAt: Date?
 
     /// A backlog of `count` events, the oldest of them from `oldestOccurredAt`.
@@ -17,7 +18,7 @@ public struct OutboxBacklog: Sendable, Hashable, Codable {
     /// Nothing waiting.
     public static let empty = OutboxBacklog(count: 0, oldestOccurredAt: nil)
 
-    /// How long the oldest pending deletion has waited at `now`; zero when none is pending.
+    /// How long the oldest pending event has waited at `now`; zero when none is pending.
     public func oldestAge(at now: Date) -> Duration {
         guard let oldestOccurredAt else { return .zero }
         return .interval(max(0, now.timeIntervalSince(oldestOccurredAt)))

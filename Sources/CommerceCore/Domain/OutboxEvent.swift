@@ -62,12 +62,13 @@ public struct OutboxEvent: Sendable, Hashable {
     /// service does about it carries it in its log too.
     public let requestID: RequestID?
 
-    /// An event of `kind` about `userId`, made by the request `requestID`.
+    /// An event of `kind` about `userId`, made by the request `requestID`; a new id begins with
+    /// `occurredAt` (``CommerceIdentifier/init(timeOrderedAt:)``).
     public init(
-        id: EventID = EventID(), userId: UserID?, kind: Kind = .userDeleted, occurredAt: Date,
+        id: EventID? = nil, userId: UserID?, kind: Kind = .userDeleted, occurredAt: Date,
         requestID: RequestID? = nil
     ) {
-        self.id = id
+        self.id = id ?? EventID(timeOrderedAt: occurredAt)
         self.userId = userId
         self.kind = kind
         self.occurredAt = occurredAt

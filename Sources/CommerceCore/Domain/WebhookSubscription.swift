@@ -64,13 +64,14 @@ public struct WebhookDelivery: Sendable, Hashable {
     /// When the endpoint confirmed it.
     public var deliveredAt: Date?
 
-    /// A delivery as given; a new one is pending, due at once.
+    /// A delivery as given; a new one is pending, due at once, its id beginning with `occurredAt`
+    /// (``CommerceIdentifier/init(timeOrderedAt:)``).
     public init(
-        id: DeliveryID = DeliveryID(), subscriptionId: WebhookSubscriptionID, eventId: EventID, type: OrderEventType,
+        id: DeliveryID? = nil, subscriptionId: WebhookSubscriptionID, eventId: EventID, type: OrderEventType,
         orderId: OrderID?, occurredAt: Date, status: Status = .pending, attempts: Int = 0,
         lastStatusCode: Int? = nil, lastError: String? = nil, nextAttemptAt: Date? = nil, deliveredAt: Date? = nil
     ) {
-        self.id = id
+        self.id = id ?? DeliveryID(timeOrderedAt: occurredAt)
         self.subscriptionId = subscriptionId
         self.eventId = eventId
         self.type = type

@@ -17,6 +17,9 @@ import Synchronization
 /// | `commerce_peer_retries_total` | counter | `peer` |
 /// | `commerce_pending_deletions` | gauge | — |
 /// | `commerce_oldest_pending_deletion_age_seconds` | gauge | — |
+/// | `commerce_webhook_deliveries_total` | counter | `outcome` (`delivered`, `retry`, `failed`, `gone`) |
+/// | `commerce_webhook_pending_deliveries` | gauge | — |
+/// | `commerce_webhook_oldest_pending_age_seconds` | gauge | — |
 /// | `commerce_idempotent_replays_total` | counter | — |
 /// | `commerce_login_throttled_total` | counter | — |
 public struct CommerceMetrics: Sendable {
@@ -61,6 +64,13 @@ public struct CommerceMetrics: Sendable {
     package func webhookAttempt(_ outcome: String) {
         Counter(label: "commerce_webhook_deliveries_total", dimensions: [("outcome", outcome)], factory: factory)
             .increment()
+    }
+
+    /// The webhook deliveries waiting, as they are at `now`.
+    package func webhookBacklog(_ backlog: OutboxBacklog, at now: Date) {
+        Gauge(label: "commerce_webhook_pending_deliveries", factory: factory).record(backlog.count)
+        Gauge(label: "commerce_webhook_oldest_pending_age_seconds", factory: factory)
+            .record(backlog.oldestAge(at: now).timeInterval)
     }
 
     package func loginThrottled() {

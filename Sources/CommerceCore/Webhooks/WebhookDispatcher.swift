@@ -24,12 +24,23 @@ public final class WebhookDispatcher: Service {
         public var maximumDelay: Duration
         /// How many deliveries a lane claims at once.
         public var batchSize: Int
+        /// How long a finished (delivered or failed) delivery and its event are kept after the event, for
+        /// the deliveries page and a retry by hand; then they are forgotten.
+        public var retention: Duration
+        /// How often the backlog gauges are refreshed.
+        public var backlogInterval: Duration
+        /// How often finished deliveries past the retention are forgotten: seldom, since finding them reads
+        /// every finished delivery.
+        public var retentionSweepInterval: Duration
 
-        /// The defaults: poll every second, a 60 s lease, 24 hours of retries from 1 s to an hour apart.
+        /// The defaults: poll every second, a 60 s lease, 24 hours of retries from 1 s to an hour apart,
+        /// finished deliveries kept for 7 days and forgotten hourly, the backlog read every 10 s.
         public init(
             pollInterval: Duration = .seconds(1), lease: Duration = .seconds(60),
             retryWindow: Duration = .seconds(86_400),
-            firstDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(3600), batchSize: Int = 16
+            firstDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(3600), batchSize: Int = 16,
+            retention: Duration = .seconds(7 * 86_400), backlogInterval: Duration = .seconds(10),
+            retentionSweepInterval: Duration = .seconds(3600)
         ) {
             self.pollInterval = pollInterval
             self.lease = lease
@@ -37,6 +48,9 @@ public final class WebhookDispatcher: Service {
             self.firstDelay = firstDelay
             self.maximumDelay = maximumDelay
             self.batchSize = batchSize
+            self.retention = retention
+            self.backlogInterval = backlogInterval
+            self.retentionSweepInterval = retentionSweepInterval
         }
     }
 
@@ -71,6 +85,7 @@ public final class WebhookDispatcher: Service {
     /// until cancelled or the service group shuts down.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.upkeep() }
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     for subscription in try await activeSubscriptions()
@@ -87,6 +102,48 @@ public final class WebhookDispatcher: Service {
             }
             group.cancelAll()
         }
+    }
+
+    /// The backlog gauges refreshed every ``Configuration/backlogInterval``, and the finished deliveries past
+    /// the retention forgotten every ``Configuration/retentionSweepInterval`` (the first time at start).
+    private func upkeep() async {
+        var lastSweep: Date?
+        while !Task.isCancelled {
+            do {
+                let now = clock.now()
+                if lastSweep.map({ now.timeIntervalSince($0) >= configuration.retentionSweepInterval.timeInterval })
+                    ?? true
+                {
+                    lastSweep = now
+                    try await forgetFinishedDeliveries()
+                }
+                try await refreshBacklog()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("webhook upkeep failed", metadata: ["error": "\(error)"])
+            }
+            do { try await clock.sleep(for: configuration.backlogInterval) } catch { return }
+        }
+    }
+
+    /// Forgets the finished deliveries whose events are older than the retention; returns how many went.
+    @discardableResult
+    public func forgetFinishedDeliveries() async throws -> Int {
+        let forgotten = try await store.forgetDeliveries(
+            before: clock.now().addingTimeInterval(-configuration.retention.timeInterval))
+        if forgotten > 0 {
+            logger.info("forgot finished webhook deliveries", metadata: ["deliveries": "\(forgotten)"])
+        }
+        return forgotten
+    }
+
+    /// Reads the backlog into the gauges and returns it.
+    @discardableResult
+    public func refreshBacklog() async throws -> OutboxBacklog {
+        let backlog = try await store.deliveryBacklog()
+        metrics.webhookBacklog(backlog, at: clock.now())
+        return backlog
     }
 
     /// One subscription's lane: passes until it is gone or turned off, sleeping when nothing is due.

@@ -139,6 +139,11 @@ enum OrderSchema {
                     CREATE INDEX webhookDelivery_event ON webhookDelivery(eventId);
                     """)
         }
+        // Nothing on SQLite reads one order's deliveries by this index (a claim walks the lane in order and
+        // skips an order already waiting in memory), and each placement paid for keeping it.
+        migrator.registerMigration("v9-webhook-lane-only") { db in
+            try db.execute(sql: "DROP INDEX webhookDelivery_order")
+        }
         return migrator
     }
 }

@@ -42,7 +42,8 @@ enum SQLiteWebhooks {
                 """)
         for subscription in takers.sorted() {
             try insert.execute(arguments: [
-                DeliveryID().description, subscription, event.id.description, event.type.rawValue,
+                DeliveryID(timeOrderedAt: event.occurredAt).description, subscription, event.id.description,
+                event.type.rawValue,
                 event.orderId?.description, event.occurredAt.millisecondsSince1970,
                 event.occurredAt.millisecondsSince1970,
             ])
@@ -94,7 +95,7 @@ enum SQLiteWebhooks {
 }
 
 extension SQLiteOrderStore: WebhookStore {
-    /// See ``WebhookStore/createSubscription(_:)``. The events are kept as `,type,type,`, so a type is found
+    /// See ``WebhookSubscriptionStore/createSubscription(_:)``. The events are kept as `,type,type,`, so a type is found
     /// by `instr` in the placement's transaction.
     public func createSubscription(_ subscription: WebhookSubscription) async throws {
         let events = "," + subscription.events.map(\.rawValue).sorted().joined(separator: ",") + ","
@@ -114,7 +115,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/subscription(_:)``.
+    /// See ``WebhookSubscriptionStore/subscription(_:)``.
     public func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription? {
         try await translatingDatabaseErrors {
             try await writer.read { db in
@@ -126,7 +127,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/subscriptions(after:limit:)``.
+    /// See ``WebhookSubscriptionStore/subscriptions(after:limit:)``.
     public func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription] {
         try await translatingDatabaseErrors {
             try await writer.read { db in
@@ -141,7 +142,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/deleteSubscription(_:)``: its deliveries, and the events no delivery needs any more,
+    /// See ``WebhookSubscriptionStore/deleteSubscription(_:)``: its deliveries, and the events no delivery needs any more,
     /// go in the same transaction.
     public func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
         try await translatingDatabaseErrors {
@@ -158,7 +159,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/disableSubscription(_:)``.
+    /// See ``WebhookSubscriptionStore/disableSubscription(_:)``.
     public func disableSubscription(_ id: WebhookSubscriptionID) async throws {
         try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
@@ -168,7 +169,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/deliveries(of:after:limit:)``: newest first, by `sequence`.
+    /// See ``WebhookDeliveryStore/deliveries(of:after:limit:)``: newest first, by `sequence`.
     public func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) async throws
         -> [WebhookDelivery]
     {
@@ -190,7 +191,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/claimDeliveries(of:limit:now:leaseEnd:)``: read and leased in one write
+    /// See ``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``: read and leased in one write
     /// transaction, which no other writer enters, walking the subscription's pending deliveries in order.
     public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
         async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
@@ -231,7 +232,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/recordAttempts(_:at:)``: each delivery's columns as
+    /// See ``WebhookDeliveryStore/recordAttempts(_:at:)``: each delivery's columns as
     /// ``WebhookDelivery/applying(_:at:)`` makes them, and for `gone` the subscription turned off, all in one
     /// write transaction (one turn of the writer for a pass, not one for each delivery).
     public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
@@ -268,7 +269,7 @@ extension SQLiteOrderStore: WebhookStore {
         }
     }
 
-    /// See ``WebhookStore/retryDelivery(_:of:at:)``.
+    /// See ``WebhookDeliveryStore/retryDelivery(_:of:at:)``.
     public func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws
         -> Bool
     {
@@ -284,6 +285,43 @@ extension SQLiteOrderStore: WebhookStore {
                         arguments: [date.millisecondsSince1970, id.description])
                 }
                 return true
+            }
+        }
+    }
+
+    /// See ``WebhookDeliveryStore/deliveryBacklog()``: one read (a scan of the deliveries; it serves a gauge
+    /// refreshed every few seconds, so no index on the placement's path pays for it).
+    public func deliveryBacklog() async throws -> OutboxBacklog {
+        try await translatingDatabaseErrors {
+            try await writer.read { db in
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*), min(d.occurredAt) FROM webhookDelivery d
+                        JOIN webhookSubscription s ON s.id = d.subscriptionId
+                        WHERE d.status = 'pending' AND s.active = 1
+                        """)
+                return OutboxBacklog(
+                    count: row?[0] ?? 0,
+                    oldestOccurredAt: (row?[1] as Int64?).map(Date.init(millisecondsSince1970:)))
+            }
+        }
+    }
+
+    /// See ``WebhookDeliveryStore/forgetDeliveries(before:)``: one write transaction.
+    public func forgetDeliveries(before cutoff: Date) async throws -> Int {
+        try await translatingDatabaseErrors {
+            try await watch.write(on: writer) { db in
+                try db.execute(
+                    sql: "DELETE FROM webhookDelivery WHERE status <> 'pending' AND occurredAt < ?",
+                    arguments: [cutoff.millisecondsSince1970])
+                let forgotten = db.changesCount
+                try db.execute(
+                    sql: """
+                        DELETE FROM orderEvent WHERE occurredAt < ?
+                        AND NOT EXISTS (SELECT 1 FROM webhookDelivery d WHERE d.eventId = orderEvent.id)
+                        """, arguments: [cutoff.millisecondsSince1970])
+                return forgotten
             }
         }
     }

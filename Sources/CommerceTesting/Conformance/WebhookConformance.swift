@@ -145,6 +145,56 @@ public enum WebhookConformance {
                 !(try await store.retryDelivery(DeliveryID(), of: everything.id, at: soon)),
                 "an unknown delivery was retried")
         },
+        ConformanceCheck("the backlog counts active lanes' pending deliveries; finished ones go after a retention") {
+            store in
+            let kept = subscription(takes: [.placed])
+            let off = subscription(takes: [.placed])
+            for subscription in [kept, off] { try await store.createSubscription(subscription) }
+            let later = Fixtures.hourLater
+            for date in [Fixtures.epoch, later] {
+                guard
+                    case .created = try await store.insert(
+                        Fixtures.order(for: UserID(), at: date), idempotency: nil, now: date)
+                else { throw ConformanceFailure("an order was not placed") }
+            }
+            var backlog = try await store.deliveryBacklog()
+            try require(
+                backlog == OutboxBacklog(count: 4, oldestOccurredAt: Fixtures.epoch), "the backlog: \(backlog)")
+            try await store.disableSubscription(off.id)
+            backlog = try await store.deliveryBacklog()
+            try require(backlog.count == 2, "a turned-off subscription's deliveries counted: \(backlog)")
+            let claimed = try await store.claimDeliveries(
+                of: kept.id, limit: 10, now: later, leaseEnd: later.addingTimeInterval(60))
+            try require(claimed.count == 2, "both orders' deliveries were not claimed")
+            let early = try required(claimed.first { $0.event.occurredAt == Fixtures.epoch }, "the first event")
+            let late = try required(claimed.first { $0.event.occurredAt == later }, "the second event")
+            try await store.recordAttempts(
+                [
+                    (early.delivery.id, .delivered(statusCode: 204)),
+                    (late.delivery.id, .retry(statusCode: 503, error: "busy", nextAttemptAt: later)),
+                ], at: later)
+            backlog = try await store.deliveryBacklog()
+            try require(
+                backlog == OutboxBacklog(count: 1, oldestOccurredAt: later), "after one delivered: \(backlog)")
+            // Three racing sweeps share the one finished delivery before the cutoff.
+            let cutoff = Fixtures.epoch.addingTimeInterval(1800)
+            let forgotten = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<3 { group.addTask { try await store.forgetDeliveries(before: cutoff) } }
+                return try await group.reduce(0, +)
+            }
+            try require(forgotten == 1, "racing sweeps forgot \(forgotten) deliveries, not 1")
+            let left = try await store.deliveries(of: kept.id, after: nil, limit: 10).map(\.id)
+            try require(left == [late.delivery.id], "the delivered one did not go, or the pending one went")
+            try await store.recordAttempt(late.delivery.id, .failed(statusCode: 500, error: "gave up"), at: later)
+            try require(
+                try await store.forgetDeliveries(before: later) == 0, "a delivery of an event at the cutoff went")
+            try require(
+                try await store.forgetDeliveries(before: later.addingTimeInterval(1)) == 1,
+                "a failed delivery past the retention stayed")
+            try require(
+                try await store.deliveries(of: off.id, after: nil, limit: 10).count == 2,
+                "pending deliveries went with the retention")
+        },
     ]
 
     private static func subscription(takes events: Set<OrderEventType>) -> WebhookSubscription {
