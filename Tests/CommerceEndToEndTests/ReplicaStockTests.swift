@@ -41,6 +41,16 @@ extension ReplicaTests {
         for process in [users] + orders {
             #expect(await live.waitUntilHealthy(process.baseURL, timeout: .seconds(30)), "\(process.logTail())")
         }
+        let token = try await staffToken(of: users)
+        let product = try await live.send(
+            .PUT, orders[0].baseURL + "/api/product/mug", token: token,
+            body: #"{"name":"Mug","price":8,"stock":\#(units)}"#)
+        #expect(product.status == 201)
+        try await body(users, orders, ordersDB)
+    }
+
+    /// A new member of staff's token, from `users`.
+    func staffToken(of users: ServerProcess) async throws -> String {
         let staff = try await live.registerAndLogIn(users.baseURL)
         let promoted = try await live.send(
             .PUT, users.baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
@@ -50,12 +60,7 @@ extension ReplicaTests {
         let login = try await live.send(
             .POST, users.baseURL + "/api/user/login",
             body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#)
-        let token = try #require(login.json["token"] as? String)
-        let product = try await live.send(
-            .PUT, orders[0].baseURL + "/api/product/mug", token: token,
-            body: #"{"name":"Mug","price":8,"stock":\#(units)}"#)
-        #expect(product.status == 201)
-        try await body(users, orders, ordersDB)
+        return try #require(login.json["token"] as? String)
     }
 
     static func mugs(_ quantity: Int) -> String {
