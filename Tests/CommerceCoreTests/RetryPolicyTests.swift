@@ -5,9 +5,12 @@ import Testing
 
 @Suite("RetryPolicy")
 struct RetryPolicyTests {
+    /// Quick retries whose overall deadline is far off: these tests count attempts, and a test process
+    /// starved for seconds by the tests beside it (CI runs them in parallel on two cores) must not run
+    /// into the deadline before the attempts run out.
     let fast = RetryPolicy(
-        maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(4), attemptTimeout: .seconds(2),
-        deadline: .seconds(5))
+        maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(4), attemptTimeout: .seconds(30),
+        deadline: .seconds(120))
 
     /// An operation that fails with the given errors in turn, then answers `value`.
     final class Script: Sendable {

@@ -29,11 +29,14 @@ struct ThrowawayPostgres: Sendable {
 
     /// `scripts/test-postgres start|stop` for this server; returns when it has finished (`pg_ctl -w`).
     /// `system(3)` rather than `Process`: its own `waitpid` sees the script end even though the server it
-    /// starts lives on as a daemon.
+    /// starts lives on as a daemon. It blocks for seconds, so it runs on a thread of its own: on the
+    /// concurrency pool (two threads on a two-core machine) it stalled every other test's sleeps.
     func run(_ command: String) async throws {
         let line =
             "PGPORT=\(port) COMMERCE_PG_DATA='\(dataDirectory)' bash '\(Self.script.path)' \(command) >/dev/null 2>&1"
-        let status = system(line)
+        let status = await withCheckedContinuation { finished in
+            Thread.detachNewThread { finished.resume(returning: system(line)) }
+        }
         guard status == 0 else { throw FaultSuiteError("scripts/test-postgres \(command) exited with \(status)") }
     }
 
