@@ -53,15 +53,19 @@ struct InMemoryWebhooks {
 
     mutating func delete(_ id: WebhookSubscriptionID) -> Bool {
         guard subscriptions.removeValue(forKey: id) != nil else { return false }
-        let gone = Set(sequence.filter { deliveries[$0]?.subscriptionId == id })
-        for delivery in gone {
-            deliveries[delivery] = nil
-            leases[delivery] = nil
+        remove(Set(sequence.filter { deliveries[$0]?.subscriptionId == id }))
+        return true
+    }
+
+    /// Removes these deliveries, and the events no delivery needs any more.
+    private mutating func remove(_ gone: Set<DeliveryID>) {
+        for id in gone {
+            deliveries[id] = nil
+            leases[id] = nil
         }
         sequence.removeAll { gone.contains($0) }
         let referenced = Set(deliveries.values.map(\.eventId))
         events = events.filter { referenced.contains($0.key) }
-        return true
     }
 
     mutating func disable(_ id: WebhookSubscriptionID) { subscriptions[id]?.active = false }
@@ -121,13 +125,7 @@ struct InMemoryWebhooks {
         let gone = Set(
             deliveries.values.filter { $0.status != .pending && $0.occurredAt < cutoff }.map(\.id))
         guard !gone.isEmpty else { return 0 }
-        for id in gone {
-            deliveries[id] = nil
-            leases[id] = nil
-        }
-        sequence.removeAll { gone.contains($0) }
-        let referenced = Set(deliveries.values.map(\.eventId))
-        events = events.filter { referenced.contains($0.key) }
+        remove(gone)
         return gone.count
     }
 }
