@@ -106,10 +106,8 @@ extension OrderService {
     ) async throws -> (subscriptions: [WebhookSubscription], next: WebhookSubscriptionID?) {
         try await requireStaff(principal, token: token)
         let limit = try checkedLimit(limit)
-        var page = try await webhooks.subscriptions(after: after, limit: limit + 1)
-        let hasMore = page.count > limit
-        if hasMore { page.removeLast(page.count - limit) }
-        return (page, hasMore ? page.last?.id : nil)
+        let (rows, last) = try await webhooks.subscriptions(after: after, limit: limit + 1).page(of: limit)
+        return (rows, last?.id)
     }
 
     /// Ends a subscription and its deliveries (staff).
@@ -129,10 +127,8 @@ extension OrderService {
     ) async throws -> DeliveryPage {
         _ = try await subscription(id, as: principal, token: token)
         let limit = try checkedLimit(limit)
-        var page = try await webhooks.deliveries(of: id, after: after, limit: limit + 1)
-        let hasMore = page.count > limit
-        if hasMore { page.removeLast(page.count - limit) }
-        return DeliveryPage(deliveries: page, next: hasMore ? page.last?.id : nil)
+        let (rows, last) = try await webhooks.deliveries(of: id, after: after, limit: limit + 1).page(of: limit)
+        return DeliveryPage(deliveries: rows, next: last?.id)
     }
 
     /// Sends a failed delivery again, at once (staff); a pending one stays as it is.

@@ -170,15 +170,14 @@ public struct OrderService: Sendable {
         if principal != .internalService { try Self.mayRead(userId, principal) }
         let (limit, cursor) = try page(limit: limit, after: after)
         guard
-            var orders = try await store.liveOrders(
+            let orders = try await store.liveOrders(
                 of: userId, status: status, after: cursor, limit: limit + 1, token: token)
         else {
             if principal.userId != userId { return OrderPage(orders: [], next: nil) }
             throw Self.userGone
         }
-        let hasMore = orders.count > limit
-        if hasMore { orders.removeLast(orders.count - limit) }
-        return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
+        let (rows, last) = orders.page(of: limit)
+        return OrderPage(orders: rows, next: last?.cursor)
     }
 
     /// A page of every user's orders (only those in `status`, when given), newest first: for staff.
@@ -190,10 +189,9 @@ public struct OrderService: Sendable {
     ) async throws -> OrderPage {
         guard principal.isStaff else { throw CommerceError.forbidden("Only staff see every order.") }
         let (limit, cursor) = try page(limit: limit, after: after)
-        var orders = try await store.allOrders(status: status, after: cursor, limit: limit + 1, token: token)
-        let hasMore = orders.count > limit
-        if hasMore { orders.removeLast(orders.count - limit) }
-        return OrderPage(orders: orders, next: hasMore ? orders.last?.cursor : nil)
+        let orders = try await store.allOrders(status: status, after: cursor, limit: limit + 1, token: token)
+        let (rows, last) = orders.page(of: limit)
+        return OrderPage(orders: rows, next: last?.cursor)
     }
 
     /// One of a user's orders: for its owner, or staff.
@@ -334,10 +332,9 @@ public struct OrderService: Sendable {
         async throws -> ProductPage
     {
         let limit = try checkedLimit(limit)
-        var products = try await store.products(active: active, inStock: inStock, after: after, limit: limit + 1)
-        let hasMore = products.count > limit
-        if hasMore { products.removeLast(products.count - limit) }
-        return ProductPage(products: products, next: hasMore ? products.last?.id : nil)
+        let products = try await store.products(active: active, inStock: inStock, after: after, limit: limit + 1)
+        let (rows, last) = products.page(of: limit)
+        return ProductPage(products: rows, next: last?.id)
     }
 
     /// How often a transition that lost its compare-and-set reads and decides again before giving up.
