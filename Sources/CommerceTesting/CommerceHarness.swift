@@ -60,8 +60,8 @@ public struct CommerceHarness: Sendable {
         maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10),
         attemptTimeout: .seconds(1), deadline: .seconds(5))
 
-    /// Webhook deliveries for tests: polled every 10 ms, retried 10 ms to 100 ms apart, no jitter's worth
-    /// of waiting.
+    /// Webhook deliveries for tests: polled every 10 ms, retried 10 ms to 100 ms apart, the backlog read
+    /// every 100 ms.
     public static let fastWebhookDelivery = WebhookDispatcher.Configuration(
         pollInterval: .milliseconds(10), lease: .seconds(5), firstDelay: .milliseconds(10),
         maximumDelay: .milliseconds(100), backlogInterval: .milliseconds(100))

@@ -134,6 +134,24 @@ struct ServerSettingsTests {
         #expect(throws: SettingsError.self) { try load(.order, environment: ["PRICING": "free"]) }
     }
 
+    @Test func webhooksRefusePrivateAddressesInProductionAndKeepTheirDocumentedWindows() throws {
+        let development = try load(.order)
+        #expect(development.webhookAllowPrivate, "local receivers are allowed outside production")
+        #expect(development.webhookRetryWindow == .seconds(24 * 3600))
+        #expect(development.webhookRetention == .seconds(168 * 3600))
+        #expect(development.webhookTimeout == .seconds(10))
+        let production = ["COMMERCE_ENV": "production", "JWT_SECRET": Self.secret, "API_KEY": Self.key]
+        #expect(!(try load(.order, environment: production)).webhookAllowPrivate, "refused in production")
+        var allowed = production
+        allowed["WEBHOOK_ALLOW_PRIVATE"] = "true"
+        #expect(try load(.order, environment: allowed).webhookAllowPrivate, "unless the operator says so")
+        let hours = try load(
+            .order, environment: ["WEBHOOK_RETRY_HOURS": "2", "WEBHOOK_RETENTION_HOURS": "48"])
+        #expect(hours.webhookRetryWindow == .seconds(7200) && hours.webhookRetention == .seconds(48 * 3600))
+        #expect(throws: SettingsError.self) { try load(.order, environment: ["WEBHOOK_RETENTION_HOURS": "0"]) }
+        #expect(throws: SettingsError.self) { try load(.order, environment: ["WEBHOOK_ALLOW_PRIVATE": "maybe"]) }
+    }
+
     @Test func secretsMayComeFromFiles() throws {
         let file = FileManager.default.temporaryDirectory.appending(path: "commerce-secret-\(UUID())")
         try Data((Self.secret + "\n").utf8).write(to: file)
