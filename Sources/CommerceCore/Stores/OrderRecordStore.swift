@@ -32,6 +32,15 @@ import Foundation
 /// - ``anonymise(_:as:at:)`` does the same but keeps the orders, each replaced by its
 ///   ``Order/anonymised(as:at:)`` (under the anonymous id), in the same atomic step; idempotent (a second
 ///   call finds no order under the user), it returns how many orders it kept.
+/// - Stock (checked by `StockConformance`): with a ``CatalogPricing``, the insert also takes
+///   ``CatalogPricing/stockToTake(from:)`` from the tracked products in the same atomic step and records
+///   what it took — every line or none: a shortfall throws ``CommerceError/Code/outOfStock`` and stores
+///   nothing. Of N racing inserts for the last units, exactly as many succeed as the stock covers, and no
+///   stock goes below zero; a replay of an idempotency key takes nothing again, however many race. A
+///   ``transition(_:to:)`` out of ``OrderLifecycle/holdingStock``, and a purge or anonymisation of orders in
+///   ``OrderLifecycle/returningStockOnDeletion``, put back exactly what the order took, once, in the same
+///   atomic step (racing cancels put it back once); a product untracked since stays untracked. A
+///   client-priced insert takes no stock.
 /// - Every method taking a `token` ``CallerToken`` first judges it against its user's revocation mark
 ///   **in the same read** (a transaction or one statement, never a second trip) and, for a token issued
 ///   before the mark, throws ``CommerceError/tokenRevoked`` and reads or writes nothing else. `nil` checks
