@@ -52,8 +52,10 @@ struct StockRoutesTests {
             #expect((tooMany.body["type"] as? String)?.hasSuffix(":insufficient-stock") == true)
             let untracked = try await Self.change(orders, "pen", #"{"change":1}"#, token: staff)
             #expect(untracked.status == .conflict)
-            let zero = try await Self.change(orders, "mug", #"{"change":0}"#, token: staff)
-            #expect(zero.status == .badRequest && RevocationRoutesTests.fields(zero.body) == ["change"])
+            let counted = try await Self.change(orders, "mug", #"{"change":0,"reason":"count"}"#, token: staff)
+            #expect(counted.status == .ok && counted.body["stock"] as? Int == 7, "a count that found 7 keeps 7")
+            let tooFar = try await Self.change(orders, "mug", #"{"change":1000000001}"#, token: staff)
+            #expect(tooFar.status == .badRequest && RevocationRoutesTests.fields(tooFar.body) == ["change"])
             #expect(try await Self.change(orders, "mug", #"{"change":1}"#, token: customer).status == .forbidden)
             #expect(try await Self.change(orders, "nothing", #"{"change":1}"#, token: staff).status == .notFound)
 

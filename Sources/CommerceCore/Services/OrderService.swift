@@ -287,9 +287,11 @@ public struct OrderService: Sendable {
 
     /// Adds `change` to a product's stock (staff): goods received (positive), shrinkage or a count's
     /// correction (negative). Relative, so it races safely with placements taking stock; `reason` is logged.
+    /// A change of 0 is a count that found the level right: judged like any change, it leaves the stock as it
+    /// is and stamps the product's `updatedAt`.
     /// - Returns: the product as changed.
     /// - Throws: `forbidden` for anyone but staff; `validation` naming `change` (a whole number from
-    ///   −``Product/maximumStock`` to ``Product/maximumStock``, not zero) or `reason` (at most 500
+    ///   −``Product/maximumStock`` to ``Product/maximumStock``) or `reason` (at most 500
     ///   characters); `notFound`; ``CommerceError/Code/insufficientStock`` when the stock would go below zero
     ///   or is not tracked; `conflict` when it would go above ``Product/maximumStock``.
     public func adjustStock(
@@ -298,10 +300,10 @@ public struct OrderService: Sendable {
         guard principal.isStaff else { throw CommerceError.forbidden("Only staff change the catalog.") }
         var collector = ViolationCollector()
         _ = collector.check { () throws(CommerceError) in try Product.checkedID(id) }
-        let change = change.flatMap { $0 != 0 && abs($0) <= Product.maximumStock ? $0 : nil }
+        let change = change.flatMap { abs($0) <= Product.maximumStock ? $0 : nil }
         if change == nil {
             collector.add(
-                "change", "must be a whole number from -\(Product.maximumStock) to \(Product.maximumStock), not 0")
+                "change", "must be a whole number from -\(Product.maximumStock) to \(Product.maximumStock)")
         }
         let reason = collector.check { () throws(CommerceError) in try Self.checkedReason(reason) }
         try collector.finish()
