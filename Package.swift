@@ -25,6 +25,12 @@ let package = Package(
             targets: ["CommerceClient", "CommerceUserServiceClient", "CommerceOrderServiceClient"]),
         .executable(name: "commerce-server", targets: ["ExampleServer"]),
     ],
+    // commerce-server's OTLP/HTTP trace exporter (swift-otel) is a trait, off by default: it adds minutes
+    // to a first build that an embedder who traces another way, or not at all, should not pay.
+    // `swift build --traits OTLPExporter` turns it on; CI does.
+    traits: [
+        .trait(name: "OTLPExporter", description: "commerce-server exports traces over OTLP/HTTP (swift-otel)")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
@@ -47,6 +53,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // Helpers the library's own modules share (not a product): a JSON writer, UUID text, a text memo.
@@ -61,6 +69,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,6 +128,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             // Compiled into the module, so a service needs no resource bundle beside its executable.
             resources: [
@@ -185,6 +197,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLPExporter"])),
             ],
             swiftSettings: swiftSettings
         ),

@@ -80,7 +80,7 @@ public actor InMemoryUserStore: UserStore {
         return try revokeSessions(
             SessionRevocation(
                 userId: userId, tokensIssuedBefore: tokensIssuedBefore, passwordHash: passwordHash,
-                requestID: requestID))
+                requestID: requestID, traceContext: TraceContextText.current()))
     }
 
     /// See ``SessionStore/revokeSessions(_:)``: one actor turn, so atomic.
@@ -94,7 +94,8 @@ public actor InMemoryUserStore: UserStore {
         if let session = revocation.newSession { try startSession(session) }
         let event = OutboxEvent(
             userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
-            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID,
+            traceContext: revocation.traceContext)
         keepPending(event)
         return event
     }
@@ -151,7 +152,8 @@ public actor InMemoryUserStore: UserStore {
         idsByEmail[record.user.email] = nil
         refreshTokens = refreshTokens.filter { $0.value.record.userId != id }  // the user's sessions go too
         resetTokens = resetTokens.filter { $0.value.userId != id }
-        let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
+        let event = OutboxEvent(
+            userId: id, occurredAt: date, requestID: requestID, traceContext: TraceContextText.current())
         keepPending(event)
         return event
     }

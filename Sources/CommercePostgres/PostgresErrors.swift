@@ -8,14 +8,16 @@ import PostgresNIO
 /// refused connection, a server shutting down, a serialization failure, a deadlock or a refused take of stock
 /// becomes `unavailable`
 /// (try again); anything else is `internalFailure`. SQL and values never reach the message. Errors a
-/// transaction's body throws come out as they were thrown.
+/// transaction's body throws come out as they were thrown. The call is a span of the current trace named
+/// for the store method that makes it (``StoreSpan``).
 @discardableResult
 func translatingPostgresErrors<Result>(
     conflict: (String?) -> CommerceError = { _ in .conflict("The record already exists.") },
+    operation: String = #function,
     _ body: () async throws -> sending Result
 ) async throws -> sending Result {
     do {
-        return try await body()
+        return try await StoreSpan.around(system: "postgresql", operation: operation, body)
     } catch {
         throw translated(error, conflict: conflict)
     }

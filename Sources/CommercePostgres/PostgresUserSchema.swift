@@ -108,5 +108,9 @@ enum PostgresUserSchema {
                     "CREATE INDEX login_failures_key ON login_failures (key, at)",
                     "CREATE INDEX login_failures_age ON login_failures (at)",
                 ]),
+            // The trace context of the request that recorded an event, so its delivery links back to it.
+            .init(
+                version: "v9-outbox-trace-context",
+                statements: ["ALTER TABLE outbox_events ADD COLUMN trace_context text"]),
         ])
 }

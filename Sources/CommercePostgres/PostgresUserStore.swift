@@ -186,7 +186,8 @@ public struct PostgresUserStore: UserStore {
     public func confirmPasswordReset(
         tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
     ) async throws -> OutboxEvent? {
-        try await translatingPostgresErrors {
+        let trace = TraceContextText.current()
+        return try await translatingPostgresErrors {
             try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
                 let rows = try await connection.query(
                     """
@@ -200,7 +201,7 @@ public struct PostgresUserStore: UserStore {
                 return try await revoke(
                     SessionRevocation(
                         userId: UserID(uuid: found), tokensIssuedBefore: tokensIssuedBefore,
-                        passwordHash: passwordHash, requestID: requestID), connection)
+                        passwordHash: passwordHash, requestID: requestID, traceContext: trace), connection)
             }
         }
     }
@@ -232,7 +233,8 @@ public struct PostgresUserStore: UserStore {
         }
         let event = OutboxEvent(
             userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
-            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID,
+            traceContext: revocation.traceContext)
         try await record(event, connection)
         return event
     }
@@ -316,7 +318,8 @@ public struct PostgresUserStore: UserStore {
                 try await connection.query("DELETE FROM refresh_tokens WHERE user_id = \(id.uuid)", logger: logger)
                 try await connection.query("DELETE FROM sessions WHERE user_id = \(id.uuid)", logger: logger)
                 try await connection.query("DELETE FROM reset_tokens WHERE user_id = \(id.uuid)", logger: logger)
-                let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
+                let event = OutboxEvent(
+                    userId: id, occurredAt: date, requestID: requestID, traceContext: TraceContextText.current())
                 try await record(event, connection)
                 return event
             }
@@ -410,26 +413,26 @@ public struct PostgresUserStore: UserStore {
         let (kind, payload) = StoredOutboxKind.columns(event.kind)
         try await connection.query(
             """
-            INSERT INTO outbox_events (id, user_id, occurred_at, request_id, lease_until, kind, payload)
+            INSERT INTO outbox_events (id, user_id, occurred_at, request_id, trace_context, lease_until, kind, payload)
             VALUES (\(event.id.uuid), \(event.userId?.uuid), \(event.occurredAt.millisecondsSince1970),
-                    \(event.requestID?.text), \(heldUntil), \(kind), \(payload))
+                    \(event.requestID?.text), \(event.traceContext), \(heldUntil), \(kind), \(payload))
             """, logger: logger)
     }
 
     /// The columns ``events(_:)`` reads, in its order.
-    private static let eventColumns = "id, user_id, occurred_at, request_id, sequence, kind, payload"
+    private static let eventColumns = "id, user_id, occurred_at, request_id, trace_context, sequence, kind, payload"
 
     /// Events from rows of ``eventColumns``, oldest first.
     private static func events(_ rows: PostgresRowSequence) async throws -> [OutboxEvent] {
         var events: [(event: OutboxEvent, sequence: Int64)] = []
-        for try await (id, userId, occurredAt, requestID, sequence, kind, payload) in rows.decode(
-            (UUID, UUID?, Int64, String?, Int64, String, String?).self)
+        for try await (id, userId, occurredAt, requestID, traceContext, sequence, kind, payload) in rows.decode(
+            (UUID, UUID?, Int64, String?, String?, Int64, String, String?).self)
         {
             let event = OutboxEvent(
                 id: EventID(uuid: id), userId: userId.map(UserID.init(uuid:)),
                 kind: try StoredOutboxKind.kind(kind, payload: payload),
                 occurredAt: Date(millisecondsSince1970: occurredAt),
-                requestID: requestID.flatMap(RequestID.init))
+                requestID: requestID.flatMap(RequestID.init), traceContext: traceContext)
             events.append((event, sequence))
         }
         return events.sorted { ($0.event.occurredAt, $0.sequence) < ($1.event.occurredAt, $1.sequence) }.map(\.event)

@@ -29,8 +29,9 @@ struct CommerceServer: AsyncParsableCommand {
             FileHandle.standardError.write(Data("commerce-server: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        settings.logFormat.bootstrap(level: settings.logLevel)
-        try await ServerRunner(settings: settings).run()
+        let traces = try TraceExport.bootstrap(mode: mode)
+        settings.logFormat.bootstrap(level: settings.logLevel, traceMetadata: traces.logMetadata)
+        try await ServerRunner(settings: settings, traceExport: traces.service).run()
     }
 }
 

@@ -59,8 +59,10 @@ struct JSONLogHandler: LogHandler {
 
 extension LogFormat {
     /// Bootstraps swift-log for the whole process: this format, this level, and the request id on every
-    /// line written while one is bound.
-    func bootstrap(level: Logger.Level) {
+    /// line written while one is bound (and the trace's ids, when `traceMetadata` is given).
+    func bootstrap(level: Logger.Level, traceMetadata: Logger.MetadataProvider? = nil) {
+        let metadata: Logger.MetadataProvider =
+            traceMetadata.flatMap { .multiplex([RequestID.metadataProvider, $0]) } ?? RequestID.metadataProvider
         LoggingSystem.bootstrap(
             { label, provider in
                 switch self {
@@ -69,6 +71,6 @@ extension LogFormat {
                 case .text:
                     return TextLogHandler(label: label, level: level, metadataProvider: provider)
                 }
-            }, metadataProvider: RequestID.metadataProvider)
+            }, metadataProvider: metadata)
     }
 }

@@ -19,9 +19,12 @@ final class ServerRunner {
     /// Opens the stores; its closers run in a ``DatabaseCloser`` at the very end, its PostgreSQL pool runs
     /// first and stops last, its migrations run before a service answers.
     private let stores: StoreOpener
+    /// The OTLP exporter's background work (``TraceExport``), when traces are exported.
+    private let traceExport: (any Service)?
 
-    init(settings: ServerSettings) {
+    init(settings: ServerSettings, traceExport: (any Service)? = nil) {
         self.settings = settings
+        self.traceExport = traceExport
         stores = StoreOpener(
             location: settings.database, poolSize: settings.databasePoolSize, logLevel: settings.logLevel,
             deletionLease: settings.deletionLease)
@@ -32,8 +35,9 @@ final class ServerRunner {
         logger.logLevel = settings.logLevel
         let applications = try await makeServices(logger: logger)
         // Stopped in reverse: the applications first (they drain their requests), then the connection pool,
-        // then the SQLite files.
-        var services: [any Service] = [DatabaseCloser(close: stores.closers, logger: logger)]
+        // then the SQLite files, and last the trace exporter, so the spans of the drain still leave.
+        var services: [any Service] = traceExport.map { [$0] } ?? []
+        services.append(DatabaseCloser(close: stores.closers, logger: logger))
         if let postgres = stores.postgres { services.append(postgres) }
         // The migrations run once, before the first application serves; every application waits for them.
         let preparation = Preparation(steps: stores.preparations)

@@ -32,7 +32,8 @@ struct PostgresMigrationTests {
                     "v2-idempotency-expiry", "v3-order-lifecycle",
                     "v3-user-role", "v4-sessions", "v4-token-revocation", "v5-catalog",
                     "v5-outbox-kinds", "v6-password-resets", "v6-place-order", "v7-outbox-lanes",
-                    "v7-tombstones-without-time", "v8-login-failures", "v8-stock", "v9-webhooks",
+                    "v7-tombstones-without-time", "v8-login-failures", "v8-stock", "v9-outbox-trace-context",
+                    "v9-webhooks",
                 ])
             // And the schema works: a user goes in and comes back.
             let users = PostgresUserStore(client: client)

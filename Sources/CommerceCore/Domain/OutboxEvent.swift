@@ -61,17 +61,21 @@ public struct OutboxEvent: Sendable, Hashable {
     /// The id of the request that made the change, passed on with every delivery so that what the Order
     /// service does about it carries it in its log too.
     public let requestID: RequestID?
+    /// The trace context of the request that made the change (``TraceContextText``), so that its
+    /// delivery's span links back to that request's trace. A store keeps it with the event.
+    public let traceContext: String?
 
-    /// An event of `kind` about `userId`, made by the request `requestID`; a new id begins with
-    /// `occurredAt` (``CommerceIdentifier/init(timeOrderedAt:)``).
+    /// An event of `kind` about `userId`, made by the request `requestID` in the trace `traceContext`; a new
+    /// id begins with `occurredAt` (``CommerceIdentifier/init(timeOrderedAt:)``).
     public init(
         id: EventID? = nil, userId: UserID?, kind: Kind = .userDeleted, occurredAt: Date,
-        requestID: RequestID? = nil
+        requestID: RequestID? = nil, traceContext: String? = nil
     ) {
         self.id = id ?? EventID(timeOrderedAt: occurredAt)
         self.userId = userId
         self.kind = kind
         self.occurredAt = occurredAt
         self.requestID = requestID
+        self.traceContext = traceContext
     }
 }

@@ -14,17 +14,20 @@ public struct SessionRevocation: Sendable, Hashable {
     public var newSession: RefreshTokenRecord?
     /// The request that made the change, kept with the outbox event.
     public var requestID: RequestID?
+    /// The trace context of that request (``TraceContextText``), kept with the outbox event too.
+    public var traceContext: String?
 
     /// A revocation of `userId`'s tokens issued before `tokensIssuedBefore`.
     public init(
         userId: UserID, tokensIssuedBefore: Date, passwordHash: String? = nil, newSession: RefreshTokenRecord? = nil,
-        requestID: RequestID? = nil
+        requestID: RequestID? = nil, traceContext: String? = nil
     ) {
         self.userId = userId
         self.tokensIssuedBefore = tokensIssuedBefore
         self.passwordHash = passwordHash
         self.newSession = newSession
         self.requestID = requestID
+        self.traceContext = traceContext
     }
 
     /// What the user's stored mark becomes: the later of the one stored (if any) and this one, so an older

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Tracing
 
 /// Delivers every pending ``OutboxEvent`` to its ``OutboxDestination`` until it succeeds: at least once,
 /// forever, resuming after restarts (the events live in an ``OutboxStore``), one lane per destination: each
@@ -235,11 +236,26 @@ public struct OutboxPropagator: Service {
     }
 
     /// Delivers under the id of the request that made the change (kept with the event), so what the
-    /// destination does about it is logged under that id too.
+    /// destination does about it is logged under that id too; as a span (`deliver userDeleted`) linked to
+    /// that request's trace, whose context the destination's calls carry on.
     private func deliver(_ event: OutboxEvent, policy: RetryPolicy, retryingEverything: Bool) async throws {
         guard let destination = lanes.first(where: { $0.topics.contains(event.kind.topic) })?.destination else {
             throw CommerceError.unavailable("Nothing is configured to deliver a \(event.kind.name).")
         }
+        try await withSpan("deliver \(event.kind.topic.rawValue)", ofKind: .producer) { span in
+            if span.isRecording {
+                span.attributes["commerce.event.id"] = event.id.description
+                if let cause = event.traceContext {
+                    span.addLink(SpanLink(context: TraceContextText.context(cause), attributes: [:]))
+                }
+            }
+            try await deliver(event, to: destination, policy: policy, retryingEverything: retryingEverything)
+        }
+    }
+
+    private func deliver(
+        _ event: OutboxEvent, to destination: any OutboxDestination, policy: RetryPolicy, retryingEverything: Bool
+    ) async throws {
         try await RequestID.$current.withValue(event.requestID ?? RequestID.current) {
             let call = OutboxDelivery(
                 policy: policy, retryingEverything: retryingEverything, clock: clock, logger: logger, metrics: metrics)

@@ -424,7 +424,8 @@ public struct UserService: Sendable {
     public func logOutEverywhere(_ id: UserID, as principal: Principal) async throws {
         guard principal.userId == id else { throw CommerceError.forbidden() }
         let revocation = SessionRevocation(
-            userId: id, tokensIssuedBefore: Self.revocationMark(at: clock.now()), requestID: RequestID.current)
+            userId: id, tokensIssuedBefore: Self.revocationMark(at: clock.now()), requestID: RequestID.current,
+            traceContext: TraceContextText.current())
         try await revoke(revocation)
         logger.notice("signed out everywhere", metadata: ["userId": "\(id)"])
     }
@@ -456,7 +457,8 @@ public struct UserService: Sendable {
         try await revoke(
             SessionRevocation(
                 userId: id, tokensIssuedBefore: mark, passwordHash: hash,
-                newSession: refreshRecord(refresh, of: id, in: session, issuedAt: mark), requestID: RequestID.current))
+                newSession: refreshRecord(refresh, of: id, in: session, issuedAt: mark), requestID: RequestID.current,
+                traceContext: TraceContextText.current()))
         logger.notice("password changed", metadata: ["userId": "\(id)"])
         return try await signIn(record.user, session: session, refresh: refresh, notBefore: mark)
     }
@@ -491,7 +493,7 @@ public struct UserService: Sendable {
             OutboxEvent(
                 userId: nil, kind: .passwordResetRequested(email: address),
                 occurredAt: clock.now().roundedToMilliseconds,
-                requestID: RequestID.current))
+                requestID: RequestID.current, traceContext: TraceContextText.current()))
     }
 
     /// Sets a new password with a reset token: the token is spent (with every other reset token of its

@@ -8,7 +8,7 @@ import Foundation
 /// else.
 ///
 /// Contract (checked by `OutboxConformance` in CommerceTesting; every implementation must pass it):
-/// - ``recordEvent(_:)`` records a pending event exactly as given.
+/// - ``recordEvent(_:)`` records a pending event exactly as given, its request id and trace context included.
 /// - ``pendingEvents(of:limit:)`` returns undelivered events of the given topics oldest first, and keeps
 ///   returning an event (across restarts, for a durable store) until ``markDelivered(_:)`` is called with
 ///   its id. Events of other topics neither appear nor count toward `limit`, so one destination's backlog

@@ -11,7 +11,8 @@ import Foundation
 /// - ``updateProfile(_:ifUpdatedAt:)`` is a compare-and-set on `updatedAt`: of racing updates from one
 ///   `updatedAt`, exactly one is stored.
 /// - ``delete(_:at:requestID:)`` removes the user **and** records a pending ``OutboxEvent`` in the store's
-///   ``OutboxStore`` (with the request id, returned as given by ``OutboxStore/pendingEvents(limit:)``) as one
+///   ``OutboxStore`` (with the request id, and ``TraceContextText/current()`` as taken when the call is made,
+///   both returned as given by ``OutboxStore/pendingEvents(limit:)``) as one
 ///   atomic step: after a crash either both happened or neither did. Deleting an unknown id returns `nil`,
 ///   changes nothing and records no event. A store of this concern is therefore an ``OutboxStore`` too.
 /// - Backend failures are thrown as ``CommerceError`` (``CommerceError/Code/unavailable`` when transient),

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import Tracing
 
 /// What both services' HTTP applications need beyond the services themselves (``CommerceServices``).
 public struct HTTPServiceSettings: Sendable {
@@ -32,6 +33,10 @@ public struct HTTPServiceSettings: Sendable {
     /// How long a request body may take to arrive once its head has: past it the request is answered 408
     /// and the connection closed, so a client that drips its body cannot hold a connection. 30 s by default.
     public var bodyReadTimeout: Duration = .seconds(30)
+    /// Whether each request is a server span (Hummingbird's `TracingMiddleware`: named for its route
+    /// template, continuing the caller's trace context). On by default when a tracer was bootstrapped
+    /// (`InstrumentationSystem.bootstrap`) before these settings were made; off, a request pays nothing.
+    public var tracesRequests: Bool = !(InstrumentationSystem.tracer is NoOpTracer)
 
     /// Every setting; CORS is off and the host is the loopback address unless named.
     public init(
@@ -147,12 +152,13 @@ public func buildOrderServiceApplication(
         services: service.backgroundServices + services, logger: logger)
 }
 
-/// A router with request ids, metrics and logs, security headers, CORS when configured, problem+json for
+/// A router with a server span per request when tracing, request ids, metrics and logs, security headers, CORS when configured, problem+json for
 /// every error (404 and 405 included) and the service's `GET /openapi.yaml`.
 func baseRouter(
     routeTable: RouteTable, settings: HTTPServiceSettings, document: OpenAPIDocument
 ) -> Router<CommerceRequestContext> {
     let router = Router(context: CommerceRequestContext.self)
+    if settings.tracesRequests { router.add(middleware: TracingMiddleware()) }
     router.add(middleware: RequestBookkeepingMiddleware(metrics: settings.metrics))
     if !settings.corsAllowedOrigins.isEmpty {
         router.add(middleware: CORSAllowListMiddleware(origins: settings.corsAllowedOrigins))

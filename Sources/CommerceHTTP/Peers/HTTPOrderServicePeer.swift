@@ -23,7 +23,7 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
 
     /// `DELETE /api/order/{userId}` with the API key; the number of orders removed.
     public func purgeOrders(of userId: UserID) async throws -> Int {
-        let (status, body) = try await call.send(.DELETE, "/api/order/\(userId)")
+        let (status, body) = try await call.send(.DELETE, "/api/order/\(userId)", route: "/api/order/{userId}")
         switch status.code {
         case 200:
             struct Answer: Decodable {
@@ -47,7 +47,9 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
         writer.beginObject()
         writer.member("issuedBefore", Timestamp.format(date))
         writer.endObject()
-        let (status, body) = try await call.send(.PUT, "/api/order/\(userId)/token-revocation", json: writer.bytes)
+        let (status, body) = try await call.send(
+            .PUT, "/api/order/\(userId)/token-revocation", route: "/api/order/{userId}/token-revocation",
+            json: writer.bytes)
         switch status.code {
         case 200:
             struct Answer: Decodable { let userId: String }
@@ -70,7 +72,8 @@ public struct HTTPOrderServicePeer: OrderServicePeer {
         var path: String? = route + "limit=100"
         while let next = path {
             // A page of 100 orders of 100 lines is a few MiB at most.
-            let (status, body, headers) = try await call.exchange(.GET, next, limit: 16 << 20)
+            let (status, body, headers) = try await call.exchange(
+                .GET, next, route: "/api/order/{userId}", limit: 16 << 20)
             guard status.code == 200 else { throw Self.unexpected(status) }
             guard let documents = try? JSONDecoder().decode([OrderDocument].self, from: Data(buffer: body)) else {
                 throw CommerceError.unavailable("The Order service answered with an unexpected body.")

@@ -1,12 +1,17 @@
 import AsyncHTTPClient
 import CommerceCore
 import Foundation
+import Instrumentation
 import NIOCore
 import NIOHTTP1
+import Tracing
 
 /// One HTTP call to the other service, classified the way ``RetryPolicy`` expects: connection failures,
 /// 502/503/504 and any answer that cannot be understood are `unavailable`; 429 is `rateLimited` with the
-/// peer's `Retry-After`. Makes exactly one attempt, carrying ``RequestID/current`` as `x-request-id`.
+/// peer's `Retry-After`. Makes exactly one attempt, carrying ``RequestID/current`` as `x-request-id`, as a
+/// client span of the current trace named for the route (`GET /api/user/{id}`) whose context goes along in
+/// the headers the tracer's propagator writes (W3C `traceparent` with swift-otel): by AsyncHTTPClient when
+/// it has a tracer (its transport span is then a child of this one), by this call otherwise.
 struct HTTPPeerCall: Sendable {
     let client: HTTPClient
     let baseURL: String
@@ -23,18 +28,47 @@ struct HTTPPeerCall: Sendable {
 
     /// Sends the request (with `json` as its body, when given) and returns status and body (at most
     /// `limit` bytes, 64 KiB by default) and headers for the caller to interpret.
-    func send(_ method: HTTPMethod, _ path: String, json: [UInt8]? = nil, limit: Int = 64 * 1024) async throws -> (
-        status: HTTPResponseStatus, body: ByteBuffer
-    ) {
-        let (status, body, _) = try await exchange(method, path, json: json, limit: limit)
+    /// - Parameter route: the path's template, naming the span: `/api/user/{id}`.
+    func send(
+        _ method: HTTPMethod, _ path: String, route: String, json: [UInt8]? = nil, limit: Int = 64 * 1024
+    ) async throws -> (status: HTTPResponseStatus, body: ByteBuffer) {
+        let (status, body, _) = try await exchange(method, path, route: route, json: json, limit: limit)
         return (status, body)
     }
 
-    /// ``send(_:_:json:limit:)`` with the answer's headers.
-    func exchange(_ method: HTTPMethod, _ path: String, json: [UInt8]? = nil, limit: Int = 64 * 1024) async throws
-        -> (status: HTTPResponseStatus, body: ByteBuffer, headers: HTTPHeaders)
-    {
+    /// ``send(_:_:route:json:limit:)`` with the answer's headers.
+    func exchange(
+        _ method: HTTPMethod, _ path: String, route: String, json: [UInt8]? = nil, limit: Int = 64 * 1024
+    ) async throws -> (status: HTTPResponseStatus, body: ByteBuffer, headers: HTTPHeaders) {
+        let span = startSpan("\(method.rawValue) \(route)", ofKind: .client)
+        defer { span.end() }
+        if span.isRecording {
+            span.attributes["http.request.method"] = method.rawValue
+            span.attributes["http.route"] = route
+            span.attributes["url.full"] = baseURL + path
+        }
+        do {
+            // AsyncHTTPClient with a tracer writes the current context into the request itself (a second
+            // `traceparent` would spoil both), so the call runs under this span's context.
+            let answer = try await ServiceContext.$current.withValue(span.context) {
+                try await exchange(method, path, json: json, limit: limit)
+            }
+            span.attributes["http.response.status_code"] = Int(answer.status.code)
+            if answer.status.code >= 500 { span.setStatus(.init(code: .error)) }
+            return answer
+        } catch {
+            span.recordError(error)
+            throw error
+        }
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, json: [UInt8]?, limit: Int) async throws -> (
+        status: HTTPResponseStatus, body: ByteBuffer, headers: HTTPHeaders
+    ) {
         var request = HTTPClientRequest(url: baseURL + path)
+        if client.tracer == nil, let context = ServiceContext.current {
+            InstrumentationSystem.instrument.inject(context, into: &request.headers, using: PeerHeadersInjector())
+        }
         request.method = method
         if let json {
             request.headers.add(name: "content-type", value: "application/json")
@@ -70,5 +104,12 @@ struct HTTPPeerCall: Sendable {
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
         headers.first(name: "retry-after").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             .map { .seconds(max(0, $0)) }
+    }
+}
+
+/// Writes a trace context's fields (`traceparent`, `tracestate`) into a peer request's headers.
+struct PeerHeadersInjector: Injector {
+    func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) {
+        headers.replaceOrAdd(name: key, value: value)
     }
 }

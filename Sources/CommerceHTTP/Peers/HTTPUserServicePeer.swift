@@ -20,7 +20,7 @@ public struct HTTPUserServicePeer: UserServicePeer {
 
     /// `GET /api/user/{id}` with the API key: 200 with the same id is `true`, 404 is `false`, anything else `unavailable`.
     public func userExists(_ id: UserID) async throws -> Bool {
-        let (status, body) = try await call.send(.GET, "/api/user/\(id)")
+        let (status, body) = try await call.send(.GET, "/api/user/\(id)", route: "/api/user/{id}")
         switch status.code {
         case 200:
             struct Answer: Decodable { let id: String }

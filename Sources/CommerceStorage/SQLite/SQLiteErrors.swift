@@ -7,13 +7,15 @@ import GRDB
 /// A constraint violation becomes the `conflict` that `conflict` makes of it (it is handed the extended
 /// result code, which says which constraint: `SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_CONSTRAINT_PRIMARYKEY`…);
 /// a busy, locked, full or I/O failing database becomes `unavailable`; anything else is `internalFailure`.
-/// SQL never reaches the message.
+/// SQL never reaches the message. The call is a span of the current trace named for the store method that
+/// makes it (``StoreSpan``).
 func translatingDatabaseErrors<Result>(
     conflict: (ResultCode) -> CommerceError = { _ in .conflict("The record already exists.") },
+    operation: String = #function,
     _ body: () async throws -> Result
 ) async throws -> Result {
     do {
-        return try await body()
+        return try await StoreSpan.around(system: "sqlite", operation: operation) { try await body() }
     } catch {
         throw translated(error, conflict: conflict)
     }

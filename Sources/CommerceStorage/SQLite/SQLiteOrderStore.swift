@@ -68,8 +68,10 @@ public struct SQLiteOrderStore: OrderStore {
     ) async throws -> OrderInsertion {
         // An order priced from the catalog gets its columns once priced, in the transaction.
         let row = pricing == nil ? OrderRow.encode(order) : nil
-        return try await inserts.insert(
-            order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
+        return try await StoreSpan.around(system: "sqlite", operation: #function) {
+            try await inserts.insert(
+                order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
+        }
     }
 
     /// Stores many orders in one transaction: for importing data from another system, and for benchmarks.

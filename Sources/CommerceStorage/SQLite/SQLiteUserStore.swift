@@ -169,7 +169,9 @@ public struct SQLiteUserStore: UserStore {
     public func confirmPasswordReset(
         tokenHash: String, passwordHash: String, now: Date, tokensIssuedBefore: Date, requestID: RequestID?
     ) async throws -> OutboxEvent? {
-        try await translatingDatabaseErrors {
+        // Taken here: GRDB runs the transaction on a queue of its own, where the task's context is not.
+        let trace = TraceContextText.current()
+        return try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db -> OutboxEvent? in
                 guard
                     let userId = try String.fetchOne(
@@ -181,7 +183,7 @@ public struct SQLiteUserStore: UserStore {
                 return try Self.revoke(
                     SessionRevocation(
                         userId: userId, tokensIssuedBefore: tokensIssuedBefore, passwordHash: passwordHash,
-                        requestID: requestID), db)
+                        requestID: requestID, traceContext: trace), db)
             }
         }
     }
@@ -208,7 +210,8 @@ public struct SQLiteUserStore: UserStore {
         }
         let event = OutboxEvent(
             userId: revocation.userId, kind: .tokensRevoked(issuedBefore: Date(millisecondsSince1970: mark)),
-            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)
+            occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID,
+            traceContext: revocation.traceContext)
         try record(event, db)
         return event
     }
@@ -282,7 +285,8 @@ public struct SQLiteUserStore: UserStore {
 
     /// See ``UserRecordStore/delete(_:at:requestID:)``: the delete and its event in one transaction.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
-        try await translatingDatabaseErrors {
+        let trace = TraceContextText.current()  // before GRDB's queue, as in confirmPasswordReset
+        return try await translatingDatabaseErrors {
             let event = try await watch.write(on: writer) { db -> OutboxEvent? in
                 try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return nil }
@@ -290,7 +294,7 @@ public struct SQLiteUserStore: UserStore {
                 try db.execute(sql: "DELETE FROM refreshToken WHERE userId = ?", arguments: [id.description])
                 try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [id.description])
                 try db.execute(sql: "DELETE FROM resetToken WHERE userId = ?", arguments: [id.description])
-                let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID)
+                let event = OutboxEvent(userId: id, occurredAt: date, requestID: requestID, traceContext: trace)
                 try Self.record(event, db)
                 return event
             }
@@ -308,7 +312,7 @@ public struct SQLiteUserStore: UserStore {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, userId, occurredAt, requestId, kind, payload FROM outboxEvent
+                        SELECT id, userId, occurredAt, requestId, traceContext, kind, payload FROM outboxEvent
                         WHERE kind IN (\(placeholders)) ORDER BY occurredAt, sequence LIMIT ?
                         """,
                     arguments: StatementArguments(names) + [max(0, limit)]
@@ -321,7 +325,8 @@ public struct SQLiteUserStore: UserStore {
                     return OutboxEvent(
                         id: id, userId: userId, kind: try StoredOutboxKind.kind(row["kind"], payload: row["payload"]),
                         occurredAt: row.date("occurredAt"),
-                        requestID: (row["requestId"] as String?).flatMap(RequestID.init))
+                        requestID: (row["requestId"] as String?).flatMap(RequestID.init),
+                        traceContext: row["traceContext"])
                 }
             }
         }
@@ -393,10 +398,13 @@ public struct SQLiteUserStore: UserStore {
     private static func record(_ event: OutboxEvent, _ db: Database) throws {
         let (kind, payload) = StoredOutboxKind.columns(event.kind)
         try db.execute(
-            sql: "INSERT INTO outboxEvent (id, userId, occurredAt, requestId, kind, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            sql: """
+                INSERT INTO outboxEvent (id, userId, occurredAt, requestId, traceContext, kind, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
             arguments: [
                 event.id.description, event.userId?.description, event.occurredAt.millisecondsSince1970,
-                event.requestID?.text, kind, payload,
+                event.requestID?.text, event.traceContext, kind, payload,
             ])
     }
 

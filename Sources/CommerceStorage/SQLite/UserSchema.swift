@@ -119,6 +119,10 @@ enum UserSchema {
                     CREATE INDEX loginFailure_age ON loginFailure(at);
                     """)
         }
+        // The trace context of the request that recorded an event, so its delivery links back to it.
+        migrator.registerMigration("v10-outbox-trace-context") { db in
+            try db.execute(sql: "ALTER TABLE outboxEvent ADD COLUMN traceContext TEXT")
+        }
         return migrator
     }
 }

@@ -11,10 +11,11 @@ public enum OutboxConformance {
 
     /// Each check on its own, for one test case per check.
     public static let checks: [ConformanceCheck<any OutboxStore>] = [
-        ConformanceCheck("an event recorded on its own is pending exactly as given") { store in
+        ConformanceCheck("an event recorded on its own is pending exactly as given, its trace context too") { store in
             let reset = OutboxEvent(
                 userId: nil, kind: .passwordResetRequested(email: EmailAddress(trusted: "ann@example.com")),
-                occurredAt: Fixtures.epoch, requestID: RequestID("req-reset"))
+                occurredAt: Fixtures.epoch, requestID: RequestID("req-reset"),
+                traceContext: "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\ntracestate: k=v")
             let revocation = OutboxEvent(
                 userId: UserID(), kind: .tokensRevoked(issuedBefore: Fixtures.epoch), occurredAt: Fixtures.hourLater)
             try await store.recordEvent(reset)
