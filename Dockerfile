@@ -15,7 +15,7 @@ WORKDIR /build
 COPY Package.swift ./
 RUN swift package resolve
 COPY . .
-RUN swift build -c release --product commerce-server --static-swift-stdlib \
+RUN swift build -c release --traits OTLPExporter --product commerce-server --static-swift-stdlib \
     && cp "$(swift build -c release --show-bin-path)/commerce-server" /usr/local/bin/commerce-server
 
 # --- run: a slim Debian with SQLite and curl (for HEALTHCHECK), as a non-root user ---
