@@ -9,7 +9,8 @@ import Foundation
 /// - ``confirmPasswordReset(tokenHash:passwordHash:now:tokensIssuedBefore:requestID:)`` is one atomic step:
 ///   a live token (`expiresAt > now`) is spent together with every other reset token of its user, and the
 ///   user's password is set and its sessions revoked as ``SessionStore/revokeSessions(_:)`` does, returning
-///   the revocation's event (its trace context ``TraceContextText/current()`` as taken when the call is made); an unknown, expired or spent token changes nothing and returns `nil`. Of racing
+///   the revocation's event (its trace context ``TraceContextText/current()`` as taken when the call is
+///   made); an unknown, expired or spent token changes nothing and returns `nil`. Of racing
 ///   confirmations of one token, exactly one succeeds. A reset touches the user, their sessions and the
 ///   outbox at once, so a store of this concern is every concern of ``UserStore``.
 /// - ``sweepExpiredResetTokens(now:limit:)`` deletes at most `limit` reset tokens that expired at or before

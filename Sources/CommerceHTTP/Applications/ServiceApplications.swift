@@ -152,8 +152,9 @@ public func buildOrderServiceApplication(
         services: service.backgroundServices + services, logger: logger)
 }
 
-/// A router with a server span per request when tracing, request ids, metrics and logs, security headers, CORS when configured, problem+json for
-/// every error (404 and 405 included) and the service's `GET /openapi.yaml`.
+/// A router with a server span per request when tracing, request ids, metrics and logs, security headers,
+/// CORS when configured, problem+json for every error (404 and 405 included) and the service's
+/// `GET /openapi.yaml`.
 func baseRouter(
     routeTable: RouteTable, settings: HTTPServiceSettings, document: OpenAPIDocument
 ) -> Router<CommerceRequestContext> {
