@@ -48,7 +48,7 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
         let lastOlder = ordersByUser[order.userId].flatMap { $0.lastIndex { Self.newestFirst(order, $0) } }
         let index = lastOlder.map { $0 + 1 } ?? 0
         ordersByUser[order.userId, default: []].insert(order, at: index)
-        webhooks.record(.step(of: order))
+        webhooks.record(.step(of: order, traceContext: TraceContextText.current()))
         return .created(order)
     }
 
@@ -151,7 +151,7 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
         let moved = stored.moved(to: entry)
         ordersByUser[order.userId]?[index] = moved
         if !OrderLifecycle.holdingStock.contains(moved.status) { putBackStock(of: moved.id) }
-        webhooks.record(.step(of: moved))
+        webhooks.record(.step(of: moved, traceContext: TraceContextText.current()))
         return moved
     }
 
@@ -205,8 +205,9 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
         webhooks.forgetOrders(of: userId, at: date)
         webhooks.record(
             OrderEvent(
-                type: .purged, occurredAt: date, data: .purged(userId: userId, deleted: deleted, anonymised: anonymised)
-            ))
+                type: .purged, occurredAt: date,
+                data: .purged(userId: userId, deleted: deleted, anonymised: anonymised),
+                traceContext: TraceContextText.current()))
     }
 
     /// See ``WebhookSubscriptionStore/createSubscription(_:)``.

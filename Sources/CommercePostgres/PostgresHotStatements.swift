@@ -85,11 +85,11 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
     static let sql = """
         SELECT outcome, mark, order_id, items, currency, total, fingerprint, products::text
         FROM commerce_place_order($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-            $18, $19, $20)
+            $18, $19, $20, $21)
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .uuid, .uuid, .uuid, .int8, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .text,
-        .int8, .text, .text, .int8, .int8,
+        .int8, .text, .text, .int8, .int8, .text,
     ]
     typealias Row = PostgresPlacementOutcome
 
@@ -103,9 +103,11 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
     let token: CallerToken?
     let idempotency: IdempotencyRecord?
     let now: Date
+    /// The placing request's trace context, for its `order.placed` event.
+    let traceContext: String?
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 20)
+        var bindings = PostgresBindings(capacity: 21)
         bindings.append(order.userId.description)
         bindings.append(order.id.uuid)
         bindings.append(order.userId.uuid)
@@ -126,6 +128,7 @@ struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
         bindings.append(idempotency?.fingerprint)
         bindings.append(idempotency?.expiresAt.millisecondsSince1970)
         bindings.append(now.millisecondsSince1970)
+        bindings.append(traceContext)
         return bindings
     }
 
@@ -198,13 +201,14 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
         SELECT r.n, f.outcome, f.mark, f.order_id, f.items, f.currency, f.total, f.fingerprint, f.products::text
         FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int8[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[], $14::int8[], $15::text[], $16::int8[],
-                $17::text[], $18::text[], $19::int8[], $20::int8[])
+                $17::text[], $18::text[], $19::int8[], $20::int8[], $21::text[])
             WITH ORDINALITY AS r(lock_key, order_id, user_id, token_user, token_iat, items, lines, requested_currency,
                 delivery_address, status, currency, total, created_at, updated_at, history, version, key,
-                fingerprint, expires_at, now, n)
+                fingerprint, expires_at, now, trace_context, n)
         CROSS JOIN LATERAL commerce_place_order(r.lock_key, r.order_id, r.user_id, r.token_user, r.token_iat,
             r.items, r.lines::jsonb, r.requested_currency, r.delivery_address, r.status, r.currency, r.total,
-            r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now) f
+            r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now,
+            r.trace_context) f
         WHERE (SELECT count(*) FROM (
             SELECT 1 FROM products
             WHERE id IN (SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l))
@@ -214,7 +218,7 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
     static let bindingDataTypes: [PostgresDataType] = [
         .textArray, .uuidArray, .uuidArray, .uuidArray, .int8Array, .textArray, .textArray, .textArray, .textArray,
         .textArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .int8Array, .textArray, .textArray,
-        .int8Array, .int8Array,
+        .int8Array, .int8Array, .textArray,
     ]
     typealias Row = (Int64, PostgresPlaceOrderStatement.Row)
 
@@ -222,7 +226,7 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
 
     func makeBindings() -> PostgresBindings {
         func column<T>(_ value: (PostgresPlaceOrderStatement) -> T) -> [T] { placements.map(value) }
-        var bindings = PostgresBindings(capacity: 20)
+        var bindings = PostgresBindings(capacity: 21)
         bindings.append(column { $0.order.userId.description })
         bindings.append(column { $0.order.id.uuid })
         bindings.append(column { $0.order.userId.uuid })
@@ -243,6 +247,7 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
         bindings.append(PostgresNullableArray(column { $0.idempotency?.fingerprint }))
         bindings.append(PostgresNullableArray(column { $0.idempotency?.expiresAt.millisecondsSince1970 }))
         bindings.append(column { $0.now.millisecondsSince1970 })
+        bindings.append(PostgresNullableArray(column(\.traceContext)))
         return bindings
     }
 

@@ -95,5 +95,15 @@ enum PostgresOrderSchema {
             .init(
                 version: "v10-time-ordered-event-ids",
                 statements: [PostgresWebhooks.timeOrderedUUID, PostgresWebhooks.recordEvent]),
+            // An event keeps the trace context of the request whose change it tells of, so its deliveries link
+            // back; both functions that write events take it as one more argument, which makes new functions
+            // beside the old ones. The old ones call the new ones, for processes of the previous version.
+            .init(
+                version: "v11-order-event-trace-context",
+                statements: [
+                    "ALTER TABLE order_events ADD COLUMN trace_context text",
+                    PostgresWebhooks.recordEvent, PostgresPlaceOrder.function,
+                    PostgresWebhooks.previousRecordEvent, PostgresPlaceOrder.previousVersion,
+                ]),
         ])
 }

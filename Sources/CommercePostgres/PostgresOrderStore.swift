@@ -100,7 +100,8 @@ public struct PostgresOrderStore: OrderStore {
         PostgresPlaceOrderStatement(
             order: order, items: pricing == nil ? StoredOrderItems.encode(order.items) : nil,
             lines: try pricing.map(Self.lines), requestedCurrency: pricing?.requestedCurrency?.value,
-            history: StoredOrderHistory.encode(order.history), token: token, idempotency: idempotency, now: now)
+            history: StoredOrderHistory.encode(order.history), token: token, idempotency: idempotency, now: now,
+            traceContext: TraceContextText.current())
     }
 
     /// Runs a batch of placements: one alone with ``PostgresPlaceOrderStatement``, several in one
@@ -420,7 +421,7 @@ public struct PostgresOrderStore: OrderStore {
         if !OrderLifecycle.holdingStock.contains(moved.status) {
             return try await transitionPuttingBackStock(order, moved: moved, history: history)
         }
-        let event = OrderEvent.step(of: moved)
+        let event = OrderEvent.step(of: moved, traceContext: TraceContextText.current())
         return try await translatingPostgresErrors {
             // The move and its event in one statement: the event is recorded only for the row that moved.
             let updated = try await client.query(
@@ -432,7 +433,8 @@ public struct PostgresOrderStore: OrderStore {
                       AND status = \(order.status.rawValue) AND version = \(order.version)
                     RETURNING 1)
                 SELECT commerce_record_order_event(\(event.type.rawValue), \(order.id.uuid), \(order.userId.uuid),
-                    \(event.occurredAt.millisecondsSince1970), \(StoredOrderEvent.encode(event.data)))::text
+                    \(event.occurredAt.millisecondsSince1970), \(StoredOrderEvent.encode(event.data)),
+                    \(event.traceContext))::text
                 FROM moved
                 """, logger: logger
             ).collect().count
@@ -474,7 +476,8 @@ public struct PostgresOrderStore: OrderStore {
                     """, logger: logger
                 ).collect().count
                 guard updated == 1 else { return nil }
-                try await PostgresWebhooks.record(.step(of: moved), connection, logger)
+                try await PostgresWebhooks.record(
+                    .step(of: moved, traceContext: TraceContextText.current()), connection, logger)
                 if let taken {
                     try await connection.query(
                         """
@@ -696,8 +699,9 @@ public struct PostgresOrderStore: OrderStore {
         try await PostgresWebhooks.forgetOrders(of: userId, at: date, connection, logger)
         try await PostgresWebhooks.record(
             OrderEvent(
-                type: .purged, occurredAt: date, data: .purged(userId: userId, deleted: deleted, anonymised: anonymised)
-            ),
+                type: .purged, occurredAt: date,
+                data: .purged(userId: userId, deleted: deleted, anonymised: anonymised),
+                traceContext: TraceContextText.current()),
             connection, logger)
     }
 

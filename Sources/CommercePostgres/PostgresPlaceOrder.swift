@@ -28,13 +28,34 @@
 /// any price or currency the client named is the catalog's — is `CatalogPricing.priced`'s condition for
 /// success; the conformance suite checks that both agree on every case it tries.
 enum PostgresPlaceOrder {
-    static let function = #"""
+    /// The function as it was before it took the placing request's trace context, now calling the current one
+    /// without: an Order process of the previous version, still running while a rolling upgrade replaces it,
+    /// goes on placing orders (their events keep no trace context). A changed argument list makes a second
+    /// function beside the first, so both exist.
+    static let previousVersion = """
         CREATE OR REPLACE FUNCTION commerce_place_order(
             p_lock_key text, p_order_id uuid, p_user_id uuid, p_token_user uuid, p_token_iat bigint,
             p_items text, p_lines jsonb, p_requested_currency text,
             p_delivery_address text, p_status text, p_currency text, p_total bigint,
             p_created_at bigint, p_updated_at bigint, p_history text, p_version bigint,
             p_key text, p_fingerprint text, p_expires_at bigint, p_now bigint)
+        RETURNS TABLE (outcome text, mark bigint, order_id uuid, items text, currency text, total bigint,
+                       fingerprint text, products jsonb)
+        LANGUAGE sql AS $$
+            SELECT * FROM commerce_place_order(p_lock_key, p_order_id, p_user_id, p_token_user, p_token_iat,
+                p_items, p_lines, p_requested_currency, p_delivery_address, p_status, p_currency, p_total,
+                p_created_at, p_updated_at, p_history, p_version, p_key, p_fingerprint, p_expires_at, p_now,
+                NULL::text)
+        $$
+        """
+
+    static let function = #"""
+        CREATE OR REPLACE FUNCTION commerce_place_order(
+            p_lock_key text, p_order_id uuid, p_user_id uuid, p_token_user uuid, p_token_iat bigint,
+            p_items text, p_lines jsonb, p_requested_currency text,
+            p_delivery_address text, p_status text, p_currency text, p_total bigint,
+            p_created_at bigint, p_updated_at bigint, p_history text, p_version bigint,
+            p_key text, p_fingerprint text, p_expires_at bigint, p_now bigint, p_trace_context text)
         RETURNS TABLE (outcome text, mark bigint, order_id uuid, items text, currency text, total bigint,
                        fingerprint text, products jsonb)
         LANGUAGE plpgsql AS $$
@@ -156,7 +177,7 @@ enum PostgresPlaceOrder {
                     jsonb_build_object('kind', 'order', 'id', p_order_id, 'userId', p_user_id, 'items', v_items,
                         'deliveryAddress', p_delivery_address, 'status', p_status, 'currency', v_currency,
                         'totalMinorUnits', v_total, 'createdAt', p_created_at, 'updatedAt', p_updated_at,
-                        'history', p_history, 'version', p_version)::text);
+                        'history', p_history, 'version', p_version)::text, p_trace_context);
             END IF;
             RETURN QUERY SELECT 'created'::text, NULL::bigint, p_order_id, v_items, v_currency, v_total,
                 NULL::text, NULL::jsonb;

@@ -68,7 +68,7 @@ enum PostgresWebhooks {
     /// Records an event and its deliveries (see the type's comment).
     static let recordEvent = #"""
         CREATE OR REPLACE FUNCTION commerce_record_order_event(
-            p_type text, p_order_id uuid, p_user_id uuid, p_occurred_at bigint, p_data text)
+            p_type text, p_order_id uuid, p_user_id uuid, p_occurred_at bigint, p_data text, p_trace_context text)
         RETURNS void LANGUAGE plpgsql AS $$
         DECLARE
             v_event uuid := commerce_uuid_v7(p_occurred_at);
@@ -76,8 +76,8 @@ enum PostgresWebhooks {
             IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.active AND p_type = ANY (s.events)) THEN
                 RETURN;
             END IF;
-            INSERT INTO order_events (id, type, order_id, user_id, occurred_at, data)
-            VALUES (v_event, p_type, p_order_id, p_user_id, p_occurred_at, p_data);
+            INSERT INTO order_events (id, type, order_id, user_id, occurred_at, data, trace_context)
+            VALUES (v_event, p_type, p_order_id, p_user_id, p_occurred_at, p_data, p_trace_context);
             INSERT INTO webhook_deliveries (id, subscription_id, event_id, type, order_id, occurred_at, status,
                                             attempts, next_attempt_at)
             SELECT commerce_uuid_v7(p_occurred_at), s.id, v_event, p_type, p_order_id, p_occurred_at, 'pending', 0,
@@ -86,6 +86,16 @@ enum PostgresWebhooks {
         END;
         $$
         """#
+
+    /// ``recordEvent`` as it was before it took a trace context, now calling the current one without (see
+    /// ``PostgresPlaceOrder/previousVersion``).
+    static let previousRecordEvent = """
+        CREATE OR REPLACE FUNCTION commerce_record_order_event(
+            p_type text, p_order_id uuid, p_user_id uuid, p_occurred_at bigint, p_data text)
+        RETURNS void LANGUAGE sql AS $$
+            SELECT commerce_record_order_event(p_type, p_order_id, p_user_id, p_occurred_at, p_data, NULL::text)
+        $$
+        """
 
     static let deliveryColumns = """
         d.id, d.subscription_id, d.event_id, d.type, d.order_id, d.occurred_at, d.status, d.attempts, \
@@ -144,7 +154,8 @@ enum PostgresWebhooks {
         try await connection.query(
             """
             SELECT commerce_record_order_event(\(event.type.rawValue), \(event.orderId?.uuid), \(userId.uuid),
-                \(event.occurredAt.millisecondsSince1970), \(StoredOrderEvent.encode(event.data)))
+                \(event.occurredAt.millisecondsSince1970), \(StoredOrderEvent.encode(event.data)),
+                \(event.traceContext))
             """, logger: logger)
     }
 
@@ -280,15 +291,16 @@ extension PostgresOrderStore: WebhookStore {
                 UPDATE webhook_deliveries d SET lease_until = \(leaseEnd.millisecondsSince1970)
                 FROM candidates c WHERE d.sequence = c.sequence
                 RETURNING \(unescaped: PostgresWebhooks.deliveryColumns),
-                    (SELECT e.data FROM order_events e WHERE e.id = d.event_id)
+                    (SELECT e.data FROM order_events e WHERE e.id = d.event_id),
+                    (SELECT e.trace_context FROM order_events e WHERE e.id = d.event_id)
                 """, logger: logger)
             {
                 let (delivery, sequence) = try PostgresWebhooks.delivery(row)
-                let data = try row.makeRandomAccess()[13].decode(String?.self)
-                guard let data else { continue }
+                let columns = row.makeRandomAccess()
+                guard let data = try columns[13].decode(String?.self) else { continue }
                 let event = OrderEvent(
                     id: delivery.eventId, type: delivery.type, occurredAt: delivery.occurredAt,
-                    data: try StoredOrderEvent.decode(data))
+                    data: try StoredOrderEvent.decode(data), traceContext: try columns[14].decode(String?.self))
                 claimed.append((sequence, delivery, event))
             }
             return claimed.sorted { $0.sequence < $1.sequence }.map { ($0.delivery, $0.event) }

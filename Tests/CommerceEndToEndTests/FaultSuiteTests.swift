@@ -58,16 +58,7 @@ final class FaultSuiteTests {
 
     /// A member of staff, made so with the internal key, and their token.
     func staffToken() async throws -> String {
-        let staff = try await live.registerAndLogIn(users.baseURL)
-        let promoted = try await live.send(
-            .PUT, users.baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
-            body: #"{"role":"staff"}"#)
-        #expect(promoted.status == 200)
-        return try #require(
-            try await live.send(
-                .POST, users.baseURL + "/api/user/login",
-                body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#
-            ).json["token"] as? String)
+        try await live.staffToken(users.baseURL, apiKey: ServerProcess.apiKey)
     }
 
     /// The Order service under `policy`: the suite's own for `purge` (the default), or one of a shop that

@@ -15,10 +15,7 @@ extension ReplicaTests {
         units: Int, _ body: (_ users: ServerProcess, _ orders: [ServerProcess], _ database: String) async throws -> Void
     ) async throws {
         let (usersDB, ordersDB) = ("stock_users_\(suffix)", "stock_orders_\(suffix)")
-        try await withDatabase("postgres") { admin in
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(usersDB)"))
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(ordersDB)"))
-        }
+        try await ReplicaDatabase.create(usersDB, ordersDB)
         let ports = try (0..<3).map { _ in try freePort() }
         func server(_ mode: String, _ index: Int, port: Int, environment: [String: String]) -> ServerProcess {
             let folder = directory.appending(path: "stock-\(mode)-\(index)")
@@ -51,16 +48,7 @@ extension ReplicaTests {
 
     /// A new member of staff's token, from `users`.
     func staffToken(of users: ServerProcess) async throws -> String {
-        let staff = try await live.registerAndLogIn(users.baseURL)
-        let promoted = try await live.send(
-            .PUT, users.baseURL + "/api/user/\(staff.id)/role", headers: [("x-api-key", ServerProcess.apiKey)],
-            body: #"{"role":"staff"}"#)
-        #expect(promoted.status == 200)
-        // A token issued after the promotion carries the staff role.
-        let login = try await live.send(
-            .POST, users.baseURL + "/api/user/login",
-            body: #"{"email":"\#(promoted.json["email"] as? String ?? "")","password":"correct horse battery"}"#)
-        return try #require(login.json["token"] as? String)
+        try await live.staffToken(users.baseURL, apiKey: ServerProcess.apiKey)
     }
 
     static func mugs(_ quantity: Int) -> String {

@@ -14,6 +14,34 @@ import Testing
 /// The PostgreSQL server of the replica test: `COMMERCE_POSTGRES_URL` (`scripts/test-postgres start`).
 enum ReplicaDatabase {
     static let adminURL = ProcessInfo.processInfo.environment["COMMERCE_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// The admin URL with another database.
+    static func url(database: String) -> String {
+        var components = URLComponents(string: adminURL!)!
+        components.path = "/" + database
+        return components.string!
+    }
+
+    /// Runs `body` with a running client on `database`.
+    static func withDatabase<Result: Sendable>(
+        _ database: String, _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(
+            configuration: try PostgresConnectionURL(url(database: database)).configuration,
+            backgroundLogger: Logger(label: "replica-test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// Creates each of `databases`.
+    static func create(_ databases: String...) async throws {
+        try await withDatabase("postgres") { admin in
+            for database in databases { try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database)")) }
+        }
+    }
 }
 
 /// Two User service and two Order service processes on one PostgreSQL server (a database each service).
@@ -39,25 +67,12 @@ final class ReplicaTests {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The admin URL with another database.
-    func url(database: String) -> String {
-        var components = URLComponents(string: ReplicaDatabase.adminURL!)!
-        components.path = "/" + database
-        return components.string!
-    }
+    func url(database: String) -> String { ReplicaDatabase.url(database: database) }
 
-    /// Runs `body` with a running client on `database`.
     func withDatabase<Result: Sendable>(
         _ database: String, _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(
-            configuration: try PostgresConnectionURL(url(database: database)).configuration,
-            backgroundLogger: Logger(label: "replica-test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await ReplicaDatabase.withDatabase(database, body)
     }
 
     func count(_ sql: String, in database: String) async throws -> Int {
@@ -87,10 +102,7 @@ final class ReplicaTests {
 
     @Test func deletionsThroughEitherUserReplicaWhileAnOrderReplicaIsKilledLeaveNoOrphans() async throws {
         let (usersDB, ordersDB) = ("replica_users_\(suffix)", "replica_orders_\(suffix)")
-        try await withDatabase("postgres") { admin in
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(usersDB)"))
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(ordersDB)"))
-        }
+        try await ReplicaDatabase.create(usersDB, ordersDB)
         let ports = try (0..<4).map { _ in try freePort() }
         let common = [
             "LOG_FORMAT": "json", "LOG_LEVEL": "info", "DELETION_RETRY_MAX_SECONDS": "1", "DELETION_LEASE_SECONDS": "6",

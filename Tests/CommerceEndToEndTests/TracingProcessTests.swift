@@ -3,6 +3,7 @@ import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import NIOHTTP1
+import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
@@ -67,6 +68,7 @@ final class TracingProcessTests {
     var receiver: Process?
     let users: ServerProcess
     let orders: ServerProcess
+    let environment: [String: String]
 
     init() throws {
         directory = try temporaryDirectory()
@@ -78,8 +80,42 @@ final class TracingProcessTests {
             "DELETION_RETRY_MAX_SECONDS": "1", "LOG_LEVEL": "info",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)", "OTEL_BSP_SCHEDULE_DELAY": "100",
         ]
+        self.environment = environment
         users = ServerProcess(mode: "user", port: userPort, dataDirectory: directory, environment: environment)
         orders = ServerProcess(mode: "order", port: orderPort, dataDirectory: directory, environment: environment)
+    }
+
+    /// Where the services keep their data in a test run over each kind of store.
+    enum Store: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqlite, postgresql
+        var testDescription: String { rawValue }
+        /// PostgreSQL when the test server is there (`COMMERCE_POSTGRES_URL`).
+        static let available = allCases.filter { $0 != .postgresql || ReplicaDatabase.adminURL != nil }
+    }
+
+    /// The services as `users` and `orders` are, but on `store` (a directory of files for SQLite, new
+    /// databases for PostgreSQL) and logging JSON lines.
+    private func services(on store: Store) async throws -> (users: ServerProcess, orders: ServerProcess) {
+        var databases = ["user": "memory:", "order": "memory:"]
+        switch store {
+        case .memory: break
+        case .sqlite: databases = ["user": directory.path, "order": directory.path]
+        case .postgresql:
+            let suffix = UUID().uuidString.prefix(8).lowercased()
+            let (usersDB, ordersDB) = ("traced_users_\(suffix)", "traced_orders_\(suffix)")
+            try await ReplicaDatabase.create(usersDB, ordersDB)
+            databases = [
+                "user": ReplicaDatabase.url(database: usersDB), "order": ReplicaDatabase.url(database: ordersDB),
+            ]
+        }
+        func server(_ model: ServerProcess) -> ServerProcess {
+            ServerProcess(
+                mode: model.mode, port: model.port, dataDirectory: directory,
+                environment: environment.merging(["DATABASE_URL": databases[model.mode]!, "LOG_FORMAT": "json"]) {
+                    $1
+                })
+        }
+        return (server(users), server(orders))
     }
 
     deinit {
@@ -188,5 +224,70 @@ final class TracingProcessTests {
             }, "a delivery linked to the deletion reached the Order service")
         #expect(delivery.traceId != deletionTrace, "delivered in the background, in a trace of its own")
         #expect(delivery.links.contains { $0.traceId == deletionTrace })
+    }
+
+    @Test(arguments: Store.available)
+    func anOrderEventsDeliveryLinksBackToTheRequestThatMadeIt(on store: Store) async throws {
+        try await startReceiver()
+        let (users, orders) = try await services(on: store)
+        defer {
+            users.kill()
+            orders.kill()
+        }
+        try users.start()
+        try orders.start()
+        let live = LiveClient(client: client)
+        #expect(await live.waitUntilHealthy(users.baseURL), "\(users.logTail())")
+        #expect(await live.waitUntilHealthy(orders.baseURL), "\(orders.logTail())")
+        let staff = try await live.staffToken(users.baseURL, apiKey: ServerProcess.apiKey)
+        let port = try freePort()
+        let receiver = EventReceiver()
+        let endpoint = ServiceGroup(services: [receiver.application(port: port)], logger: TestSystem.quiet)
+        let running = Task { try await endpoint.run() }
+        defer { running.cancel() }
+        #expect(await live.waitUntilHealthy("http://127.0.0.1:\(port)"))
+        let subscribed = try await live.send(
+            .POST, orders.baseURL + "/api/webhooks", token: staff,
+            body: #"{"url":"http://127.0.0.1:\#(port)/hooks","events":["order.placed","order.cancelled"]}"#)
+        #expect(subscribed.status == 201)
+
+        // A placement and its cancel, each under a trace of the caller's.
+        let customer = try await live.registerAndLogIn(users.baseURL)
+        let (placementTrace, cancelTrace) = ("6bf92f3577b34da6a3ce929d0e0e4738", "7bf92f3577b34da6a3ce929d0e0e4739")
+        let placed = try await live.send(
+            .POST, orders.baseURL + "/api/order", token: customer.token,
+            headers: [("traceparent", "00-\(placementTrace)-00f067aa0ba902b7-01")], body: FaultSuiteTests.order)
+        #expect(placed.status == 201)
+        let orderId = try #require(placed.json["id"] as? String)
+        let cancelled = try await live.send(
+            .POST, orders.baseURL + "/api/order/\(customer.id)/\(orderId)/cancel", token: customer.token,
+            headers: [("traceparent", "00-\(cancelTrace)-00f067aa0ba902b7-01")])
+        #expect(cancelled.status == 200)
+
+        let logged = ((try? String(contentsOf: orders.logFile, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["trace_id"] as? String == placementTrace }
+        #expect(!logged.isEmpty, "the placement's JSON log lines carry its trace id")
+        #expect(logged.allSatisfy { ($0["span_id"] as? String)?.count == 16 }, "and the span's id")
+
+        let expected = [("order.placed", placementTrace), ("order.cancelled", cancelTrace)]
+        func delivery(_ type: String, _ cause: String, in all: [ReceivedSpan]) -> ReceivedSpan? {
+            all.first { span in
+                span.name == "deliver \(type)" && span.service == "commerce-order"
+                    && span.links.contains { $0.traceId == cause }
+            }
+        }
+        let all = await spans { all in expected.allSatisfy { delivery($0, $1, in: all) != nil } }
+        let events = receiver.events
+        #expect(events.map(\.type) == ["order.placed", "order.cancelled"])
+        for (type, cause) in expected {
+            let span = try #require(delivery(type, cause, in: all), "no \(type) delivery span links to its request")
+            #expect(span.kind == "producer")
+            #expect(span.traceId != cause, "delivered in the background, in a trace of its own")
+            let carried = events.first { $0.type == type }?.traceparent
+            #expect(
+                carried?.split(separator: "-").dropFirst().first.map(String.init) == span.traceId,
+                "the \(type) delivery carries its span's trace to the endpoint")
+        }
     }
 }

@@ -20,6 +20,8 @@ final class EventReceiver: Sendable {
         let orderId: String?
         let body: [UInt8]
         let signature: String
+        /// The trace context the delivery carried.
+        let traceparent: String?
     }
 
     let received = Mutex<[Received]>([])
@@ -40,7 +42,8 @@ final class EventReceiver: Sendable {
                     Received(
                         eventId: request.headers[.init("x-commerce-event-id")!] ?? "",
                         type: request.headers[.init("x-commerce-event-type")!] ?? "", orderId: order, body: body,
-                        signature: request.headers[.init(WebhookSignature.header)!] ?? ""))
+                        signature: request.headers[.init(WebhookSignature.header)!] ?? "",
+                        traceparent: request.headers[.init("traceparent")!]))
             }
             return Response(status: .noContent)
         }

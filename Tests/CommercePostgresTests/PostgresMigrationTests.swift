@@ -1,5 +1,6 @@
 import CommerceCore
 import CommercePostgres
+import CommerceStoreRows
 import CommerceTesting
 import Foundation
 import PostgresNIO
@@ -28,7 +29,8 @@ struct PostgresMigrationTests {
             }
             #expect(
                 try await Self.versions(client) == [
-                    "v1-orders", "v1-users", "v10-time-ordered-event-ids", "v2-deletion-outbox",
+                    "v1-orders", "v1-users", "v10-time-ordered-event-ids", "v11-order-event-trace-context",
+                    "v2-deletion-outbox",
                     "v2-idempotency-expiry", "v3-order-lifecycle",
                     "v3-user-role", "v4-sessions", "v4-token-revocation", "v5-catalog",
                     "v5-outbox-kinds", "v6-password-resets", "v6-place-order", "v7-outbox-lanes",
@@ -54,6 +56,46 @@ struct PostgresMigrationTests {
             let text = try #require(made.first).uuidString.lowercased()
             #expect(text.prefix(15) == swift.prefix(15), "the time and the version: \(text) against \(swift)")
             #expect(["8", "9", "a", "b"].contains(text.dropFirst(19).prefix(1)), "the variant")
+        }
+    }
+
+    /// An Order process of the previous version, during a rolling upgrade, calls the event-writing functions
+    /// with the argument lists it knows: they still place and record, the events without a trace context.
+    @Test func theFunctionsAsThePreviousVersionCallsThemStillPlaceAndRecord() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            let subscription = WebhookSubscription(
+                url: URL(string: "https://hooks.example.com/orders")!, events: [.placed, .shipped],
+                secret: try SigningSecret(String(repeating: "s", count: 32), field: "secret"),
+                createdAt: PostgresBatchTests.epoch)
+            try await store.createSubscription(subscription)
+            let order = PostgresBatchTests.order(of: UserID())
+            let at = order.createdAt.millisecondsSince1970
+            let (items, history) = (StoredOrderItems.encode(order.items), StoredOrderHistory.encode(order.history))
+            var outcomes: [String] = []
+            for try await outcome in try await client.query(
+                """
+                SELECT outcome FROM commerce_place_order(\(order.userId.description), \(order.id.uuid),
+                    \(order.userId.uuid), NULL::uuid, NULL::bigint, \(items), NULL::jsonb, NULL::text,
+                    \(order.deliveryAddress), 'pending', 'EUR', \(order.total.minorUnits), \(at), \(at), \(history),
+                    \(Int64(order.version)), NULL::text, NULL::text, NULL::bigint, \(at))
+                """
+            ).decode(String.self) {
+                outcomes.append(outcome)
+            }
+            #expect(outcomes == ["created"])
+            #expect(try await store.order(order.id, of: order.userId, token: nil) == order)
+            let shipped = OrderEvent(type: .shipped, occurredAt: order.createdAt, data: .order(order))
+            try await client.query(
+                """
+                SELECT commerce_record_order_event('order.shipped', \(order.id.uuid), \(order.userId.uuid), \(at),
+                    \(StoredOrderEvent.encode(shipped.data)))
+                """)
+            let claimed = try await store.claimDeliveries(
+                of: subscription.id, limit: 10, now: order.createdAt, leaseEnd: order.createdAt.addingTimeInterval(60))
+            #expect(claimed.map(\.event.type) == [.placed], "one order's events one at a time, oldest first")
+            #expect(claimed.allSatisfy { $0.event.traceContext == nil && $0.event.orderId == order.id })
         }
     }
 }

@@ -145,4 +145,27 @@ package struct LiveClient: Sendable {
             .POST, base + "/api/user/login", body: #"{"email":"\#(email)","password":"correct horse battery"}"#)
         return (login.json["userId"] as! String, login.json["token"] as! String)
     }
+
+    /// A new user made staff through the User service at `base` (its internal API key `apiKey`), and a
+    /// token of theirs issued after the promotion, so it carries the role.
+    package func staffToken(_ base: String, apiKey: String) async throws -> String {
+        let staff = try await registerAndLogIn(base)
+        let promoted = try await send(
+            .PUT, base + "/api/user/\(staff.id)/role", headers: [("x-api-key", apiKey)], body: #"{"role":"staff"}"#)
+        guard promoted.status == 200, let email = promoted.json["email"] as? String else {
+            throw LiveFailure("promoting a user to staff answered \(promoted.status)")
+        }
+        let login = try await send(
+            .POST, base + "/api/user/login", body: #"{"email":"\#(email)","password":"correct horse battery"}"#)
+        guard let token = login.json["token"] as? String else {
+            throw LiveFailure("the promoted user's login answered \(login.status)")
+        }
+        return token
+    }
+}
+
+/// A step of a live test that did not go as the test needs.
+package struct LiveFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -41,13 +41,20 @@ public struct OrderEvent: Sendable, Hashable {
     public let occurredAt: Date
     /// What it carries.
     public let data: Data
+    /// The trace context of the request whose change it tells of (``TraceContextText``), kept so that its
+    /// deliveries link back to that request; `nil` outside a trace.
+    public let traceContext: String?
 
-    /// An event of `type` carrying `data`; a new id begins with `occurredAt` (``CommerceIdentifier/init(timeOrderedAt:)``).
-    public init(id: EventID? = nil, type: OrderEventType, occurredAt: Date, data: Data) {
+    /// An event of `type` carrying `data`, caused within `traceContext`; a new id begins with `occurredAt`
+    /// (``CommerceIdentifier/init(timeOrderedAt:)``).
+    public init(
+        id: EventID? = nil, type: OrderEventType, occurredAt: Date, data: Data, traceContext: String? = nil
+    ) {
         self.id = id ?? EventID(timeOrderedAt: occurredAt)
         self.type = type
         self.occurredAt = occurredAt
         self.data = data
+        self.traceContext = traceContext
     }
 
     /// The order it is about, when it is about one: what orders its deliveries (one order's events reach a
@@ -57,7 +64,9 @@ public struct OrderEvent: Sendable, Hashable {
     }
 
     /// The event of `order`'s latest step: placed, or the status its last transition reached.
-    public static func step(of order: Order) -> OrderEvent {
-        OrderEvent(type: OrderEventType(reaching: order.status), occurredAt: order.updatedAt, data: .order(order))
+    public static func step(of order: Order, traceContext: String? = nil) -> OrderEvent {
+        OrderEvent(
+            type: OrderEventType(reaching: order.status), occurredAt: order.updatedAt, data: .order(order),
+            traceContext: traceContext)
     }
 }

@@ -6,9 +6,9 @@ import Instrumentation
 /// is none.
 public enum TraceContextText {
     /// The current task's trace context as text, or `nil` when the tracer writes nothing for it (no tracer,
-    /// or no trace).
+    /// no trace) or the trace is not recorded (``TraceRecording``): a link to it would lead nowhere.
     public static func current() -> String? {
-        guard let context = ServiceContext.current else { return nil }
+        guard TraceRecording.isOn, let context = ServiceContext.current else { return nil }
         var fields: [String: String] = [:]
         InstrumentationSystem.instrument.inject(context, into: &fields, using: FieldsInjector())
         guard !fields.isEmpty else { return nil }

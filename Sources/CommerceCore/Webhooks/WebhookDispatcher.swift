@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Delivers order events to webhook subscriptions: one lane per active subscription, so a failing endpoint
 /// delays no other; in each lane, due deliveries claimed with a lease (several Order processes share the
@@ -176,7 +177,7 @@ public final class WebhookDispatcher: Service {
         // in between sends them again once the lease ends (at least once, as always).
         var attempts: [(id: DeliveryID, outcome: DeliveryOutcome)] = []
         for (delivery, event) in claimed {
-            let answer = await sender.send(event, delivery: delivery, to: subscription)
+            let answer = await send(event, delivery: delivery, to: subscription)
             let outcome = outcome(of: answer, for: delivery, at: clock.now())
             attempts.append((delivery.id, outcome))
             log(outcome, of: delivery)
@@ -184,6 +185,23 @@ public final class WebhookDispatcher: Service {
         }
         try await store.recordAttempts(attempts, at: clock.now())
         return claimed.count
+    }
+
+    /// Sends one delivery as a span of a trace of its own (`deliver order.placed`), linked to the trace of
+    /// the request that made the change (kept with the event), whose context the request carries on.
+    private func send(_ event: OrderEvent, delivery: WebhookDelivery, to subscription: WebhookSubscription) async
+        -> WebhookAnswer
+    {
+        await withSpan("deliver \(event.type.rawValue)", ofKind: .producer) { span in
+            if span.isRecording {
+                span.attributes["commerce.event.id"] = event.id.description
+                span.attributes["commerce.delivery.id"] = delivery.id.description
+                if let cause = event.traceContext {
+                    span.addLink(SpanLink(context: TraceContextText.context(cause), attributes: [:]))
+                }
+            }
+            return await sender.send(event, delivery: delivery, to: subscription)
+        }
     }
 
     /// Every active subscription, page by page.

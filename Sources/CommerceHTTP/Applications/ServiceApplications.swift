@@ -33,8 +33,8 @@ public struct HTTPServiceSettings: Sendable {
     /// How long a request body may take to arrive once its head has: past it the request is answered 408
     /// and the connection closed, so a client that drips its body cannot hold a connection. 30 s by default.
     public var bodyReadTimeout: Duration = .seconds(30)
-    /// Whether each request is a server span (Hummingbird's `TracingMiddleware`: named for its route
-    /// template, continuing the caller's trace context). On by default when a tracer was bootstrapped
+    /// Whether each request is a server span (``ServerSpanMiddleware``: named for its route template,
+    /// continuing the caller's trace context). On by default when a tracer was bootstrapped
     /// (`InstrumentationSystem.bootstrap`) before these settings were made; off, a request pays nothing.
     public var tracesRequests: Bool = !(InstrumentationSystem.tracer is NoOpTracer)
 
@@ -159,7 +159,7 @@ func baseRouter(
     routeTable: RouteTable, settings: HTTPServiceSettings, document: OpenAPIDocument
 ) -> Router<CommerceRequestContext> {
     let router = Router(context: CommerceRequestContext.self)
-    if settings.tracesRequests { router.add(middleware: TracingMiddleware()) }
+    if settings.tracesRequests { router.add(middleware: ServerSpanMiddleware()) }
     router.add(middleware: RequestBookkeepingMiddleware(metrics: settings.metrics))
     if !settings.corsAllowedOrigins.isEmpty {
         router.add(middleware: CORSAllowListMiddleware(origins: settings.corsAllowedOrigins))

@@ -11,7 +11,8 @@ import Tracing
 /// peer's `Retry-After`. Makes exactly one attempt, carrying ``RequestID/current`` as `x-request-id`, as a
 /// client span of the current trace named for the route (`GET /api/user/{id}`) whose context goes along in
 /// the headers the tracer's propagator writes (W3C `traceparent` with swift-otel): by AsyncHTTPClient when
-/// it has a tracer (its transport span is then a child of this one), by this call otherwise.
+/// it has a tracer (its transport span is then a child of this one), by this call otherwise. Within a trace
+/// the sampler dropped, there is no span of its own (``TraceRecording``).
 struct HTTPPeerCall: Sendable {
     let client: HTTPClient
     let baseURL: String
@@ -40,6 +41,9 @@ struct HTTPPeerCall: Sendable {
     func exchange(
         _ method: HTTPMethod, _ path: String, route: String, json: [UInt8]? = nil, limit: Int = 64 * 1024
     ) async throws -> (status: HTTPResponseStatus, body: ByteBuffer, headers: HTTPHeaders) {
+        // Outside a recorded trace the call makes no span; the current context still goes along, so the other
+        // service continues the caller's trace (and its sampler's decision).
+        guard TraceRecording.isOn else { return try await exchange(method, path, json: json, limit: limit) }
         let span = startSpan("\(method.rawValue) \(route)", ofKind: .client)
         defer { span.end() }
         if span.isRecording {
@@ -66,9 +70,7 @@ struct HTTPPeerCall: Sendable {
         status: HTTPResponseStatus, body: ByteBuffer, headers: HTTPHeaders
     ) {
         var request = HTTPClientRequest(url: baseURL + path)
-        if client.tracer == nil, let context = ServiceContext.current {
-            InstrumentationSystem.instrument.inject(context, into: &request.headers, using: PeerHeadersInjector())
-        }
+        request.carryTraceContext(through: client)
         request.method = method
         if let json {
             request.headers.add(name: "content-type", value: "application/json")
@@ -104,12 +106,5 @@ struct HTTPPeerCall: Sendable {
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
         headers.first(name: "retry-after").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             .map { .seconds(max(0, $0)) }
-    }
-}
-
-/// Writes a trace context's fields (`traceparent`, `tracestate`) into a peer request's headers.
-struct PeerHeadersInjector: Injector {
-    func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) {
-        headers.replaceOrAdd(name: key, value: value)
     }
 }

@@ -8,8 +8,9 @@ import NIOHTTP1
 /// Delivers order events over HTTP: `POST` to the subscription's URL with the event as JSON
 /// (``OrderEventRepresentation``), `X-Commerce-Event-Id` (the same on every retry, so receivers drop
 /// repeats), `X-Commerce-Event-Type`, and `X-Commerce-Signature` keyed with the subscription's secret
-/// (``WebhookSignature``: receivers check it with `verify`). The address is judged by a
-/// ``WebhookAddressPolicy`` first; redirects are not followed (``HTTPClient/forWebhooks()``).
+/// (``WebhookSignature``: receivers check it with `verify`), and the delivery's trace context when traced.
+/// The address is judged by a ``WebhookAddressPolicy`` first; redirects are not followed
+/// (``HTTPClient/forWebhooks()``).
 public struct HTTPWebhookSender: WebhookSender {
     private let client: HTTPClient
     private let policy: WebhookAddressPolicy
@@ -46,6 +47,7 @@ public struct HTTPWebhookSender: WebhookSender {
         let body = Self.body(of: event)
         var request = HTTPClientRequest(url: subscription.url.absoluteString)
         request.method = .POST
+        request.carryTraceContext(through: client)
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "x-commerce-event-id", value: event.id.description)
         request.headers.add(name: "x-commerce-event-type", value: event.type.rawValue)

@@ -25,6 +25,8 @@ final class OrderInsertBatcher: Sendable {
         let now: Date
         let token: CallerToken?
         let pricing: CatalogPricing?
+        /// The placing request's trace context, for its `order.placed` event.
+        let traceContext: String?
         let answer: CheckedContinuation<OrderInsertion, any Error>
     }
 
@@ -51,12 +53,12 @@ final class OrderInsertBatcher: Sendable {
     /// Inserts with the next transaction and answers once it has committed.
     func insert(
         _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?,
-        pricing: CatalogPricing?
+        pricing: CatalogPricing?, traceContext: String?
     ) async throws -> OrderInsertion {
         try await withCheckedThrowingContinuation { answer in
             let insert = Insert(
                 order: order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing,
-                answer: answer)
+                traceContext: traceContext, answer: answer)
             let startWriting = queue.withLock { queue in
                 queue.waiting.append(insert)
                 defer { queue.writing = true }

@@ -70,11 +70,12 @@ enum OrderPlacement {
 
     /// Places `order` under the store's rules: refuses a voided token and a tombstoned user (`notFound`),
     /// answers a live record's order for its key, prices the order with `pricing` from the products
-    /// `catalog` reads by id, and writes the order with its record. Nothing is written unless it returns
-    /// `.created`.
+    /// `catalog` reads by id, and writes the order with its record and its `order.placed` event (caused within
+    /// `traceContext`). Nothing is written unless it returns `.created`.
     static func place(
         _ db: Database, _ order: Order, row: OrderRow.Texts?, idempotency: IdempotencyRecord?, now: Date,
-        token: CallerToken?, pricing: CatalogPricing?, catalog: ([String]) throws -> [String: Product]
+        token: CallerToken?, pricing: CatalogPricing?, traceContext: String?,
+        catalog: ([String]) throws -> [String: Product]
     ) throws -> OrderInsertion {
         let checks = try checks(db, userId: order.userId, key: idempotency?.key, now: now, token: token)
         try token?.check(voidBefore: checks.voidBefore)
@@ -112,7 +113,7 @@ enum OrderPlacement {
                 }
             }
             try insert(db, order, row, stockTaken: StoredStockTaken.encode(take))
-            try SQLiteWebhooks.record(.step(of: order), to: subscribers, in: db)
+            try SQLiteWebhooks.record(.step(of: order, traceContext: traceContext), to: subscribers, in: db)
         }
         return .created(order)
     }

@@ -144,6 +144,10 @@ enum OrderSchema {
         migrator.registerMigration("v9-webhook-lane-only") { db in
             try db.execute(sql: "DROP INDEX webhookDelivery_order")
         }
+        // The trace context of the request whose change an event tells of, so its deliveries link back.
+        migrator.registerMigration("v10-order-event-trace-context") { db in
+            try db.execute(sql: "ALTER TABLE orderEvent ADD COLUMN traceContext TEXT")
+        }
         return migrator
     }
 }

@@ -36,7 +36,7 @@ public struct SQLiteOrderStore: OrderStore {
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
             try OrderPlacement.place(
                 db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now,
-                token: insert.token, pricing: insert.pricing
+                token: insert.token, pricing: insert.pricing, traceContext: insert.traceContext
             ) { ids in try Self.products(db, ids: ids) }
         }
     }
@@ -68,9 +68,11 @@ public struct SQLiteOrderStore: OrderStore {
     ) async throws -> OrderInsertion {
         // An order priced from the catalog gets its columns once priced, in the transaction.
         let row = pricing == nil ? OrderRow.encode(order) : nil
+        let trace = TraceContextText.current()
         return try await StoreSpan.around(system: "sqlite", operation: #function) {
             try await inserts.insert(
-                order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing)
+                order, row: row, idempotency: idempotency, now: now, token: token, pricing: pricing,
+                traceContext: trace)
         }
     }
 
@@ -154,6 +156,7 @@ public struct SQLiteOrderStore: OrderStore {
     public func transition(_ order: Order, to entry: OrderHistoryEntry) async throws -> Order? {
         let moved = order.moved(to: entry)
         let history = StoredOrderHistory.encode(moved.history)
+        let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
             try await watch.write(on: writer) { db in
                 let update = try db.cachedStatement(
@@ -169,7 +172,7 @@ public struct SQLiteOrderStore: OrderStore {
                 if !OrderLifecycle.holdingStock.contains(moved.status) {
                     try Self.putBackStock(db, where: "id = ?", [order.id.description])
                 }
-                try SQLiteWebhooks.record(.step(of: moved), in: db)
+                try SQLiteWebhooks.record(.step(of: moved, traceContext: trace), in: db)
                 return moved
             }
         }
@@ -204,14 +207,15 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``OrderRecordStore/purge(_:at:)``: the deletes and the tombstone in one transaction, then the
     /// deleted bytes erased from the files.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
-        try await translatingDatabaseErrors {
+        let trace = TraceContextText.current()
+        return try await translatingDatabaseErrors {
             let deleted = try await watch.write(on: writer) { db in
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
                 let deleted = db.changesCount
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
-                try Self.recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date, in: db)
+                try Self.recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date, trace: trace, in: db)
                 try Self.tombstone(userId, db)
                 return deleted
             }
@@ -223,7 +227,8 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``OrderRecordStore/anonymise(_:as:at:)``: the user's orders rewritten, the records deleted and the
     /// tombstone recorded in one write transaction, then the replaced bytes erased from the files.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
-        try await translatingDatabaseErrors {
+        let trace = TraceContextText.current()
+        return try await translatingDatabaseErrors {
             let kept = try await watch.write(on: writer) { db in
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
@@ -246,7 +251,8 @@ public struct SQLiteOrderStore: OrderStore {
                         ])
                 }
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
-                try Self.recordPurge(of: userId, deleted: 0, anonymised: orders.count, at: date, in: db)
+                try Self.recordPurge(
+                    of: userId, deleted: 0, anonymised: orders.count, at: date, trace: trace, in: db)
                 try Self.tombstone(userId, db)
                 return orders.count
             }
@@ -257,15 +263,16 @@ public struct SQLiteOrderStore: OrderStore {
 
     /// The `orders.purged` event of a user's first deletion (before its tombstone is recorded); what was not
     /// yet delivered of their orders is forgotten.
-    private static func recordPurge(of userId: UserID, deleted: Int, anonymised: Int, at date: Date, in db: Database)
-        throws
-    {
+    private static func recordPurge(
+        of userId: UserID, deleted: Int, anonymised: Int, at date: Date, trace: String?, in db: Database
+    ) throws {
         guard try !isTombstoned(db, userId) else { return }
         try SQLiteWebhooks.forgetOrders(of: userId, at: date, in: db)
         try SQLiteWebhooks.record(
             OrderEvent(
-                type: .purged, occurredAt: date, data: .purged(userId: userId, deleted: deleted, anonymised: anonymised)
-            ),
+                type: .purged, occurredAt: date,
+                data: .purged(userId: userId, deleted: deleted, anonymised: anonymised),
+                traceContext: trace),
             in: db)
     }
 

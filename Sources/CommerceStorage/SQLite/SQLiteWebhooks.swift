@@ -5,7 +5,8 @@ import GRDB
 
 /// Order events and their deliveries in the Order service's file, written in the transaction of the change
 /// they tell of (``record(_:in:)`` is called from inside the placement's savepoint, a transition's or a
-/// purge's write).
+/// purge's write). The writer's queue runs outside the caller's task, so an event's trace context is taken
+/// (``TraceContextText/current()``) before the write begins.
 enum SQLiteWebhooks {
     /// The active subscriptions that take events of `type`.
     static func takers(of type: OrderEventType, in db: Database) throws -> [String] {
@@ -29,10 +30,13 @@ enum SQLiteWebhooks {
         case .purged(let user, _, _): userId = user
         }
         try db.cachedStatement(
-            sql: "INSERT INTO orderEvent (id, type, orderId, userId, occurredAt, data) VALUES (?, ?, ?, ?, ?, ?)"
+            sql: """
+                INSERT INTO orderEvent (id, type, orderId, userId, occurredAt, data, traceContext)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
         ).execute(arguments: [
             event.id.description, event.type.rawValue, event.orderId?.description, userId.description,
-            event.occurredAt.millisecondsSince1970, StoredOrderEvent.encode(event.data),
+            event.occurredAt.millisecondsSince1970, StoredOrderEvent.encode(event.data), event.traceContext,
         ])
         let insert = try db.cachedStatement(
             sql: """
@@ -217,13 +221,13 @@ extension SQLiteOrderStore: WebhookStore {
                     let leaseUntil = (row[13] as Int64?).map(Date.init(millisecondsSince1970:)) ?? .distantPast
                     guard (delivery.nextAttemptAt ?? now) <= now, leaseUntil <= now,
                         let stored = try Row.fetchOne(
-                            db, sql: "SELECT type, occurredAt, data FROM orderEvent WHERE id = ?",
+                            db, sql: "SELECT type, occurredAt, data, traceContext FROM orderEvent WHERE id = ?",
                             arguments: [delivery.eventId.description])
                     else { continue }
                     let event = OrderEvent(
                         id: delivery.eventId, type: delivery.type,
                         occurredAt: Date(millisecondsSince1970: stored[1]),
-                        data: try StoredOrderEvent.decode(stored[2]))
+                        data: try StoredOrderEvent.decode(stored[2]), traceContext: stored[3])
                     try lease.execute(arguments: [leaseEnd.millisecondsSince1970, delivery.id.description])
                     claimed.append((delivery, event))
                 }
