@@ -8,31 +8,54 @@ import Synchronization
 /// tokens (``TokenService``) and the decoded JSON columns of stored orders (``StoredOrderItems``,
 /// ``StoredOrderHistory``). A text can be looked up by its UTF-8 bytes as well as by a `String`, so a database row's
 /// column is looked up without a `String` made of it first.
-package final class TextMemo<Value: Sendable>: Sendable {
-    private struct Entry: Sendable {
-        let text: String
-        let value: Value
+///
+/// Public and inlinable, so each user's module specializes it for its value type (this target is in no
+/// product: public reaches no library user). Unspecialized, every lookup asked the runtime for the generic
+/// metadata of its entries (the dictionary, its arrays, the lock's closures): 6 % of a SQLite
+/// `GET /api/order/{userId}` (Documentation/PerformanceLog.md, third round). A `package` inlinable body is
+/// not specialized by the modules that use it, as this toolchain builds them.
+public final class TextMemo<Value: Sendable>: Sendable {
+    @usableFromInline
+    struct Entry: Sendable {
+        @usableFromInline let text: String
+        @usableFromInline let value: Value
+
+        @inlinable
+        init(text: String, value: Value) {
+            self.text = text
+            self.value = value
+        }
     }
 
-    private struct Entries: Sendable {
+    @usableFromInline
+    struct Entries: Sendable {
         /// By the hash of the text's UTF-8 bytes; texts whose hashes collide share a bucket.
-        var buckets: [Int: [Entry]] = [:]
-        var count = 0
+        @usableFromInline var buckets: [Int: [Entry]] = [:]
+        @usableFromInline var count = 0
+
+        @inlinable
+        init() {}
     }
 
-    private let capacity: Int
-    private let entries = Mutex(Entries())
+    @usableFromInline let capacity: Int
+    @usableFromInline let entries: Mutex<Entries>
 
-    package init(capacity: Int) { self.capacity = capacity }
+    @inlinable
+    public init(capacity: Int) {
+        self.capacity = capacity
+        entries = Mutex(Entries())
+    }
 
     /// The value remembered for `text`, if it is still held.
-    package func value(for text: String) -> Value? {
+    @inlinable
+    public func value(for text: String) -> Value? {
         var text = text
         return text.withUTF8 { value(forUTF8: $0) }
     }
 
     /// The value remembered for the text whose UTF-8 bytes are `utf8`, if it is still held.
-    package func value(forUTF8 utf8: UnsafeBufferPointer<UInt8>) -> Value? {
+    @inlinable
+    public func value(forUTF8 utf8: UnsafeBufferPointer<UInt8>) -> Value? {
         let hash = Self.hash(utf8)
         return entries.withLock { entries in
             entries.buckets[hash]?.first { entry in
@@ -46,7 +69,8 @@ package final class TextMemo<Value: Sendable>: Sendable {
     }
 
     /// Remembers the value worked out from `text`.
-    package func remember(_ value: Value, for text: String) {
+    @inlinable
+    public func remember(_ value: Value, for text: String) {
         var text = text
         let hash = text.withUTF8 { Self.hash($0) }
         entries.withLock { entries in
@@ -57,7 +81,8 @@ package final class TextMemo<Value: Sendable>: Sendable {
     }
 
     /// The value remembered for `text`, or `compute()`'s, which is then remembered (unless it throws).
-    package func value<Failure: Error>(for text: String, compute: () throws(Failure) -> Value) throws(Failure)
+    @inlinable
+    public func value<Failure: Error>(for text: String, compute: () throws(Failure) -> Value) throws(Failure)
         -> Value
     {
         if let known = value(for: text) { return known }
@@ -68,7 +93,8 @@ package final class TextMemo<Value: Sendable>: Sendable {
 
     /// The value remembered for the text whose UTF-8 bytes are `utf8`, or `compute`'s of that text as a
     /// `String` (made only then), which is then remembered (unless it throws).
-    package func value<Failure: Error>(
+    @inlinable
+    public func value<Failure: Error>(
         forUTF8 utf8: UnsafeBufferPointer<UInt8>, compute: (String) throws(Failure) -> Value
     ) throws(Failure) -> Value {
         if let known = value(forUTF8: utf8) { return known }
@@ -78,7 +104,8 @@ package final class TextMemo<Value: Sendable>: Sendable {
         return computed
     }
 
-    private static func hash(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+    @inlinable
+    static func hash(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(utf8))
         return hasher.finalize()

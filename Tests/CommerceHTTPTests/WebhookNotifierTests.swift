@@ -85,6 +85,15 @@ struct WebhookNotifierTests {
         #expect(!other.verify(signature, body: delivery.body, now: Date()), "another key verified")
     }
 
+    /// The header any receiver can recompute: HMAC-SHA256 of "<t>." and the body, in lowercase hex (the value
+    /// here is Python's `hmac.new(key, b'1700000000.{"ok":true}', hashlib.sha256).hexdigest()`).
+    @Test func theSignatureIsTheHMACOfTheTimeAndBodyInLowercaseHex() throws {
+        let signature = WebhookSignature(secret: try SigningSecret("another-secret-0123456789abcdefghijklmnop"))
+        #expect(
+            signature.header(for: Array(#"{"ok":true}"#.utf8), at: Date(timeIntervalSince1970: 1_700_000_000))
+                == "t=1700000000,v1=58e77ebd9b8f82e1d383bf6752250d431dea77aa4ef81481d9be1d0af4f034c6")
+    }
+
     @Test func aReceiverThatIsDownGetsTheResetOnceItIsBack() async throws {
         let port = try freePort()
         let receiver = Receiver()

@@ -1,3 +1,4 @@
+import CommerceSupport
 import Crypto
 import Foundation
 
@@ -19,7 +20,7 @@ public struct OpaqueToken: Sendable, Hashable, CustomStringConvertible {
 
     /// What a store keeps and looks the token up by: SHA-256 of the token, hex.
     public var hash: String {
-        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+        HexText.of(SHA256.hash(data: Data(value.utf8)))
     }
 
     /// Never the token itself.

@@ -32,9 +32,18 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         var metadata: Logger.Metadata = [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
-            "durationMs": "\(String(format: "%.2f", elapsed.timeInterval * 1000))",
+            "durationMs": "\(milliseconds(elapsed))",
         ]
         if let id { metadata["requestId"] = .string(id.text) }
         logger.info("request", metadata: metadata)
+    }
+
+    /// `duration` in milliseconds with two decimals, written from integers: `String(format:)` on every
+    /// request's line made a formatted Foundation string each time.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let hundredths = seconds * 100_000 + (attoseconds + 5_000_000_000_000) / 10_000_000_000_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

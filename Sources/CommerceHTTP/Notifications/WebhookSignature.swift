@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceSupport
 import Crypto
 import Foundation
 
@@ -46,7 +47,7 @@ public struct WebhookSignature: Sendable {
     }
 
     private static func hex(_ mac: HMAC<SHA256>.MAC) -> String {
-        mac.map { String(format: "%02x", $0) }.joined()
+        HexText.of(mac)
     }
 
     private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {

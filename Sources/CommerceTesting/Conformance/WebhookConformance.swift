@@ -173,6 +173,14 @@ public enum WebhookConformance {
                     (early.delivery.id, .delivered(statusCode: 204)),
                     (late.delivery.id, .retry(statusCode: 503, error: "busy", nextAttemptAt: later)),
                 ], at: later)
+            let recorded = try await store.deliveries(of: kept.id, after: nil, limit: 10)
+            try require(
+                recorded.first { $0.id == early.delivery.id }
+                    == early.delivery.applying(.delivered(statusCode: 204), at: later)
+                    && recorded.first { $0.id == late.delivery.id }
+                        == late.delivery.applying(
+                            .retry(statusCode: 503, error: "busy", nextAttemptAt: later), at: later),
+                "a pass's outcomes were not each recorded as applying(_:at:) makes them")
             backlog = try await store.deliveryBacklog()
             try require(
                 backlog == OutboxBacklog(count: 1, oldestOccurredAt: later), "after one delivered: \(backlog)")
