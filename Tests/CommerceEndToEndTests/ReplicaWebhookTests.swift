@@ -2,7 +2,6 @@ import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import NIOHTTP1
-import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -13,8 +12,7 @@ extension ReplicaTests {
         try await withStockedReplicas(units: 1000) { users, orders, _ in
             let port = try freePort()
             let receiver = EventReceiver()
-            let endpoint = ServiceGroup(services: [receiver.application(port: port)], logger: TestSystem.quiet)
-            let running = Task { try await endpoint.run() }
+            let running = receiver.run(port: port)
             defer { running.cancel() }
             #expect(await live.waitUntilHealthy("http://127.0.0.1:\(port)"))
             let token = try await staffToken(of: users)

@@ -3,7 +3,6 @@ import CommerceTestSupport
 import CommerceTesting
 import Foundation
 import NIOHTTP1
-import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
@@ -242,8 +241,7 @@ final class TracingProcessTests {
         let staff = try await live.staffToken(users.baseURL, apiKey: ServerProcess.apiKey)
         let port = try freePort()
         let receiver = EventReceiver()
-        let endpoint = ServiceGroup(services: [receiver.application(port: port)], logger: TestSystem.quiet)
-        let running = Task { try await endpoint.run() }
+        let running = receiver.run(port: port)
         defer { running.cancel() }
         #expect(await live.waitUntilHealthy("http://127.0.0.1:\(port)"))
         let subscribed = try await live.send(

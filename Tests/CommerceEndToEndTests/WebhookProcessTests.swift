@@ -52,6 +52,12 @@ final class EventReceiver: Sendable {
             logger: TestSystem.quiet)
     }
 
+    /// Runs the receiver on `port` until the task it answers is cancelled.
+    func run(port: Int) -> Task<Void, any Error> {
+        let endpoint = ServiceGroup(services: [application(port: port)], logger: TestSystem.quiet)
+        return Task { try await endpoint.run() }
+    }
+
     /// The distinct events received (a retry may bring one twice), in the order they first came.
     var events: [Received] {
         received.withLock { all in
@@ -129,9 +135,7 @@ extension FaultSuiteTests {
         let receiver = EventReceiver()
         // The receiver runs for the whole test, outside `withRunning`, so the test itself can kill the
         // Order service mid-burst.
-        let endpoint = ServiceGroup(
-            services: [receiver.application(port: port)], logger: TestSystem.quiet)
-        let running = Task { try await endpoint.run() }
+        let running = receiver.run(port: port)
         defer { running.cancel() }
         let (live, ordersBase, order) = (live, orders.baseURL, Self.order)
         #expect(await live.waitUntilHealthy("http://127.0.0.1:\(port)"))
@@ -172,7 +176,7 @@ extension FaultSuiteTests {
         #expect(stored.count < 100, "the test reads every order in one page")
         let storedIDs = Set(stored.compactMap { $0["id"] as? String })
         #expect(Set(receiver.events.compactMap(\.orderId)).isSubset(of: storedIDs))
-        await endpoint.triggerGracefulShutdown()
+        running.cancel()
         _ = await running.result
     }
 }
