@@ -23,7 +23,10 @@ let package = Package(
         .library(
             name: "CommerceClient",
             targets: ["CommerceClient", "CommerceUserServiceClient", "CommerceOrderServiceClient"]),
+        // Seeded runs of both services in one process, every invariant checked, over any stores.
+        .library(name: "CommerceSimulation", targets: ["CommerceSimulation"]),
         .executable(name: "commerce-server", targets: ["ExampleServer"]),
+        .executable(name: "commerce-simulate", targets: ["SimulateCommand"]),
     ],
     // commerce-server's OTLP/HTTP trace exporter (swift-otel) is a trait, off by default: it adds minutes
     // to a first build that an embedder who traces another way, or not at all, should not pay.
@@ -185,6 +188,20 @@ let package = Package(
             path: "Examples/ClientWalkthrough/Tests",
             swiftSettings: swiftSettings
         ),
+        // The simulator (Documentation/Testing.md, "The simulator") and its command.
+        .target(
+            name: "CommerceSimulation",
+            dependencies: [
+                "CommerceCore", "CommerceInMemory", "CommerceSupport", "CommerceTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SimulateCommand",
+            dependencies: ["CommerceCore", "CommerceSimulation", "CommerceStorage"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ExampleServer",
             dependencies: [
@@ -250,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExampleHarnessTests",
-            dependencies: ["CommerceCore", "CommerceInMemory", "CommerceTesting"],
+            dependencies: ["CommerceCore", "CommerceInMemory", "CommerceSimulation", "CommerceTesting"],
             path: "Examples/HarnessTests",
             swiftSettings: swiftSettings
         ),
@@ -318,6 +335,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommerceSimulationTests",
+            dependencies: ["CommerceCore", "CommerceSimulation", "CommerceStorage", "CommerceTesting"],
             swiftSettings: swiftSettings
         ),
         // Whole processes: commerce-server started, killed and restarted (fault suite, operator commands,

@@ -1,0 +1,30 @@
+/// An invariant a run broke: which, at which step, and what was seen.
+public struct SimulationViolation: Sendable, Hashable, CustomStringConvertible {
+    /// The invariant's name, as ``SimulationInvariant`` names it.
+    public let invariant: SimulationInvariant
+    /// The step after which it was found (the run's last step for the checks at quiescence).
+    public let step: Int
+    /// What was seen, in a line.
+    public let detail: String
+
+    public var description: String { "\(invariant.rawValue) after step \(step): \(detail)" }
+}
+
+/// What every run must keep, each checked after every step and again at quiescence.
+public enum SimulationInvariant: String, Sendable, Hashable, CaseIterable {
+    /// A tracked product's stock is never negative, and is always its start plus the adjustments staff made,
+    /// less what acknowledged placements took, plus what cancellations and purges put back.
+    case stockConserved = "stock-conserved"
+    /// An idempotency key answers one order, whatever retries and repeats it sees.
+    case oneOrderPerKey = "one-order-per-key"
+    /// Every order's history starts `pending` and each step is one the lifecycle table allows; its version
+    /// counts its steps.
+    case legalHistory = "legal-history"
+    /// Once the outbox has delivered, a deleted user has no order left (the `purge` policy).
+    case noOrderOutlivesItsUser = "no-order-outlives-its-user"
+    /// No request with a deleted user's token succeeds once their deletion has reached the Order service,
+    /// and none ever places a new order.
+    case deletedUsersTokensRefused = "deleted-users-tokens-refused"
+    /// Every acknowledged order of a live user can be read back as acknowledged or as moved since.
+    case acknowledgedOrdersKept = "acknowledged-orders-kept"
+}
