@@ -49,7 +49,9 @@ public final class SimulationRun {
         let user: Int
         let product: Int
         let quantity: Int
-        var status: OrderStatus
+        /// Every status it was acknowledged to reach, in order: what its events must tell.
+        var statuses: [OrderStatus]
+        var status: OrderStatus { statuses.last! }
     }
 
     /// The seed the run follows.
@@ -64,6 +66,10 @@ public final class SimulationRun {
     private var orders: [SimOrder] = []
     private var adjustments: [Int]
     private var staff: (id: UserID, token: String)
+    private var subscription: WebhookSubscription
+    private var endpointDown = false
+    /// Where the run's one subscription sends every order event (``CommerceHarness/webhooks`` records them).
+    static let endpoint = "https://hooks.example.com/simulation"
     private var trace: [String] = []
     private var nextKey = 0
     /// The invariants broken so far.
@@ -103,6 +109,9 @@ public final class SimulationRun {
         for product in Self.products { try await harness.setStock(of: product, to: configuration.startingStock) }
         let (staffUser, staffToken) = try await harness.registerAndLogInStaff()
         staff = (staffUser.id, staffToken)
+        subscription = try await harness.orders.subscribe(
+            WebhookForm(url: Self.endpoint, events: OrderEventType.allCases.map(\.rawValue)),
+            as: .staff(staffUser.id), token: try await harness.callerToken(of: staffToken))
     }
 
     /// Runs every step, then brings the system to rest (faults healed, the outbox delivered) and checks the
@@ -125,12 +134,14 @@ public final class SimulationRun {
         let roll = Int.random(in: 0..<100, using: &random)
         switch roll {
         case 0..<12: try await register()
-        case 12..<47: try await place()
-        case 47..<67: try await transition()
-        case 67..<75: try await adjustStock()
-        case 75..<81: try await deleteUser()
-        case 81..<89: await toggleOrderService()
-        case 89..<97: try await deliverOutbox()
+        case 12..<44: try await place()
+        case 44..<62: try await transition()
+        case 62..<69: try await adjustStock()
+        case 69..<74: try await deleteUser()
+        case 74..<80: await toggleOrderService()
+        case 80..<86: try await deliverOutbox()
+        case 86..<93: try await deliverOrderEvents()
+        case 93..<96: await toggleEndpoint()
         default:
             let seconds = Int.random(in: 1...10, using: &random)
             clock.advance(by: .seconds(seconds))
@@ -190,7 +201,7 @@ public final class SimulationRun {
             orders.append(
                 SimOrder(
                     alias: alias, id: placed.order.id, user: user, product: product, quantity: quantity,
-                    status: placed.order.status))
+                    statuses: [placed.order.status]))
             if let key { users[user].keys[key] = placed.order.id }
             record("\(label) created o\(alias)\(placed.replayed ? " replayed?" : "")")
         } catch let error as CommerceError {
@@ -216,7 +227,8 @@ public final class SimulationRun {
             if deletionDelivered, !byStaff {
                 violate(.deletedUsersTokensRefused, "u\(user.alias)'s token moved o\(order.alias) after deletion")
             }
-            orders[index].status = moved.status
+            // A move to where the order already is answers it unchanged: its history is what was acknowledged.
+            orders[index].statuses = moved.history.map(\.status)
             record("\(label) -> \(moved.status.rawValue)")
         } catch let error as CommerceError {
             record("\(label) \(error.code)")
@@ -254,6 +266,22 @@ public final class SimulationRun {
         record("order service \(orderServiceDown ? "down" : "up")")
     }
 
+    private func toggleEndpoint() async {
+        endpointDown.toggle()
+        if endpointDown {
+            await harness.webhooks.goDown(Self.endpoint)
+        } else {
+            await harness.webhooks.heal(Self.endpoint)
+        }
+        record("endpoint \(endpointDown ? "down" : "up")")
+    }
+
+    /// One pass of the subscription's lane, as the dispatcher's loop makes them.
+    private func deliverOrderEvents() async throws {
+        let sent = try await harness.webhookDispatcher?.deliverDue(to: subscription) ?? 0
+        record("order events \(sent)")
+    }
+
     private func deliverOutbox() async throws {
         let delivered = try await harness.propagator.deliverPending()
         record("deliver \(delivered)")
@@ -265,9 +293,17 @@ public final class SimulationRun {
         orderServiceDown = false
         await harness.orderPeer.plan.heal()
         await harness.userPeer.plan.heal()
+        await harness.webhooks.heal(Self.endpoint)
+        endpointDown = false
         for _ in 0..<10 where try await harness.propagator.deliverPending() > 0 {}
+        // Failed sends wait out their back-off (at most the dispatcher's longest delay) before the next pass.
+        for _ in 0..<50 {
+            clock.advance(by: .seconds(1))
+            guard try await harness.webhookDispatcher?.deliverDue(to: subscription) ?? 0 > 0 else { break }
+        }
         record("quiesced")
         try await checkInvariants()
+        try await checkOrderEvents(atRest: true)
         for user in users where user.deleted {
             let left = try await harness.orderStore.orders(of: user.id, status: nil, after: nil, limit: 1000)
             if !left.isEmpty {
@@ -315,6 +351,33 @@ public final class SimulationRun {
             }
         }
         for order in stored.values { checkHistory(order) }
+        try await checkOrderEvents(atRest: false)
+    }
+
+    /// What the endpoint heard of each order is, in order, what the order was acknowledged to go through — a
+    /// beginning of it until the run is at rest, all of it then (a deleted user's undelivered events are
+    /// forgotten with them, so theirs stays a beginning) — and nothing of an order that was never
+    /// acknowledged.
+    private func checkOrderEvents(atRest: Bool) async throws {
+        var heard: [OrderID: [OrderStatus]] = [:]
+        var seen: Set<EventID> = []
+        for event in await harness.webhooks.events(at: Self.endpoint) where seen.insert(event.id).inserted {
+            guard case .order(let order) = event.data else { continue }
+            heard[order.id, default: []].append(order.status)
+        }
+        for order in orders {
+            let told = heard.removeValue(forKey: order.id) ?? []
+            let whole = atRest && !users[order.user].deleted
+            if whole ? told != order.statuses : !order.statuses.starts(with: told) {
+                violate(
+                    .orderEventsDelivered,
+                    "o\(order.alias) went \(order.statuses.map(\.rawValue)), the endpoint heard \(told.map(\.rawValue))"
+                )
+            }
+        }
+        if !heard.isEmpty {
+            violate(.orderEventsDelivered, "\(heard.count) orders never acknowledged were told of")
+        }
     }
 
     private func checkHistory(_ order: Order) {

@@ -27,4 +27,7 @@ public enum SimulationInvariant: String, Sendable, Hashable, CaseIterable {
     case deletedUsersTokensRefused = "deleted-users-tokens-refused"
     /// Every acknowledged order of a live user can be read back as acknowledged or as moved since.
     case acknowledgedOrdersKept = "acknowledged-orders-kept"
+    /// A subscriber hears each order's acknowledged changes in the order they happened — all of them once the
+    /// run is at rest — and nothing of a change that was not acknowledged.
+    case orderEventsDelivered = "order-events-delivered"
 }

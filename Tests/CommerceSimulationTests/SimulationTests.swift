@@ -67,4 +67,19 @@ struct SimulationInvariantTests {
         try await run.next()
         #expect(run.violations.map(\.invariant).contains(.acknowledgedOrdersKept))
     }
+
+    @Test func aChangeNobodyAcknowledgedIsToldToTheSubscriber() async throws {
+        let run = try await SimulationRun(seed: 11)
+        var pending: Order?
+        while pending == nil, run.step < 150 {
+            try await run.next()
+            pending = try await run.harness.orderStore.allOrders(status: .pending, after: nil, limit: 1, token: nil)
+                .first
+        }
+        let order = try #require(pending, "seed 11 left no pending order in 150 steps")
+        let entry = OrderHistoryEntry(status: .confirmed, at: order.updatedAt, by: .staff)
+        _ = try await run.harness.orderStore.transition(order, to: entry)
+        let outcome = try await run.run()
+        #expect(outcome.violations.map(\.invariant).contains(.orderEventsDelivered))
+    }
 }
