@@ -7,7 +7,8 @@ import Foundation
 
 /// One seeded run of both services in one process (``CommerceHarness``), driven one step at a time: a
 /// random workload of what users and staff do, with faults — the User service's answers failing, the Order
-/// service down for a while — and every invariant (``SimulationInvariant``) checked after each step.
+/// service down for a while, the order-events subscriber's endpoint down for a while — and every invariant
+/// (``SimulationInvariant``) checked after each step.
 ///
 /// Determinism: every choice comes from the seed (``SimulationRandom``); steps run one after another, each
 /// awaited to its end; the clock moves only by the seed's steps and the services' own back-offs
