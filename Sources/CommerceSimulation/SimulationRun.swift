@@ -69,6 +69,7 @@ public final class SimulationRun {
     private var staff: (id: UserID, token: String)
     private var subscription: WebhookSubscription
     private var endpointDown = false
+    private var orderServiceDown = false
     /// Where the run's one subscription sends every order event (``CommerceHarness/webhooks`` records them).
     static let endpoint = "https://hooks.example.com/simulation"
     private var trace: [String] = []
@@ -190,7 +191,8 @@ public final class SimulationRun {
             // Until its deletion reaches the Order service, a deleted user's earlier order may be answered to
             // a repeat of its key; nothing new is ever placed for them, and nothing at all once it has.
             if users[user].deleted, !placed.replayed || deletionDelivered {
-                violate(.deletedUsersTokensRefused, "u\(user)'s token placed o\(orders.count) after their deletion")
+                let what = placed.replayed ? alias(of: placed.order.id) : "a new order"
+                violate(.deletedUsersTokensRefused, "u\(user)'s token was answered \(what) after their deletion")
             }
             if let key, let first = users[user].keys[key] {
                 if placed.order.id != first {
@@ -198,13 +200,17 @@ public final class SimulationRun {
                 }
                 return record("\(label) replayed \(alias(of: placed.order.id))")
             }
+            // A key this run never had acknowledged cannot be a repeat of anything.
+            if placed.replayed {
+                violate(.oneOrderPerKey, "key \(key ?? "-") of u\(user) answered a replay of an unknown order")
+            }
             let alias = orders.count
             orders.append(
                 SimOrder(
                     alias: alias, id: placed.order.id, user: user, product: product, quantity: quantity,
                     statuses: [placed.order.status]))
             if let key { users[user].keys[key] = placed.order.id }
-            record("\(label) created o\(alias)\(placed.replayed ? " replayed?" : "")")
+            record("\(label) created o\(alias)")
         } catch let error as CommerceError {
             record("\(label) \(error.code)")
         }
@@ -258,8 +264,6 @@ public final class SimulationRun {
         users[index].deleted = true
         record("delete u\(index) orders \(deletion.orders.rawValue)")
     }
-
-    private var orderServiceDown = false
 
     private func toggleOrderService() async {
         orderServiceDown.toggle()
