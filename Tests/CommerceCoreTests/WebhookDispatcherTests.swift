@@ -103,6 +103,25 @@ struct WebhookDispatcherTests {
         #expect(deliveries.map(\.attempts) == [1, 2], "the placement took two attempts, the cancel one")
     }
 
+    @Test func aChangeMadeWithinTheSameMillisecondIsDueAtOnce() async throws {
+        // 0.6 ms into a millisecond: the change's time is kept rounded up to the next one.
+        let clock = TestClock()
+        clock.advance(by: .microseconds(600))
+        let store = InMemoryOrderStore()
+        let endpoints = Endpoints()
+        let subscription = await Self.subscribe(store, host: "shop.example", at: clock.now().roundedToMilliseconds)
+        let dispatcher = WebhookDispatcher(store: store, sender: endpoints, clock: clock)
+        let order = Order(
+            id: OrderID(), userId: UserID(),
+            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
+            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
+            createdAt: clock.now().roundedToMilliseconds, updatedAt: clock.now().roundedToMilliseconds)
+        _ = try await store.insert(order, idempotency: nil, now: clock.now())
+        clock.advance(by: .microseconds(100))
+        #expect(try await dispatcher.deliverDue(to: subscription) == 1, "a pass after the change sends it")
+        #expect(endpoints.received.withLock { $0["shop.example"] } == [.placed])
+    }
+
     @Test func upkeepReportsTheBacklogAndForgetsFinishedDeliveriesAfterTheRetention() async throws {
         let clock = TestClock()
         let store = InMemoryOrderStore()

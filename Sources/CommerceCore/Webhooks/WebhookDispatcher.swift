@@ -169,7 +169,10 @@ public final class WebhookDispatcher: Service {
     /// to. Returns how many it sent.
     @discardableResult
     public func deliverDue(to subscription: WebhookSubscription) async throws -> Int {
-        let now = clock.now()
+        // At the stores' precision: a delivery is due at its event's time rounded to the nearest millisecond,
+        // which can be up to half a millisecond after the change; rounding `now` the same way (rounding keeps
+        // order) makes a delivery due on any pass that begins after its change committed.
+        let now = clock.now().roundedToMilliseconds
         let claimed = try await store.claimDeliveries(
             of: subscription.id, limit: configuration.batchSize, now: now,
             leaseEnd: now.addingTimeInterval(configuration.lease.timeInterval))
