@@ -199,7 +199,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SimulateCommand",
-            dependencies: ["CommerceCore", "CommerceSimulation", "CommerceStorage"],
+            dependencies: ["CommerceCore", "CommerceInMemory", "CommerceSimulation", "CommerceStorage"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -339,7 +339,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CommerceSimulationTests",
-            dependencies: ["CommerceCore", "CommerceSimulation", "CommerceStorage", "CommerceTesting"],
+            dependencies: [
+                "CommerceCore", "CommerceInMemory", "CommerceSimulation", "CommerceStorage", "CommerceTesting",
+            ],
             swiftSettings: swiftSettings
         ),
         // Whole processes: commerce-server started, killed and restarted (fault suite, operator commands,

@@ -21,8 +21,14 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
     /// Subscriptions, order events and their deliveries, changed in the same turn as the orders.
     private var webhooks = InMemoryWebhooks()
 
+    /// The bugs this store was made with: none, unless a test of this package planted some.
+    private let planted: Set<PlantedBug>
+
     /// An empty store.
-    public init() {}
+    public init() { planted = [] }
+
+    /// An empty store with `bugs` planted: for the simulator's tests, which show that each is found.
+    package init(planting bugs: Set<PlantedBug>) { planted = bugs }
 
     /// See ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)``: one actor turn, so the prices read are
     /// the ones in force when the order is stored.
@@ -40,7 +46,10 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
             scope = key
         }
         let order = try pricing?.priced(order, catalog: catalog) ?? order
-        let take = try pricing?.stockToTake(from: catalog) ?? [:]
+        if planted.contains(.eventOutsideTransaction) {
+            webhooks.record(.step(of: order, traceContext: TraceContextText.current()))
+        }
+        let take = try pricing?.stockToTake(from: planted.contains(.oversell) ? catalog.bottomless : catalog) ?? [:]
         for (productId, quantity) in take { catalog[productId]?.stock? -= quantity }
         if !take.isEmpty { stockTaken[order.id] = take }
         if let scope, let idempotency { records[scope] = idempotency }
@@ -48,7 +57,9 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
         let lastOlder = ordersByUser[order.userId].flatMap { $0.lastIndex { Self.newestFirst(order, $0) } }
         let index = lastOlder.map { $0 + 1 } ?? 0
         ordersByUser[order.userId, default: []].insert(order, at: index)
-        webhooks.record(.step(of: order, traceContext: TraceContextText.current()))
+        if !planted.contains(.eventOutsideTransaction) {
+            webhooks.record(.step(of: order, traceContext: TraceContextText.current()))
+        }
         return .created(order)
     }
 
@@ -102,6 +113,7 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
 
     /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) throws -> Date {
+        if planted.contains(.lostRevocation) { return date }
         let mark = max(voidBefore[userId] ?? date, date)
         voidBefore[userId] = mark
         return mark
@@ -148,7 +160,8 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
             let stored = ordersByUser[order.userId]?[index], stored.status == order.status,
             stored.version == order.version
         else { return nil }
-        let moved = stored.moved(to: entry)
+        var moved = stored.moved(to: entry)
+        if planted.contains(.skippedHistoryStep) { moved.history.removeLast() }
         ordersByUser[order.userId]?[index] = moved
         if !OrderLifecycle.holdingStock.contains(moved.status) { putBackStock(of: moved.id) }
         webhooks.record(.step(of: moved, traceContext: TraceContextText.current()))
@@ -285,5 +298,16 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
     /// Whether `lhs` comes before `rhs` in newest-first order.
     private static func newestFirst(_ lhs: Order, _ rhs: Order) -> Bool {
         lhs.createdAt > rhs.createdAt || (lhs.createdAt == rhs.createdAt && lhs.id > rhs.id)
+    }
+}
+
+extension [String: Product] {
+    /// This catalog with every tracked stock as good as endless: what an oversell checks against.
+    fileprivate var bottomless: [String: Product] {
+        mapValues { product in
+            var product = product
+            if product.stock != nil { product.stock = Int(Int32.max) }
+            return product
+        }
     }
 }

@@ -91,7 +91,7 @@ public actor InMemoryUserStore: UserStore {
         record.tokensVoidBefore = mark
         if let hash = revocation.passwordHash { record.passwordHash = hash }
         usersById[revocation.userId] = record
-        if let session = revocation.newSession { try startSession(session) }
+        if let session = revocation.newSession(at: mark) { try startSession(session) }
         let event = OutboxEvent(
             userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
             occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID,

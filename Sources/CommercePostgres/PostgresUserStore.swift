@@ -214,7 +214,7 @@ public struct PostgresUserStore: UserStore {
         let at = revocation.tokensIssuedBefore.millisecondsSince1970
         let rows = try await connection.query(
             """
-            UPDATE users SET tokens_void_before = GREATEST(tokens_void_before, \(at)),
+            UPDATE users SET tokens_void_before = GREATEST(tokens_void_before + 1, \(at)),
                              password_hash = COALESCE(\(revocation.passwordHash), password_hash)
             WHERE id = \(id) RETURNING tokens_void_before
             """, logger: logger)
@@ -223,7 +223,7 @@ public struct PostgresUserStore: UserStore {
         guard let mark else { return nil }
         try await connection.query(
             "UPDATE sessions SET ended_at = \(at) WHERE user_id = \(id) AND ended_at IS NULL", logger: logger)
-        if let first = revocation.newSession {
+        if let first = revocation.newSession(at: Date(millisecondsSince1970: mark)) {
             try await connection.query(
                 """
                 INSERT INTO sessions (id, user_id, started_at)

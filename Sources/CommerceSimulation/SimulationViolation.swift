@@ -20,11 +20,17 @@ public enum SimulationInvariant: String, Sendable, Hashable, CaseIterable {
     /// Every order's history starts `pending` and each step is one the lifecycle table allows; its version
     /// counts its steps.
     case legalHistory = "legal-history"
-    /// Once the outbox has delivered, a deleted user has no order left (the `purge` policy).
+    /// Once a user's deletion has reached the Order service, no order is theirs: with the `purge` policy none
+    /// is left, with `anonymise` each is kept with nothing that points to them (another owner, the address
+    /// and item names redacted); at rest, every deletion has reached it.
     case noOrderOutlivesItsUser = "no-order-outlives-its-user"
     /// No request with a deleted user's token succeeds once their deletion has reached the Order service,
     /// and none ever places a new order.
     case deletedUsersTokensRefused = "deleted-users-tokens-refused"
+    /// No access token a revocation voided (sign-out everywhere, a password change or reset) is taken by
+    /// the User service after it, nor by the Order service once the revocation has been delivered; a spent
+    /// refresh token, or one of a session signed out, is never taken again.
+    case revokedTokensRefused = "revoked-tokens-refused"
     /// Every acknowledged order of a live user can be read back as acknowledged or as moved since.
     case acknowledgedOrdersKept = "acknowledged-orders-kept"
     /// A subscriber hears each order's acknowledged changes in the order they happened — all of them once the

@@ -138,7 +138,8 @@ public struct CommerceHarness: Sendable {
         propagator = user.propagator
         webhookDispatcher = order.webhookDispatcher
         if pricing == .catalog {
-            for index in 0..<OrderDraft.itemCount.upperBound {
+            // Only what is missing: a harness over existing stores (a restart) keeps their catalog's stock.
+            for index in 0..<OrderDraft.itemCount.upperBound where try await orderStore.product("sku-\(index)") == nil {
                 _ = try await orderStore.putProduct(
                     Product(
                         id: "sku-\(index)", name: "Item \(index)", price: Self.samplePrice, currency: .usd,

@@ -11,6 +11,9 @@ public enum PeerFault: Sendable, Hashable {
     case rateLimited(retryAfter: Duration)
     /// Never answers; the call ends only when its task is cancelled (by a per-attempt timeout, say).
     case hang
+    /// The call reaches the real peer and takes effect, but its answer is lost: the caller sees a time-out
+    /// (``AttemptTimedOut``), as when an answer comes after the caller gave up. A retry repeats the call.
+    case lostAnswer
 }
 
 /// The script a fault-injecting peer follows: fail the next N calls, or every call until healed, and
@@ -63,6 +66,10 @@ public actor FaultPlan {
             throw CommerceError.rateLimited("Injected fault: slow down.", retryAfter: retryAfter)
         case .hang:
             while true { try await Task.sleep(for: .seconds(3600)) }
+        case .lostAnswer:
+            _ = try await body()
+            recordSuccess()
+            throw AttemptTimedOut()
         }
     }
 }

@@ -22,6 +22,8 @@ public actor RecordingWebhookEndpoint: WebhookSender {
     private var received: [String: [Received]] = [:]
     private var queued: [String: [WebhookAnswer]] = [:]
     private var standing: [String: WebhookAnswer] = [:]
+    /// How many of the next deliveries each URL takes without its answer reaching the sender.
+    private var answersToLose: [String: Int] = [:]
     /// How many sends each URL saw, taken or not.
     private var attempts: [String: Int] = [:]
 
@@ -41,7 +43,17 @@ public actor RecordingWebhookEndpoint: WebhookSender {
         }
         if let answer = standing[url] { return answer }
         received[url, default: []].append(Received(event: event, delivery: delivery))
+        if let lose = answersToLose[url], lose > 0 {
+            answersToLose[url] = lose - 1
+            return .unreachable("timed out")
+        }
         return .status(204)
+    }
+
+    /// The next `count` deliveries to `url` are taken, but the sender never hears so (it sees a time-out, as
+    /// when the answer comes too late): each is sent again, so the endpoint takes it twice.
+    public func loseNextAnswers(_ count: Int, at url: String) {
+        answersToLose[url, default: 0] += count
     }
 
     /// The next `count` sends to `url` answer `answer` (a failing status, `.status(410)`, or
@@ -59,6 +71,7 @@ public actor RecordingWebhookEndpoint: WebhookSender {
     public func heal(_ url: String) {
         queued[url] = nil
         standing[url] = nil
+        answersToLose[url] = nil
     }
 
     /// The deliveries `url` took, in the order it took them.

@@ -79,4 +79,22 @@ struct OutboxLanesTests {
         #expect(mailed, "the reset request waited for the dead Order service")
         #expect(try await store.pendingEvents(of: [.userDeleted], limit: 1).count == 1, "the deletion is still pending")
     }
+
+    /// One lane alone: a caller ordering the lanes (the simulator) delivers the lane of a topic and no other;
+    /// a topic no destination takes delivers nothing.
+    @Test func oneLaneIsDeliveredAloneWhenAsked() async throws {
+        let store = InMemoryUserStore()
+        let epoch = Date(millisecondsSince1970: 1_767_225_600_000)
+        try await store.recordEvent(
+            OutboxEvent(
+                userId: nil, kind: .passwordResetRequested(email: EmailAddress(trusted: "ann@example.com")),
+                occurredAt: epoch))
+        try await store.recordEvent(OutboxEvent(userId: UserID(), kind: .userDeleted, occurredAt: epoch))
+        try await store.recordEvent(
+            OutboxEvent(userId: UserID(), kind: .tokensRevoked(issuedBefore: epoch), occurredAt: epoch))
+        let propagator = OutboxPropagator(events: store, destinations: [OrderServiceDestination(orders: QuietOrders())])
+        #expect(try await propagator.deliverPending(inLaneOf: .passwordResetRequested) == 0)
+        #expect(try await propagator.deliverPending(inLaneOf: .tokensRevoked) == 2, "the lane takes both its topics")
+        #expect(try await store.pendingEvents(limit: 10).map(\.kind.topic) == [.passwordResetRequested])
+    }
 }

@@ -29,6 +29,30 @@ struct UserServiceTests {
         #expect(error?.code == .conflict)
     }
 
+    /// Found by the simulator, whose clock stands still between steps: a sign-in right after a revocation
+    /// stamps its token at the revocation's mark, a millisecond ahead of the clock; a second revocation in
+    /// that millisecond must still void it, in both services, and a password change's own session survive.
+    @Test func revocationsWithinOneMillisecondVoidTheTokenSignedInBetween() async throws {
+        let harness = try await CommerceHarness(clock: TestClock())
+        let password = "correct horse battery"
+        let (user, _) = try await harness.registerAndSignIn(password: password)
+        try await harness.users.logOutEverywhere(user.id, as: .user(user.id))
+        let between = try await harness.users.login(email: user.email.value, password: password)
+        try await harness.users.logOutEverywhere(user.id, as: .user(user.id))
+        await #expect(throws: CommerceError.tokenRevoked) {
+            try await harness.users.authenticate(bearer: between.token)
+        }
+        let caller = try await harness.callerToken(of: between.token)
+        await #expect(throws: CommerceError.tokenRevoked) {
+            try await harness.orders.orders(of: user.id, as: .user(user.id), token: caller)
+        }
+        let changed = try await harness.users.changePassword(
+            user.id, currentPassword: password, newPassword: "another horse battery", as: .user(user.id))
+        #expect(try await harness.users.authenticate(bearer: changed.token) == .user(user.id))
+        let next = try await harness.users.refresh(changed.refreshToken)
+        #expect(try await harness.users.authenticate(bearer: next.token) == .user(user.id))
+    }
+
     @Test func loginIssuesATokenForTheUser() async throws {
         let harness = try await CommerceHarness()
         let (user, token) = try await harness.registerAndLogIn()

@@ -64,6 +64,10 @@ struct WebhookDispatcherTests {
             store: InMemoryOrderStore(), sender: Endpoints(),
             configuration: .init(firstDelay: .seconds(8)), jitter: { 0 })
         #expect(halfJitter.delay(afterAttempts: 1) == .seconds(4), "jitter keeps the upper half")
+        let noJitter = WebhookDispatcher(
+            store: InMemoryOrderStore(), sender: Endpoints(),
+            configuration: .init(firstDelay: .seconds(8), jitter: false), jitter: { 0 })
+        #expect(noJitter.delay(afterAttempts: 1) == .seconds(8), "without jitter a delay is its whole length")
     }
 
     @Test func aFailingEndpointDelaysNoOtherAndGetsEverythingInOrderOnceItRecovers() async throws {

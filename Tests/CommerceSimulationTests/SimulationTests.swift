@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceInMemory
 import CommerceSimulation
 import CommerceStorage
 import CommerceTesting
@@ -68,18 +69,38 @@ struct SimulationInvariantTests {
         #expect(run.violations.map(\.invariant).contains(.acknowledgedOrdersKept))
     }
 
-    @Test func aChangeNobodyAcknowledgedIsToldToTheSubscriber() async throws {
+    @Test func anOrderNobodyAcknowledgedIsToldToTheSubscriber() async throws {
         let run = try await SimulationRun(seed: 11)
-        var pending: Order?
-        while pending == nil, run.step < 150 {
-            try await run.next()
-            pending = try await run.harness.orderStore.allOrders(status: .pending, after: nil, limit: 1, token: nil)
-                .first
-        }
-        let order = try #require(pending, "seed 11 left no pending order in 150 steps")
-        let entry = OrderHistoryEntry(status: .confirmed, at: order.updatedAt, by: .staff)
-        _ = try await run.harness.orderStore.transition(order, to: entry)
+        for _ in 0..<20 { try await run.next() }
+        #expect(run.violations.isEmpty)
+        let stranger = Order(
+            id: OrderID(), userId: UserID(),
+            items: [OrderItem(productId: "sku-0", name: "Item 0", quantity: 1, unitPrice: Money(minorUnits: 999))],
+            deliveryAddress: "1 Nowhere Lane", status: .pending, currency: .usd, total: Money(minorUnits: 999),
+            createdAt: run.harness.clock.now(), updatedAt: run.harness.clock.now())
+        _ = try await run.harness.orderStore.insert(stranger, idempotency: nil, now: run.harness.clock.now())
         let outcome = try await run.run()
         #expect(outcome.violations.map(\.invariant).contains(.orderEventsDelivered))
+    }
+}
+
+/// Real bugs, planted in the in-memory Order store behind a switch only this package can reach: the
+/// simulator finds each within its default seed budget, by the invariant it breaks.
+@Suite("Planted bugs")
+struct PlantedBugTests {
+    @Test(arguments: [
+        (PlantedBug.oversell, SimulationInvariant.stockConserved),
+        (.lostRevocation, .revokedTokensRefused),
+        (.skippedHistoryStep, .legalHistory),
+        (.eventOutsideTransaction, .orderEventsDelivered),
+    ])
+    func eachIsFoundWithinTheDefaultSeedBudget(bug: PlantedBug, breaks invariant: SimulationInvariant) async throws {
+        var found: UInt64?
+        for seed in UInt64(0)..<UInt64(SimulationRun.defaultSeedBudget) where found == nil {
+            let run = try await SimulationRun(seed: seed) { SimulationRun.inMemoryStores(planting: [bug]) }
+            let outcome = try await run.run()
+            if outcome.violations.contains(where: { $0.invariant == invariant }) { found = seed }
+        }
+        #expect(found != nil, "\(bug.rawValue) went unnoticed in \(SimulationRun.defaultSeedBudget) seeds")
     }
 }

@@ -20,7 +20,7 @@ final class LockedUserStore: UserStore {
             users[index].tokensVoidBefore = mark
             if let hash = revocation.passwordHash { users[index].passwordHash = hash }
             for token in tokens where token.record.userId == revocation.userId { ended.insert(token.record.sessionId) }
-            if let session = revocation.newSession { tokens.append((session, false)) }
+            if let session = revocation.newSession(at: mark) { tokens.append((session, false)) }
             let event = OutboxEvent(
                 userId: revocation.userId, kind: .tokensRevoked(issuedBefore: mark),
                 occurredAt: revocation.tokensIssuedBefore, requestID: revocation.requestID)

@@ -30,10 +30,23 @@ public struct SessionRevocation: Sendable, Hashable {
         self.traceContext = traceContext
     }
 
-    /// What the user's stored mark becomes: the later of the one stored (if any) and this one, so an older
-    /// revocation delivered late never un-voids a token.
+    /// What the user's stored mark becomes: this revocation's time, or one millisecond after the stored mark
+    /// when that is later. A sign-in right after a revocation stamps its token at the stored mark (which is a
+    /// millisecond ahead of the clock), so a second revocation within that millisecond must go past the mark
+    /// to void it; and a mark never moves back.
     public func mark(after stored: Date?) -> Date {
-        max(stored ?? tokensIssuedBefore, tokensIssuedBefore)
+        guard let stored else { return tokensIssuedBefore }
+        return max(tokensIssuedBefore, Date(millisecondsSince1970: stored.millisecondsSince1970 + 1))
+    }
+
+    /// ``newSession`` as it starts: at `mark` (from ``mark(after:)``), so that the revocation bringing it
+    /// does not void it.
+    public func newSession(at mark: Date) -> RefreshTokenRecord? {
+        newSession.map {
+            RefreshTokenRecord(
+                hash: $0.hash, sessionId: $0.sessionId, userId: $0.userId, issuedAt: max($0.issuedAt, mark),
+                expiresAt: $0.expiresAt)
+        }
     }
 }
 

@@ -111,6 +111,15 @@ public struct OutboxPropagator: Service {
         }
     }
 
+    /// Delivers what is pending now in the one lane that takes `topic` (nothing when none does), as
+    /// ``deliverPending()`` delivers each lane: for a caller that decides in which order the lanes go — the
+    /// simulator, whose seed orders them. Lanes share nothing, so any order is one the contract allows.
+    @discardableResult
+    public func deliverPending(inLaneOf topic: OutboxEvent.Topic) async throws -> Int {
+        guard let lane = lanes.first(where: { $0.topics.contains(topic) }) else { return 0 }
+        return try await deliverPending(in: lane)
+    }
+
     /// Delivers everything pending now, every lane at once; returns how many events were delivered. Each
     /// lane claims a batch of its destination's topics (held for ``Configuration/lease``) and delivers it
     /// in order, each event under the background policy for at most half the lease, until nothing of its

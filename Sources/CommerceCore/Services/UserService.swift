@@ -451,14 +451,14 @@ public struct UserService: Sendable {
             throw CommerceError.validation(field: "currentPassword", "does not match")
         }
         let hash = try await hasher.hash(password!)
-        let mark = Self.revocationMark(at: clock.now())
+        let requested = Self.revocationMark(at: clock.now())
         let refresh = OpaqueToken()
         let session = SessionID()
-        try await revoke(
+        let mark = try await revoke(
             SessionRevocation(
-                userId: id, tokensIssuedBefore: mark, passwordHash: hash,
-                newSession: refreshRecord(refresh, of: id, in: session, issuedAt: mark), requestID: RequestID.current,
-                traceContext: TraceContextText.current()))
+                userId: id, tokensIssuedBefore: requested, passwordHash: hash,
+                newSession: refreshRecord(refresh, of: id, in: session, issuedAt: requested),
+                requestID: RequestID.current, traceContext: TraceContextText.current()))
         logger.notice("password changed", metadata: ["userId": "\(id)"])
         return try await signIn(record.user, session: session, refresh: refresh, notBefore: mark)
     }
@@ -526,9 +526,13 @@ public struct UserService: Sendable {
     }
 
     /// Commits `revocation` with its outbox event, then tries once to deliver it at once.
-    private func revoke(_ revocation: SessionRevocation) async throws {
+    /// - Returns: the mark stored: the revocation's, or later (``SessionRevocation/mark(after:)``).
+    @discardableResult
+    private func revoke(_ revocation: SessionRevocation) async throws -> Date {
         guard let event = try await store.revokeSessions(revocation) else { throw Self.callerGone }
         _ = await outbox.deliverPromptly(event)
+        guard case .tokensRevoked(let mark) = event.kind else { return revocation.tokensIssuedBefore }
+        return mark
     }
 }
 

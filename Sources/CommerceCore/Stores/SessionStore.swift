@@ -14,8 +14,10 @@ import Foundation
 /// - ``endSession(_:at:)`` and ``endSessions(of:at:)`` end sessions for good: their tokens never rotate
 ///   again.
 /// - ``revokeSessions(_:)`` is one atomic step: every session of the user ends, the user's
-///   ``UserRecord/tokensVoidBefore`` becomes the later of the stored mark and the revocation's, the new
-///   password hash (if any) is stored, the new session (if any) starts and survives, and a pending
+///   ``UserRecord/tokensVoidBefore`` becomes ``SessionRevocation/mark(after:)`` of the stored mark (the
+///   revocation's time, or a millisecond past the stored mark when that is later: so it voids a token a
+///   sign-in stamped at the stored mark), the new password hash (if any) is stored, the new session (if any)
+///   starts at that mark and survives (``SessionRevocation/newSession(at:)``), and a pending
 ///   ``OutboxEvent`` of kind ``OutboxEvent/Kind/tokensRevoked(issuedBefore:)`` carrying the stored mark is
 ///   recorded in the store's ``OutboxStore``. An unknown user changes nothing and returns `nil`. Sessions
 ///   belong to the users of the store's ``UserRecordStore``, so a store of this concern is both of those.

@@ -33,6 +33,9 @@ public final class WebhookDispatcher: Service {
         /// How often finished deliveries past the retention are forgotten: seldom, since finding them reads
         /// every finished delivery.
         public var retentionSweepInterval: Duration
+        /// Whether each delay lands at random in its upper half (so many failing deliveries do not come
+        /// back at once) or always at its whole length (for a run that must replay exactly).
+        public var jitter: Bool
 
         /// The defaults: poll every second, a 60 s lease, 24 hours of retries from 1 s to an hour apart,
         /// finished deliveries kept for 7 days and forgotten hourly, the backlog read every 10 s.
@@ -41,7 +44,7 @@ public final class WebhookDispatcher: Service {
             retryWindow: Duration = .seconds(86_400),
             firstDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(3600), batchSize: Int = 16,
             retention: Duration = .seconds(7 * 86_400), backlogInterval: Duration = .seconds(10),
-            retentionSweepInterval: Duration = .seconds(3600)
+            retentionSweepInterval: Duration = .seconds(3600), jitter: Bool = true
         ) {
             self.pollInterval = pollInterval
             self.lease = lease
@@ -52,6 +55,7 @@ public final class WebhookDispatcher: Service {
             self.retention = retention
             self.backlogInterval = backlogInterval
             self.retentionSweepInterval = retentionSweepInterval
+            self.jitter = jitter
         }
     }
 
@@ -249,7 +253,8 @@ public final class WebhookDispatcher: Service {
     package func delay(afterAttempts attempts: Int) -> Duration {
         let doubled = configuration.firstDelay.timeInterval * pow(2, Double(min(max(attempts - 1, 0), 40)))
         let capped = min(doubled, configuration.maximumDelay.timeInterval)
-        return .interval(capped / 2 + capped / 2 * min(max(jitter(), 0), 1))
+        let spread = configuration.jitter ? min(max(jitter(), 0), 1) : 1
+        return .interval(capped / 2 + capped / 2 * spread)
     }
 
     private func log(_ outcome: DeliveryOutcome, of delivery: WebhookDelivery) {

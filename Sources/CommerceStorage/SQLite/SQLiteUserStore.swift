@@ -194,7 +194,7 @@ public struct SQLiteUserStore: UserStore {
         let at = revocation.tokensIssuedBefore.millisecondsSince1970
         try db.execute(
             sql: """
-                UPDATE user SET tokensVoidBefore = MAX(COALESCE(tokensVoidBefore, ?), ?),
+                UPDATE user SET tokensVoidBefore = MAX(COALESCE(tokensVoidBefore + 1, ?), ?),
                                 passwordHash = COALESCE(?, passwordHash)
                 WHERE id = ?
                 """, arguments: [at, at, revocation.passwordHash, id])
@@ -202,7 +202,7 @@ public struct SQLiteUserStore: UserStore {
             let mark = try Int64.fetchOne(db, sql: "SELECT tokensVoidBefore FROM user WHERE id = ?", arguments: [id])
         else { return nil }
         try db.execute(sql: "UPDATE session SET endedAt = ? WHERE userId = ? AND endedAt IS NULL", arguments: [at, id])
-        if let first = revocation.newSession {
+        if let first = revocation.newSession(at: Date(millisecondsSince1970: mark)) {
             try db.execute(
                 sql: "INSERT INTO session (id, userId, startedAt) VALUES (?, ?, ?)",
                 arguments: [first.sessionId.description, id, first.issuedAt.millisecondsSince1970])

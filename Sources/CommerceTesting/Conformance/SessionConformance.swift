@@ -172,13 +172,17 @@ public enum SessionConformance {
             try require(
                 try await store.pendingEvents(limit: 10).count == 1, "an unknown user's revocation left an event")
         },
-        ConformanceCheck("a revocation keeps the later mark, stores a new hash and starts the session it brings") {
-            store in
+        ConformanceCheck(
+            "a revocation goes past the stored mark, stores a new hash and starts the session it brings at its mark"
+        ) { store in
             let record = Fixtures.record()
             try await store.insert(record)
             let id = record.user.id
             let later = Fixtures.epoch.addingTimeInterval(120)
             _ = try await store.revokeSessions(SessionRevocation(userId: id, tokensIssuedBefore: later))
+            // A sign-in right after stamps its token at `later`; this revocation, though its own time is
+            // earlier, must void that token too.
+            let past = WholeMilliseconds.date(since1970: WholeMilliseconds.since1970(later) + 1)
             let fresh = RefreshTokenRecord(
                 hash: OpaqueToken().hash, sessionId: SessionID(), userId: id, issuedAt: later,
                 expiresAt: Fixtures.dayLater)
@@ -187,17 +191,22 @@ public enum SessionConformance {
                 newSession: fresh)
             let event = try required(try await store.revokeSessions(older), "no event")
             try require(
-                event.kind == .tokensRevoked(issuedBefore: later), "the event does not carry the stored (later) mark")
+                event.kind == .tokensRevoked(issuedBefore: past),
+                "the event does not carry the stored mark, a millisecond past the one before")
             let stored = try required(try await store.user(id: id), "the user is gone")
-            try require(stored.tokensVoidBefore == later, "an older revocation moved the mark back")
+            try require(stored.tokensVoidBefore == past, "the mark did not go past the one before")
             try require(stored.passwordHash == "$2b$04$new-hash", "the new password hash was not stored")
             try require(stored.user == record.user, "the revocation changed the profile")
             let outcome = try await store.rotate(
                 refreshTokenHash: fresh.hash, nextHash: OpaqueToken().hash, nextExpiresAt: Fixtures.dayLater,
                 now: later)
             try require(
-                outcome == .rotated(userId: id, sessionId: fresh.sessionId, spentIssuedAt: later),
-                "the revocation ended its own new session")
+                outcome == .rotated(userId: id, sessionId: fresh.sessionId, spentIssuedAt: past),
+                "the revocation's own new session did not start at its mark")
+            let newer = later.addingTimeInterval(60)
+            _ = try await store.revokeSessions(SessionRevocation(userId: id, tokensIssuedBefore: newer))
+            try require(
+                try await store.user(id: id)?.tokensVoidBefore == newer, "a later revocation did not keep its own time")
         },
     ]
 }
