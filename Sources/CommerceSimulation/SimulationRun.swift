@@ -26,12 +26,17 @@ public final class SimulationRun {
         public var users: Int
         /// The tracked products' stock at the start.
         public var startingStock: Int
+        /// Whether the workload races requests against each other (interleaved as the seed says, on a
+        /// ``SimulationExecutor``). Exact replay needs stores that answer on the racers' own executor, as the
+        /// in-memory ones do; SQLite answers from its own queue, so its runs turn races off to replay.
+        public var races: Bool
 
-        /// 150 steps, at most 6 users, 12 units of each of three tracked products.
-        public init(steps: Int = 150, users: Int = 6, startingStock: Int = 12) {
+        /// 150 steps, at most 6 users, 12 units of each of three tracked products, races on.
+        public init(steps: Int = 150, users: Int = 6, startingStock: Int = 12, races: Bool = true) {
             self.steps = steps
             self.users = users
             self.startingStock = startingStock
+            self.races = races
         }
     }
 
@@ -73,6 +78,8 @@ public final class SimulationRun {
     /// that tampers with them behind the workload's back, to see the invariants notice.
     public internal(set) var harness: CommerceHarness
     let clock: SimulatedClock
+    /// Where races run, one job at a time in the seed's order.
+    let executor = SimulationExecutor()
     var random: SimulationRandom
     var users: [SimUser] = []
     var orders: [SimOrder] = []
@@ -119,7 +126,11 @@ public final class SimulationRun {
         deletionPolicy = random.chance(30) ? .anonymise : .purge
         let clock = SimulatedClock()
         self.clock = clock
-        let (userStore, orderStore) = try stores()
+        let (users, orders) = try stores()
+        // Every store call a point where a race may switch: the stores' own behaviour is unchanged.
+        let userStore = YieldingUserStore(inner: users)
+        let orderStore: any OrderStore =
+            (orders as? any OrderStore & WebhookStore).map { YieldingOrderStore(inner: $0) } ?? orders
         harness = try await Self.services(
             clock: clock, userStore: userStore, orderStore: orderStore, deletionPolicy: deletionPolicy)
         adjustments = Array(repeating: 0, count: Self.products.count)
@@ -176,7 +187,8 @@ public final class SimulationRun {
         let roll = Int.random(in: 0..<100, using: &random)
         switch roll {
         case 0..<10: try await register()
-        case 10..<38: try await place()
+        case 10..<32: try await place()
+        case 32..<38: try await race()
         case 38..<52: try await transition()
         case 52..<58: try await adjustStock()
         case 58..<62: try await deleteUser()

@@ -2,6 +2,7 @@
 // (Documentation/Testing.md, "The simulator").
 //
 //   commerce-simulate --seed S [--steps N] [--sqlite] [--trace]  one run; prints its trace's hash (and trace)
+//   … --no-races                                                  no requests raced (always so with --sqlite)
 //   commerce-simulate --seeds N [--start K] [--steps N] [--sqlite] runs K..<K+N; ends "N seeds, V violations"
 //   … --plant BUG                                                 in-memory stores with one of the bugs planted
 //                                                                 to show they are found (PlantedBug)
@@ -34,6 +35,8 @@ func plantedBugs() -> Set<PlantedBug> {
 }
 let planted = plantedBugs()
 var configuration = SimulationRun.Configuration()
+// SQLite answers from its own queue, at times no seed decides: without races its runs replay exactly.
+configuration.races = !sqlite && !CommandLine.arguments.contains("--no-races")
 if let steps = value(after: "--steps") { configuration.steps = Int(steps) }
 let seeds: Range<UInt64>
 if let seed = value(after: "--seed") {

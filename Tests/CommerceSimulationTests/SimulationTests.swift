@@ -4,12 +4,16 @@ import CommerceSimulation
 import CommerceStorage
 import CommerceTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// The simulator: a seed replays to the same trace, seeds differ, the library's stores keep every invariant
 /// over many seeds, and a broken invariant is reported.
 @Suite("Simulation")
 struct SimulationTests {
+    /// SQLite answers from its own queue, at times no seed decides: its runs race nothing, so they replay.
+    static let sqliteRuns = SimulationRun.Configuration(races: false)
+
     @Test func aSeedReplaysToTheSameTraceAndAnotherSeedDoesNot() async throws {
         let first = try await SimulationRun(seed: 42).run()
         let again = try await SimulationRun(seed: 42).run()
@@ -34,12 +38,12 @@ struct SimulationTests {
         }
         var broken: [String] = []
         for seed in UInt64(100)..<110 {
-            let outcome = try await SimulationRun(seed: seed, stores: sqlite).run()
+            let outcome = try await SimulationRun(seed: seed, configuration: Self.sqliteRuns, stores: sqlite).run()
             broken += outcome.violations.map { "seed \(seed): \($0)" }
         }
         #expect(broken.isEmpty, "\(broken.prefix(5))")
-        let first = try await SimulationRun(seed: 7, stores: sqlite).run()
-        let again = try await SimulationRun(seed: 7, stores: sqlite).run()
+        let first = try await SimulationRun(seed: 7, configuration: Self.sqliteRuns, stores: sqlite).run()
+        let again = try await SimulationRun(seed: 7, configuration: Self.sqliteRuns, stores: sqlite).run()
         #expect(first.traceHash == again.traceHash, "seed 7 replayed differently on SQLite")
     }
 }
@@ -102,5 +106,43 @@ struct PlantedBugTests {
             if outcome.violations.contains(where: { $0.invariant == invariant }) { found = seed }
         }
         #expect(found != nil, "\(bug.rawValue) went unnoticed in \(SimulationRun.defaultSeedBudget) seeds")
+    }
+}
+
+/// The executor races run on: the seed, not Swift's scheduler, decides where one racer overtakes another.
+@Suite("Simulation executor")
+struct SimulationExecutorTests {
+    /// Where each racer was at each of its yields, in the order they ran.
+    final class Log: Sendable {
+        private let entries = Mutex<[String]>([])
+        func add(_ entry: String) { entries.withLock { $0.append(entry) } }
+        var all: [String] { entries.withLock { $0 } }
+    }
+
+    static func interleaving(seed: UInt64) async -> [String] {
+        let log = Log()
+        let racers: [@Sendable () async -> Int] = (0..<3).map { racer in
+            {
+                for step in 0..<4 {
+                    log.add("\(racer).\(step)")
+                    await Task.yield()
+                }
+                return racer
+            }
+        }
+        let (results, _) = await SimulationExecutor().race(racers, random: SimulationRandom(seed: seed))
+        #expect(results == [0, 1, 2], "results come back in the racers' order")
+        return log.all
+    }
+
+    @Test func aSeedDecidesTheInterleavingAndReplaysIt() async {
+        let first = await Self.interleaving(seed: 1)
+        #expect(await Self.interleaving(seed: 1) == first, "seed 1 interleaved differently")
+        var seen: Set<[String]> = [first]
+        for seed in UInt64(2)..<12 { seen.insert(await Self.interleaving(seed: seed)) }
+        #expect(seen.count > 5, "ten seeds made \(seen.count) interleavings")
+        // Run one after another, three racers switch twice; more switches mean one overtook another mid-way.
+        let switches = seen.map { log in zip(log, log.dropFirst()).filter { $0.prefix(1) != $1.prefix(1) }.count }
+        #expect(switches.contains { $0 > 2 }, "no racer was ever overtaken mid-way")
     }
 }
