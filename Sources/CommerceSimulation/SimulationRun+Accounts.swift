@@ -12,7 +12,7 @@ extension SimulationRun {
         let password = "correct horse battery"
         let user = try await harness.users.register(
             RegistrationForm(username: "User \(alias)", email: email, password: password))
-        users.append(SimUser(alias: alias, id: user.id, email: email, password: password))
+        users.append(SimUser(alias: alias, id: user.id, email: email, username: "User \(alias)", password: password))
         try await signIn(alias)
         record("register u\(alias)")
     }
@@ -35,7 +35,7 @@ extension SimulationRun {
     func session() async throws {
         let live = users.indices.filter { !users[$0].deleted }
         guard let alias = live.randomElement(using: &random) else { return record("session skipped") }
-        switch Int.random(in: 0..<8, using: &random) {
+        switch Int.random(in: 0..<9, using: &random) {
         case 0:
             try await signIn(alias)
             record("sign in u\(alias)")
@@ -50,7 +50,21 @@ extension SimulationRun {
         case 6:
             try? await harness.users.requestPasswordReset(email: users[alias].email)
             record("reset asked u\(alias)")
-        default: try await confirmReset(alias)
+        case 7: try await confirmReset(alias)
+        default: try await patchProfile(alias)
+        }
+    }
+
+    /// A new name and, now and then, the phone number removed: what is acknowledged must read back.
+    func patchProfile(_ alias: Int) async throws {
+        let name = "User \(alias) at \(step)"
+        let patch = ProfilePatch(username: .set(name), phone: random.chance(50) ? .removed : .unchanged)
+        do {
+            let user = try await harness.users.updateProfile(users[alias].id, with: patch, as: .user(users[alias].id))
+            users[alias].username = user.username.value
+            record("profile u\(alias) ok")
+        } catch let error as CommerceError {
+            record("profile u\(alias) \(error.code)")
         }
     }
 

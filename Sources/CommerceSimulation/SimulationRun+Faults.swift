@@ -40,7 +40,9 @@ extension SimulationRun {
     /// endpoint's and the notifier's records, which the run keeps aside).
     func crash() async throws {
         let unanswered = random.chance(50) ? try await placeUnanswered() : nil
-        heardBeforeCrashes += await harness.webhooks.events(at: Self.endpoint)
+        for url in [Self.endpoint, Self.churnEndpoint] {
+            heardBeforeCrashes[url, default: []] += await harness.webhooks.events(at: url)
+        }
         harness = try await Self.services(
             clock: clock, userStore: harness.userStore, orderStore: harness.orderStore,
             deletionPolicy: deletionPolicy)
@@ -48,6 +50,24 @@ extension SimulationRun {
         if endpointDown { await harness.webhooks.goDown(Self.endpoint) }
         record("crash\(unanswered.map { " during \($0.label)" } ?? "")")
         if let unanswered { try await settle(unanswered) }
+    }
+
+    /// The second subscription made (to every event), ended, or its lane passed once.
+    func churnSubscription() async throws {
+        let token = try await harness.callerToken(of: staff.token)
+        guard let subscription = churn else {
+            churn = try await harness.orders.subscribe(
+                WebhookForm(url: Self.churnEndpoint, events: OrderEventType.allCases.map(\.rawValue)),
+                as: .staff(staff.id), token: token)
+            return record("churn subscribed")
+        }
+        if random.chance(40) {
+            try await harness.orders.unsubscribe(subscription.id, as: .staff(staff.id), token: token)
+            churn = nil
+            return record("churn unsubscribed")
+        }
+        let sent = try await harness.webhookDispatcher?.deliverDue(to: subscription) ?? 0
+        record("churn events \(sent)")
     }
 
     /// One pass of the subscription's lane, as the dispatcher's loop makes them.

@@ -49,6 +49,14 @@ extension SimulationRun {
                 violate(.stockConserved, "p\(index) holds \(stock.map(String.init) ?? "nothing"), expected \(expected)")
             }
         }
+        for user in users {
+            let stored = try await harness.userStore.user(id: user.id)
+            if user.deleted ? stored != nil : stored?.user.username.value != user.username {
+                violate(
+                    .acknowledgedProfilesKept,
+                    "u\(user.alias) reads \(stored.map { "as \($0.user.username.value)" } ?? "as gone")")
+            }
+        }
         let deletedIds = Set(gone.map { users[$0].id })
         if let kept = stored.values.first(where: { deletedIds.contains($0.userId) }) {
             violate(.noOrderOutlivesItsUser, "\(alias(of: kept.id)) is still its deleted user's")
@@ -82,11 +90,11 @@ extension SimulationRun {
     func checkOrderEvents(atRest: Bool) async throws {
         var heard: [OrderID: [OrderStatus]] = [:]
         var seen: Set<EventID> = []
-        let events = heardBeforeCrashes + (await harness.webhooks.events(at: Self.endpoint))
-        for event in events where seen.insert(event.id).inserted {
+        for event in try await events(at: Self.endpoint) where seen.insert(event.id).inserted {
             guard case .order(let order) = event.data else { continue }
             heard[order.id, default: []].append(order.status)
         }
+        try await checkChurnEvents()
         for order in orders {
             let told = heard.removeValue(forKey: order.id) ?? []
             let whole = atRest && !users[order.user].deleted
@@ -99,6 +107,36 @@ extension SimulationRun {
         }
         if !heard.isEmpty {
             violate(.orderEventsDelivered, "\(heard.count) orders never acknowledged were told of")
+        }
+    }
+
+    /// Every order event `url` took, through crashes too.
+    func events(at url: String) async throws -> [OrderEvent] {
+        (heardBeforeCrashes[url] ?? []) + (await harness.webhooks.events(at: url))
+    }
+
+    /// What the second subscription's endpoint heard of each order — subscriptions to it made and ended
+    /// along the way — is some of what the order was acknowledged to go through, in order, and nothing of
+    /// an order never acknowledged.
+    func checkChurnEvents() async throws {
+        var heard: [OrderID: [OrderStatus]] = [:]
+        var seen: Set<EventID> = []
+        for event in try await events(at: Self.churnEndpoint) where seen.insert(event.id).inserted {
+            guard case .order(let order) = event.data else { continue }
+            heard[order.id, default: []].append(order.status)
+        }
+        for order in orders {
+            var rest = order.statuses[...]
+            for status in heard.removeValue(forKey: order.id) ?? [] {
+                guard let found = rest.firstIndex(of: status) else {
+                    violate(.orderEventsDelivered, "the second subscriber heard o\(order.alias) out of order")
+                    break
+                }
+                rest = rest[(found + 1)...]
+            }
+        }
+        if !heard.isEmpty {
+            violate(.orderEventsDelivered, "the second subscriber was told of \(heard.count) orders never acknowledged")
         }
     }
 

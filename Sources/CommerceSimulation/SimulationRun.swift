@@ -6,17 +6,20 @@ import Crypto
 import Foundation
 
 /// One seeded run of both services in one process (``CommerceHarness``), driven one step at a time: a
-/// random workload of what users and staff do, with faults — the User service's answers failing or lost,
-/// the Order service down for a while or its answers lost, the order-events subscriber's endpoint down or
-/// its answers lost, both services crashing and coming back over the same stores — and every invariant
-/// (``SimulationInvariant``) checked after each step.
+/// random workload of what users and staff do, some of it raced, with faults — the User service's answers
+/// failing or lost, the Order service down for a while or its answers lost, the order-events subscriber's
+/// endpoint down or its answers lost, both services crashing and coming back over the same stores — and
+/// every invariant (``SimulationInvariant``) checked after each step.
 ///
-/// Determinism: every choice comes from the seed (``SimulationRandom``), the deletion policy included; steps
-/// run one after another, each awaited to its end; the clock moves only by the seed's steps and the
-/// services' own back-offs (``SimulatedClock``); retries have no jitter and no time-outs that could race an
-/// answer; the outbox's lanes are delivered one after another, in an order the seed chooses. Nothing runs
-/// beside anything else, so Swift's scheduler decides nothing the trace records. Ids the services make at
-/// random (users', orders') never reach the trace: each is named by the order it first appeared in.
+/// Determinism: every choice comes from the seed (``SimulationRandom``), the deletion policy included;
+/// steps run one after another, each awaited to its end; a race's requests run on the run's
+/// ``SimulationExecutor``, one job at a time in an order drawn from the seed, with a yield at every store
+/// call; the clock moves a millisecond a step and otherwise only by the seed's steps and the services' own
+/// back-offs (``SimulatedClock``); retries have no jitter and no time-outs that could race an answer; the
+/// outbox's lanes are delivered one after another, in an order the seed chooses. So Swift's scheduler
+/// decides nothing the trace records, as long as the stores answer on the racers' executor (see
+/// ``Configuration/races``). Ids the services make at random (users', orders') never reach the trace: each
+/// is named by the order it first appeared in.
 public final class SimulationRun {
     /// The run's size.
     public struct Configuration: Sendable {
@@ -44,6 +47,8 @@ public final class SimulationRun {
         let alias: Int
         let id: UserID
         let email: String
+        /// The name last acknowledged to them.
+        var username: String
         var password: String
         /// The access and refresh token of the session the user is in, if they could sign in.
         var token: String?
@@ -88,10 +93,15 @@ public final class SimulationRun {
     var subscription: WebhookSubscription
     var endpointDown = false
     var orderServiceDown = false
-    /// What the subscriber heard through harnesses a crash replaced.
-    var heardBeforeCrashes: [OrderEvent] = []
-    /// Where the run's one subscription sends every order event (``CommerceHarness/webhooks`` records them).
+    /// What each endpoint heard through harnesses a crash replaced.
+    var heardBeforeCrashes: [String: [OrderEvent]] = [:]
+    /// Where the run's first subscription sends every order event, from the start to the end
+    /// (``CommerceHarness/webhooks`` records them).
     static let endpoint = "https://hooks.example.com/simulation"
+    /// Where a second subscription, made and ended as the seed says, sends every order event.
+    static let churnEndpoint = "https://hooks.example.com/churn"
+    /// The second subscription, while there is one.
+    var churn: WebhookSubscription?
     static let products = ["sku-0", "sku-1", "sku-2"]
     var trace: [String] = []
     var nextKey = 0
@@ -192,7 +202,8 @@ public final class SimulationRun {
         case 38..<52: try await transition()
         case 52..<58: try await adjustStock()
         case 58..<62: try await deleteUser()
-        case 62..<74: try await session()
+        case 62..<72: try await session()
+        case 72..<74: try await churnSubscription()
         case 74..<78: await toggleOrderService()
         case 78..<84: try await deliverOutbox()
         case 84..<90: try await deliverOrderEvents()

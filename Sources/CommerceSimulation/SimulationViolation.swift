@@ -31,6 +31,9 @@ public enum SimulationInvariant: String, Sendable, Hashable, CaseIterable {
     /// the User service after it, nor by the Order service once the revocation has been delivered; a spent
     /// refresh token, or one of a session signed out, is never taken again.
     case revokedTokensRefused = "revoked-tokens-refused"
+    /// Every live user reads back as last acknowledged (the name a profile change answered); a deleted
+    /// user's record is gone from the User store.
+    case acknowledgedProfilesKept = "acknowledged-profiles-kept"
     /// Every acknowledged order of a live user can be read back as acknowledged or as moved since.
     case acknowledgedOrdersKept = "acknowledged-orders-kept"
     /// A subscriber hears each order's acknowledged changes in the order they happened — all of them once the

@@ -73,6 +73,22 @@ struct SimulationInvariantTests {
         #expect(run.violations.map(\.invariant).contains(.acknowledgedOrdersKept))
     }
 
+    @Test func aProfileChangedBehindTheWorkloadsBackIsReported() async throws {
+        let run = try await SimulationRun(seed: 9)
+        var placed: [Order] = []
+        while placed.isEmpty, run.step < 150 {
+            try await run.next()
+            placed = try await run.harness.orderStore.allOrders(status: nil, after: nil, limit: 10, token: nil)
+        }
+        let owner = try #require(placed.first?.userId, "seed 9 placed nothing in 150 steps")
+        let record = try #require(try await run.harness.userStore.user(id: owner))
+        var renamed = record.user
+        renamed.username = try Username("Someone Else")
+        #expect(try await run.harness.userStore.updateProfile(renamed, ifUpdatedAt: record.user.updatedAt))
+        try await run.next()
+        #expect(run.violations.map(\.invariant).contains(.acknowledgedProfilesKept))
+    }
+
     @Test func anOrderNobodyAcknowledgedIsToldToTheSubscriber() async throws {
         let run = try await SimulationRun(seed: 11)
         for _ in 0..<20 { try await run.next() }
