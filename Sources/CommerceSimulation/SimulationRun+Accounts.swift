@@ -86,11 +86,14 @@ extension SimulationRun {
         guard let spent = users[alias].spent.randomElement(using: &random) else {
             return record("replay refresh u\(alias) none")
         }
-        if (try? await harness.users.refresh(spent)) != nil {
-            violate(.revokedTokensRefused, "a spent refresh token of u\(alias) was taken again")
-        }
+        await expectRefused(refresh: spent, "a spent refresh token of u\(alias) was taken again")
         record("replay refresh u\(alias) refused")
         try await signIn(alias)
+    }
+
+    /// Presents `refresh`, which must be refused: taken, it breaks `revoked-tokens-refused` (`what` says how).
+    func expectRefused(refresh: String, _ what: String) async {
+        if (try? await harness.users.refresh(refresh)) != nil { violate(.revokedTokensRefused, what) }
     }
 
     /// Signs out of the current session: its refresh token is refused from then on.
@@ -103,9 +106,7 @@ extension SimulationRun {
         } catch let error as CommerceError {
             return record("sign out u\(alias) \(error.code)")
         }
-        if (try? await harness.users.refresh(refresh)) != nil {
-            violate(.revokedTokensRefused, "u\(alias)'s refresh token was taken after they signed out")
-        }
+        await expectRefused(refresh: refresh, "u\(alias)'s refresh token was taken after they signed out")
         record("sign out u\(alias)")
         try await signIn(alias)
     }

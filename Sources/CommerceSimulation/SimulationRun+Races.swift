@@ -80,6 +80,14 @@ extension SimulationRun {
         }
     }
 
+    /// A placement by `user` with a new key, of `product` or one the seed draws.
+    func keyedPlacement(by user: Int, of product: Int? = nil) -> Placement {
+        let product = product ?? Int.random(in: 0..<Self.products.count, using: &random)
+        nextKey += 1
+        return Placement(
+            user: user, product: product, quantity: Int.random(in: 1...3, using: &random), key: "k\(nextKey)")
+    }
+
     /// Live users who are signed in, by alias.
     var signedIn: [Int] { users.indices.filter { !users[$0].deleted && users[$0].token != nil } }
 
@@ -88,10 +96,7 @@ extension SimulationRun {
         let product = Int.random(in: 0..<Self.products.count, using: &random)
         var placements: [Placement] = []
         for user in signedIn.shuffled(using: &random).prefix(Int.random(in: 2...3, using: &random)) {
-            nextKey += 1
-            placements.append(
-                Placement(
-                    user: user, product: product, quantity: Int.random(in: 1...3, using: &random), key: "k\(nextKey)"))
+            placements.append(keyedPlacement(by: user, of: product))
         }
         try await racePlacements(placements, as: "race for p\(product)")
     }
@@ -99,11 +104,8 @@ extension SimulationRun {
     /// One placement sent twice at once with the same key, as a client retrying too early does: one order.
     func raceOneKeyTwice() async throws {
         guard let user = signedIn.randomElement(using: &random) else { return record("race key skipped") }
-        nextKey += 1
-        let placement = Placement(
-            user: user, product: Int.random(in: 0..<Self.products.count, using: &random),
-            quantity: Int.random(in: 1...3, using: &random), key: "k\(nextKey)")
-        try await racePlacements([placement, placement], as: "race key k\(nextKey)")
+        let placement = keyedPlacement(by: user)
+        try await racePlacements([placement, placement], as: "race key \(placement.key ?? "-")")
     }
 
     func racePlacements(_ drawn: [Placement], as race: String) async throws {
@@ -122,10 +124,7 @@ extension SimulationRun {
     /// or refused, never kept after.
     func racePlacementAndDeletion() async throws {
         guard let user = signedIn.randomElement(using: &random) else { return record("race deletion skipped") }
-        nextKey += 1
-        let placement = Placement(
-            user: user, product: Int.random(in: 0..<Self.products.count, using: &random),
-            quantity: Int.random(in: 1...3, using: &random), key: "k\(nextKey)")
+        let placement = keyedPlacement(by: user)
         guard let placing = await placing(placement) else { return record("race deletion skipped") }
         let (users, id) = (harness.users, self.users[user].id)
         let answers = await run([
@@ -215,11 +214,9 @@ extension SimulationRun {
     /// Staff's stock count against a placement of the same product.
     func raceStockCountAndPlacement() async throws {
         guard let user = signedIn.randomElement(using: &random) else { return record("race count skipped") }
-        let product = Int.random(in: 0..<Self.products.count, using: &random)
+        let placement = keyedPlacement(by: user)
+        let product = placement.product
         let change = Int.random(in: -3...3, using: &random)
-        nextKey += 1
-        let placement = Placement(
-            user: user, product: product, quantity: Int.random(in: 1...3, using: &random), key: "k\(nextKey)")
         guard let placing = await placing(placement),
             let caller = try await harness.callerToken(of: staff.token)
         else { return record("race count skipped") }
