@@ -105,7 +105,9 @@ extension SimulationRun {
         await harness.userPeer.plan.heal()
         await harness.webhooks.heal(Self.endpoint)
         endpointDown = false
-        for _ in 0..<10 where try await deliverWholeOutbox() > 0 {}
+        for _ in 0..<10 {
+            guard try await deliverWholeOutbox() > 0 else { break }
+        }
         // Failed sends wait out their back-off (at most the dispatcher's longest delay) before the next pass.
         for _ in 0..<50 {
             clock.advance(by: .seconds(1))

@@ -60,27 +60,27 @@ struct SimulationInvariantTests {
         #expect(run.violations.map(\.invariant).contains(.stockConserved))
     }
 
-    @Test func ordersLostBehindTheWorkloadsBackAreReported() async throws {
+    /// A run of seed 9, stepped until it has placed an order, and that order.
+    static func runUntilAnOrderIsPlaced() async throws -> (SimulationRun, Order) {
         let run = try await SimulationRun(seed: 9)
         var placed: [Order] = []
         while placed.isEmpty, run.step < 150 {
             try await run.next()
             placed = try await run.harness.orderStore.allOrders(status: nil, after: nil, limit: 10, token: nil)
         }
-        let lost = try #require(placed.first, "seed 9 placed nothing in 150 steps")
+        return (run, try #require(placed.first, "seed 9 placed nothing in 150 steps"))
+    }
+
+    @Test func ordersLostBehindTheWorkloadsBackAreReported() async throws {
+        let (run, lost) = try await Self.runUntilAnOrderIsPlaced()
         _ = try await run.harness.orderStore.purge(lost.userId, at: Date())
         try await run.next()
         #expect(run.violations.map(\.invariant).contains(.acknowledgedOrdersKept))
     }
 
     @Test func aProfileChangedBehindTheWorkloadsBackIsReported() async throws {
-        let run = try await SimulationRun(seed: 9)
-        var placed: [Order] = []
-        while placed.isEmpty, run.step < 150 {
-            try await run.next()
-            placed = try await run.harness.orderStore.allOrders(status: nil, after: nil, limit: 10, token: nil)
-        }
-        let owner = try #require(placed.first?.userId, "seed 9 placed nothing in 150 steps")
+        let (run, placed) = try await Self.runUntilAnOrderIsPlaced()
+        let owner = placed.userId
         let record = try #require(try await run.harness.userStore.user(id: owner))
         var renamed = record.user
         renamed.username = try Username("Someone Else")

@@ -21,6 +21,15 @@ struct FaultPlanTests {
         #expect(await peer.plan.successes == 1)
     }
 
+    @Test func aLostAnswerTakesEffectAndTheCallerSeesATimeOut() async throws {
+        let peer = FaultyOrderServicePeer(wrapping: Echo())
+        await peer.plan.failNext(1, with: .lostAnswer)
+        await #expect(throws: AttemptTimedOut.self) { try await peer.purgeOrders(of: UserID()) }
+        #expect(await peer.plan.successes == 1, "the call reached the peer")
+        #expect(try await peer.purgeOrders(of: UserID()) == 7)
+        #expect(await peer.plan.successes == 2)
+    }
+
     @Test func aDownPeerFailsUntilHealed() async throws {
         let peer = FaultyOrderServicePeer(wrapping: Echo())
         await peer.plan.goDown(with: .rateLimited(retryAfter: .seconds(1)))

@@ -33,6 +33,32 @@ struct WebhookHarnessTests {
         }
     }
 
+    @Test func aDeliveryWhoseAnswerIsLostIsTakenTwice() async throws {
+        let clock = TestClock()
+        let harness = try await CommerceHarness(clock: clock)
+        let (staff, _) = try await harness.registerAndLogInStaff()
+        let subscription = try await harness.orders.subscribe(
+            WebhookForm(url: Self.warehouse, events: ["order.placed"]), as: .staff(staff.id))
+        await harness.webhooks.loseNextAnswers(1, at: Self.warehouse)
+        let (user, _) = try await harness.registerAndLogIn()
+        _ = try await harness.orders.place(CommerceHarness.sampleOrder(), as: .user(user.id))
+        let dispatcher = try #require(harness.webhookDispatcher)
+        #expect(try await dispatcher.deliverDue(to: subscription) == 1)
+        #expect(await harness.webhooks.deliveries(at: Self.warehouse).count == 1, "taken, its answer lost")
+        clock.advance(by: .seconds(1))
+        #expect(try await dispatcher.deliverDue(to: subscription) == 1, "sent again: the sender never heard")
+        let taken = await harness.webhooks.deliveries(at: Self.warehouse)
+        #expect(taken.count == 2 && Set(taken.map(\.event.id)).count == 1, "one event, taken twice")
+        #expect(try await dispatcher.deliverDue(to: subscription) == 0, "the second answer arrived")
+    }
+
+    @Test func aHarnessOverExistingStoresKeepsTheirCatalogsStock() async throws {
+        let first = try await CommerceHarness()
+        try await first.setStock(of: "sku-0", to: 5)
+        let restarted = try await CommerceHarness(userStore: first.userStore, orderStore: first.orderStore)
+        #expect(try await restarted.orderStore.product("sku-0")?.stock == 5)
+    }
+
     @Test func aGoneEndpointTurnsItsSubscriptionOff() async throws {
         let harness = try await CommerceHarness()
         let (staff, _) = try await harness.registerAndLogInStaff()
