@@ -21,7 +21,7 @@ final class StoreOpener {
     private(set) var preparations: [@Sendable () async throws -> Void] = []
 
     /// - Parameters:
-    ///   - poolSize: the most PostgreSQL connections (half of them for each kind of the order store's batches).
+    ///   - poolSize: the most PostgreSQL connections (half of them for the order store's batches of pages).
     ///   - deletionLease: how long a PostgreSQL User replica holds the outbox events it claimed.
     init(
         location: DatabaseLocation, poolSize: Int, logLevel: Logger.Level,
@@ -56,7 +56,8 @@ final class StoreOpener {
     /// The Order service's store.
     func orderStore() throws -> any OrderStore {
         if case .postgres(let url) = location {
-            // Half the pool for each kind of batch, as the store asks (pages and placements).
+            // Half the pool for pages' batches, as before; placements run one batch at a time (the store's
+            // default), which leaves the rest of the pool for every other statement.
             let store = PostgresOrderStore(client: postgresClient(url), batchesInFlight: max(1, poolSize / 2))
             preparations.append(store.migrate)
             return store

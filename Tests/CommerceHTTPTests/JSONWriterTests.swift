@@ -25,6 +25,17 @@ struct JSONWriterTests {
         #expect(text.contains("/") && !text.contains("\\/"), "slashes are not escaped, as before")
     }
 
+    /// Escapes first, last and next to each other, as JSON kept inside JSON has them.
+    @Test(arguments: ["\"", "\"\"", "\\\"x\"", "a\"", "\u{1}b\n", #"{"items":[{"id":"p"}]}"#, ""])
+    func escapesAtEitherEndAndSideBySideRoundTrip(_ text: String) throws {
+        let written = written {
+            $0.beginArray()
+            $0.string(text)
+            $0.endArray()
+        }
+        #expect(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String] == [text])
+    }
+
     @Test(arguments: [
         (Int64(0), "0"), (1, "0.01"), (10, "0.1"), (150, "1.5"), (500, "5"), (1999, "19.99"), (-205, "-2.05"),
         (100_000_000_000_000, "1000000000000"), (Int64.min, "-92233720368547758.08"),

@@ -119,7 +119,11 @@ enum OrderPlacement {
                 }
             }
             try insert(db, order, row, stockTaken: StoredStockTaken.encode(take))
-            try SQLiteWebhooks.record(.step(of: order, traceContext: traceContext), to: subscribers, in: db)
+            try SQLiteWebhooks.record(
+                .step(of: order, traceContext: traceContext), to: subscribers,
+                data: subscribers.isEmpty
+                    ? nil : StoredOrderEvent.encode(order, items: row.items, history: row.history),
+                in: db)
         }
         return .created(order)
     }

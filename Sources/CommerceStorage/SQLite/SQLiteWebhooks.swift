@@ -21,38 +21,53 @@ enum SQLiteWebhooks {
         try record(event, to: try takers(of: event.type, in: db), in: db)
     }
 
-    /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``).
-    static func record(_ event: OrderEvent, to takers: [String], in db: Database) throws {
+    /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``); `data` is the
+    /// event's data as stored when the caller has it already (``StoredOrderEvent/encode(_:items:history:)``).
+    ///
+    /// Both statements are driven through SQLite's C API (``SQLiteRawStatement``), as the placement's own
+    /// are: through GRDB's arguments they were a third of what recording an event cost the writer thread
+    /// (Documentation/PerformanceLog.md, third round).
+    static func record(_ event: OrderEvent, to takers: [String], data: String? = nil, in db: Database) throws {
         guard !takers.isEmpty else { return }
         let userId: UserID
         switch event.data {
         case .order(let order): userId = order.userId
         case .purged(let user, _, _): userId = user
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO orderEvent (id, type, orderId, userId, occurredAt, data, traceContext)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            event.id.description, event.type.rawValue, event.orderId?.description, userId.description,
-            event.occurredAt.millisecondsSince1970, StoredOrderEvent.encode(event.data), event.traceContext,
-        ])
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO webhookDelivery (id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts,
-                                             nextAttemptAt)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)
-                """)
+        let eventId = event.id.description
+        let orderId = event.orderId?.description
+        let occurredAt = event.occurredAt.millisecondsSince1970
+        try SQLiteRawStatement(try db.cachedStatement(sql: insertEventSQL)).execute { arguments in
+            try arguments.bind(eventId)
+            try arguments.bind(event.type.rawValue)
+            try arguments.bind(orderId)
+            try arguments.bind(userId.description)
+            try arguments.bind(occurredAt)
+            try arguments.bind(data ?? StoredOrderEvent.encode(event.data))
+            try arguments.bind(event.traceContext)
+        }
+        let insert = SQLiteRawStatement(try db.cachedStatement(sql: insertDeliverySQL))
         for subscription in takers.sorted() {
-            try insert.execute(arguments: [
-                DeliveryID(timeOrderedAt: event.occurredAt).description, subscription, event.id.description,
-                event.type.rawValue,
-                event.orderId?.description, event.occurredAt.millisecondsSince1970,
-                event.occurredAt.millisecondsSince1970,
-            ])
+            try insert.execute { arguments in
+                try arguments.bind(DeliveryID(timeOrderedAt: event.occurredAt).description)
+                try arguments.bind(subscription)
+                try arguments.bind(eventId)
+                try arguments.bind(event.type.rawValue)
+                try arguments.bind(orderId)
+                try arguments.bind(occurredAt)
+                try arguments.bind(occurredAt)
+            }
         }
     }
+
+    private static let insertEventSQL = """
+        INSERT INTO orderEvent (id, type, orderId, userId, occurredAt, data, traceContext) VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    private static let insertDeliverySQL = """
+        INSERT INTO webhookDelivery (id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts,
+                                     nextAttemptAt)
+        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+        """
 
     /// Fails the undelivered deliveries of `userId`'s order events and deletes those events: nothing of a
     /// deleted user leaves after the deletion.
@@ -68,6 +83,16 @@ enum SQLiteWebhooks {
         try db.execute(
             sql: "DELETE FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL", arguments: [userId.description])
     }
+
+    /// A lane's pending deliveries in order, with their events' data and trace contexts (columns 14 and 15),
+    /// as far as a claim looks: a thousand, so a lane whose head waits for retries still moves.
+    static let claimSQL = """
+        SELECT d.id, d.subscriptionId, d.eventId, d.type, d.orderId, d.occurredAt, d.status, d.attempts,
+            d.lastStatusCode, d.lastError, d.nextAttemptAt, d.deliveredAt, d.sequence, d.leaseUntil, e.data,
+            e.traceContext
+        FROM webhookDelivery d LEFT JOIN orderEvent e ON e.id = d.eventId
+        WHERE d.subscriptionId = ? AND d.status = 'pending' ORDER BY d.sequence LIMIT 1000
+        """
 
     static let deliveryColumns = """
         id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts, lastStatusCode, lastError, \
@@ -196,7 +221,9 @@ extension SQLiteOrderStore: WebhookStore {
     }
 
     /// See ``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``: read and leased in one write
-    /// transaction, which no other writer enters, walking the subscription's pending deliveries in order.
+    /// transaction, which no other writer enters, walking the subscription's pending deliveries in order
+    /// with their events, and stepping only as far as it must: a lane behind by thousands of deliveries
+    /// reads about `limit` rows a pass, not the thousand it may look through.
     public func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
         async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
     {
@@ -205,31 +232,30 @@ extension SQLiteOrderStore: WebhookStore {
                 let active = try Bool.fetchOne(
                     db, sql: "SELECT active FROM webhookSubscription WHERE id = ?",
                     arguments: [subscription.description])
-                guard active == true else { return [] }
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT \(SQLiteWebhooks.deliveryColumns), leaseUntil FROM webhookDelivery
-                        WHERE subscriptionId = ? AND status = 'pending' ORDER BY sequence LIMIT 1000
-                        """, arguments: [subscription.description])
+                guard active == true, limit > 0 else { return [] }
+                let rows = try Row.fetchCursor(
+                    try db.cachedStatement(sql: SQLiteWebhooks.claimSQL), arguments: [subscription.description])
                 var claimed: [(delivery: WebhookDelivery, event: OrderEvent)] = []
                 var waiting: Set<OrderID> = []
-                let lease = try db.cachedStatement(sql: "UPDATE webhookDelivery SET leaseUntil = ? WHERE id = ?")
-                for row in rows where claimed.count < limit {
+                while claimed.count < limit, let row = try rows.next() {
                     let delivery = try SQLiteWebhooks.delivery(row)
                     if let order = delivery.orderId, !waiting.insert(order).inserted { continue }
                     let leaseUntil = (row[13] as Int64?).map(Date.init(millisecondsSince1970:)) ?? .distantPast
-                    guard (delivery.nextAttemptAt ?? now) <= now, leaseUntil <= now,
-                        let stored = try Row.fetchOne(
-                            db, sql: "SELECT type, occurredAt, data, traceContext FROM orderEvent WHERE id = ?",
-                            arguments: [delivery.eventId.description])
+                    guard (delivery.nextAttemptAt ?? now) <= now, leaseUntil <= now, let data = row[14] as String?
                     else { continue }
                     let event = OrderEvent(
-                        id: delivery.eventId, type: delivery.type,
-                        occurredAt: Date(millisecondsSince1970: stored[1]),
-                        data: try StoredOrderEvent.decode(stored[2]), traceContext: stored[3])
-                    try lease.execute(arguments: [leaseEnd.millisecondsSince1970, delivery.id.description])
+                        id: delivery.eventId, type: delivery.type, occurredAt: delivery.occurredAt,
+                        data: try StoredOrderEvent.decode(data), traceContext: row[15])
                     claimed.append((delivery, event))
+                }
+                // Leased once the read is over: the rows are not changed under a statement still stepping them.
+                let lease = SQLiteRawStatement(
+                    try db.cachedStatement(sql: "UPDATE webhookDelivery SET leaseUntil = ? WHERE id = ?"))
+                for (delivery, _) in claimed {
+                    try lease.execute { arguments in
+                        try arguments.bind(leaseEnd.millisecondsSince1970)
+                        try arguments.bind(delivery.id.description)
+                    }
                 }
                 return claimed
             }

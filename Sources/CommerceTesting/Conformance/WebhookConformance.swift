@@ -87,6 +87,27 @@ public enum WebhookConformance {
                     "first order.cancelled", "|", "|",
                 ], "claimed out of order: \(seen)")
         },
+        ConformanceCheck("a claim takes the oldest due deliveries, at most its limit, each with its event") { store in
+            let placed = subscription(takes: [.placed])
+            try await store.createSubscription(placed)
+            var orders: [Order] = []
+            for _ in 0..<5 { orders.append(try await place(store, for: UserID())) }
+            var passes: [[Order]] = []
+            for _ in 0..<4 {
+                let claimed = try await store.claimDeliveries(
+                    of: placed.id, limit: 2, now: Fixtures.epoch, leaseEnd: Fixtures.hourLater)
+                passes.append(
+                    claimed.compactMap { if case .order(let order) = $0.event.data { order } else { nil } })
+                try await store.recordAttempts(
+                    claimed.map { ($0.delivery.id, DeliveryOutcome.delivered(statusCode: 200)) }, at: Fixtures.epoch)
+            }
+            try require(
+                passes.map { $0.map(\.id) } == [
+                    [orders[0].id, orders[1].id], [orders[2].id, orders[3].id], [orders[4].id], [],
+                ],
+                "passes of two did not take the deliveries oldest first: \(passes.map(\.count))")
+            try require(passes.joined().elementsEqual(orders), "a claimed event's data is not the order as placed")
+        },
         ConformanceCheck("a claim holds its deliveries until the lease ends; racing claims share none") { store in
             let everything = subscription(takes: Set(OrderEventType.allCases))
             try await store.createSubscription(everything)
