@@ -71,14 +71,17 @@ package struct JSONWriter {
         case 0x08: bytes.append(UInt8(ascii: "b"))
         case 0x0C: bytes.append(UInt8(ascii: "f"))
         default:
-            let digit = { (nibble: UInt8) in nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-            }
             bytes.append(UInt8(ascii: "u"))
             bytes.append(UInt8(ascii: "0"))
             bytes.append(UInt8(ascii: "0"))
-            bytes.append(digit(byte >> 4))
-            bytes.append(digit(byte & 0xF))
+            bytes.append(Self.hexDigit(byte >> 4))
+            bytes.append(Self.hexDigit(byte & 0xF))
         }
+    }
+
+    /// The lowercase hexadecimal digit of a value below 16.
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     package mutating func int(_ value: Int) {

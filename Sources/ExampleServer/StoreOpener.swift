@@ -56,8 +56,8 @@ final class StoreOpener {
     /// The Order service's store.
     func orderStore() throws -> any OrderStore {
         if case .postgres(let url) = location {
-            // Half the pool for pages' batches, as before; placements run one batch at a time (the store's
-            // default), which leaves the rest of the pool for every other statement.
+            // Half the pool for pages' batches; placements run one batch at a time (the store's default, see
+            // its initializer), which leaves the rest of the pool for every other statement.
             let store = PostgresOrderStore(client: postgresClient(url), batchesInFlight: max(1, poolSize / 2))
             preparations.append(store.migrate)
             return store

@@ -25,8 +25,8 @@ enum SQLiteWebhooks {
     /// event's data as stored when the caller has it already (``StoredOrderEvent/encode(_:items:history:)``).
     ///
     /// Both statements are driven through SQLite's C API (``SQLiteRawStatement``), as the placement's own
-    /// are: through GRDB's arguments they were a third of what recording an event cost the writer thread
-    /// (Documentation/PerformanceLog.md, third round).
+    /// are: through GRDB's statements and arguments, binding was about 40 % of what recording an event cost
+    /// the writer thread (Documentation/Performance.md, "Order events").
     static func record(_ event: OrderEvent, to takers: [String], data: String? = nil, in db: Database) throws {
         guard !takers.isEmpty else { return }
         let userId: UserID

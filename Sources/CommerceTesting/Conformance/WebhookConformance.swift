@@ -47,6 +47,32 @@ public enum WebhookConformance {
                 "every event for the subscriber of everything")
             try require(try await types(store, off).isEmpty, "a disabled subscription got deliveries")
         },
+        ConformanceCheck(
+            "a subscription hears only what happens after it; a user's deletion fails what was not yet sent to it"
+        ) { store in
+            let early = subscription(takes: [.placed])
+            try await store.createSubscription(early)
+            let deleted = UserID()
+            _ = try await place(store, for: deleted)
+            let late = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(late)
+            let kept = try await place(store, for: UserID())
+            _ = try await store.purge(deleted, at: Fixtures.epoch)
+            try require(
+                try await types(store, late) == [.placed, .purged], "a subscription heard an event from before it")
+            let earlyOnes = try await store.deliveries(of: early.id, after: nil, limit: 10)
+            try require(earlyOnes.count == 2, "the earlier subscription's deliveries: \(earlyOnes.count)")
+            try require(
+                earlyOnes.first { $0.orderId != kept.id }?.status == .failed,
+                "a deleted user's order event not yet sent was not failed")
+            // Deleting one subscription leaves the events another still has to send.
+            try require(try await store.deleteSubscription(early.id), "the earlier subscription was not deleted")
+            let claimed = try await store.claimDeliveries(
+                of: late.id, limit: 10, now: Fixtures.epoch, leaseEnd: Fixtures.hourLater)
+            try require(
+                claimed.map(\.event.type) == [.placed, .purged] && claimed.first?.event.orderId == kept.id,
+                "the later subscription's events did not outlive the other's deletion")
+        },
         ConformanceCheck("a change that does not commit records nothing") { store in
             let everything = subscription(takes: Set(OrderEventType.allCases))
             try await store.createSubscription(everything)
