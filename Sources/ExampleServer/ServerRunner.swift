@@ -128,7 +128,8 @@ final class ServerRunner {
     }
 
     /// How order events reach webhook subscribers: over `client` (``HTTPClient/forWebhooks()``), refusing
-    /// private addresses unless allowed, retried for the configured window, kept for the configured retention.
+    /// private addresses unless allowed, retried for the configured window, kept for the configured retention,
+    /// each claim held for at least twice a send's timeout (as ``WebhookDispatcher/Configuration/lease`` asks).
     private func webhooks(client: HTTPClient) -> (
         sender: any WebhookSender, configuration: WebhookDispatcher.Configuration
     ) {
@@ -138,6 +139,7 @@ final class ServerRunner {
         return (
             sender,
             WebhookDispatcher.Configuration(
+                lease: max(WebhookDispatcher.Configuration().lease, settings.webhookTimeout * 2),
                 retryWindow: settings.webhookRetryWindow, retention: settings.webhookRetention)
         )
     }

@@ -107,6 +107,51 @@ struct WebhookDispatcherTests {
         #expect(deliveries.map(\.attempts) == [1, 2], "the placement took two attempts, the cancel one")
     }
 
+    /// An endpoint that takes 20 s to answer each delivery, on the test's clock.
+    final class SlowEndpoint: WebhookSender {
+        let clock: TestClock
+        let sent = Mutex(0)
+
+        init(clock: TestClock) { self.clock = clock }
+
+        func send(_ event: OrderEvent, delivery: WebhookDelivery, to subscription: WebhookSubscription) async
+            -> WebhookAnswer
+        {
+            clock.advance(by: .seconds(20))
+            sent.withLock { $0 += 1 }
+            return .status(204)
+        }
+    }
+
+    @Test func aPassStartsNoSendOnceHalfItsLeaseIsSpent() async throws {
+        let clock = TestClock()
+        let store = InMemoryOrderStore()
+        let endpoint = SlowEndpoint(clock: clock)
+        let subscription = await Self.subscribe(store, host: "slow.example", at: clock.now())
+        let dispatcher = WebhookDispatcher(
+            store: store, sender: endpoint, clock: clock, configuration: .init(lease: .seconds(60), batchSize: 16))
+        for _ in 0..<5 {
+            let order = Order(
+                id: OrderID(), userId: UserID(),
+                items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
+                deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
+                createdAt: clock.now(), updatedAt: clock.now())
+            _ = try await store.insert(order, idempotency: nil, now: clock.now())
+        }
+
+        // Sends start at 0 s and 20 s; at 40 s half the 60 s lease is spent.
+        #expect(try await dispatcher.deliverDue(to: subscription) == 2)
+        #expect(try await dispatcher.deliverDue(to: subscription) == 0, "the rest are held until the lease ends")
+        clock.advance(by: .seconds(20))
+        #expect(try await dispatcher.deliverDue(to: subscription) == 2)
+        clock.advance(by: .seconds(20))
+        #expect(try await dispatcher.deliverDue(to: subscription) == 1)
+        #expect(endpoint.sent.withLock { $0 } == 5, "each delivery sent once")
+        let deliveries = await store.deliveries(of: subscription.id, after: nil, limit: 10)
+        #expect(deliveries.map(\.status) == Array(repeating: .delivered, count: 5))
+        #expect(deliveries.map(\.attempts) == Array(repeating: 1, count: 5))
+    }
+
     @Test func aChangeMadeWithinTheSameMillisecondIsDueAtOnce() async throws {
         // 0.6 ms into a millisecond: the change's time is kept rounded up to the next one.
         let clock = TestClock()

@@ -15,7 +15,9 @@ public final class WebhookDispatcher: Service {
         /// How often each lane looks for due deliveries when it found none, and how often the dispatcher
         /// looks for new subscriptions.
         public var pollInterval: Duration
-        /// How long a claim holds a delivery: longer than a send's timeout.
+        /// How long a claim holds a delivery: at least twice a send's timeout. A pass sends its claimed
+        /// deliveries one after another and starts no send once half the lease is spent, so the last send
+        /// ends before the lease does and no other process sends it meanwhile.
         public var lease: Duration
         /// How long after its event a delivery is retried before it is `failed`.
         public var retryWindow: Duration
@@ -170,7 +172,8 @@ public final class WebhookDispatcher: Service {
     }
 
     /// One pass of one subscription: claims its due deliveries and sends each, recording what each came
-    /// to. Returns how many it sent.
+    /// to, until half the lease is spent (the deliveries left stay held until the lease ends, then are
+    /// claimed again). Returns how many it sent.
     @discardableResult
     public func deliverDue(to subscription: WebhookSubscription) async throws -> Int {
         // At the stores' precision: a delivery is due at its event's time rounded to the nearest millisecond,
@@ -183,7 +186,11 @@ public final class WebhookDispatcher: Service {
         // The outcomes are recorded together, in one write: until then each delivery stays leased, so a crash
         // in between sends them again once the lease ends (at least once, as always).
         var attempts: [(id: DeliveryID, outcome: DeliveryOutcome)] = []
+        let lastStart = now.addingTimeInterval(configuration.lease.timeInterval / 2)
         for (delivery, event) in claimed {
+            // A send begun later could still be under way when the lease ends and another process claims
+            // the delivery: sent twice, which at least once allows but a slow endpoint should not cause.
+            if clock.now() > lastStart { break }
             let answer = await send(event, delivery: delivery, to: subscription)
             let outcome = outcome(of: answer, for: delivery, at: clock.now())
             attempts.append((delivery.id, outcome))
@@ -191,7 +198,7 @@ public final class WebhookDispatcher: Service {
             if case .gone = outcome { break }
         }
         try await store.recordAttempts(attempts, at: clock.now())
-        return claimed.count
+        return attempts.count
     }
 
     /// Sends one delivery as a span of a trace of its own (`deliver order.placed`), linked to the trace of
