@@ -26,6 +26,15 @@ struct WebhookDispatcherTests {
 
     static let secret = try! SigningSecret(String(repeating: "k", count: 32), field: "secret")
 
+    /// A new pending order of one tea, made at `date`.
+    static func order(at date: Date) -> Order {
+        Order(
+            id: OrderID(), userId: UserID(),
+            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
+            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
+            createdAt: date, updatedAt: date)
+    }
+
     static func subscribe(_ store: InMemoryOrderStore, host: String, at date: Date) async -> WebhookSubscription {
         let subscription = WebhookSubscription(
             url: URL(string: "https://\(host)/hooks")!, events: Set(OrderEventType.allCases), secret: secret,
@@ -80,11 +89,7 @@ struct WebhookDispatcherTests {
         let dispatcher = WebhookDispatcher(
             store: store, sender: endpoints, clock: clock, configuration: .init(firstDelay: .seconds(1)),
             jitter: { 1 })
-        let order = Order(
-            id: OrderID(), userId: UserID(),
-            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
-            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
-            createdAt: clock.now(), updatedAt: clock.now())
+        let order = Self.order(at: clock.now())
         guard case .created(let placed) = try await store.insert(order, idempotency: nil, now: clock.now()) else {
             Issue.record("not placed")
             return
@@ -131,11 +136,7 @@ struct WebhookDispatcherTests {
         let dispatcher = WebhookDispatcher(
             store: store, sender: endpoint, clock: clock, configuration: .init(lease: .seconds(60), batchSize: 16))
         for _ in 0..<5 {
-            let order = Order(
-                id: OrderID(), userId: UserID(),
-                items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
-                deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
-                createdAt: clock.now(), updatedAt: clock.now())
+            let order = Self.order(at: clock.now())
             _ = try await store.insert(order, idempotency: nil, now: clock.now())
         }
 
@@ -160,11 +161,7 @@ struct WebhookDispatcherTests {
         let endpoints = Endpoints()
         let subscription = await Self.subscribe(store, host: "shop.example", at: clock.now().roundedToMilliseconds)
         let dispatcher = WebhookDispatcher(store: store, sender: endpoints, clock: clock)
-        let order = Order(
-            id: OrderID(), userId: UserID(),
-            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
-            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
-            createdAt: clock.now().roundedToMilliseconds, updatedAt: clock.now().roundedToMilliseconds)
+        let order = Self.order(at: clock.now().roundedToMilliseconds)
         _ = try await store.insert(order, idempotency: nil, now: clock.now())
         clock.advance(by: .microseconds(100))
         #expect(try await dispatcher.deliverDue(to: subscription) == 1, "a pass after the change sends it")
@@ -178,11 +175,7 @@ struct WebhookDispatcherTests {
         let subscription = await Self.subscribe(store, host: "shop.example", at: clock.now())
         let dispatcher = WebhookDispatcher(
             store: store, sender: endpoints, clock: clock, configuration: .init(retention: .seconds(3600)))
-        let order = Order(
-            id: OrderID(), userId: UserID(),
-            items: [OrderItem(productId: "tea", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 250))],
-            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 250),
-            createdAt: clock.now(), updatedAt: clock.now())
+        let order = Self.order(at: clock.now())
         _ = try await store.insert(order, idempotency: nil, now: clock.now())
         clock.advance(by: .seconds(30))
         let waiting = try await dispatcher.refreshBacklog()
