@@ -32,39 +32,35 @@ package enum StoredOrderEvent {
         case .order(let order):
             return encode(
                 order, items: StoredOrderItems.encode(order.items), history: StoredOrderHistory.encode(order.history))
-        case .purged: return encodeWithWriter(data)
+        case .purged(let userId, let deleted, let anonymised):
+            var writer = JSONWriter(capacity: 128)
+            writer.beginObject()
+            writer.member("kind", "purged")
+            writer.member("userId", userId.description)
+            writer.member("deleted", deleted)
+            writer.member("anonymised", anonymised)
+            writer.endObject()
+            return String(decoding: writer.bytes, as: UTF8.self)
         }
     }
 
     /// An order's data as stored, with its `items` and `history` already written (the texts of its row,
     /// which a placement has made anyway: writing them again was most of an event's encoding).
     package static func encode(_ order: Order, items: String, history: String) -> String {
-        encodeWithWriter(.order(order), items: items, history: history)
-    }
-
-    private static func encodeWithWriter(_ data: OrderEvent.Data, items: String = "", history: String = "") -> String {
         var writer = JSONWriter(capacity: 256 + items.utf8.count + history.utf8.count)
         writer.beginObject()
-        switch data {
-        case .order(let order):
-            writer.member("kind", "order")
-            writer.member("id", order.id.description)
-            writer.member("userId", order.userId.description)
-            writer.member("items", items)
-            writer.member("deliveryAddress", order.deliveryAddress)
-            writer.member("status", order.status.rawValue)
-            writer.member("currency", order.currency.value)
-            writer.member("totalMinorUnits", Int(order.total.minorUnits))
-            writer.member("createdAt", Int(order.createdAt.millisecondsSince1970))
-            writer.member("updatedAt", Int(order.updatedAt.millisecondsSince1970))
-            writer.member("history", history)
-            writer.member("version", order.version)
-        case .purged(let userId, let deleted, let anonymised):
-            writer.member("kind", "purged")
-            writer.member("userId", userId.description)
-            writer.member("deleted", deleted)
-            writer.member("anonymised", anonymised)
-        }
+        writer.member("kind", "order")
+        writer.member("id", order.id.description)
+        writer.member("userId", order.userId.description)
+        writer.member("items", items)
+        writer.member("deliveryAddress", order.deliveryAddress)
+        writer.member("status", order.status.rawValue)
+        writer.member("currency", order.currency.value)
+        writer.member("totalMinorUnits", Int(order.total.minorUnits))
+        writer.member("createdAt", Int(order.createdAt.millisecondsSince1970))
+        writer.member("updatedAt", Int(order.updatedAt.millisecondsSince1970))
+        writer.member("history", history)
+        writer.member("version", order.version)
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
     }

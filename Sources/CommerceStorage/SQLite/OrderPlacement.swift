@@ -121,9 +121,7 @@ enum OrderPlacement {
             try insert(db, order, row, stockTaken: StoredStockTaken.encode(take))
             try SQLiteWebhooks.record(
                 .step(of: order, traceContext: traceContext), to: subscribers,
-                data: subscribers.isEmpty
-                    ? nil : StoredOrderEvent.encode(order, items: row.items, history: row.history),
-                in: db)
+                data: StoredOrderEvent.encode(order, items: row.items, history: row.history), in: db)
         }
         return .created(order)
     }

@@ -21,13 +21,16 @@ enum SQLiteWebhooks {
         try record(event, to: try takers(of: event.type, in: db), in: db)
     }
 
-    /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``); `data` is the
-    /// event's data as stored when the caller has it already (``StoredOrderEvent/encode(_:items:history:)``).
+    /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``); `data`, asked for
+    /// only when some subscription takes the event, is its data as stored when the caller can make it more
+    /// cheaply than from the event (``StoredOrderEvent/encode(_:items:history:)``).
     ///
     /// Both statements are driven through SQLite's C API (``SQLiteRawStatement``), as the placement's own
     /// are: through GRDB's statements and arguments, binding was about 40 % of what recording an event cost
     /// the writer thread (Documentation/Performance.md, "Order events").
-    static func record(_ event: OrderEvent, to takers: [String], data: String? = nil, in db: Database) throws {
+    static func record(
+        _ event: OrderEvent, to takers: [String], data: @autoclosure () -> String? = nil, in db: Database
+    ) throws {
         guard !takers.isEmpty else { return }
         let userId: UserID
         switch event.data {
@@ -43,7 +46,7 @@ enum SQLiteWebhooks {
             try arguments.bind(orderId)
             try arguments.bind(userId.description)
             try arguments.bind(occurredAt)
-            try arguments.bind(data ?? StoredOrderEvent.encode(event.data))
+            try arguments.bind(data() ?? StoredOrderEvent.encode(event.data))
             try arguments.bind(event.traceContext)
         }
         let insert = SQLiteRawStatement(try db.cachedStatement(sql: insertDeliverySQL))
