@@ -211,7 +211,7 @@ struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
             r.trace_context) f
         WHERE (SELECT count(*) FROM (
             SELECT 1 FROM products
-            WHERE id IN (SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l))
+            WHERE id = ANY (ARRAY(SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l)))
               AND stock IS NOT NULL
             ORDER BY id FOR UPDATE) locked) >= 0
         """

@@ -468,7 +468,7 @@ public struct PostgresOrderStore: OrderStore {
                     try await connection.query(
                         """
                         SELECT 1 FROM products
-                        WHERE id IN (SELECT key FROM jsonb_each_text(\(taken)::jsonb)) AND stock IS NOT NULL
+                        WHERE id = ANY (ARRAY(SELECT key FROM jsonb_each_text(\(taken)::jsonb))) AND stock IS NOT NULL
                         ORDER BY id FOR UPDATE
                         """, logger: logger)
                 }
@@ -506,9 +506,9 @@ public struct PostgresOrderStore: OrderStore {
         try await connection.query(
             """
             SELECT 1 FROM products
-            WHERE id IN (
+            WHERE id = ANY (ARRAY(
                 SELECT t.key FROM orders o, jsonb_each_text(o.stock_taken::jsonb) AS t(key, value)
-                WHERE o.user_id = \(userId.uuid) AND o.stock_taken IS NOT NULL)
+                WHERE o.user_id = \(userId.uuid) AND o.stock_taken IS NOT NULL))
               AND stock IS NOT NULL
             ORDER BY id FOR UPDATE
             """, logger: logger)

@@ -70,13 +70,30 @@ enum PostgresPlaceOrder {
             v_currency text := p_currency;
             v_total bigint := p_total;
             v_products jsonb;
+            v_count integer := coalesce(jsonb_array_length(p_lines), 0);
+            v_ids text[] := '{}';
+            v_line jsonb;
+            v_product_id text;
+            v_quantity bigint;
+            v_requested bigint;
+            v_name text;
+            v_price bigint;
+            v_product_currency text;
+            v_active boolean;
+            v_stock bigint;
+            v_lines jsonb := '[]';
+            v_tracked text[] := '{}';
+            v_takes bigint[] := '{}';
+            v_stocks bigint[] := '{}';
+            v_takes_json jsonb := '{}';
+            v_at integer;
         BEGIN
             IF p_lines IS NOT NULL THEN
+                FOR i IN 0 .. v_count - 1 LOOP
+                    v_ids := v_ids || (p_lines -> i ->> 'productId');
+                END LOOP;
                 -- Products first, in id order: see the lock order in PostgresPlaceOrder.swift.
-                PERFORM 1 FROM products p
-                WHERE p.id IN (SELECT l.x->>'productId' FROM jsonb_array_elements(p_lines) AS l(x))
-                  AND p.stock IS NOT NULL
-                ORDER BY p.id FOR UPDATE;
+                PERFORM 1 FROM products p WHERE p.id = ANY (v_ids) AND p.stock IS NOT NULL ORDER BY p.id FOR UPDATE;
             END IF;
             -- Shared: placements of one user run side by side; a purge (exclusive) waits for those in flight,
             -- and those after it wait for the purge and then find the tombstone.
@@ -105,40 +122,57 @@ enum PostgresPlaceOrder {
                 END IF;
             END IF;
             IF p_lines IS NOT NULL THEN
-                WITH lines AS (
-                    SELECT l.n, l.x->>'productId' AS product_id, (l.x->>'quantity')::bigint AS quantity,
-                           (l.x->>'price')::bigint AS requested
-                    FROM jsonb_array_elements(p_lines) WITH ORDINALITY AS l(x, n)),
-                priced AS (
-                    SELECT lines.*, p.name, p.price_minor_units, p.currency AS product_currency, p.active
-                    FROM lines LEFT JOIN products p ON p.id = lines.product_id),
-                first AS (SELECT product_currency AS c FROM priced ORDER BY n LIMIT 1)
-                SELECT bool_and(priced.active IS TRUE AND priced.product_currency = first.c
-                                AND (priced.requested IS NULL OR priced.requested = priced.price_minor_units))
-                       AND (p_requested_currency IS NULL OR p_requested_currency = min(first.c)),
-                       jsonb_agg(jsonb_build_object('productId', priced.product_id, 'name', priced.name,
-                                                    'quantity', priced.quantity,
-                                                    'unitPriceMinorUnits', priced.price_minor_units)
-                                 ORDER BY priced.n)::text,
-                       min(first.c), sum(priced.price_minor_units * priced.quantity)
-                INTO v_ok, v_items, v_currency, v_total
-                FROM priced CROSS JOIN first;
-                -- What the tracked lines take, every line of a product summed, against the stock locked above.
-                WITH take AS (
-                    SELECT l.x->>'productId' AS product_id, sum((l.x->>'quantity')::bigint) AS quantity
-                    FROM jsonb_array_elements(p_lines) AS l(x) GROUP BY 1)
-                SELECT coalesce(bool_or(p.stock < take.quantity), false),
-                       (jsonb_object_agg(take.product_id, take.quantity))::text
-                INTO v_short, v_taken
-                FROM take JOIN products p ON p.id = take.product_id
-                WHERE p.stock IS NOT NULL;
+                -- Line by line, each product read by its key: the catalog's size never enters a placement's cost.
+                v_ok := v_count > 0;
+                v_short := false;
+                v_total := 0;
+                FOR i IN 0 .. v_count - 1 LOOP
+                    v_line := p_lines -> i;
+                    v_product_id := v_line ->> 'productId';
+                    v_quantity := (v_line ->> 'quantity')::bigint;
+                    v_requested := (v_line ->> 'price')::bigint;
+                    SELECT p.name, p.price_minor_units, p.currency, p.active, p.stock
+                    INTO v_name, v_price, v_product_currency, v_active, v_stock
+                    FROM products p WHERE p.id = v_product_id;
+                    IF i = 0 THEN
+                        v_currency := v_product_currency;
+                    END IF;
+                    IF v_active IS NOT TRUE OR v_product_currency IS DISTINCT FROM v_currency OR v_currency IS NULL
+                       OR (v_requested IS NOT NULL AND v_requested IS DISTINCT FROM v_price) THEN
+                        v_ok := false;
+                    END IF;
+                    v_lines := v_lines || jsonb_build_array(jsonb_build_object('productId', v_product_id,
+                        'name', v_name, 'quantity', v_quantity, 'unitPriceMinorUnits', v_price));
+                    v_total := v_total + v_price * v_quantity;
+                    -- What the tracked lines take, every line of a product summed, against the stock locked above.
+                    IF v_stock IS NOT NULL THEN
+                        v_at := array_position(v_tracked, v_product_id);
+                        IF v_at IS NULL THEN
+                            v_tracked := v_tracked || v_product_id;
+                            v_takes := v_takes || 0::bigint;
+                            v_stocks := v_stocks || v_stock;
+                            v_at := cardinality(v_tracked);
+                        END IF;
+                        v_takes[v_at] := v_takes[v_at] + v_quantity;
+                        v_takes_json := v_takes_json || jsonb_build_object(v_product_id, v_takes[v_at]);
+                    END IF;
+                END LOOP;
+                IF p_requested_currency IS NOT NULL AND p_requested_currency IS DISTINCT FROM v_currency THEN
+                    v_ok := false;
+                END IF;
+                v_items := v_lines::text;
+                FOR i IN 1 .. cardinality(v_tracked) LOOP
+                    v_short := v_short OR v_stocks[i] < v_takes[i];
+                END LOOP;
+                IF cardinality(v_tracked) > 0 THEN
+                    v_taken := v_takes_json::text;
+                END IF;
                 IF v_ok IS NOT TRUE OR v_short THEN
                     SELECT jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price_minor_units,
                                                         'currency', p.currency, 'active', p.active,
                                                         'updatedAt', p.updated_at, 'stock', p.stock))
                     INTO v_products
-                    FROM products p
-                    WHERE p.id IN (SELECT l.x->>'productId' FROM jsonb_array_elements(p_lines) AS l(x));
+                    FROM products p WHERE p.id = ANY (v_ids);
                     RETURN QUERY SELECT 'unpriceable'::text, NULL::bigint, NULL::uuid, NULL::text, NULL::text,
                         NULL::bigint, NULL::text, coalesce(v_products, '[]'::jsonb);
                     RETURN;
@@ -161,11 +195,9 @@ enum PostgresPlaceOrder {
                     RETURN;
                 END IF;
             END IF;
-            IF v_taken IS NOT NULL THEN
-                UPDATE products p SET stock = p.stock - t.value::bigint
-                FROM jsonb_each_text(v_taken::jsonb) AS t(key, value)
-                WHERE p.id = t.key AND p.stock IS NOT NULL;
-            END IF;
+            FOR i IN 1 .. cardinality(v_tracked) LOOP
+                UPDATE products p SET stock = p.stock - v_takes[i] WHERE p.id = v_tracked[i] AND p.stock IS NOT NULL;
+            END LOOP;
             INSERT INTO orders (id, user_id, items, delivery_address, status, currency, total_minor_units,
                                 created_at, updated_at, history, version, stock_taken)
             VALUES (p_order_id, p_user_id, v_items, p_delivery_address, p_status, v_currency, v_total,

@@ -124,4 +124,80 @@ struct PostgresQueryPlanTests {
             }
         }
     }
+
+    /// A placement priced from a catalog of 5,000 products (analysed), alone and as a batch: both read and lock
+    /// the products its lines name by key, so its cost does not grow with the catalog. Joining the lines'
+    /// `jsonb` with `products` made the planner scan the whole table on every placement: it guesses 100 rows
+    /// for a set-returning function.
+    @Test func aPlacementReadsTheProductsItsLinesNameByKey() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            try await PostgresOrderStore(client: client).migrate()
+            try await client.withConnection { connection in
+                let quiet = PostgresTestDatabase.quiet
+                try await connection.query(
+                    """
+                    INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
+                    SELECT 'p' || g, 'Product ' || g, 100 + g, 'USD', true, 0, CASE WHEN g % 2 = 0 THEN 1000 END
+                    FROM generate_series(1, 5000) AS g
+                    """, logger: quiet)
+                try await connection.query("ANALYZE products", logger: quiet)
+                let pricing = CatalogPricing(
+                    lines: [
+                        CatalogPricing.Line(productId: "p7", quantity: 1, requestedPrice: nil),
+                        CatalogPricing.Line(productId: "p8", quantity: 2, requestedPrice: nil),
+                    ], requestedCurrency: nil)
+                let alone = try PostgresBatchTests.placement(PostgresBatchTests.order(of: UserID()), pricing: pricing)
+                let batch = PostgresPlaceOrdersStatement(placements: [
+                    try PostgresBatchTests.placement(PostgresBatchTests.order(of: UserID()), pricing: pricing),
+                    try PostgresBatchTests.placement(PostgresBatchTests.order(of: UserID()), pricing: pricing),
+                ])
+                let placements: [(name: String, run: () async throws -> [String])] = [
+                    (
+                        "alone",
+                        {
+                            var outcomes: [String] = []
+                            for try await row in try await connection.execute(alone, logger: quiet) {
+                                outcomes.append(row.name)
+                            }
+                            return outcomes
+                        }
+                    ),
+                    (
+                        "a batch",
+                        {
+                            var outcomes: [String] = []
+                            for try await row in try await connection.execute(batch, logger: quiet) {
+                                outcomes.append(row.1.name)
+                            }
+                            return outcomes
+                        }
+                    ),
+                ]
+                // What this connection has read of `products` and not yet reported (earlier statements' reads
+                // included, hence the difference).
+                func scans() async throws -> (sequential: Int64, byIndex: Int64) {
+                    var scans: (Int64, Int64) = (0, 0)
+                    for try await row in try await connection.query(
+                        """
+                        SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
+                        WHERE relname = 'products' AND schemaname = current_schema()
+                        """, logger: quiet
+                    ).decode((Int64, Int64).self) {
+                        scans = row
+                    }
+                    return scans
+                }
+                for placement in placements {
+                    try await connection.query("BEGIN", logger: quiet)
+                    let before = try await scans()
+                    let outcomes = try await placement.run()
+                    #expect(outcomes == Array(repeating: "created", count: outcomes.count) && !outcomes.isEmpty)
+                    let after = try await scans()
+                    #expect(after.sequential == before.sequential, "\(placement.name) read the whole catalog")
+                    #expect(after.byIndex > before.byIndex, "\(placement.name) read no product by its key")
+                    try await connection.query("ROLLBACK", logger: quiet)
+                }
+            }
+        }
+    }
 }
