@@ -15,7 +15,15 @@ extension ReplicaTests {
         units: Int, _ body: (_ users: ServerProcess, _ orders: [ServerProcess], _ database: String) async throws -> Void
     ) async throws {
         let (usersDB, ordersDB) = ("stock_users_\(suffix)", "stock_orders_\(suffix)")
-        try await ReplicaDatabase.create(usersDB, ordersDB)
+        try await ReplicaDatabase.withNew(usersDB, ordersDB) {
+            try await withStockedReplicas(units: units, usersDB: usersDB, ordersDB: ordersDB, body)
+        }
+    }
+
+    private func withStockedReplicas(
+        units: Int, usersDB: String, ordersDB: String,
+        _ body: (_ users: ServerProcess, _ orders: [ServerProcess], _ database: String) async throws -> Void
+    ) async throws {
         let ports = try (0..<3).map { _ in try freePort() }
         func server(_ mode: String, _ index: Int, port: Int, environment: [String: String]) -> ServerProcess {
             let folder = directory.appending(path: "stock-\(mode)-\(index)")

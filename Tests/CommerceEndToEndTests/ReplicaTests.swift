@@ -36,11 +36,20 @@ enum ReplicaDatabase {
         }
     }
 
-    /// Creates each of `databases`.
-    static func create(_ databases: String...) async throws {
+    /// Creates each of `databases`, runs `body`, then drops them (ending any connection still open to them)
+    /// however `body` ends: a developer's test server keeps no database of an earlier run.
+    static func withNew<Result>(_ databases: String..., body: () async throws -> Result) async throws -> Result {
         try await withDatabase("postgres") { admin in
             for database in databases { try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database)")) }
         }
+        let outcome: Swift.Result<Result, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        try await withDatabase("postgres") { admin in
+            for database in databases {
+                try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"))
+            }
+        }
+        return try outcome.get()
     }
 }
 
@@ -102,7 +111,12 @@ final class ReplicaTests {
 
     @Test func deletionsThroughEitherUserReplicaWhileAnOrderReplicaIsKilledLeaveNoOrphans() async throws {
         let (usersDB, ordersDB) = ("replica_users_\(suffix)", "replica_orders_\(suffix)")
-        try await ReplicaDatabase.create(usersDB, ordersDB)
+        try await ReplicaDatabase.withNew(usersDB, ordersDB) {
+            try await deletionsWhileAnOrderReplicaIsKilled(usersDB: usersDB, ordersDB: ordersDB)
+        }
+    }
+
+    private func deletionsWhileAnOrderReplicaIsKilled(usersDB: String, ordersDB: String) async throws {
         let ports = try (0..<4).map { _ in try freePort() }
         let common = [
             "LOG_FORMAT": "json", "LOG_LEVEL": "info", "DELETION_RETRY_MAX_SECONDS": "1", "DELETION_LEASE_SECONDS": "6",

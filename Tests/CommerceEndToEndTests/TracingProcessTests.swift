@@ -92,29 +92,28 @@ final class TracingProcessTests {
         static let available = allCases.filter { $0 != .postgresql || ReplicaDatabase.adminURL != nil }
     }
 
-    /// The services as `users` and `orders` are, but on `store` (a directory of files for SQLite, new
-    /// databases for PostgreSQL) and logging JSON lines.
-    private func services(on store: Store) async throws -> (users: ServerProcess, orders: ServerProcess) {
-        var databases = ["user": "memory:", "order": "memory:"]
+    /// Runs `body` with the services as `users` and `orders` are, but on `store` (a directory of files for
+    /// SQLite, new databases for PostgreSQL, dropped afterwards) and logging JSON lines.
+    private func withServices(
+        on store: Store, _ body: (_ users: ServerProcess, _ orders: ServerProcess) async throws -> Void
+    ) async throws {
+        func server(_ model: ServerProcess, _ database: String) -> ServerProcess {
+            ServerProcess(
+                mode: model.mode, port: model.port, dataDirectory: directory,
+                environment: environment.merging(["DATABASE_URL": database, "LOG_FORMAT": "json"]) { $1 })
+        }
         switch store {
-        case .memory: break
-        case .sqlite: databases = ["user": directory.path, "order": directory.path]
+        case .memory: try await body(server(users, "memory:"), server(orders, "memory:"))
+        case .sqlite: try await body(server(users, directory.path), server(orders, directory.path))
         case .postgresql:
             let suffix = UUID().uuidString.prefix(8).lowercased()
             let (usersDB, ordersDB) = ("traced_users_\(suffix)", "traced_orders_\(suffix)")
-            try await ReplicaDatabase.create(usersDB, ordersDB)
-            databases = [
-                "user": ReplicaDatabase.url(database: usersDB), "order": ReplicaDatabase.url(database: ordersDB),
-            ]
+            try await ReplicaDatabase.withNew(usersDB, ordersDB) {
+                try await body(
+                    server(users, ReplicaDatabase.url(database: usersDB)),
+                    server(orders, ReplicaDatabase.url(database: ordersDB)))
+            }
         }
-        func server(_ model: ServerProcess) -> ServerProcess {
-            ServerProcess(
-                mode: model.mode, port: model.port, dataDirectory: directory,
-                environment: environment.merging(["DATABASE_URL": databases[model.mode]!, "LOG_FORMAT": "json"]) {
-                    $1
-                })
-        }
-        return (server(users), server(orders))
     }
 
     deinit {
@@ -228,7 +227,12 @@ final class TracingProcessTests {
     @Test(arguments: Store.available)
     func anOrderEventsDeliveryLinksBackToTheRequestThatMadeIt(on store: Store) async throws {
         try await startReceiver()
-        let (users, orders) = try await services(on: store)
+        try await withServices(on: store) { users, orders in
+            try await deliveryLinksBack(users: users, orders: orders)
+        }
+    }
+
+    private func deliveryLinksBack(users: ServerProcess, orders: ServerProcess) async throws {
         defer {
             users.kill()
             orders.kill()
