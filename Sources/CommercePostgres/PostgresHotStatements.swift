@@ -79,14 +79,55 @@ struct PostgresOrderByIDStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
-/// A placement: `commerce_place_order` (``PostgresPlaceOrder``) with every value it takes. The lines are
-/// sent as text and cast, since a `jsonb` value in binary form starts with a version byte.
-struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
-    static let sql = """
-        SELECT outcome, mark, order_id, items, currency, total, fingerprint, products::text
-        FROM commerce_place_order($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-            $18, $19, $20, $21)
+/// The `order.placed` events of a statement's placements, recorded after them: two inserts for all the
+/// statement's orders, where `commerce_place_order` recording each order's event itself ran four statements
+/// of PL/pgSQL per order (Documentation/PerformanceLog.md). `placed` is the statement's first part, a
+/// `MATERIALIZED` CTE of `commerce_place_order(…, false)`'s rows (so that each placement runs once) with
+/// what the placement was asked beside them: `n` (its place in the statement), `user_id`, `delivery_address`,
+/// `status`, `created_at`, `updated_at`, `history`, `version`, `trace_context`. Each order created gets an
+/// event and a delivery for each active subscription that takes `order.placed`, in the placements' order, as
+/// ``PostgresWebhooks/recordEvent`` writes them; the statement's rows are `placed`'s.
+enum PostgresPlacedEvents {
+    static func statement(placed: String, rows: String) -> String {
         """
+        WITH placed AS MATERIALIZED (\(placed)),
+        subscriptions AS MATERIALIZED (
+            SELECT s.id FROM webhook_subscriptions s WHERE s.active AND 'order.placed' = ANY (s.events)),
+        events AS (
+            INSERT INTO order_events (id, type, order_id, user_id, occurred_at, data, trace_context)
+            SELECT commerce_uuid_v7(p.updated_at), 'order.placed', p.order_id, p.user_id, p.updated_at,
+                commerce_order_placed_data(p.order_id, p.user_id, p.items, p.delivery_address, p.status, p.currency,
+                    p.total, p.created_at, p.updated_at, p.history, p.version),
+                p.trace_context
+            FROM placed p WHERE p.outcome = 'created' AND EXISTS (SELECT 1 FROM subscriptions)
+            ORDER BY p.n
+            RETURNING id, order_id),
+        deliveries AS (
+            INSERT INTO webhook_deliveries (id, subscription_id, event_id, type, order_id, occurred_at, status,
+                                            attempts, next_attempt_at)
+            SELECT commerce_uuid_v7(p.updated_at), s.id, e.id, 'order.placed', e.order_id, p.updated_at, 'pending', 0,
+                   p.updated_at
+            FROM events e JOIN placed p ON p.order_id = e.order_id AND p.outcome = 'created'
+            CROSS JOIN subscriptions s
+            ORDER BY p.n, s.id)
+        SELECT \(rows) FROM placed ORDER BY n
+        """
+    }
+}
+
+/// A placement: `commerce_place_order` (``PostgresPlaceOrder``) with every value it takes, its event recorded
+/// after it (``PostgresPlacedEvents``). The lines are sent as text and cast, since a `jsonb` value in binary
+/// form starts with a version byte.
+struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
+    static let sql = PostgresPlacedEvents.statement(
+        placed: """
+            SELECT 1::bigint AS n, $3::uuid AS user_id, $9::text AS delivery_address, $10::text AS status,
+                $13::int8 AS created_at, $14::int8 AS updated_at, $15::text AS history, $16::int8 AS version,
+                $21::text AS trace_context, f.*
+            FROM commerce_place_order($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                $17, $18, $19, $20, $21, false) f
+            """,
+        rows: "outcome, mark, order_id, items, currency, total, fingerprint, products::text")
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .uuid, .uuid, .uuid, .int8, .text, .text, .text, .text, .text, .text, .int8, .int8, .int8, .text,
         .int8, .text, .text, .int8, .int8, .text,
@@ -197,24 +238,28 @@ struct PostgresUserPagesStatement: PostgresPreparedStatement {
 /// after another would take them in the batch's order, and two batches could each wait for the other). Rows:
 /// ``PostgresPlaceOrderStatement``'s, preceded by the placement's number (`n`, from 1).
 struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
-    static let sql = """
-        SELECT r.n, f.outcome, f.mark, f.order_id, f.items, f.currency, f.total, f.fingerprint, f.products::text
-        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int8[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[], $14::int8[], $15::text[], $16::int8[],
-                $17::text[], $18::text[], $19::int8[], $20::int8[], $21::text[])
-            WITH ORDINALITY AS r(lock_key, order_id, user_id, token_user, token_iat, items, lines, requested_currency,
-                delivery_address, status, currency, total, created_at, updated_at, history, version, key,
-                fingerprint, expires_at, now, trace_context, n)
-        CROSS JOIN LATERAL commerce_place_order(r.lock_key, r.order_id, r.user_id, r.token_user, r.token_iat,
-            r.items, r.lines::jsonb, r.requested_currency, r.delivery_address, r.status, r.currency, r.total,
-            r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now,
-            r.trace_context) f
-        WHERE (SELECT count(*) FROM (
-            SELECT 1 FROM products
-            WHERE id = ANY (ARRAY(SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l)))
-              AND stock IS NOT NULL
-            ORDER BY id FOR UPDATE) locked) >= 0
-        """
+    static let sql = PostgresPlacedEvents.statement(
+        placed: """
+            SELECT r.n, r.user_id, r.delivery_address, r.status, r.created_at, r.updated_at, r.history, r.version,
+                r.trace_context, f.*
+            FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int8[], $6::text[], $7::text[],
+                    $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[], $14::int8[],
+                    $15::text[], $16::int8[], $17::text[], $18::text[], $19::int8[], $20::int8[], $21::text[])
+                WITH ORDINALITY AS r(lock_key, order_id, user_id, token_user, token_iat, items, lines,
+                    requested_currency, delivery_address, status, currency, total, created_at, updated_at, history,
+                    version, key, fingerprint, expires_at, now, trace_context, n)
+            CROSS JOIN LATERAL commerce_place_order(r.lock_key, r.order_id, r.user_id, r.token_user, r.token_iat,
+                r.items, r.lines::jsonb, r.requested_currency, r.delivery_address, r.status, r.currency, r.total,
+                r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now,
+                r.trace_context, false) f
+            WHERE (SELECT count(*) FROM (
+                SELECT 1 FROM products
+                WHERE id = ANY (ARRAY(
+                    SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l)))
+                  AND stock IS NOT NULL
+                ORDER BY id FOR UPDATE) locked) >= 0
+            """,
+        rows: "n, outcome, mark, order_id, items, currency, total, fingerprint, products::text")
     static let bindingDataTypes: [PostgresDataType] = [
         .textArray, .uuidArray, .uuidArray, .uuidArray, .int8Array, .textArray, .textArray, .textArray, .textArray,
         .textArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .int8Array, .textArray, .textArray,

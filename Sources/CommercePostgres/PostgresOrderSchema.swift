@@ -108,7 +108,13 @@ enum PostgresOrderSchema {
             // The placement reads each product its lines name by its key, line by line, and locks them by an array
             // of keys: the previous function joined the lines' `jsonb` with `products`, which the planner answered
             // with a scan of the whole catalog on every placement (its estimate for a set-returning function is
-            // 100 rows). Same arguments, so this replaces it.
-            .init(version: "v12-placement-by-product-key", statements: [PostgresPlaceOrder.function]),
+            // 100 rows). It also takes whether to record the order's event itself (PostgresPlacedEvents), with a
+            // default, which replaces the function of one argument fewer.
+            .init(
+                version: "v12-placement-by-product-key",
+                statements: [
+                    PostgresPlaceOrder.placedEventData, PostgresPlaceOrder.dropWithoutRecordEvent,
+                    PostgresPlaceOrder.function,
+                ]),
         ])
 }

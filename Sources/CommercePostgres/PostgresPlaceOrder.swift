@@ -1,5 +1,9 @@
 /// `commerce_place_order`, the server-side function that places an order in one round trip.
 ///
+/// With `p_record_event` false it leaves the order's `order.placed` event to its caller: our statements
+/// record the events of all their placements in two inserts after them (``PostgresPlacedEvents``). Its
+/// default, true, is for the calls of processes of earlier versions, which name no such argument.
+///
 /// It answers one row, `(outcome, mark, order_id, items, currency, total, fingerprint, products)`:
 /// - `revoked`: the token's user voided it (`mark` is their mark);
 /// - `tombstoned`: the order's user was deleted;
@@ -28,6 +32,27 @@
 /// any price or currency the client named is the catalog's — is `CatalogPricing.priced`'s condition for
 /// success; the conformance suite checks that both agree on every case it tries.
 enum PostgresPlaceOrder {
+    /// The data of an order's `order.placed` event: the order as stored, in `StoredOrderEvent`'s shape.
+    static let placedEventData = """
+        CREATE OR REPLACE FUNCTION commerce_order_placed_data(
+            p_order_id uuid, p_user_id uuid, p_items text, p_delivery_address text, p_status text, p_currency text,
+            p_total bigint, p_created_at bigint, p_updated_at bigint, p_history text, p_version bigint)
+        RETURNS text LANGUAGE sql STABLE AS $$
+            SELECT jsonb_build_object('kind', 'order', 'id', p_order_id, 'userId', p_user_id, 'items', p_items,
+                'deliveryAddress', p_delivery_address, 'status', p_status, 'currency', p_currency,
+                'totalMinorUnits', p_total, 'createdAt', p_created_at, 'updatedAt', p_updated_at,
+                'history', p_history, 'version', p_version)::text
+        $$
+        """
+
+    /// The function as it was before it took `p_record_event`, dropped: the current one, whose last argument
+    /// has a default, answers the same calls, and both side by side would make those calls ambiguous.
+    static let dropWithoutRecordEvent = """
+        DROP FUNCTION IF EXISTS commerce_place_order(
+            text, uuid, uuid, uuid, bigint, text, jsonb, text, text, text, text, bigint, bigint, bigint, text, bigint,
+            text, text, bigint, bigint, text)
+        """
+
     /// The function as it was before it took the placing request's trace context, now calling the current one
     /// without: an Order process of the previous version, still running while a rolling upgrade replaces it,
     /// goes on placing orders (their events keep no trace context). A changed argument list makes a second
@@ -55,7 +80,8 @@ enum PostgresPlaceOrder {
             p_items text, p_lines jsonb, p_requested_currency text,
             p_delivery_address text, p_status text, p_currency text, p_total bigint,
             p_created_at bigint, p_updated_at bigint, p_history text, p_version bigint,
-            p_key text, p_fingerprint text, p_expires_at bigint, p_now bigint, p_trace_context text)
+            p_key text, p_fingerprint text, p_expires_at bigint, p_now bigint, p_trace_context text,
+            p_record_event boolean DEFAULT true)
         RETURNS TABLE (outcome text, mark bigint, order_id uuid, items text, currency text, total bigint,
                        fingerprint text, products jsonb)
         LANGUAGE plpgsql AS $$
@@ -202,14 +228,13 @@ enum PostgresPlaceOrder {
                                 created_at, updated_at, history, version, stock_taken)
             VALUES (p_order_id, p_user_id, v_items, p_delivery_address, p_status, v_currency, v_total,
                     p_created_at, p_updated_at, p_history, p_version, v_taken);
-            -- The order.placed event, in this transaction, when a subscription takes it (PostgresWebhooks): the
-            -- order as stored, in StoredOrderEvent's shape.
-            IF EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.active AND 'order.placed' = ANY (s.events)) THEN
+            -- The order.placed event, in this transaction, when a subscription takes it (PostgresWebhooks) and
+            -- the caller does not record it itself (PostgresPlacedEvents).
+            IF p_record_event AND EXISTS (
+                SELECT 1 FROM webhook_subscriptions s WHERE s.active AND 'order.placed' = ANY (s.events)) THEN
                 PERFORM commerce_record_order_event('order.placed', p_order_id, p_user_id, p_updated_at,
-                    jsonb_build_object('kind', 'order', 'id', p_order_id, 'userId', p_user_id, 'items', v_items,
-                        'deliveryAddress', p_delivery_address, 'status', p_status, 'currency', v_currency,
-                        'totalMinorUnits', v_total, 'createdAt', p_created_at, 'updatedAt', p_updated_at,
-                        'history', p_history, 'version', p_version)::text, p_trace_context);
+                    commerce_order_placed_data(p_order_id, p_user_id, v_items, p_delivery_address, p_status,
+                        v_currency, v_total, p_created_at, p_updated_at, p_history, p_version), p_trace_context);
             END IF;
             RETURN QUERY SELECT 'created'::text, NULL::bigint, p_order_id, v_items, v_currency, v_total,
                 NULL::text, NULL::jsonb;

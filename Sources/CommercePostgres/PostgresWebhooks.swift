@@ -7,8 +7,9 @@ import PostgresNIO
 
 /// Order events and their deliveries in the Order service's database. `commerce_record_order_event`
 /// writes an event and its deliveries — one per active subscription that takes its type, none when none
-/// does — in the transaction of the change that calls it: `commerce_place_order` for a placement (still one
-/// statement), the transition's statement, the purge's transaction.
+/// does — in the transaction of the change that calls it: the transition's statement, the purge's
+/// transaction. A placement's statement records its orders' events itself, in two inserts for all of them
+/// (``PostgresPlacedEvents``), rows like those this function writes.
 enum PostgresWebhooks {
     static let schema = [
         """

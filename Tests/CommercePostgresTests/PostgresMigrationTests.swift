@@ -85,8 +85,23 @@ struct PostgresMigrationTests {
             ).decode(String.self) {
                 outcomes.append(outcome)
             }
-            #expect(outcomes == ["created"])
+            // And as the version before this one calls it: with the trace context, without `p_record_event`.
+            let traced = PostgresBatchTests.order(of: UserID(), minutes: 1)
+            let tracedAt = traced.createdAt.millisecondsSince1970
+            for try await outcome in try await client.query(
+                """
+                SELECT outcome FROM commerce_place_order(\(traced.userId.description), \(traced.id.uuid),
+                    \(traced.userId.uuid), NULL::uuid, NULL::bigint, \(items), NULL::jsonb, NULL::text,
+                    \(traced.deliveryAddress), 'pending', 'EUR', \(traced.total.minorUnits), \(tracedAt), \(tracedAt),
+                    \(StoredOrderHistory.encode(traced.history)), \(Int64(traced.version)), NULL::text, NULL::text, NULL::bigint, \(tracedAt),
+                    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
+                """
+            ).decode(String.self) {
+                outcomes.append(outcome)
+            }
+            #expect(outcomes == ["created", "created"])
             #expect(try await store.order(order.id, of: order.userId, token: nil) == order)
+            #expect(try await store.order(traced.id, of: traced.userId, token: nil) == traced)
             let shipped = OrderEvent(type: .shipped, occurredAt: order.createdAt, data: .order(order))
             try await client.query(
                 """
@@ -94,9 +109,12 @@ struct PostgresMigrationTests {
                     \(StoredOrderEvent.encode(shipped.data)))
                 """)
             let claimed = try await store.claimDeliveries(
-                of: subscription.id, limit: 10, now: order.createdAt, leaseEnd: order.createdAt.addingTimeInterval(60))
-            #expect(claimed.map(\.event.type) == [.placed], "one order's events one at a time, oldest first")
-            #expect(claimed.allSatisfy { $0.event.traceContext == nil && $0.event.orderId == order.id })
+                of: subscription.id, limit: 10, now: traced.createdAt, leaseEnd: traced.createdAt.addingTimeInterval(60)
+            )
+            #expect(claimed.map(\.event.type) == [.placed, .placed], "one order's events one at a time, oldest first")
+            #expect(claimed.map(\.event.orderId) == [order.id, traced.id])
+            #expect(
+                claimed.map(\.event.traceContext) == [nil, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
         }
     }
 }
