@@ -87,13 +87,15 @@ struct PostgresMigrationTests {
             }
             // And as the version before this one calls it: with the trace context, without `p_record_event`.
             let traced = PostgresBatchTests.order(of: UserID(), minutes: 1)
-            let tracedAt = traced.createdAt.millisecondsSince1970
+            let (tracedAt, tracedHistory) = (
+                traced.createdAt.millisecondsSince1970, StoredOrderHistory.encode(traced.history)
+            )
             for try await outcome in try await client.query(
                 """
                 SELECT outcome FROM commerce_place_order(\(traced.userId.description), \(traced.id.uuid),
                     \(traced.userId.uuid), NULL::uuid, NULL::bigint, \(items), NULL::jsonb, NULL::text,
                     \(traced.deliveryAddress), 'pending', 'EUR', \(traced.total.minorUnits), \(tracedAt), \(tracedAt),
-                    \(StoredOrderHistory.encode(traced.history)), \(Int64(traced.version)), NULL::text, NULL::text, NULL::bigint, \(tracedAt),
+                    \(tracedHistory), \(Int64(traced.version)), NULL::text, NULL::text, NULL::bigint, \(tracedAt),
                     '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
                 """
             ).decode(String.self) {
@@ -111,7 +113,7 @@ struct PostgresMigrationTests {
             let claimed = try await store.claimDeliveries(
                 of: subscription.id, limit: 10, now: traced.createdAt, leaseEnd: traced.createdAt.addingTimeInterval(60)
             )
-            #expect(claimed.map(\.event.type) == [.placed, .placed], "one order's events one at a time, oldest first")
+            #expect(claimed.map(\.event.type) == [.placed, .placed], "each order's events one at a time, oldest first")
             #expect(claimed.map(\.event.orderId) == [order.id, traced.id])
             #expect(
                 claimed.map(\.event.traceContext) == [nil, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
