@@ -102,6 +102,10 @@ struct PostgresBatchTests {
                 Product(
                     id: "tea", name: "Tea", price: Money(minorUnits: 450), currency: CurrencyCode(trusted: "EUR"),
                     active: true, updatedAt: Self.epoch))
+            let subscription = WebhookSubscription(
+                url: URL(string: "https://hooks.example.com/orders")!, events: [.placed],
+                secret: try SigningSecret(String(repeating: "s", count: 32), field: "secret"), createdAt: Self.epoch)
+            try await store.createSubscription(subscription)
             let (first, second, unkeyed) = (Self.order(of: ann), Self.order(of: ann), Self.order(of: ann))
             let priced = Self.order(of: ann)
             let placements = [
@@ -134,6 +138,21 @@ struct PostgresBatchTests {
             let stored = try await store.orders(of: ann, status: nil, after: nil, limit: 10)
             #expect(Set(stored.map(\.id)) == [first.id, unkeyed.id, priced.id])
             #expect(try await store.orders(of: bob, status: nil, after: nil, limit: 10).isEmpty)
+            // One event for each order created, none for the key's second placement, in the order the batch
+            // placed them (those without a key first, then by key: `place`), each with the order as stored.
+            let claimed = try await store.claimDeliveries(
+                of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: Self.epoch.addingTimeInterval(60))
+            #expect(claimed.map(\.event.orderId) == [unkeyed.id, first.id, priced.id])
+            for try await (events, deliveries) in try await client.query(
+                "SELECT (SELECT count(*) FROM order_events), (SELECT count(*) FROM webhook_deliveries)"
+            ).decode((Int64, Int64).self) {
+                #expect(events == 3 && deliveries == 3, "no delivery twice for the key's second placement")
+            }
+            if case .order(let order) = claimed.last?.event.data {
+                #expect(order.total == Money(minorUnits: 1350) && order.items.map(\.name) == ["Tea"])
+            } else {
+                Issue.record("the catalog-priced order's event holds no order")
+            }
         }
     }
 
