@@ -180,7 +180,6 @@ enum PostgresPlaceOrder {
                             v_at := cardinality(v_tracked);
                         END IF;
                         v_takes[v_at] := v_takes[v_at] + v_quantity;
-                        v_takes_json := v_takes_json || jsonb_build_object(v_product_id, v_takes[v_at]);
                     END IF;
                 END LOOP;
                 IF p_requested_currency IS NOT NULL AND p_requested_currency IS DISTINCT FROM v_currency THEN
@@ -189,6 +188,7 @@ enum PostgresPlaceOrder {
                 v_items := v_lines::text;
                 FOR i IN 1 .. cardinality(v_tracked) LOOP
                     v_short := v_short OR v_stocks[i] < v_takes[i];
+                    v_takes_json := v_takes_json || jsonb_build_object(v_tracked[i], v_takes[i]);
                 END LOOP;
                 IF cardinality(v_tracked) > 0 THEN
                     v_taken := v_takes_json::text;

@@ -44,10 +44,15 @@ enum ReplicaDatabase {
         }
         let outcome: Swift.Result<Result, any Error>
         do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        try await withDatabase("postgres") { admin in
-            for database in databases {
-                try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"))
+        do {
+            try await withDatabase("postgres") { admin in
+                for database in databases {
+                    try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"))
+                }
             }
+        } catch {
+            // The body's own failure is the one to report; failing to drop matters only after a pass.
+            if case .success = outcome { throw error }
         }
         return try outcome.get()
     }
