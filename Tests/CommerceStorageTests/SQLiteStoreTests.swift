@@ -248,6 +248,36 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// A placed order's event keeps no second copy of the order, which its row tells (Documentation/Storage.md);
+    /// a later event, of an order its row no longer shows as it was then, keeps its own.
+    @Test func aPlacedEventKeepsNoSecondCopyOfItsOrder() async throws {
+        let store = try SQLiteOrderStore.inMemory()
+        try await store.createSubscription(
+            WebhookSubscription(
+                url: URL(string: "https://hooks.example.com/orders")!, events: Set(OrderEventType.allCases),
+                secret: try SigningSecret(String(repeating: "s", count: 32), field: "secret"), createdAt: Self.epoch))
+        let order = Order(
+            id: OrderID(), userId: UserID(),
+            items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
+            deliveryAddress: "a", status: .pending, currency: .usd, total: .zero, createdAt: Self.epoch,
+            updatedAt: Self.epoch)
+        guard case .created(let placed) = try await store.insert(order, idempotency: nil, now: Self.epoch) else {
+            Issue.record("the order was not placed")
+            return
+        }
+        #expect(
+            try await store.transition(placed, to: OrderHistoryEntry(status: .confirmed, at: Self.epoch, by: .staff))
+                != nil)
+        let lengths = try await store.databaseWriter.read { db in
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT type, length(data) FROM orderEvent").map {
+                    ($0[0] as String, $0[1] as Int)
+                })
+        }
+        #expect(lengths["order.placed"] == 0)
+        #expect((lengths["order.confirmed"] ?? 0) > 0)
+    }
+
     @Test func importStoresEverythingOrNothing() async throws {
         let store = try SQLiteOrderStore.inMemory()
         let userId = UserID()
@@ -356,6 +386,46 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// The time-ordered indexes were descending up to v10; ascending, a new order's entries go to their
+    /// right-hand ends. Pages still come newest first, the next page after the cursor.
+    @Test func orderIndexesFromSchemaV10BecomeAscendingAndPagesStayNewestFirst() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let userId = UserID()
+            let ids = (0..<3).map { _ in OrderID() }
+            do {
+                let old = try DatabaseQueue(path: path)
+                try OrderSchema.migrator.migrate(old, upTo: "v10-order-event-trace-context")
+                try await old.write { db in
+                    for (index, id) in ids.enumerated() {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency,
+                                                     totalMinorUnits, createdAt, updatedAt)
+                                VALUES (?, ?, '[{"productId":"p","name":"n","quantity":1,"unitPriceMinorUnits":5}]',
+                                        'a', 'pending', 'EUR', 5, ?, ?)
+                                """,
+                            arguments: [
+                                id.description, userId.description, 1_767_225_600_000 + index, 1_767_225_600_000,
+                            ])
+                    }
+                }
+            }
+            let store = try SQLiteOrderStore(path: path)
+            let descending = try await store.databaseWriter.read { db in
+                try ["order_user_newest", "order_recent", "order_status"].map { index in
+                    try Row.fetchAll(db, sql: "PRAGMA index_xinfo(\(index))").filter { $0["key"] == 1 }
+                        .map { $0["desc"] as Int }
+                }
+            }
+            #expect(descending == [[0, 0, 0], [0, 0], [0, 0, 0]])
+            let first = try await store.orders(of: userId, after: nil, limit: 2)
+            #expect(first.map(\.id) == [ids[2], ids[1]])
+            let next = try await store.orders(of: userId, after: first.last?.cursor, limit: 2)
+            #expect(next.map(\.id) == [ids[0]])
+        }
+    }
+
     @Test(arguments: SQLiteDurability.allCases)
     func filesUseWALWithTheChosenSynchronousLevel(_ durability: SQLiteDurability) async throws {
         try await withTemporaryDirectory { directory in
@@ -415,6 +485,8 @@ struct SQLiteStoreTests {
             // A placement's checks: the token's mark, the tombstone, a live record and its order (its
             // parameters given as values, as the plan is read without arguments).
             (orders.databaseWriter, OrderPlacement.checksSQL.replacingOccurrences(of: "?", with: "'x'")),
+            // A lane's claim, with the events and the orders whose rows tell placed events.
+            (orders.databaseWriter, SQLiteWebhooks.claimSQL.replacingOccurrences(of: "?", with: "'x'")),
         ]
         for (writer, sql) in lookups {
             let detail = try await plan(writer, sql)

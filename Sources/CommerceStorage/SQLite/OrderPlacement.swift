@@ -121,7 +121,9 @@ enum OrderPlacement {
             try insert(db, order, row, stockTaken: StoredStockTaken.encode(take))
             try SQLiteWebhooks.record(
                 .step(of: order, traceContext: traceContext), to: subscribers,
-                data: StoredOrderEvent.encode(order, items: row.items, history: row.history), in: db)
+                data: SQLiteWebhooks.isTellableFromRow(order)
+                    ? SQLiteWebhooks.dataInOrderRow
+                    : StoredOrderEvent.encode(order, items: row.items, history: row.history), in: db)
         }
         return .created(order)
     }

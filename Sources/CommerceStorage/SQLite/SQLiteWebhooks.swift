@@ -63,6 +63,28 @@ enum SQLiteWebhooks {
         }
     }
 
+    /// What an `order.placed` event stores as its data when its order's row tells it (``asPlaced(_:)``):
+    /// nothing, rather than the whole order written a second time in the placement's transaction.
+    static let dataInOrderRow = ""
+
+    /// Whether `order`, about to be placed, can be told again from its row later: it is in the state
+    /// ``asPlaced(_:)`` rebuilds — version 1, its one history entry its status, unchanged since created.
+    static func isTellableFromRow(_ order: Order) -> Bool {
+        order.version == 1 && order.history.count == 1 && order.history[0].status == order.status
+            && order.updatedAt == order.createdAt
+    }
+
+    /// The order as placed, from its row as it is now. While an order's events are kept its row keeps what
+    /// its placement wrote: a transition changes only status, history (appending), version and `updatedAt`
+    /// (``Order/moved(to:)``), and an anonymisation, which rewrites more, deletes the user's order events in
+    /// the same transaction (``forgetOrders(of:at:in:)``).
+    static func asPlaced(_ later: Order) -> Order {
+        Order(
+            id: later.id, userId: later.userId, items: later.items, deliveryAddress: later.deliveryAddress,
+            status: later.history[0].status, currency: later.currency, total: later.total,
+            createdAt: later.createdAt, updatedAt: later.createdAt, history: [later.history[0]], version: 1)
+    }
+
     private static let insertEventSQL = """
         INSERT INTO orderEvent (id, type, orderId, userId, occurredAt, data, traceContext) VALUES (?, ?, ?, ?, ?, ?, ?)
         """
@@ -87,15 +109,26 @@ enum SQLiteWebhooks {
             sql: "DELETE FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL", arguments: [userId.description])
     }
 
-    /// A lane's pending deliveries in order, with their events' data and trace contexts (columns 14 and 15),
-    /// as far as a claim looks: a thousand, so a lane whose head waits for retries still moves.
+    /// A lane's pending deliveries in order, with their events' data and trace contexts (columns 14 and 15)
+    /// and, for an event whose data is ``dataInOrderRow``, its order's row (``OrderRow/columns`` from column
+    /// 16), as far as a claim looks: a thousand, so a lane whose head waits for retries still moves.
     static let claimSQL = """
         SELECT d.id, d.subscriptionId, d.eventId, d.type, d.orderId, d.occurredAt, d.status, d.attempts,
             d.lastStatusCode, d.lastError, d.nextAttemptAt, d.deliveredAt, d.sequence, d.leaseUntil, e.data,
-            e.traceContext
+            e.traceContext, \(OrderRow.columns(of: "o"))
         FROM webhookDelivery d LEFT JOIN orderEvent e ON e.id = d.eventId
+            LEFT JOIN "order" o ON e.data = '' AND o.id = e.orderId
         WHERE d.subscriptionId = ? AND d.status = 'pending' ORDER BY d.sequence LIMIT 1000
         """
+
+    /// The data of the event on a ``claimSQL`` row; `nil` when the event, or the order its data is read
+    /// from, is gone.
+    static func claimedData(_ row: Row) throws -> OrderEvent.Data? {
+        guard let text = row[14] as String? else { return nil }
+        guard text == dataInOrderRow else { return try StoredOrderEvent.decode(text) }
+        if row.hasNull(atIndex: 16) { return nil }
+        return .order(asPlaced(try OrderRow.order(row, from: 16)))
+    }
 
     static let deliveryColumns = """
         id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts, lastStatusCode, lastError, \
@@ -244,11 +277,12 @@ extension SQLiteOrderStore: WebhookStore {
                     let delivery = try SQLiteWebhooks.delivery(row)
                     if let order = delivery.orderId, !waiting.insert(order).inserted { continue }
                     let leaseUntil = (row[13] as Int64?).map(Date.init(millisecondsSince1970:)) ?? .distantPast
-                    guard (delivery.nextAttemptAt ?? now) <= now, leaseUntil <= now, let data = row[14] as String?
+                    guard (delivery.nextAttemptAt ?? now) <= now, leaseUntil <= now,
+                        let data = try SQLiteWebhooks.claimedData(row)
                     else { continue }
                     let event = OrderEvent(
-                        id: delivery.eventId, type: delivery.type, occurredAt: delivery.occurredAt,
-                        data: try StoredOrderEvent.decode(data), traceContext: row[15])
+                        id: delivery.eventId, type: delivery.type, occurredAt: delivery.occurredAt, data: data,
+                        traceContext: row[15])
                     claimed.append((delivery, event))
                 }
                 // Leased once the read is over: the rows are not changed under a statement still stepping them.

@@ -134,6 +134,28 @@ public enum WebhookConformance {
                 "passes of two did not take the deliveries oldest first: \(passes.map(\.count))")
             try require(passes.joined().elementsEqual(orders), "a claimed event's data is not the order as placed")
         },
+        ConformanceCheck("each event tells of its order as it was then, however far the order has moved since") {
+            store in
+            let everything = subscription(takes: Set(OrderEventType.allCases))
+            try await store.createSubscription(everything)
+            let placed = try await place(store, for: UserID())
+            let confirmed = try required(try await store.transition(placed, to: entry(.confirmed)), "not confirmed")
+            let later = Fixtures.hourLater
+            let shipped = try required(
+                try await store.transition(confirmed, to: OrderHistoryEntry(status: .shipped, at: later, by: .staff)),
+                "not shipped")
+            var told: [Order] = []
+            for _ in 0..<3 {  // one order's events, one a pass
+                let claimed = try await store.claimDeliveries(
+                    of: everything.id, limit: 10, now: later, leaseEnd: later.addingTimeInterval(60))
+                told += claimed.compactMap { if case .order(let order) = $0.event.data { order } else { nil } }
+                try await store.recordAttempts(
+                    claimed.map { ($0.delivery.id, DeliveryOutcome.delivered(statusCode: 204)) }, at: later)
+            }
+            try require(
+                told.map(\.status) == [.pending, .confirmed, .shipped], "the events told: \(told.map(\.status))")
+            try require(told == [placed, confirmed, shipped], "an event's order is not the order as it was then")
+        },
         ConformanceCheck("a claim holds its deliveries until the lease ends; racing claims share none") { store in
             let everything = subscription(takes: Set(OrderEventType.allCases))
             try await store.createSubscription(everything)
