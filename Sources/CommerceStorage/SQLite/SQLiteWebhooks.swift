@@ -23,7 +23,8 @@ enum SQLiteWebhooks {
 
     /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``); `data`, asked for
     /// only when some subscription takes the event, is its data as stored when the caller can make it more
-    /// cheaply than from the event (``StoredOrderEvent/encode(_:items:history:)``).
+    /// cheaply than from the event (``StoredOrderEvent/encode(_:items:history:)``, or ``dataInOrderRow`` for
+    /// a placement its order's row will tell).
     ///
     /// Both statements are driven through SQLite's C API (``SQLiteRawStatement``), as the placement's own
     /// are: through GRDB's statements and arguments, binding was about 40 % of what recording an event cost
