@@ -68,22 +68,21 @@ enum SQLiteWebhooks {
     /// nothing, rather than the whole order written a second time in the placement's transaction.
     static let dataInOrderRow = ""
 
-    /// Whether `order`, about to be placed, can be told again from its row later: it is in the state
-    /// ``asPlaced(_:)`` rebuilds — version 1, its one history entry its status, unchanged since created.
-    static func isTellableFromRow(_ order: Order) -> Bool {
-        order.version == 1 && order.history.count == 1 && order.history[0].status == order.status
-            && order.updatedAt == order.createdAt
-    }
+    /// Whether `order`, about to be placed, can be told again from its row later: ``asPlaced(_:)`` gives
+    /// it back unchanged.
+    static func isTellableFromRow(_ order: Order) -> Bool { asPlaced(order) == order }
 
-    /// The order as placed, from its row as it is now. While an order's events are kept its row keeps what
-    /// its placement wrote: a transition changes only status, history (appending), version and `updatedAt`
-    /// (``Order/moved(to:)``), and an anonymisation, which rewrites more, deletes the user's order events in
-    /// the same transaction (``forgetOrders(of:at:in:)``).
-    static func asPlaced(_ later: Order) -> Order {
-        Order(
+    /// The order as placed, from its row as it is now (`nil` for a row with no history, which no store
+    /// writes). While an order's events are kept its row keeps what its placement wrote: a transition
+    /// changes only status, history (appending), version and `updatedAt` (``Order/moved(to:)``), and an
+    /// anonymisation, which rewrites more, deletes the user's order events in the same transaction
+    /// (``forgetOrders(of:at:in:)``).
+    static func asPlaced(_ later: Order) -> Order? {
+        guard let placement = later.history.first else { return nil }
+        return Order(
             id: later.id, userId: later.userId, items: later.items, deliveryAddress: later.deliveryAddress,
-            status: later.history[0].status, currency: later.currency, total: later.total,
-            createdAt: later.createdAt, updatedAt: later.createdAt, history: [later.history[0]], version: 1)
+            status: placement.status, currency: later.currency, total: later.total, createdAt: later.createdAt,
+            updatedAt: later.createdAt, history: [placement], version: 1)
     }
 
     private static let insertEventSQL = """
@@ -118,7 +117,7 @@ enum SQLiteWebhooks {
             d.lastStatusCode, d.lastError, d.nextAttemptAt, d.deliveredAt, d.sequence, d.leaseUntil, e.data,
             e.traceContext, \(OrderRow.columns(of: "o"))
         FROM webhookDelivery d LEFT JOIN orderEvent e ON e.id = d.eventId
-            LEFT JOIN "order" o ON e.data = '' AND o.id = e.orderId
+            LEFT JOIN "order" o ON e.data = '\(dataInOrderRow)' AND o.id = e.orderId
         WHERE d.subscriptionId = ? AND d.status = 'pending' ORDER BY d.sequence LIMIT 1000
         """
 
@@ -128,7 +127,10 @@ enum SQLiteWebhooks {
         guard let text = row[14] as String? else { return nil }
         guard text == dataInOrderRow else { return try StoredOrderEvent.decode(text) }
         if row.hasNull(atIndex: 16) { return nil }
-        return .order(asPlaced(try OrderRow.order(row, from: 16)))
+        guard let placed = asPlaced(try OrderRow.order(row, from: 16)) else {
+            throw CommerceError.internalFailure("A stored order has no history.")
+        }
+        return .order(placed)
     }
 
     static let deliveryColumns = """
