@@ -85,6 +85,8 @@ final class PostgresRestartTests {
         }
         let acknowledged = Mutex(Acknowledged())
         let stopped = Atomic(false)
+        /// The last placement that was not acknowledged, as its status or error: what a stalled load says.
+        let lastRefusal = Mutex("none")
         var placedCount: Int { acknowledged.withLock { $0.placed.count } }
     }
 
@@ -131,11 +133,18 @@ final class PostgresRestartTests {
                         var round = 0
                         while !load.stopped.load(ordering: .relaxed) {
                             round += 1
-                            guard
-                                let placed = try? await live.send(
-                                    .POST, order.baseURL + "/api/order", token: person.token, body: ReplicaTests.order),
-                                placed.status == 201, let id = placed.json["id"] as? String
-                            else { continue }
+                            let placed: LiveClient.Answer
+                            do {
+                                placed = try await live.send(
+                                    .POST, order.baseURL + "/api/order", token: person.token, body: ReplicaTests.order)
+                            } catch {
+                                load.lastRefusal.withLock { $0 = "\(error)" }
+                                continue
+                            }
+                            guard placed.status == 201, let id = placed.json["id"] as? String else {
+                                load.lastRefusal.withLock { $0 = "status \(placed.status)" }
+                                continue
+                            }
                             load.acknowledged.withLock { $0.placed.append(id) }
                             guard (worker + round) % 2 == 0 else { continue }
                             let path = order.baseURL + "/api/order/\(person.id)/\(id)/cancel"
@@ -175,7 +184,11 @@ final class PostgresRestartTests {
         let before = load.placedCount
         #expect(
             await eventually(timeout: .seconds(30)) { load.placedCount > before + 10 },
-            "placements go through again (\(ContinuousClock.now - restarted) after the restart)")
+            """
+            placements go through again (\(ContinuousClock.now - restarted) after the restart; the last \
+            refusal: \(load.lastRefusal.withLock { $0 }))
+            \(order.logTail())
+            """)
         load.stopped.store(true, ordering: .relaxed)
         await running.value
 
