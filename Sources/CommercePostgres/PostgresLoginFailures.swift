@@ -7,10 +7,10 @@ extension PostgresUserStore: LoginFailureStore {
     /// See ``LoginFailureStore/recordLoginFailure(keys:at:)``: one `INSERT` of every key's row.
     public func recordLoginFailure(keys: [String], at date: Date) async throws {
         try await translatingPostgresErrors {
-            _ = try await client.query(
+            _ = try await database.query(
                 "INSERT INTO login_failures (key, at) SELECT unnest(\(keys)::text[]), \(date.millisecondsSince1970)",
                 logger: logger
-            ).collect()
+            )
         }
     }
 
@@ -29,9 +29,9 @@ extension PostgresUserStore: LoginFailureStore {
             WHERE \(conditions.joined(separator: " OR ")) GROUP BY key
             """
         return try await translatingPostgresErrors {
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             var tallies: [String: LoginFailureTally] = [:]
-            for try await (key, count, oldest) in rows.decode((String, Int64, Int64).self) {
+            for (key, count, oldest) in try rows.decode((String, Int64, Int64).self) {
                 tallies[key] = LoginFailureTally(count: Int(count), oldest: Date(millisecondsSince1970: oldest))
             }
             return tallies
@@ -41,20 +41,20 @@ extension PostgresUserStore: LoginFailureStore {
     /// See ``LoginFailureStore/clearLoginFailures(key:)``.
     public func clearLoginFailures(key: String) async throws {
         try await translatingPostgresErrors {
-            _ = try await client.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger).collect()
+            _ = try await database.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger)
         }
     }
 
     /// See ``LoginFailureStore/sweepLoginFailures(before:limit:)``.
     public func sweepLoginFailures(before: Date, limit: Int) async throws -> Int {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 """
                 DELETE FROM login_failures WHERE id IN (
                     SELECT id FROM login_failures WHERE at <= \(before.millisecondsSince1970) LIMIT \(max(0, limit)))
                 RETURNING 1
                 """, logger: logger
-            ).collect().count
+            ).count
         }
     }
 }

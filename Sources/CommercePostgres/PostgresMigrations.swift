@@ -22,9 +22,9 @@ struct PostgresMigrations: Sendable {
 
     /// Applies the migrations not yet applied; returns their versions.
     @discardableResult
-    func apply(on client: PostgresClient, logger: Logger) async throws -> [String] {
+    func apply(on database: PostgresDatabase, logger: Logger) async throws -> [String] {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection in
+            try await database.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 try await connection.query(
                     """

@@ -14,10 +14,8 @@ enum PostgresOrderRow {
     /// ``columns``, qualified with a table alias.
     static func columns(of table: String) -> String { ColumnNaming.snakeCase.list(StoredOrderRow.names, table: table) }
 
-    static func orders(_ rows: PostgresRowSequence) async throws -> [Order] {
-        var orders: [Order] = []
-        for try await row in rows { orders.append(try order(row)) }
-        return orders
+    static func orders(_ rows: [PostgresRow]) throws -> [Order] {
+        try rows.map(order)
     }
 
     /// The order in a row whose first columns are ``columns`` (more may follow).

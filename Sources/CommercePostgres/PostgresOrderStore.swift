@@ -14,7 +14,7 @@ import PostgresNIO
 ///
 /// The `PostgresClient` must be running; call ``migrate()`` once at start, before serving.
 public struct PostgresOrderStore: OrderStore {
-    let client: PostgresClient
+    let database: PostgresDatabase
     let logger: Logger
     private let pages: PostgresBatcher<PostgresUserPageStatement, MarkedPage>
     private let placements:
@@ -37,14 +37,15 @@ public struct PostgresOrderStore: OrderStore {
         client: PostgresClient, batchesInFlight: Int = 4, placementBatchesInFlight: Int = 1,
         logger: Logger = Logger(label: "commerce.postgres.orders")
     ) {
-        self.client = client
+        let database = PostgresDatabase(client)
+        self.database = database
         self.logger = logger
-        pages = PostgresBatcher(limit: batchesInFlight, largest: Self.largestBatch) { [client, logger] pages in
-            try await Self.pages(pages, client: client, logger: logger)
+        pages = PostgresBatcher(limit: batchesInFlight, largest: Self.largestBatch) { [logger] pages in
+            try await Self.pages(pages, database: database, logger: logger)
         }
         placements = PostgresBatcher(limit: placementBatchesInFlight, largest: Self.largestBatch) {
-            [client, logger] placements in
-            await Self.place(placements, client: client, logger: logger)
+            [logger] placements in
+            await Self.place(placements, database: database, logger: logger)
         }
     }
 
@@ -54,7 +55,7 @@ public struct PostgresOrderStore: OrderStore {
 
     /// Applies the schema migrations this version needs; safe when several replicas start at once.
     public func migrate() async throws {
-        try await PostgresOrderSchema.migrations.apply(on: client, logger: logger)
+        try await PostgresOrderSchema.migrations.apply(on: database, logger: logger)
     }
 
     /// See ``OrderRecordStore/insert(_:idempotency:now:token:pricing:)``: one round trip — `commerce_place_order`
@@ -115,7 +116,7 @@ public struct PostgresOrderStore: OrderStore {
     /// ``PostgresPlaceOrdersStatement``. A batch PostgreSQL refuses (an error from the server: nothing of it
     /// is stored) is tried again one placement at a time, so that each gets its own answer; a lost
     /// connection fails all of it, as it would fail one placement.
-    static func place(_ placements: [PostgresPlaceOrderStatement], client: PostgresClient, logger: Logger)
+    static func place(_ placements: [PostgresPlaceOrderStatement], database: PostgresDatabase, logger: Logger)
         async -> [Result<PostgresPlaceOrderStatement.Row, any Error>]
     {
         if placements.count > 1 {
@@ -125,7 +126,7 @@ public struct PostgresOrderStore: OrderStore {
                 let order = placements.indices.sorted { placements[$0].keyOrder < placements[$1].keyOrder }
                 var answers: [PostgresPlaceOrderStatement.Row?] = Array(repeating: nil, count: placements.count)
                 let batch = PostgresPlaceOrdersStatement(placements: order.map { placements[$0] })
-                for try await (number, row) in try await client.execute(batch, logger: logger) {
+                for (number, row) in try await database.execute(batch, logger: logger) {
                     guard order.indices.contains(Int(number) - 1) else {
                         throw CommerceError.internalFailure("A batch of placements answered placement \(number).")
                     }
@@ -145,7 +146,7 @@ public struct PostgresOrderStore: OrderStore {
         for placement in placements {
             do {
                 var answer: PostgresPlaceOrderStatement.Row?
-                for try await row in try await client.execute(placement, logger: logger) { answer = row }
+                for row in try await database.execute(placement, logger: logger) { answer = row }
                 guard let answer else { throw CommerceError.internalFailure("commerce_place_order answered nothing.") }
                 answers.append(.success(answer))
             } catch {
@@ -201,7 +202,7 @@ public struct PostgresOrderStore: OrderStore {
         -> (order: Order, fingerprint: String)?
     {
         try await translatingPostgresErrors {
-            try await client.withConnection { connection in
+            try await database.withConnection { connection in
                 if let token {
                     try token.check(
                         voidBefore: try await Self.voidBefore(of: token, connection, logger))
@@ -240,7 +241,7 @@ public struct PostgresOrderStore: OrderStore {
 
     /// Reads a batch of pages: one alone with ``PostgresUserPageStatement``, several in one
     /// ``PostgresUserPagesStatement``.
-    static func pages(_ pages: [PostgresUserPageStatement], client: PostgresClient, logger: Logger)
+    static func pages(_ pages: [PostgresUserPageStatement], database: PostgresDatabase, logger: Logger)
         async throws -> [MarkedPage]
     {
         try await translatingPostgresErrors {
@@ -254,13 +255,13 @@ public struct PostgresOrderStore: OrderStore {
                 if let order { answers[number - 1].orders.append(order) }
             }
             if pages.count == 1 {
-                for try await row in try await client.execute(pages[0], logger: logger) {
+                for row in try await database.execute(pages[0], logger: logger) {
                     let (order, voidBefore, tombstoned) = try PostgresOrderRow.markedOrder(row)
                     try add(order, voidBefore: voidBefore, tombstoned: tombstoned, toPage: 1)
                 }
             } else {
                 let batch = PostgresUserPagesStatement(pages: pages)
-                for try await row in try await client.execute(batch, logger: logger) {
+                for row in try await database.execute(batch, logger: logger) {
                     let (order, voidBefore, tombstoned, number) = try PostgresOrderRow.numberedMarkedOrder(row)
                     try add(order, voidBefore: voidBefore, tombstoned: tombstoned, toPage: number)
                 }
@@ -281,7 +282,7 @@ public struct PostgresOrderStore: OrderStore {
     public func order(_ id: OrderID, of userId: UserID, token: CallerToken?) async throws -> Order? {
         let statement = PostgresOrderByIDStatement(tokenUser: token?.userId.uuid, orderId: id.uuid, userId: userId.uuid)
         return try await translatingPostgresErrors {
-            try await Self.marked(try await client.execute(statement, logger: logger), token: token).orders.first
+            try Self.marked(try await database.execute(statement, logger: logger), token: token).orders.first
         }
     }
 
@@ -305,7 +306,7 @@ public struct PostgresOrderStore: OrderStore {
     /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingPostgresErrors {
-            let rows = try await client.query(
+            let rows = try await database.query(
                 """
                 INSERT INTO token_revocations (user_id, void_before)
                 VALUES (\(userId.uuid), \(date.millisecondsSince1970))
@@ -313,7 +314,7 @@ public struct PostgresOrderStore: OrderStore {
                 SET void_before = GREATEST(token_revocations.void_before, EXCLUDED.void_before)
                 RETURNING void_before
                 """, logger: logger)
-            for try await mark in rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
+            for mark in try rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
             throw CommerceError.internalFailure("A revocation mark was not stored.")
         }
     }
@@ -321,7 +322,7 @@ public struct PostgresOrderStore: OrderStore {
     /// See ``ProductCatalog/putProduct(_:)``: one upsert; `xmax = 0` tells an inserted row from an updated one.
     public func putProduct(_ product: Product) async throws -> Bool {
         try await translatingPostgresErrors {
-            let rows = try await client.query(
+            let rows = try await database.query(
                 """
                 INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
                 VALUES (\(product.id), \(product.name), \(product.price.minorUnits), \(product.currency.value),
@@ -332,7 +333,7 @@ public struct PostgresOrderStore: OrderStore {
                     stock = EXCLUDED.stock
                 RETURNING (xmax = 0)
                 """, logger: logger)
-            for try await inserted in rows.decode(Bool.self) { return inserted }
+            for inserted in try rows.decode(Bool.self) { return inserted }
             throw CommerceError.internalFailure("A product was not stored.")
         }
     }
@@ -340,8 +341,8 @@ public struct PostgresOrderStore: OrderStore {
     /// See ``ProductCatalog/product(_:)``.
     public func product(_ id: String) async throws -> Product? {
         try await translatingPostgresErrors {
-            try await Self.decodeProducts(
-                try await client.query(
+            try Self.decodeProducts(
+                try await database.query(
                     "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id)", logger: logger)
             ).first
         }
@@ -351,12 +352,13 @@ public struct PostgresOrderStore: OrderStore {
     /// one transaction, so racing adjustments each apply, one after another.
     public func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Product? in
+            try await database.withTransaction(logger: logger) { connection -> Product? in
                 guard
-                    let product = try await Self.decodeProducts(
+                    let product = try Self.decodeProducts(
                         try await connection.query(
                             "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id) FOR UPDATE",
-                            logger: logger)
+                            logger: logger
+                        ).collect()
                     ).first
                 else { return nil }
                 let changed = try product.adjustingStock(by: change, at: date)
@@ -389,16 +391,16 @@ public struct PostgresOrderStore: OrderStore {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(Self.productColumns) FROM products \(filter) ORDER BY id LIMIT $\(binds.count)"
         return try await translatingPostgresErrors {
-            try await Self.decodeProducts(
-                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+            try Self.decodeProducts(
+                try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
         }
     }
 
     private static let productColumns = "id, name, price_minor_units, currency, active, updated_at, stock"
 
-    private static func decodeProducts(_ rows: PostgresRowSequence) async throws -> [Product] {
+    private static func decodeProducts(_ rows: [PostgresRow]) throws -> [Product] {
         var products: [Product] = []
-        for try await (id, name, price, currency, active, updatedAt, stock) in rows.decode(
+        for (id, name, price, currency, active, updatedAt, stock) in try rows.decode(
             (String, String, Int64, String, Bool, Int64, Int64?).self)
         {
             products.append(
@@ -412,9 +414,9 @@ public struct PostgresOrderStore: OrderStore {
     /// See ``RevocationMarkStore/tokensVoidBefore(of:)``.
     public func tokensVoidBefore(of userId: UserID) async throws -> Date? {
         try await translatingPostgresErrors {
-            let rows = try await client.query(
+            let rows = try await database.query(
                 "SELECT void_before FROM token_revocations WHERE user_id = \(userId.uuid)", logger: logger)
-            for try await mark in rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
+            for mark in try rows.decode(Int64.self) { return Date(millisecondsSince1970: mark) }
             return nil
         }
     }
@@ -431,7 +433,7 @@ public struct PostgresOrderStore: OrderStore {
         let event = OrderEvent.step(of: moved, traceContext: TraceContextText.current())
         return try await translatingPostgresErrors {
             // The move and its event in one statement: the event is recorded only for the row that moved.
-            let updated = try await client.query(
+            let updated = try await database.query(
                 """
                 WITH moved AS (
                     UPDATE orders SET status = \(moved.status.rawValue), history = \(history),
@@ -444,7 +446,7 @@ public struct PostgresOrderStore: OrderStore {
                     \(event.traceContext))::text
                 FROM moved
                 """, logger: logger
-            ).collect().count
+            ).count
             return updated == 1 ? moved : nil
         }
     }
@@ -456,7 +458,7 @@ public struct PostgresOrderStore: OrderStore {
     /// the compare is reading what the compare moves.
     private func transitionPuttingBackStock(_ order: Order, moved: Order, history: String) async throws -> Order? {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Order? in
+            try await database.withTransaction(logger: logger) { connection -> Order? in
                 var taken: String?
                 for try await text in try await connection.query(
                     "SELECT stock_taken FROM orders WHERE id = \(order.id.uuid) AND version = \(order.version)",
@@ -539,8 +541,8 @@ public struct PostgresOrderStore: OrderStore {
     {
         let (sql, binds) = Self.pageQuery(userId: userId, status: status, after: cursor, limit: limit)
         return try await translatingPostgresErrors {
-            try await PostgresOrderRow.orders(
-                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+            try PostgresOrderRow.orders(
+                try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
         }
     }
 
@@ -561,20 +563,20 @@ public struct PostgresOrderStore: OrderStore {
             FROM (SELECT \(mark) AS void_before) m LEFT JOIN LATERAL (\(inner)) o ON true
             """
         return try await translatingPostgresErrors {
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            return Self.newestFirst(try await Self.marked(rows, token: token).orders)
+            let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            return Self.newestFirst(try Self.marked(rows, token: token).orders)
         }
     }
 
     /// Reads rows of ``PostgresOrderRow/columns`` followed by `void_before` and `tombstoned` (an order's
     /// columns NULL in a row without one): the orders, and whether the user is tombstoned. Throws
     /// ``CommerceError/tokenRevoked`` when the mark voids `token`.
-    private static func marked(_ rows: some AsyncSequence<PostgresRow, any Error>, token: CallerToken?) async throws
+    private static func marked(_ rows: [PostgresRow], token: CallerToken?) throws
         -> (orders: [Order], tombstoned: Bool)
     {
         var orders: [Order] = []
         var standing: (voidBefore: Int64?, tombstoned: Bool)?
-        for try await row in rows {
+        for row in rows {
             let (order, voidBefore, tombstoned) = try PostgresOrderRow.markedOrder(row)
             standing = (voidBefore, tombstoned)
             if let order { orders.append(order) }
@@ -620,7 +622,7 @@ public struct PostgresOrderStore: OrderStore {
     /// See ``OrderRecordStore/purge(_:at:)``: under the user's lock, the deletes and the tombstone in one transaction.
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Int in
+            try await database.withTransaction(logger: logger) { connection -> Int in
                 try await Self.lockStock(of: userId, connection, logger)
                 try await Self.lock(userId, connection, logger)
                 try await Self.putBackStock(of: userId, connection, logger)
@@ -640,16 +642,17 @@ public struct PostgresOrderStore: OrderStore {
     /// deleted and the tombstone recorded in one transaction.
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Int in
+            try await database.withTransaction(logger: logger) { connection -> Int in
                 try await Self.lockStock(of: userId, connection, logger)
                 try await Self.lock(userId, connection, logger)
                 try await Self.putBackStock(of: userId, connection, logger)
-                let orders = try await PostgresOrderRow.orders(
+                let orders = try PostgresOrderRow.orders(
                     try await connection.query(
                         """
                         SELECT \(unescaped: PostgresOrderRow.columns) FROM orders WHERE user_id = \(userId.uuid)
                         FOR UPDATE
-                        """, logger: logger))
+                        """, logger: logger
+                    ).collect())
                 for order in orders {
                     let kept = order.anonymised(as: anonymous, at: date)
                     let items = StoredOrderItems.encode(kept.items)
@@ -678,21 +681,21 @@ public struct PostgresOrderStore: OrderStore {
     /// nothing.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 """
                 DELETE FROM idempotency_records WHERE (user_id, key) IN (
                     SELECT user_id, key FROM idempotency_records
                     WHERE expires_at <= \(now.millisecondsSince1970) LIMIT \(max(0, limit)))
                 RETURNING 1
                 """, logger: logger
-            ).collect().count
+            ).count
         }
     }
 
     /// See ``RevocationMarkStore/isTombstoned(_:)``.
     public func isTombstoned(_ userId: UserID) async throws -> Bool {
         try await translatingPostgresErrors {
-            try await client.withConnection { connection in try await Self.isTombstoned(userId, connection, logger) }
+            try await database.withConnection { connection in try await Self.isTombstoned(userId, connection, logger) }
         }
     }
 

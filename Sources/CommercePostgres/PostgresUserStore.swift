@@ -15,7 +15,7 @@ import PostgresNIO
 /// The `PostgresClient` must be running (it is a swift-service-lifecycle `Service`); call ``migrate()``
 /// once at start, before serving.
 public struct PostgresUserStore: UserStore {
-    let client: PostgresClient
+    let database: PostgresDatabase
     let logger: Logger
     /// How long a new deletion event is held for the replica that recorded it.
     public let promptDeliveryWindow: Duration
@@ -25,14 +25,14 @@ public struct PostgresUserStore: UserStore {
         client: PostgresClient, promptDeliveryWindow: Duration = .seconds(30),
         logger: Logger = Logger(label: "commerce.postgres.users")
     ) {
-        self.client = client
+        database = PostgresDatabase(client)
         self.promptDeliveryWindow = promptDeliveryWindow
         self.logger = logger
     }
 
     /// Applies the schema migrations this version needs; safe when several replicas start at once.
     public func migrate() async throws {
-        try await PostgresUserSchema.migrations.apply(on: client, logger: logger)
+        try await PostgresUserSchema.migrations.apply(on: database, logger: logger)
     }
 
     /// See ``UserRecordStore/insert(_:)``: a taken email is a `conflict`, decided by a unique index.
@@ -40,7 +40,7 @@ public struct PostgresUserStore: UserStore {
         let user = record.user
         let address = user.address
         try await translatingPostgresErrors(conflict: Self.conflict) {
-            try await client.query(
+            try await database.query(
                 """
                 INSERT INTO users (\(unescaped: Self.columns))
                 VALUES (\(user.id.uuid), \(user.username.value), \(user.email.value), \(user.phone?.value),
@@ -57,7 +57,7 @@ public struct PostgresUserStore: UserStore {
     public func updateProfile(_ user: User, ifUpdatedAt previous: Date) async throws -> Bool {
         let address = user.address
         return try await translatingPostgresErrors(conflict: Self.conflict) {
-            try await client.query(
+            try await database.query(
                 """
                 UPDATE users SET username = \(user.username.value), email = \(user.email.value),
                                  phone = \(user.phone?.value), street = \(address?.street), city = \(address?.city),
@@ -66,14 +66,14 @@ public struct PostgresUserStore: UserStore {
                 WHERE id = \(user.id.uuid) AND updated_at = \(previous.millisecondsSince1970)
                 RETURNING 1
                 """, logger: logger
-            ).collect().count == 1
+            ).count == 1
         }
     }
 
     /// See ``SessionStore/startSession(_:)``: the session and its first token in one transaction.
     public func startSession(_ first: RefreshTokenRecord) async throws {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection in
+            try await database.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     """
                     INSERT INTO sessions (id, user_id, started_at)
@@ -91,7 +91,7 @@ public struct PostgresUserStore: UserStore {
         -> RefreshOutcome
     {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> RefreshOutcome in
+            try await database.withTransaction(logger: logger) { connection -> RefreshOutcome in
                 let rows = try await connection.query(
                     """
                     SELECT t.session_id, t.user_id, t.expires_at, t.spent, s.ended_at, t.issued_at
@@ -126,7 +126,7 @@ public struct PostgresUserStore: UserStore {
     /// See ``SessionStore/endSession(_:at:)``.
     public func endSession(_ id: SessionID, at date: Date) async throws {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 """
                 UPDATE sessions SET ended_at = \(date.millisecondsSince1970)
                 WHERE id = \(id.uuid) AND ended_at IS NULL
@@ -137,7 +137,7 @@ public struct PostgresUserStore: UserStore {
     /// See ``SessionStore/endSessions(of:at:)``.
     public func endSessions(of userId: UserID, at date: Date) async throws {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 """
                 UPDATE sessions SET ended_at = \(date.millisecondsSince1970)
                 WHERE user_id = \(userId.uuid) AND ended_at IS NULL
@@ -149,7 +149,7 @@ public struct PostgresUserStore: UserStore {
     /// transaction; the event is held for this replica's prompt delivery for ``promptDeliveryWindow``.
     public func revokeSessions(_ revocation: SessionRevocation) async throws -> OutboxEvent? {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection in
+            try await database.withTransaction(logger: logger) { connection in
                 try await revoke(revocation, connection)
             }
         }
@@ -158,7 +158,7 @@ public struct PostgresUserStore: UserStore {
     /// See ``OutboxStore/recordEvent(_:)``.
     public func recordEvent(_ event: OutboxEvent) async throws {
         try await translatingPostgresErrors {
-            try await client.withConnection { connection in try await record(event, connection) }
+            try await database.withConnection { connection in try await record(event, connection) }
         }
     }
 
@@ -168,14 +168,14 @@ public struct PostgresUserStore: UserStore {
         async throws -> UserID?
     {
         try await translatingPostgresErrors {
-            let rows = try await client.query(
+            let rows = try await database.query(
                 """
                 INSERT INTO reset_tokens (hash, user_id, issued_at, expires_at)
                 SELECT \(hash), id, \(issuedAt.millisecondsSince1970), \(expiresAt.millisecondsSince1970)
                 FROM users WHERE email = \(email.value)
                 RETURNING user_id
                 """, logger: logger)
-            for try await id in rows.decode(UUID.self) { return UserID(uuid: id) }
+            for id in try rows.decode(UUID.self) { return UserID(uuid: id) }
             return nil
         }
     }
@@ -188,7 +188,7 @@ public struct PostgresUserStore: UserStore {
     ) async throws -> OutboxEvent? {
         let trace = TraceContextText.current()
         return try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
+            try await database.withTransaction(logger: logger) { connection -> OutboxEvent? in
                 let rows = try await connection.query(
                     """
                     DELETE FROM reset_tokens WHERE hash = \(tokenHash) AND expires_at > \(now.millisecondsSince1970)
@@ -259,8 +259,8 @@ public struct PostgresUserStore: UserStore {
                     SELECT hash FROM \(table) WHERE expires_at <= $1 LIMIT $2)
                 RETURNING 1
                 """
-            return try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-                .collect().count
+            return try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                .count
         }
     }
 
@@ -278,8 +278,8 @@ public struct PostgresUserStore: UserStore {
     /// See ``UserRecordStore/setRole(_:to:at:)``: one `UPDATE … RETURNING`.
     public func setRole(_ id: UserID, to role: UserRole, at date: Date) async throws -> UserRecord? {
         try await translatingPostgresErrors {
-            try await Self.first(
-                try await client.query(
+            try Self.first(
+                try await database.query(
                     """
                     UPDATE users SET role = \(role.rawValue), updated_at = \(date.millisecondsSince1970)
                     WHERE id = \(id.uuid) RETURNING \(unescaped: Self.columns)
@@ -290,8 +290,8 @@ public struct PostgresUserStore: UserStore {
     /// See ``UserRecordStore/user(id:)``.
     public func user(id: UserID) async throws -> UserRecord? {
         try await translatingPostgresErrors {
-            try await Self.first(
-                try await client.query(
+            try Self.first(
+                try await database.query(
                     "SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id.uuid)", logger: logger))
         }
     }
@@ -299,8 +299,8 @@ public struct PostgresUserStore: UserStore {
     /// See ``UserRecordStore/user(email:)``.
     public func user(email: EmailAddress) async throws -> UserRecord? {
         try await translatingPostgresErrors {
-            try await Self.first(
-                try await client.query(
+            try Self.first(
+                try await database.query(
                     "SELECT \(unescaped: Self.columns) FROM users WHERE email = \(email.value)", logger: logger))
         }
     }
@@ -309,7 +309,7 @@ public struct PostgresUserStore: UserStore {
     /// held for this replica's prompt delivery for ``promptDeliveryWindow``.
     public func delete(_ id: UserID, at date: Date, requestID: RequestID?) async throws -> OutboxEvent? {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> OutboxEvent? in
+            try await database.withTransaction(logger: logger) { connection -> OutboxEvent? in
                 let deleted = try await connection.query(
                     "DELETE FROM users WHERE id = \(id.uuid) RETURNING id", logger: logger
                 ).collect().count
@@ -330,8 +330,8 @@ public struct PostgresUserStore: UserStore {
     public func pendingEvents(of topics: Set<OutboxEvent.Topic>, limit: Int) async throws -> [OutboxEvent] {
         let names = topics.map(\.rawValue)
         return try await translatingPostgresErrors {
-            try await Self.events(
-                try await client.query(
+            try Self.events(
+                try await database.query(
                     """
                     SELECT \(unescaped: Self.eventColumns) FROM outbox_events WHERE kind = ANY(\(names))
                     ORDER BY occurred_at, sequence LIMIT \(max(0, limit))
@@ -347,8 +347,8 @@ public struct PostgresUserStore: UserStore {
     {
         let names = topics.map(\.rawValue)
         return try await translatingPostgresErrors {
-            try await Self.events(
-                try await client.query(
+            try Self.events(
+                try await database.query(
                     """
                     UPDATE outbox_events SET lease_until = \(leaseEnd.millisecondsSince1970)
                     WHERE sequence IN (
@@ -365,7 +365,7 @@ public struct PostgresUserStore: UserStore {
     /// (used when the prompt delivery fails, so the event need not wait out the prompt-delivery hold).
     public func releaseClaim(_ id: EventID) async throws {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 "UPDATE outbox_events SET lease_until = 0 WHERE id = \(id.uuid)", logger: logger)
         }
     }
@@ -373,16 +373,16 @@ public struct PostgresUserStore: UserStore {
     /// See ``OutboxStore/markDelivered(_:)``: the event is removed.
     public func markDelivered(_ id: EventID) async throws {
         try await translatingPostgresErrors {
-            try await client.query("DELETE FROM outbox_events WHERE id = \(id.uuid)", logger: logger)
+            try await database.query("DELETE FROM outbox_events WHERE id = \(id.uuid)", logger: logger)
         }
     }
 
     /// See ``OutboxStore/outboxBacklog()``.
     public func outboxBacklog() async throws -> OutboxBacklog {
         try await translatingPostgresErrors {
-            let rows = try await client.query(
+            let rows = try await database.query(
                 "SELECT count(*), min(occurred_at) FROM outbox_events", logger: logger)
-            for try await (count, oldest) in rows.decode((Int64, Int64?).self) {
+            for (count, oldest) in try rows.decode((Int64, Int64?).self) {
                 return OutboxBacklog(
                     count: Int(count), oldestOccurredAt: oldest.map(Date.init(millisecondsSince1970:)))
             }
@@ -393,11 +393,11 @@ public struct PostgresUserStore: UserStore {
     /// ``StoredUserRow``'s columns in snake_case, read by position.
     private static let columns = ColumnNaming.snakeCase.list(StoredUserRow.names)
 
-    private static func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
+    private static func first(_ rows: [PostgresRow]) throws -> UserRecord? {
         typealias Columns = (
             UUID, String, String, String?, String?, String?, String?, String?, String, Int64, Int64, String, Int64?
         )
-        for try await row in rows.decode(Columns.self) {
+        for row in try rows.decode(Columns.self) {
             return try StoredUserRow.record(
                 id: UserID(uuid: row.0), username: row.1, email: row.2, phone: row.3, street: row.4, city: row.5,
                 state: row.6, postalCode: row.7, passwordHash: row.8, createdAt: row.9, updatedAt: row.10,
@@ -423,9 +423,9 @@ public struct PostgresUserStore: UserStore {
     private static let eventColumns = "id, user_id, occurred_at, request_id, trace_context, sequence, kind, payload"
 
     /// Events from rows of ``eventColumns``, oldest first.
-    private static func events(_ rows: PostgresRowSequence) async throws -> [OutboxEvent] {
+    private static func events(_ rows: [PostgresRow]) throws -> [OutboxEvent] {
         var events: [(event: OutboxEvent, sequence: Int64)] = []
-        for try await (id, userId, occurredAt, requestID, traceContext, sequence, kind, payload) in rows.decode(
+        for (id, userId, occurredAt, requestID, traceContext, sequence, kind, payload) in try rows.decode(
             (UUID, UUID?, Int64, String?, String?, Int64, String, String?).self)
         {
             let event = OutboxEvent(

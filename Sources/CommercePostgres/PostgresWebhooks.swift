@@ -126,9 +126,9 @@ enum PostgresWebhooks {
 
     static let subscriptionColumns = "id, url, events, secret, active, created_at"
 
-    static func subscriptions(_ rows: PostgresRowSequence) async throws -> [WebhookSubscription] {
+    static func subscriptions(_ rows: [PostgresRow]) throws -> [WebhookSubscription] {
         var subscriptions: [WebhookSubscription] = []
-        for try await (id, url, events, secret, active, createdAt) in rows.decode(
+        for (id, url, events, secret, active, createdAt) in try rows.decode(
             (UUID, String, [String], ByteBuffer, Bool, Int64).self)
         {
             guard let url = URL(string: url),
@@ -183,7 +183,7 @@ extension PostgresOrderStore: WebhookStore {
     public func createSubscription(_ subscription: WebhookSubscription) async throws {
         let events = subscription.events.map(\.rawValue).sorted()
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 """
                 INSERT INTO webhook_subscriptions (id, url, events, secret, active, created_at)
                 VALUES (\(subscription.id.uuid), \(subscription.url.absoluteString), \(events),
@@ -195,8 +195,8 @@ extension PostgresOrderStore: WebhookStore {
     /// See ``WebhookSubscriptionStore/subscription(_:)``.
     public func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription? {
         try await translatingPostgresErrors {
-            try await PostgresWebhooks.subscriptions(
-                try await client.query(
+            try PostgresWebhooks.subscriptions(
+                try await database.query(
                     """
                     SELECT \(unescaped: PostgresWebhooks.subscriptionColumns) FROM webhook_subscriptions
                     WHERE id = \(id.uuid)
@@ -208,8 +208,8 @@ extension PostgresOrderStore: WebhookStore {
     /// See ``WebhookSubscriptionStore/subscriptions(after:limit:)``: by id, as text (every store's order of ids).
     public func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription] {
         try await translatingPostgresErrors {
-            try await PostgresWebhooks.subscriptions(
-                try await client.query(
+            try PostgresWebhooks.subscriptions(
+                try await database.query(
                     """
                     SELECT \(unescaped: PostgresWebhooks.subscriptionColumns) FROM webhook_subscriptions
                     WHERE id::text > \(after?.description ?? "") ORDER BY id::text LIMIT \(max(0, limit))
@@ -221,7 +221,7 @@ extension PostgresOrderStore: WebhookStore {
     /// in the same transaction.
     public func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Bool in
+            try await database.withTransaction(logger: logger) { connection -> Bool in
                 let deleted = try await connection.query(
                     "DELETE FROM webhook_subscriptions WHERE id = \(id.uuid) RETURNING 1", logger: logger
                 ).collect().count
@@ -241,7 +241,7 @@ extension PostgresOrderStore: WebhookStore {
     /// See ``WebhookSubscriptionStore/disableSubscription(_:)``.
     public func disableSubscription(_ id: WebhookSubscriptionID) async throws {
         try await translatingPostgresErrors {
-            try await client.query(
+            try await database.query(
                 "UPDATE webhook_subscriptions SET active = false WHERE id = \(id.uuid)", logger: logger)
         }
     }
@@ -252,7 +252,7 @@ extension PostgresOrderStore: WebhookStore {
     {
         try await translatingPostgresErrors {
             var deliveries: [WebhookDelivery] = []
-            for try await row in try await client.query(
+            for row in try await database.query(
                 """
                 SELECT \(unescaped: PostgresWebhooks.deliveryColumns) FROM webhook_deliveries d
                 WHERE d.subscription_id = \(subscription.uuid)
@@ -276,7 +276,7 @@ extension PostgresOrderStore: WebhookStore {
         let now = now.millisecondsSince1970
         return try await translatingPostgresErrors {
             var claimed: [(sequence: Int64, delivery: WebhookDelivery, event: OrderEvent)] = []
-            for try await row in try await client.query(
+            for row in try await database.query(
                 """
                 WITH candidates AS (
                     SELECT d.sequence FROM webhook_deliveries d
@@ -314,7 +314,7 @@ extension PostgresOrderStore: WebhookStore {
     public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
         guard !attempts.isEmpty else { return }
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection in
+            try await database.withTransaction(logger: logger) { connection in
                 // The pass's rows, locked in one statement (in sequence order, as every writer of them locks),
                 // each changed as its attempts say, and all written back in one more: a statement a delivery
                 // made the dispatcher's statements outnumber the placements' under load (scripts/bench).
@@ -368,7 +368,7 @@ extension PostgresOrderStore: WebhookStore {
         -> Bool
     {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Bool in
+            try await database.withTransaction(logger: logger) { connection -> Bool in
                 let found = try await connection.query(
                     """
                     SELECT 1 FROM webhook_deliveries WHERE id = \(id.uuid) AND subscription_id = \(subscription.uuid)
@@ -390,7 +390,7 @@ extension PostgresOrderStore: WebhookStore {
     /// serves a gauge refreshed every few seconds, so no index on the placement's path pays for it).
     public func deliveryBacklog() async throws -> OutboxBacklog {
         try await translatingPostgresErrors {
-            for try await (count, oldest) in try await client.query(
+            for (count, oldest) in try await database.query(
                 """
                 SELECT count(*), min(d.occurred_at) FROM webhook_deliveries d
                 JOIN webhook_subscriptions s ON s.id = d.subscription_id
@@ -408,7 +408,7 @@ extension PostgresOrderStore: WebhookStore {
     /// what the other left (a row another deletes is skipped, not an error).
     public func forgetDeliveries(before cutoff: Date) async throws -> Int {
         try await translatingPostgresErrors {
-            try await client.withTransaction(logger: logger) { connection -> Int in
+            try await database.withTransaction(logger: logger) { connection -> Int in
                 var forgotten = 0
                 for try await count in try await connection.query(
                     """

@@ -79,6 +79,24 @@ struct OperationalRoutesTests {
         }
     }
 
+    @Test func aUserServiceDatabaseThatDoesNotAnswerCostsTheProbeOneTimeoutNotOnePerCheck() async throws {
+        // Both checks read the database; one after the other, they would take two timeouts (6 s).
+        let store = ObservedUserStore { _ in try? await Task.sleep(for: .seconds(3600)) }
+        var settings = TestSystem.settings()
+        settings.readinessTimeout = .seconds(3)
+        let system = try await TestSystem()
+        let app = try await userApplication(settings: settings, store: store, orders: system.orderPeer)
+        try await app.test(.router) { client in
+            let start = ContinuousClock.now
+            let answer = try await readiness(client)
+            let took = ContinuousClock.now - start
+            #expect(answer.status == .serviceUnavailable)
+            #expect(check(answer.body, "database")?["status"] as? String == "down")
+            #expect(check(answer.body, "deletionBacklog")?["status"] as? String == "down")
+            #expect(took < .seconds(5), "the checks ran one after the other: \(took)")
+        }
+    }
+
     @Test func theUserServiceIsNotReadyWhenDeletionsWaitLongerThanTheLimit() async throws {
         let clock = TestClock()
         let system = try await TestSystem()

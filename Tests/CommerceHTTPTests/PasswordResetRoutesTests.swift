@@ -184,6 +184,12 @@ struct PasswordResetRoutesTests {
 final class ObservedUserStore: UserStore {
     private let inner = InMemoryUserStore()
     private let log = Mutex<[String]>([])
+    /// Awaited before ``checkReadiness()`` and ``outboxBacklog()`` answer, with the method's name.
+    private let beforeReadinessReads: @Sendable (String) async -> Void
+
+    init(beforeReadinessReads: @escaping @Sendable (String) async -> Void = { _ in }) {
+        self.beforeReadinessReads = beforeReadinessReads
+    }
 
     /// The methods called since the last ``forget()``, in order.
     var calls: [String] { log.withLock { $0 } }
@@ -275,6 +281,12 @@ final class ObservedUserStore: UserStore {
     }
     func outboxBacklog() async throws -> OutboxBacklog {
         note()
+        await beforeReadinessReads("outboxBacklog")
         return try await inner.outboxBacklog()
+    }
+    func checkReadiness() async throws {
+        note()
+        await beforeReadinessReads("checkReadiness")
+        try await inner.checkReadiness()
     }
 }

@@ -72,12 +72,14 @@ struct PostgresBatchTests {
                     tokenUser: nil, userId: nobody.uuid, status: "pending", cursor: nil, limit: 10),
             ]
 
-            let batch = try await PostgresOrderStore.pages(pages, client: client, logger: Self.logger)
+            let batch = try await PostgresOrderStore.pages(
+                pages, database: PostgresDatabase(client), logger: Self.logger)
 
             #expect(batch.count == pages.count)
             for (index, page) in pages.enumerated() {
                 let alone = try #require(
-                    try await PostgresOrderStore.pages([page], client: client, logger: Self.logger).first)
+                    try await PostgresOrderStore.pages([page], database: PostgresDatabase(client), logger: Self.logger)
+                        .first)
                 let (together, byItself) = (batch[index], alone)
                 #expect(Set(together.orders) == Set(byItself.orders), "page \(index)'s orders")
                 #expect(together.voidBefore == byItself.voidBefore, "page \(index)'s mark")
@@ -119,8 +121,10 @@ struct PostgresBatchTests {
                 try Self.placement(Self.order(of: ann), pricing: Self.pricing("no-such-product")),
             ]
 
-            let answers = try await PostgresOrderStore.place(placements, client: client, logger: Self.logger)
-                .map { try $0.get() }
+            let answers = try await PostgresOrderStore.place(
+                placements, database: PostgresDatabase(client), logger: Self.logger
+            )
+            .map { try $0.get() }
 
             #expect(
                 answers.map(\.name) == [
@@ -170,7 +174,8 @@ struct PostgresBatchTests {
                 try Self.placement(after),
             ]
 
-            let answers = await PostgresOrderStore.place(placements, client: client, logger: Self.logger)
+            let answers = await PostgresOrderStore.place(
+                placements, database: PostgresDatabase(client), logger: Self.logger)
 
             if case .created = try answers[0].get() {} else { Issue.record("the placement before was not created") }
             #expect(throws: (any Error).self) { try answers[1].get() }

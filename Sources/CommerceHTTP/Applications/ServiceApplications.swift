@@ -105,11 +105,11 @@ public func buildUserServiceApplication(
                 oldestPendingDeletionAgeSeconds: backlog.map { Int(propagator.age(of: $0).timeInterval) })
         },
         readiness: {
-            [
-                await .database(
-                    { try await service.store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger),
-                await .deletionBacklog(propagator, timeout: settings.readinessTimeout),
-            ]
+            // Side by side, so that a database that does not answer costs one timeout, not one per check.
+            async let database = ReadinessCheck.database(
+                { try await service.store.checkReadiness() }, timeout: settings.readinessTimeout, logger: logger)
+            async let deletionBacklog = ReadinessCheck.deletionBacklog(propagator, timeout: settings.readinessTimeout)
+            return await [database, deletionBacklog]
         },
         refreshMetrics: { _ = try? await answer(within: settings.readinessTimeout) { try await propagator.backlog() } })
     router.addUserServiceRoutes(
