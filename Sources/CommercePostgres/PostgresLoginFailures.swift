@@ -7,7 +7,7 @@ extension PostgresUserStore: LoginFailureStore {
     /// See ``LoginFailureStore/recordLoginFailure(keys:at:)``: one `INSERT` of every key's row.
     public func recordLoginFailure(keys: [String], at date: Date) async throws {
         try await translatingPostgresErrors {
-            _ = try await database.query(
+            try await database.query(
                 "INSERT INTO login_failures (key, at) SELECT unnest(\(keys)::text[]), \(date.millisecondsSince1970)",
                 logger: logger
             )
@@ -41,7 +41,7 @@ extension PostgresUserStore: LoginFailureStore {
     /// See ``LoginFailureStore/clearLoginFailures(key:)``.
     public func clearLoginFailures(key: String) async throws {
         try await translatingPostgresErrors {
-            _ = try await database.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger)
+            try await database.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger)
         }
     }
 

@@ -71,6 +71,42 @@ struct WebhookRoutesTests {
         }
     }
 
+    @Test func staffPageThroughSubscriptionsByTheLinkAndABadLimitNamesTheServicesMaximum() async throws {
+        let system = try await TestSystem(pricing: .catalog)
+        let (_, staff) = try await system.harness.registerAndLogInStaff()
+        try await system.orderApp().test(.router) { orders in
+            var made: Set<String> = []
+            for shop in 1...3 {
+                let body = #"{"url":"https://hooks.example.com/\#(shop)","events":["order.placed"]}"#
+                let created = try await Self.send(orders, .post, "/api/webhooks", token: staff, body: body)
+                made.insert(try #require((created.body as? [String: Any])?["id"] as? String))
+            }
+            var seen: [String] = []
+            var next: String? = "/api/webhooks?limit=2"
+            while let uri = next {
+                let page = try await Self.send(orders, .get, uri, token: staff)
+                let ids = try #require(page.body as? [[String: Any]]).compactMap { $0["id"] as? String }
+                #expect(ids.count <= 2)
+                seen += ids
+                // `<target>; rel="next"`: the target alone.
+                next = page.headers[.link].map { String($0.dropFirst().prefix { $0 != ">" }) }
+                if let next { #expect(next.hasPrefix("/api/webhooks?limit=2&after="), "\(next)") }
+                guard seen.count <= made.count else {
+                    Issue.record("the Link leads past the last page")
+                    break
+                }
+            }
+            #expect(seen.count == made.count && Set(seen) == made, "every subscription once, in pages")
+
+            let bad = try await Self.send(orders, .get, "/api/webhooks?limit=many", token: staff)
+            #expect(bad.status == .badRequest)
+            let error = ((bad.body as? [String: Any])?["errors"] as? [[String: Any]])?.first
+            #expect(error?["field"] as? String == "limit")
+            let maximum = system.harness.orderService.orders.configuration.maximumPageSize
+            #expect(error?["message"] as? String == "must be a whole number from 1 to \(maximum)")
+        }
+    }
+
     @Test func aBadSubscriptionNamesEveryFieldAtFault() async throws {
         let system = try await TestSystem(pricing: .catalog)
         let (_, staff) = try await system.harness.registerAndLogInStaff()

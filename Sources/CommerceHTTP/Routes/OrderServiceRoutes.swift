@@ -143,22 +143,18 @@ struct ProductPageQuery: Sendable {
         let inStockText = query.get("inStock")
         let inStock = inStockText.flatMap { ["true": true, "false": false][$0] }
         if inStockText != nil, inStock == nil { collector.add("inStock", "must be true or false") }
-        let limitText = query.get("limit")
-        let limit = limitText.flatMap { Int($0) }
-        if limitText != nil, limit == nil { collector.add("limit", "must be a whole number from 1 to \(maximum)") }
+        let limit = PageParameters.limit(query.get("limit"), maximum: maximum, into: &collector)
         try collector.finish()
         return ProductPageQuery(active: active, inStock: inStock, limit: limit, after: query.get("after"))
     }
 
     /// `Link: </api/products?…&after=next>; rel="next"` when there is a next page.
     func link(next: String?) -> HTTPFields {
-        guard let next else { return [:] }
-        var parameters: [String] = []
-        if let active { parameters.append("active=\(active)") }
-        if let inStock { parameters.append("inStock=\(inStock)") }
-        if let limit { parameters.append("limit=\(limit)") }
-        parameters.append("after=\(next)")  // a product id needs no escaping (`Product.checkedID`)
-        return [.link: "</api/products?\(parameters.joined(separator: "&"))>; rel=\"next\""]
+        // A product id needs no escaping (`Product.checkedID`).
+        PageParameters.nextLink(
+            path: "/api/products",
+            filters: [active.map { "active=\($0)" }, inStock.map { "inStock=\($0)" }].compactMap(\.self),
+            limit: limit, next: next)
     }
 }
 
@@ -177,9 +173,7 @@ struct OrderPageQuery: Sendable {
     func read(_ request: Request) throws -> Values {
         let query = request.uri.queryParameters
         var collector = ViolationCollector()
-        let limitText = query.get("limit")
-        let limit = limitText.flatMap { Int($0) }
-        if limitText != nil, limit == nil { collector.add("limit", "must be a whole number from 1 to \(maximum)") }
+        let limit = PageParameters.limit(query.get("limit"), maximum: maximum, into: &collector)
         let statusText = query.get("status")
         let status = statusText.flatMap(OrderStatus.init(rawValue:))
         if statusText != nil, status == nil {
@@ -193,10 +187,8 @@ struct OrderPageQuery: Sendable {
     /// `Link: <path?…&after=next>; rel="next"` when there is a next page.
     func link(path: @autoclosure () -> String, _ values: Values, next: OrderCursor?) -> HTTPFields {
         guard let next else { return [:] }
-        var parameters: [String] = []
-        if let status = values.status { parameters.append("status=\(status.rawValue)") }
-        if let limit = values.limit { parameters.append("limit=\(limit)") }
-        parameters.append("after=\(next)")
-        return [.link: "<\(path())?\(parameters.joined(separator: "&"))>; rel=\"next\""]
+        return PageParameters.nextLink(
+            path: path(), filters: values.status.map { ["status=\($0.rawValue)"] } ?? [], limit: values.limit,
+            next: next.description)
     }
 }

@@ -18,7 +18,7 @@ extension RouterGroup {
         }
         route(.get, "/api/webhooks", in: routeTable) { request, _ in
             let access = try await credentials.access(request)
-            let query = try PageQuery.read(request)
+            let query = try PageQuery.read(request, maximum: orders.configuration.maximumPageSize)
             let after = try query.after(as: WebhookSubscriptionID.self)
             let page = try await orders.subscriptions(
                 limit: query.limit, after: after, as: access.principal, token: access.callerToken)
@@ -41,7 +41,7 @@ extension RouterGroup {
         route(.get, "/api/webhooks/{id}/deliveries", in: routeTable) { request, context in
             let access = try await credentials.access(request)
             let id = try context.parameters.id("id", as: WebhookSubscriptionID.self)
-            let query = try PageQuery.read(request)
+            let query = try PageQuery.read(request, maximum: orders.configuration.maximumPageSize)
             let after = try query.after(as: DeliveryID.self)
             let page = try await orders.deliveries(
                 of: id, limit: query.limit, after: after, as: access.principal, token: access.callerToken)
@@ -64,13 +64,11 @@ struct PageQuery: Sendable {
     let limit: Int?
     let after: String?
 
-    static func read(_ request: Request) throws -> PageQuery {
+    static func read(_ request: Request, maximum: Int) throws -> PageQuery {
         let query = request.uri.queryParameters
-        let limitText = query.get("limit")
-        let limit = limitText.flatMap { Int($0) }
-        if limitText != nil, limit == nil {
-            throw CommerceError.validation(field: "limit", "must be a whole number from 1 to 100")
-        }
+        var collector = ViolationCollector()
+        let limit = PageParameters.limit(query.get("limit"), maximum: maximum, into: &collector)
+        try collector.finish()
         return PageQuery(limit: limit, after: query.get("after"))
     }
 
@@ -85,11 +83,7 @@ struct PageQuery: Sendable {
     }
 
     func link(path: String, next: String?) -> HTTPFields {
-        guard let next else { return [:] }
-        var parameters: [String] = []
-        if let limit { parameters.append("limit=\(limit)") }
-        parameters.append("after=\(next)")
-        return [.link: "<\(path)?\(parameters.joined(separator: "&"))>; rel=\"next\""]
+        PageParameters.nextLink(path: path, filters: [], limit: limit, next: next)
     }
 }
 
