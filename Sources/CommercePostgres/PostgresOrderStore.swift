@@ -487,14 +487,7 @@ public struct PostgresOrderStore: OrderStore {
                 guard updated == 1 else { return nil }
                 try await PostgresWebhooks.record(
                     .step(of: moved, traceContext: TraceContextText.current()), connection, logger)
-                if let taken {
-                    try await connection.query(
-                        """
-                        UPDATE products p SET stock = p.stock + t.value::bigint
-                        FROM jsonb_each_text(\(taken)::jsonb) AS t(key, value)
-                        WHERE p.id = t.key AND p.stock IS NOT NULL
-                        """, logger: logger)
-                }
+                if let taken { try await Self.putBack(taken, connection, logger) }
                 return moved
             }
         }
@@ -502,7 +495,7 @@ public struct PostgresOrderStore: OrderStore {
 
     /// Locks, before the user's own lock (the lock order in ``PostgresPlaceOrder``), the tracked products
     /// the user's orders took stock of.
-    private static func lockStock(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
+    static func lockStock(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
         async throws
     {
         try await connection.query(
@@ -516,21 +509,33 @@ public struct PostgresOrderStore: OrderStore {
             """, logger: logger)
     }
 
+    /// Puts back what one order took (its `stock_taken`, `{"productId": quantity}`), each product by its key.
+    static func putBack(_ taken: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE products p SET stock = p.stock + (\(taken)::jsonb ->> p.id)::bigint
+            WHERE p.id = ANY (ARRAY(SELECT key FROM jsonb_each_text(\(taken)::jsonb))) AND p.stock IS NOT NULL
+            """, logger: logger)
+    }
+
     /// Puts back the stock the user's orders not yet shipped took (``OrderLifecycle/returningStockOnDeletion``),
     /// under the user's lock. A product no longer tracked stays untracked.
-    private static func putBackStock(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
+    static func putBackStock(of userId: UserID, _ connection: PostgresConnection, _ logger: Logger)
         async throws
     {
         let statuses = OrderLifecycle.returningStockOnDeletion.map(\.rawValue).sorted()
+        // The products by key (`id = ANY (ARRAY(…))`), not joined: the planner guesses 100 rows for a
+        // set-returning function, and a join with that guess read the whole catalog for every purge
+        // (`PostgresQueryPlanTests.aPurgePutsBackStockByKey`).
         try await connection.query(
             """
-            UPDATE products p SET stock = p.stock + taken.quantity
-            FROM (
+            WITH taken AS (
                 SELECT t.key AS id, sum(t.value::bigint) AS quantity
                 FROM orders o, jsonb_each_text(o.stock_taken::jsonb) AS t(key, value)
                 WHERE o.user_id = \(userId.uuid) AND o.status = ANY(\(statuses)) AND o.stock_taken IS NOT NULL
-                GROUP BY t.key) taken
-            WHERE p.id = taken.id AND p.stock IS NOT NULL
+                GROUP BY t.key)
+            UPDATE products p SET stock = p.stock + (SELECT quantity FROM taken WHERE taken.id = p.id)
+            WHERE p.id = ANY (ARRAY(SELECT id FROM taken)) AND p.stock IS NOT NULL
             """, logger: logger)
     }
 

@@ -167,7 +167,10 @@ extension FaultSuiteTests {
         try await restart(orders)
 
         let placed = Set(acknowledged.orders.withLock { $0.keys })
-        let delivered = await eventually(timeout: .seconds(30), pollEvery: .milliseconds(100)) {
+        // Deliveries the killed process had claimed and not yet sent wait out their claim's lease (the
+        // dispatcher's default, 60 s) before the restarted process sends them.
+        let lease = WebhookDispatcher.Configuration().lease
+        let delivered = await eventually(timeout: lease + .seconds(30), pollEvery: .milliseconds(100)) {
             Set(receiver.events.compactMap(\.orderId)).isSuperset(of: placed)
         }
         #expect(delivered, "\(placed.count) acknowledged, \(receiver.events.count) events received")

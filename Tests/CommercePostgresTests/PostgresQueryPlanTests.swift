@@ -200,4 +200,80 @@ struct PostgresQueryPlanTests {
             }
         }
     }
+
+    /// A purge or an anonymisation of a user whose orders took stock, and a cancel, in a catalog of 5,000
+    /// products (analysed): the products are locked and their stock put back by key, so the cost of
+    /// deleting a user or cancelling an order does not grow with the catalog.
+    @Test func aPurgePutsBackStockByKey() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            try await PostgresOrderStore(client: client).migrate()
+            try await client.withConnection { connection in
+                let quiet = PostgresTestDatabase.quiet
+                let user = UserID()
+                try await connection.query(
+                    """
+                    INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
+                    SELECT 'p' || g, 'Product ' || g, 100 + g, 'USD', true, 0, CASE WHEN g % 2 = 0 THEN 1000 END
+                    FROM generate_series(1, 5000) AS g
+                    """, logger: quiet)
+                try await Self.fill(connection)
+                try await connection.query(
+                    """
+                    INSERT INTO orders (id, user_id, items, delivery_address, status, currency, total_minor_units,
+                                        created_at, updated_at, stock_taken)
+                    VALUES (gen_random_uuid(), \(user.uuid), '[]', 'a', 'pending', 'USD', 100, 1, 1, '{"p8":2,"p10":1}'),
+                           (gen_random_uuid(), \(user.uuid), '[]', 'a', 'confirmed', 'USD', 100, 2, 2, '{"p8":1}')
+                    """, logger: quiet)
+                try await connection.query("ANALYZE products", logger: quiet)
+                try await connection.query("ANALYZE orders", logger: quiet)
+                func scans() async throws -> (sequential: Int64, byIndex: Int64) {
+                    var scans: (Int64, Int64) = (0, 0)
+                    for try await row in try await connection.query(
+                        """
+                        SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
+                        WHERE relname = 'products' AND schemaname = current_schema()
+                        """, logger: quiet
+                    ).decode((Int64, Int64).self) {
+                        scans = row
+                    }
+                    return scans
+                }
+                func stock() async throws -> [String: Int64] {
+                    var stock: [String: Int64] = [:]
+                    for try await (id, left) in try await connection.query(
+                        "SELECT id, stock FROM products WHERE id IN ('p8', 'p10')", logger: quiet
+                    ).decode((String, Int64).self) {
+                        stock[id] = left
+                    }
+                    return stock
+                }
+                let puttingBack: [(name: String, run: () async throws -> Void, stock: [String: Int64])] = [
+                    (
+                        "a purge",
+                        {
+                            try await PostgresOrderStore.lockStock(of: user, connection, quiet)
+                            try await PostgresOrderStore.putBackStock(of: user, connection, quiet)
+                        },
+                        ["p8": 1003, "p10": 1001]
+                    ),
+                    (
+                        "a cancel",
+                        { try await PostgresOrderStore.putBack(#"{"p8":2,"p10":1}"#, connection, quiet) },
+                        ["p8": 1002, "p10": 1001]
+                    ),
+                ]
+                for way in puttingBack {
+                    try await connection.query("BEGIN", logger: quiet)
+                    let before = try await scans()
+                    try await way.run()
+                    let after = try await scans()
+                    let left = try await stock()
+                    try await connection.query("ROLLBACK", logger: quiet)
+                    #expect(left == way.stock, "\(way.name): what the orders took, put back")
+                    #expect(after.sequential == before.sequential, "\(way.name) read the whole catalog")
+                    #expect(after.byIndex > before.byIndex, "\(way.name) read no product by its key")
+                }
+            }
+        }
+    }
 }
