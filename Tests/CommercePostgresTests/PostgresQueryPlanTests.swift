@@ -25,6 +25,31 @@ struct PostgresQueryPlanTests {
         try await connection.query("ANALYZE orders", logger: PostgresTestDatabase.quiet)
     }
 
+    /// 5,000 products, every other one with its stock tracked (1,000 each): `p1` … `p5000`.
+    static func fillCatalog(_ connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
+            SELECT 'p' || g, 'Product ' || g, 100 + g, 'USD', true, 0, CASE WHEN g % 2 = 0 THEN 1000 END
+            FROM generate_series(1, 5000) AS g
+            """, logger: PostgresTestDatabase.quiet)
+    }
+
+    /// What this connection's transaction has read of `products`, by sequential and by index scans (earlier
+    /// statements' reads included: compare before and after).
+    static func productScans(_ connection: PostgresConnection) async throws -> (sequential: Int64, byIndex: Int64) {
+        var scans: (Int64, Int64) = (0, 0)
+        for try await row in try await connection.query(
+            """
+            SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
+            WHERE relname = 'products' AND schemaname = current_schema()
+            """, logger: PostgresTestDatabase.quiet
+        ).decode((Int64, Int64).self) {
+            scans = row
+        }
+        return scans
+    }
+
     @Test func theListsScanAnIndexInOrderAndSortNothing() async throws {
         try await PostgresTestDatabase.withIsolatedClient { client in
             try await PostgresOrderStore(client: client).migrate()
@@ -134,12 +159,7 @@ struct PostgresQueryPlanTests {
             try await PostgresOrderStore(client: client).migrate()
             try await client.withConnection { connection in
                 let quiet = PostgresTestDatabase.quiet
-                try await connection.query(
-                    """
-                    INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
-                    SELECT 'p' || g, 'Product ' || g, 100 + g, 'USD', true, 0, CASE WHEN g % 2 = 0 THEN 1000 END
-                    FROM generate_series(1, 5000) AS g
-                    """, logger: quiet)
+                try await Self.fillCatalog(connection)
                 try await connection.query("ANALYZE products", logger: quiet)
                 let pricing = CatalogPricing(
                     lines: [
@@ -173,26 +193,12 @@ struct PostgresQueryPlanTests {
                         }
                     ),
                 ]
-                // What this connection has read of `products` and not yet reported (earlier statements' reads
-                // included, hence the difference).
-                func scans() async throws -> (sequential: Int64, byIndex: Int64) {
-                    var scans: (Int64, Int64) = (0, 0)
-                    for try await row in try await connection.query(
-                        """
-                        SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
-                        WHERE relname = 'products' AND schemaname = current_schema()
-                        """, logger: quiet
-                    ).decode((Int64, Int64).self) {
-                        scans = row
-                    }
-                    return scans
-                }
                 for placement in placements {
                     try await connection.query("BEGIN", logger: quiet)
-                    let before = try await scans()
+                    let before = try await Self.productScans(connection)
                     let outcomes = try await placement.run()
                     #expect(outcomes == (placement.name == "alone" ? ["created"] : ["created", "created"]))
-                    let after = try await scans()
+                    let after = try await Self.productScans(connection)
                     #expect(after.sequential == before.sequential, "\(placement.name) read the whole catalog")
                     #expect(after.byIndex > before.byIndex, "\(placement.name) read no product by its key")
                     try await connection.query("ROLLBACK", logger: quiet)
@@ -210,12 +216,7 @@ struct PostgresQueryPlanTests {
             try await client.withConnection { connection in
                 let quiet = PostgresTestDatabase.quiet
                 let user = UserID()
-                try await connection.query(
-                    """
-                    INSERT INTO products (id, name, price_minor_units, currency, active, updated_at, stock)
-                    SELECT 'p' || g, 'Product ' || g, 100 + g, 'USD', true, 0, CASE WHEN g % 2 = 0 THEN 1000 END
-                    FROM generate_series(1, 5000) AS g
-                    """, logger: quiet)
+                try await Self.fillCatalog(connection)
                 try await Self.fill(connection)
                 try await connection.query(
                     """
@@ -226,18 +227,6 @@ struct PostgresQueryPlanTests {
                     """, logger: quiet)
                 try await connection.query("ANALYZE products", logger: quiet)
                 try await connection.query("ANALYZE orders", logger: quiet)
-                func scans() async throws -> (sequential: Int64, byIndex: Int64) {
-                    var scans: (Int64, Int64) = (0, 0)
-                    for try await row in try await connection.query(
-                        """
-                        SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
-                        WHERE relname = 'products' AND schemaname = current_schema()
-                        """, logger: quiet
-                    ).decode((Int64, Int64).self) {
-                        scans = row
-                    }
-                    return scans
-                }
                 func stock() async throws -> [String: Int64] {
                     var stock: [String: Int64] = [:]
                     for try await (id, left) in try await connection.query(
@@ -264,9 +253,9 @@ struct PostgresQueryPlanTests {
                 ]
                 for way in puttingBack {
                     try await connection.query("BEGIN", logger: quiet)
-                    let before = try await scans()
+                    let before = try await Self.productScans(connection)
                     try await way.run()
-                    let after = try await scans()
+                    let after = try await Self.productScans(connection)
                     let left = try await stock()
                     try await connection.query("ROLLBACK", logger: quiet)
                     #expect(left == way.stock, "\(way.name): what the orders took, put back")
