@@ -37,7 +37,8 @@ final class PostgresConnectionWatch: Sendable {
     func run<Answer: Sendable>(
         on connection: PostgresConnection, _ work: @escaping @Sendable () async throws -> Answer
     ) async throws -> Answer {
-        let worker = Mutex<Task<Void, Never>?>(nil)
+        // The work's task, and whether the caller was cancelled (perhaps before that task was made).
+        let worker = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let answer = OneAnswer(continuation)
@@ -54,17 +55,21 @@ final class PostgresConnectionWatch: Sendable {
                     // Outside the lock: on a closed connection the callback may run at once, and takes it.
                     connection.closeFuture.whenComplete { [self, id = connection.id] _ in closed(id) }
                 }
-                worker.withLock { task in
-                    task = Task.onCurrentExecutor {
+                worker.withLock { worker in
+                    worker.task = Task.onCurrentExecutor {
                         let outcome: Result<Answer, any Error>
                         do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
                         self.state.withLock { _ = $0.running[connection.id]?.removeValue(forKey: piece) }
                         answer.give(outcome)
                     }
+                    if worker.cancelled { worker.task?.cancel() }
                 }
             }
         } onCancel: {
-            worker.withLock { $0?.cancel() }
+            worker.withLock { worker in
+                worker.cancelled = true
+                worker.task?.cancel()
+            }
         }
     }
 

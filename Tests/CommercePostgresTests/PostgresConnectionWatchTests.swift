@@ -6,9 +6,10 @@ import Testing
 
 /// ``PostgresConnectionWatch``: work on a connection ends when the connection closes, and only then.
 @Suite(
-    "PostgreSQL work ends when its connection closes", .enabled(if: PostgresTestDatabase.url != nil),
-    .timeLimit(.minutes(1)))
+    "PostgreSQL work ends when its connection closes",
+    .enabled(if: PostgresTestDatabase.url != nil, PostgresTestDatabase.skipReason), .timeLimit(.minutes(1)))
 struct PostgresConnectionWatchTests {
+    /// postgres-nio 1.33.2 never answers this statement: it is written to a channel without its handlers.
     @Test func aStatementOnAConnectionThatHasClosedFailsInsteadOfWaitingForever() async throws {
         try await PostgresTestDatabase.withIsolatedClient { client in
             let watch = PostgresConnectionWatch()
@@ -34,6 +35,23 @@ struct PostgresConnectionWatchTests {
                 var failure: (any Error)?
                 do { try await waiting } catch { failure = error }
                 #expect(failure is PostgresConnectionClosed)
+            }
+        }
+    }
+
+    @Test func workIsCancelledWithItsCallerWhenEverTheCancelComes() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let watch = PostgresConnectionWatch()
+            try await client.withConnection { connection in
+                // Cancelled before the work starts (at once) and while it waits (after a yield).
+                for yields in [0, 100] {
+                    let caller = Task {
+                        try await watch.run(on: connection) { try await Task.sleep(for: .seconds(3600)) }
+                    }
+                    for _ in 0..<yields { await Task.yield() }
+                    caller.cancel()
+                    await #expect(throws: CancellationError.self, "after \(yields) yields") { try await caller.value }
+                }
             }
         }
     }
