@@ -7,7 +7,7 @@ import PostgresNIO
 /// Each call leases a connection for the whole of its work, and rows come back read, as arrays: a row
 /// sequence read after the call would outlive the watch.
 struct PostgresDatabase: Sendable {
-    let client: PostgresClient
+    private let client: PostgresClient
     private let watch = PostgresConnectionWatch()
 
     init(_ client: PostgresClient) {

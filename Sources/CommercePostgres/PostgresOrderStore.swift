@@ -509,7 +509,8 @@ public struct PostgresOrderStore: OrderStore {
             """, logger: logger)
     }
 
-    /// Puts back what one order took (its `stock_taken`, `{"productId": quantity}`), each product by its key.
+    /// Puts back what one order took (its `stock_taken`, `{"productId": quantity}`), each product by its key
+    /// (see ``putBackStock(of:_:_:)`` for why not by a join).
     static func putBack(_ taken: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.query(
             """
@@ -526,7 +527,7 @@ public struct PostgresOrderStore: OrderStore {
         let statuses = OrderLifecycle.returningStockOnDeletion.map(\.rawValue).sorted()
         // The products by key (`id = ANY (ARRAY(…))`), not joined: the planner guesses 100 rows for a
         // set-returning function, and a join with that guess read the whole catalog for every purge
-        // (`PostgresQueryPlanTests.aPurgePutsBackStockByKey`).
+        // (`PostgresQueryPlanTests.aPurgeOrACancelPutsBackStockByKey`).
         try await connection.query(
             """
             WITH taken AS (

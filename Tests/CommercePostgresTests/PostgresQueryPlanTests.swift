@@ -210,7 +210,7 @@ struct PostgresQueryPlanTests {
     /// A purge or an anonymisation of a user whose orders took stock, and a cancel, in a catalog of 5,000
     /// products (analysed): the products are locked and their stock put back by key, so the cost of
     /// deleting a user or cancelling an order does not grow with the catalog.
-    @Test func aPurgePutsBackStockByKey() async throws {
+    @Test func aPurgeOrACancelPutsBackStockByKey() async throws {
         try await PostgresTestDatabase.withIsolatedClient { client in
             try await PostgresOrderStore(client: client).migrate()
             try await client.withConnection { connection in
