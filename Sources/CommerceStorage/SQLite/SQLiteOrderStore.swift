@@ -16,10 +16,20 @@ public struct SQLiteOrderStore: OrderStore {
     let watch: SQLiteFileWatch
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
+    ///
+    /// Opening ends every webhook claim the file holds (``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``):
+    /// one process serves a SQLite file (Documentation/Scaling.md), so a claim found at open is one a process
+    /// that stopped left behind, and its deliveries are due again at once rather than when its lease ends.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
         let writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator)
+        do {
+            try writer.write { db in try SQLiteWebhooks.endClaims(in: db) }
+        } catch {
+            throw translated(error) as? CommerceError
+                ?? .unavailable("Cannot open the database at \(path): \(error).")
+        }
         self.init(writer: writer, readers: SQLiteReadConnections(path: path), file: SQLiteFileIdentity(path: path))
     }
 

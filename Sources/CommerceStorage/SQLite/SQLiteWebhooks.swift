@@ -109,6 +109,17 @@ enum SQLiteWebhooks {
             sql: "DELETE FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL", arguments: [userId.description])
     }
 
+    /// Ends every claim on a pending delivery (delivered and failed ones hold none), reading each
+    /// subscription's pending deliveries by the lane's index.
+    static func endClaims(in db: Database) throws {
+        try db.execute(sql: endClaimsSQL)
+    }
+
+    static let endClaimsSQL = """
+        UPDATE webhookDelivery SET leaseUntil = NULL
+        WHERE subscriptionId IN (SELECT id FROM webhookSubscription) AND status = 'pending' AND leaseUntil IS NOT NULL
+        """
+
     /// A lane's pending deliveries in order, with their events' data and trace contexts (columns 14 and 15)
     /// and, for an event whose data is ``dataInOrderRow``, its order's row (``OrderRow/columns`` from column
     /// 16), as far as a claim looks: a thousand, so a lane whose head waits for retries still moves.
