@@ -114,6 +114,10 @@ public actor InMemoryOrderStore: OrderStore, WebhookStore {
     /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) throws -> Date {
         if planted.contains(.lostRevocation) { return date }
+        if planted.contains(.revocationMarkMovesBack) {
+            voidBefore[userId] = date
+            return date
+        }
         let mark = max(voidBefore[userId] ?? date, date)
         voidBefore[userId] = mark
         return mark

@@ -11,4 +11,7 @@ package enum PlantedBug: String, Sendable, Hashable, CaseIterable {
     /// A placement's `order.placed` event is written before the placement is known to commit (as a write
     /// of its own), so a placement refused for stock is still told to subscribers.
     case eventOutsideTransaction
+    /// A revocation's mark replaces the stored one instead of keeping the later of the two, so an older
+    /// revocation arriving late gives back the tokens a newer one voided.
+    case revocationMarkMovesBack
 }

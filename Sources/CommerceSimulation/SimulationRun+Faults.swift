@@ -23,16 +23,28 @@ extension SimulationRun {
     }
 
     /// The next answers of the Order service (to the outbox) or of the subscriber's endpoint (to the
-    /// dispatcher) are lost after the work was done: what was delivered is delivered again.
+    /// dispatcher) are lost after the work was done: what was delivered is delivered again. Or the next calls
+    /// to the Order service are slow on their way: the outbox sees them time out and tries again, and they
+    /// arrive later (``deliverDelayedCalls()``), after the retry and whatever was sent since.
     func loseAnswers() async {
         let count = Int.random(in: 1...3, using: &random)
-        if random.chance(50) {
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0:
             await harness.orderPeer.plan.failNext(count, with: .lostAnswer)
             record("order service loses \(count) answers")
-        } else {
+        case 1:
+            await harness.orderPeer.plan.failNext(count, with: .delayed)
+            record("order service delays \(count) calls")
+        default:
             await harness.webhooks.loseNextAnswers(count, at: Self.endpoint)
             record("endpoint loses \(count) answers")
         }
+    }
+
+    /// The calls to the Order service that were slow on their way arrive, in the order they were made.
+    func deliverDelayedCalls() async {
+        let arrived = await harness.orderPeer.plan.deliverDelayed()
+        if arrived > 0 { record("\(arrived) delayed calls arrive") }
     }
 
     /// Both services stop — half the time with a placement in flight whose answer is lost — and start again
@@ -40,6 +52,8 @@ extension SimulationRun {
     /// endpoint's and the notifier's records, which the run keeps aside).
     func crash() async throws {
         let unanswered = random.chance(50) ? try await placeUnanswered() : nil
+        // Calls still on their way arrive at the Order service as it goes down.
+        await deliverDelayedCalls()
         for url in [Self.endpoint, Self.churnEndpoint] {
             heardBeforeCrashes[url, default: []] += await harness.webhooks.events(at: url)
         }

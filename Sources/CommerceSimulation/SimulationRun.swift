@@ -214,6 +214,7 @@ public final class SimulationRun {
             let seconds = Int.random(in: 1...10, using: &random)
             clock.advance(by: .seconds(seconds))
             record("time +\(seconds)s")
+            await deliverDelayedCalls()
         }
         try await checkInvariants()
     }

@@ -14,6 +14,10 @@ public enum PeerFault: Sendable, Hashable {
     /// The call reaches the real peer and takes effect, but its answer is lost: the caller sees a time-out
     /// (``AttemptTimedOut``), as when an answer comes after the caller gave up. A retry repeats the call.
     case lostAnswer
+    /// The call is slow on its way: the caller sees a time-out (``AttemptTimedOut``) at once, and the call
+    /// reaches the real peer only when the plan lets it (``FaultPlan/deliverDelayed()``) — after a retry of
+    /// it, say, and after calls made later.
+    case delayed
 }
 
 /// The script a fault-injecting peer follows: fail the next N calls, or every call until healed, and
@@ -21,6 +25,7 @@ public enum PeerFault: Sendable, Hashable {
 public actor FaultPlan {
     private var queued: [PeerFault] = []
     private var standing: PeerFault?
+    private var held: [@Sendable () async -> Void] = []
     /// Every call the peer received, faulty or not.
     public private(set) var calls = 0
     /// The calls that went through to the real peer.
@@ -51,8 +56,21 @@ public actor FaultPlan {
 
     func recordSuccess() { successes += 1 }
 
+    /// How many ``PeerFault/delayed`` calls have not reached the peer yet.
+    public var delayedCalls: Int { held.count }
+
+    /// Lets every ``PeerFault/delayed`` call reach the peer now, in the order they were made; returns how
+    /// many did. What each comes to is lost, as its caller has given up on it.
+    @discardableResult
+    public func deliverDelayed() async -> Int {
+        let arriving = held
+        held = []
+        for call in arriving { await call() }
+        return arriving.count
+    }
+
     /// Runs one call under the plan: a scripted fault, or `body`.
-    func call<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+    func call<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         switch nextFault() {
         case .none:
             let result = try await body()
@@ -69,6 +87,11 @@ public actor FaultPlan {
         case .lostAnswer:
             _ = try await body()
             recordSuccess()
+            throw AttemptTimedOut()
+        case .delayed:
+            held.append { [self] in
+                if (try? await body()) != nil { await recordSuccess() }
+            }
             throw AttemptTimedOut()
         }
     }

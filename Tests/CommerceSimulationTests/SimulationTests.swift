@@ -113,6 +113,7 @@ struct PlantedBugTests {
         (.lostRevocation, .revokedTokensRefused),
         (.skippedHistoryStep, .legalHistory),
         (.eventOutsideTransaction, .orderEventsDelivered),
+        (.revocationMarkMovesBack, .revokedTokensRefused),
     ])
     func eachIsFoundWithinTheDefaultSeedBudget(bug: PlantedBug, breaks invariant: SimulationInvariant) async throws {
         var found: UInt64?
