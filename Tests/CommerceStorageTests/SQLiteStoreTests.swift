@@ -69,42 +69,42 @@ struct SQLiteStoreTests {
         }
     }
 
-    /// What placements took, and what each order took to put back, is in the file: a cancel after reopening
-    /// puts back exactly what its placement took.
     /// One process serves a SQLite file, so the claims a stopped process held end when the file is opened
     /// again: its deliveries are sent at once rather than when their leases end.
     @Test func reopeningEndsTheWebhookClaimsAStoppedProcessLeft() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("orders.sqlite").path
-        let subscription = WebhookSubscription(
-            url: URL(string: "https://hooks.example.com/orders")!, events: [.placed],
-            secret: try SigningSecret(String(repeating: "s", count: 32), field: "secret"), createdAt: Self.epoch)
-        let hourLater = Self.epoch.addingTimeInterval(3600)
-        let store = try SQLiteOrderStore(path: path)
-        try await store.createSubscription(subscription)
-        let order = Order(
-            id: OrderID(), userId: UserID(),
-            items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
-            deliveryAddress: "a", status: .pending, currency: .usd, total: .zero, createdAt: Self.epoch,
-            updatedAt: Self.epoch)
-        _ = try await store.insert(order, idempotency: nil, now: Self.epoch)
-        let claimed = try await store.claimDeliveries(
-            of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: hourLater)
-        #expect(claimed.map(\.event.orderId) == [order.id])
-        try store.close()
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let subscription = WebhookSubscription(
+                url: URL(string: "https://hooks.example.com/orders")!, events: [.placed],
+                secret: try SigningSecret(String(repeating: "s", count: 32), field: "secret"), createdAt: Self.epoch)
+            let hourLater = Self.epoch.addingTimeInterval(3600)
+            let store = try SQLiteOrderStore(path: path)
+            try await store.createSubscription(subscription)
+            let order = Order(
+                id: OrderID(), userId: UserID(),
+                items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: .zero)],
+                deliveryAddress: "a", status: .pending, currency: .usd, total: .zero, createdAt: Self.epoch,
+                updatedAt: Self.epoch)
+            _ = try await store.insert(order, idempotency: nil, now: Self.epoch)
+            let claimed = try await store.claimDeliveries(
+                of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: hourLater)
+            #expect(claimed.map(\.event.orderId) == [order.id])
+            try store.close()
 
-        let reopened = try SQLiteOrderStore(path: path)
-        let again = try await reopened.claimDeliveries(
-            of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: hourLater)
-        #expect(again.map(\.delivery.id) == claimed.map(\.delivery.id))
-        // The new claim holds as any claim does.
-        #expect(
-            try await reopened.claimDeliveries(of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: hourLater)
-                .isEmpty)
-        try reopened.close()
+            let reopened = try SQLiteOrderStore(path: path)
+            let again = try await reopened.claimDeliveries(
+                of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: hourLater)
+            #expect(again.map(\.delivery.id) == claimed.map(\.delivery.id))
+            // The new claim holds as any claim does.
+            let meanwhile = try await reopened.claimDeliveries(
+                of: subscription.id, limit: 10, now: Self.epoch, leaseEnd: hourLater)
+            #expect(meanwhile.isEmpty)
+            try reopened.close()
+        }
     }
 
+    /// What placements took, and what each order took to put back, is in the file: a cancel after reopening
+    /// puts back exactly what its placement took.
     @Test func stockAndWhatOrdersTookSurviveReopening() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appending(path: "orders.sqlite").path

@@ -17,9 +17,10 @@ public struct SQLiteOrderStore: OrderStore {
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     ///
-    /// Opening ends every webhook claim the file holds (``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``):
-    /// one process serves a SQLite file (Documentation/Scaling.md), so a claim found at open is one a process
-    /// that stopped left behind, and its deliveries are due again at once rather than when its lease ends.
+    /// Opening ends every webhook claim the file holds
+    /// (``WebhookDeliveryStore/claimDeliveries(of:limit:now:leaseEnd:)``): one process serves a SQLite file
+    /// (Documentation/Scaling.md), so a claim found at open is one a process that stopped left behind, and
+    /// its deliveries are due again at once rather than when its lease ends.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
