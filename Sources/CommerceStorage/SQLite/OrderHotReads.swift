@@ -57,14 +57,15 @@ enum OrderHotReads {
             ) m LEFT JOIN "order" o ON o.id = ? AND o.userId = ?
             """)
 
-    /// The user's page, `nil` when the user is tombstoned; refuses a token voided since it was issued.
+    /// The user's page with the marks read in the same statement: `markOf`'s revocation mark (none when
+    /// `nil`) and whether the user is tombstoned. The caller judges the token and the tombstone.
     static func livePage(
         _ connection: SQLiteReadConnection, of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?,
-        limit: Int, token: CallerToken?
-    ) throws -> [Order]? {
+        limit: Int, markOf markUser: UserID?
+    ) throws -> OrderPageCache.Page {
         let statement = try connection.statement(pages[(status == nil ? 0 : 2) + (cursor == nil ? 0 : 1)])
-        return try orders(statement, token: token) { arguments in
-            try arguments.bind(token?.userId.description)
+        return try rows(statement) { arguments in
+            try arguments.bind(markUser?.description)
             try arguments.bind(userId.description)
             try arguments.bind(userId.description)
             if let status { try arguments.bind(status.rawValue) }
@@ -88,10 +89,20 @@ enum OrderHotReads {
     }
 
     /// Steps `statement` with the arguments `bind` binds: judges the token by the marks' row, answers `nil`
-    /// for a tombstoned user, and decodes the orders newest first (a row without one is the marks' row alone).
+    /// for a tombstoned user, and decodes the orders newest first.
     private static func orders(
         _ statement: SQLiteRawStatement, token: CallerToken?, bind: (inout SQLiteBindings) throws -> Void
     ) throws -> [Order]? {
+        let page = try rows(statement, bind: bind)
+        try token?.check(voidBefore: page.voidBefore)
+        return page.tombstoned ? nil : page.orders
+    }
+
+    /// Steps `statement` with the arguments `bind` binds: the marks' row and the orders, newest first (a row
+    /// without one is the marks' row alone).
+    private static func rows(
+        _ statement: SQLiteRawStatement, bind: (inout SQLiteBindings) throws -> Void
+    ) throws -> OrderPageCache.Page {
         var orders: [Order] = []
         var marks: (voidBefore: Int64?, tombstoned: Bool)?
         try statement.rows(bind: bind) { row in
@@ -99,9 +110,9 @@ enum OrderHotReads {
             if !row.isNull(at: leading) { orders.append(try OrderRow.order(row, from: leading)) }
         }
         guard let marks else { throw CommerceError.internalFailure("A hot read returned no marks row.") }
-        try token?.check(voidBefore: marks.voidBefore.map(Date.init(millisecondsSince1970:)))
-        if marks.tombstoned { return nil }
         orders.sort { OrderCursor(createdAt: $0.createdAt, id: $0.id).precedes($1) }
-        return orders
+        return OrderPageCache.Page(
+            voidBefore: marks.voidBefore.map(Date.init(millisecondsSince1970:)), tombstoned: marks.tombstoned,
+            orders: orders)
     }
 }

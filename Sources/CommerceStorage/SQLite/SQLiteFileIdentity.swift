@@ -19,9 +19,17 @@ import Synchronization
 /// was removed or replaced — a volume unmounted, a directory wiped — while the process keeps writing to the
 /// orphaned copy, whose writes a restart would lose.
 struct SQLiteFileIdentity: Sendable, Equatable {
+    /// The file itself, whatever path names it.
+    struct Key: Sendable, Hashable {
+        let device: Int
+        let inode: Int
+    }
+
     let path: String
     private let device: Int
     private let inode: Int
+
+    var key: Key { Key(device: device, inode: inode) }
 
     /// The identity of the file at `path` now; `nil` when there is none. One `stat` call: every write asks
     /// (Foundation's `attributesOfItem` built a dictionary of every attribute on every write).

@@ -13,6 +13,7 @@ public struct SQLiteOrderStore: OrderStore {
     let writer: any DatabaseWriter
     private let readers: SQLiteReadConnections
     private let inserts: OrderInsertBatcher
+    let pages: OrderPageCache
     let watch: SQLiteFileWatch
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
@@ -43,9 +44,13 @@ public struct SQLiteOrderStore: OrderStore {
     private init(writer: any DatabaseWriter, readers: SQLiteReadConnections, file: SQLiteFileIdentity? = nil) {
         self.writer = writer
         self.readers = readers
+        let pages = OrderPageCache.shared(by: file)
+        writer.add(transactionObserver: pages, extent: .databaseLifetime)
+        self.pages = pages
         watch = SQLiteFileWatch(file: file)
         inserts = OrderInsertBatcher(writer: writer, watch: watch) { db, insert in
-            try OrderPlacement.place(
+            pages.writes(pagesOf: [insert.order.userId], in: db)
+            return try OrderPlacement.place(
                 db, insert.order, row: insert.row, idempotency: insert.idempotency, now: insert.now,
                 token: insert.token, pricing: insert.pricing, traceContext: insert.traceContext
             ) { ids in try Self.products(db, ids: ids) }
@@ -129,16 +134,29 @@ public struct SQLiteOrderStore: OrderStore {
     }
 
     /// See ``OrderRecordStore/liveOrders(of:status:after:limit:token:)``: the token's mark, the tombstone and the
-    /// page in one statement (``OrderHotReads``), on the calling thread (``SQLiteReadConnections``).
+    /// page in one statement (``OrderHotReads``), on the calling thread (``SQLiteReadConnections``). A user's
+    /// newest page read with their own token (or none) is kept until a write that can change it commits
+    /// (``OrderPageCache``), and read again from there.
     public func liveOrders(
         of userId: UserID, status: OrderStatus?, after cursor: OrderCursor?, limit: Int, token: CallerToken?
     ) async throws -> [Order]? {
-        try await translatingDatabaseErrors {
-            try readers.read { connection in
-                try OrderHotReads.livePage(
-                    connection, of: userId, status: status, after: cursor, limit: limit, token: token)
+        let kept = cursor == nil && (token == nil || token?.userId == userId)
+        let page: OrderPageCache.Page
+        if kept, let found = pages.page(of: userId, status: status, limit: limit) {
+            page = found
+        } else {
+            let stamp = pages.stamp(of: userId)
+            page = try await translatingDatabaseErrors {
+                try readers.read { connection in
+                    try OrderHotReads.livePage(
+                        connection, of: userId, status: status, after: cursor, limit: limit,
+                        markOf: kept ? userId : token?.userId)
+                }
             }
+            if kept { pages.remember(page, of: userId, status: status, limit: limit, readAfter: stamp) }
         }
+        try token?.check(voidBefore: page.voidBefore)
+        return page.tombstoned ? nil : page.orders
     }
 
     /// See ``OrderRecordStore/allOrders(status:after:limit:token:)``: the token's mark, then one range scan of
@@ -169,7 +187,8 @@ public struct SQLiteOrderStore: OrderStore {
         let history = StoredOrderHistory.encode(moved.history)
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [order.userId], in: db)
                 let update = try db.cachedStatement(
                     sql: """
                         UPDATE "order" SET status = ?, history = ?, version = ?, updatedAt = ?
@@ -220,7 +239,8 @@ public struct SQLiteOrderStore: OrderStore {
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
-            let deleted = try await watch.write(on: writer) { db in
+            let deleted = try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [userId], in: db)
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
@@ -240,7 +260,8 @@ public struct SQLiteOrderStore: OrderStore {
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
-            let kept = try await watch.write(on: writer) { db in
+            let kept = try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [userId, anonymous], in: db)
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 let orders = try Row.fetchAll(
@@ -314,7 +335,8 @@ public struct SQLiteOrderStore: OrderStore {
     /// expiry index.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [], in: db)
                 try db.execute(
                     sql: """
                         DELETE FROM idempotencyRecord WHERE (userId, key) IN (
@@ -329,7 +351,8 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [userId], in: db)
                 try db.execute(
                     sql: """
                         INSERT INTO tokenRevocation (userId, voidBefore) VALUES (?, ?)
@@ -376,7 +399,8 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``ProductCatalog/putProduct(_:)``: one upsert, which says whether the row existed.
     public func putProduct(_ product: Product) async throws -> Bool {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [], in: db)
                 let existed =
                     try Bool.fetchOne(
                         db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ?)", arguments: [product.id]) ?? false
@@ -405,7 +429,8 @@ public struct SQLiteOrderStore: OrderStore {
     /// other writer enters, so racing adjustments each apply.
     public func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            try await watch.write(on: writer) { [pages] db in
+                pages.writes(pagesOf: [], in: db)
                 guard let product = try Self.products(db, ids: [id])[id] else { return nil }
                 let changed = try product.adjustingStock(by: change, at: date)
                 try db.execute(

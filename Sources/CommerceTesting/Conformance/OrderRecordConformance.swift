@@ -74,6 +74,36 @@ public enum OrderRecordConformance {
             _ = try await store.purge(userId, at: Fixtures.hourLater)
             try require(try await store.liveOrders(of: userId, after: nil, limit: 10) == nil, "live after the purge")
         },
+        // A store may keep a page between reads; whatever it keeps, each read answers what the last write left.
+        ConformanceCheck("a user's live page read again after each write is what the write left") { store in
+            let userId = UserID()
+            let token = CallerToken(userId: userId, issuedAt: Fixtures.epoch)
+            func page() async throws -> [Order]? {
+                try await store.liveOrders(of: userId, status: nil, after: nil, limit: 10, token: token)
+            }
+            let first = Fixtures.order(for: userId)
+            _ = try await store.insert(first, idempotency: nil, now: Fixtures.epoch)
+            try require(try await page() == [first], "the first order is not the page")
+            let second = Fixtures.order(for: userId, at: Fixtures.hourLater)
+            _ = try await store.insert(second, idempotency: nil, now: Fixtures.hourLater)
+            try require(try await page() == [second, first], "a placement is missing from the page read again")
+            let confirmed = try required(
+                try await store.transition(
+                    first, to: OrderHistoryEntry(status: .confirmed, at: Fixtures.hourLater, by: .staff)),
+                "the transition did not apply")
+            try require(try await page() == [second, confirmed], "a transition is missing from the page read again")
+            _ = try await store.revokeTokens(of: userId, issuedBefore: Fixtures.hourLater)
+            try await requireError(.unauthenticated, "the page with a token revoked since the last read") {
+                try await page()
+            }
+            let anonymous = UserID()
+            try require(try await store.liveOrders(of: anonymous, after: nil, limit: 10) == [], "a stranger's page")
+            _ = try await store.anonymise(userId, as: anonymous, at: Fixtures.dayLater)
+            try require(try await store.liveOrders(of: userId, after: nil, limit: 10) == nil, "live after deletion")
+            try require(
+                try await store.liveOrders(of: anonymous, after: nil, limit: 10)?.count == 2,
+                "the orders kept for the books are not under their new id")
+        },
         ConformanceCheck("a tombstoned user's insert is refused and stores nothing") { store in
             let userId = UserID()
             try require(
