@@ -30,7 +30,7 @@ struct OrderPageCacheTests {
         let first = Self.order(of: user, at: 1)
         _ = try await store.insert(first, idempotency: nil, now: Self.epoch)
         #expect(try await Self.page(store, of: user) == [first])
-        #expect(store.pages.userCount == 1, "the page is kept")
+        #expect(store.pages.kept == (users: 1, orders: 1), "the page is kept")
 
         let second = Self.order(of: user, at: 2)
         _ = try await store.insert(second, idempotency: nil, now: Self.epoch)
@@ -54,7 +54,7 @@ struct OrderPageCacheTests {
         #expect(try await Self.page(store, of: user, token: later)?.count == 1)
 
         _ = try await store.purge(user, at: Self.epoch.addingTimeInterval(3))
-        #expect(store.pages.userCount == 0, "nothing of the deleted user's orders is kept")
+        #expect(store.pages.kept.users == 0, "nothing of the deleted user's orders is kept")
         #expect(try await Self.page(store, of: user) == nil)
     }
 
@@ -80,7 +80,7 @@ struct OrderPageCacheTests {
             _ = try await store.insert(Self.order(of: user, at: offset), idempotency: nil, now: Self.epoch)
             _ = try await Self.page(store, of: user)
         }
-        #expect(store.pages.userCount == 2)
+        #expect(store.pages.kept.users == 2)
         try await store.databaseWriter.write { db in
             try db.execute(sql: #"UPDATE "order" SET deliveryAddress = 'Changed'"#)
         }
@@ -138,6 +138,20 @@ struct OrderPageCacheTests {
         #expect(cache.page(of: user, status: nil, limit: 10) != nil)
         try database.write { db in try db.execute(sql: "INSERT INTO t VALUES (2)") }
         #expect(cache.page(of: user, status: nil, limit: 10) == nil, "an unnamed commit drops every page")
+    }
+
+    @Test func keptPagesHoldAtMostTheirLimitOfOrders() throws {
+        let (cache, _) = try Self.observedCache()
+        let page = OrderPageCache.Page(
+            voidBefore: nil, tombstoned: false, orders: (0..<100).map { Self.order(of: UserID(), at: $0) })
+        let users = (0..<(OrderPageCache.orderLimit / 100 + 5)).map { _ in UserID() }
+        for user in users {
+            cache.remember(page, of: user, status: nil, limit: 100, readAfter: cache.stamp(of: user))
+        }
+        #expect(cache.kept.orders <= OrderPageCache.orderLimit)
+        #expect(cache.kept.users == OrderPageCache.orderLimit / 100)
+        let last = try #require(users.last)
+        #expect(cache.page(of: last, status: nil, limit: 100) != nil, "the page just read is kept")
     }
 
     static func observedCache() throws -> (OrderPageCache, DatabaseQueue) {

@@ -19,6 +19,8 @@ import Foundation
 ///   timestamp. ``allOrders(status:after:limit:token:)`` does the same across every user, from an index.
 /// - ``liveOrders(of:status:after:limit:token:)`` is `nil` for a tombstoned user, else what
 ///   ``orders(of:status:after:limit:)`` answers: the tombstone, the token's mark and the page in one read.
+///   A store may keep pages between reads (the SQLite store keeps users' newest pages), but a read started
+///   after a write was acknowledged answers what that write left.
 /// - ``order(_:of:token:)`` is the order with that id if it is that user's, else `nil`.
 /// - ``transition(_:to:)`` is a compare-and-set: it moves the order only if the stored one is still at the
 ///   given order's status and version, and then stores the status, the history with the entry appended,

@@ -19,7 +19,8 @@ import Synchronization
 /// counted once it is visible to new reads, so a read that began before it either finds the page dropped or
 /// is not remembered; and a write's caller is answered after the commit is counted, so it reads its own write.
 ///
-/// Bounded: at most ``userLimit`` users' pages, ``pagesPerUser`` each.
+/// Bounded: at most ``orderLimit`` orders in all, and ``pagesPerUser`` pages of each user; past it, other
+/// users' pages are dropped to make room.
 final class OrderPageCache: TransactionObserver, Sendable {
     /// A page as the hot read found it: the orders newest first, the user's revocation mark, whether the
     /// user is tombstoned.
@@ -47,18 +48,36 @@ final class OrderPageCache: TransactionObserver, Sendable {
         var unnamed: UInt64 = 0
         /// Commits naming a user, counted by stripe (a user's id hashed): fixed in size, however many users.
         var stripes = [UInt64](repeating: 0, count: OrderPageCache.stripeCount)
-        var entries: [UserID: [Entry]] = [:]
+        private(set) var entries: [UserID: [Entry]] = [:]
+        /// How many orders the entries hold.
+        private(set) var orderCount = 0
         /// The users each connection's write transaction in progress named, by connection.
         var named: [ObjectIdentifier: Set<UserID>] = [:]
 
         func stamp(of userId: UserID) -> Stamp {
             Stamp(unnamed: unnamed, stripe: stripes[OrderPageCache.stripe(of: userId)])
         }
+
+        mutating func keep(_ entries: [Entry], of userId: UserID) {
+            drop(userId)
+            orderCount += entries.reduce(0) { $0 + $1.page.orders.count }
+            self.entries[userId] = entries
+        }
+
+        mutating func drop(_ userId: UserID) {
+            guard let dropped = entries.removeValue(forKey: userId) else { return }
+            orderCount -= dropped.reduce(0) { $0 + $1.page.orders.count }
+        }
+
+        mutating func dropAll() {
+            entries = [:]
+            orderCount = 0
+        }
     }
 
     static let stripeCount = 1024
-    /// How many users' pages are kept; past it, a user's pages are dropped to make room.
-    static let userLimit = 512
+    /// How many orders the kept pages hold at most, all users together (under a megabyte).
+    static let orderLimit = 4096
     /// How many pages (statuses and lengths) of one user are kept.
     static let pagesPerUser = 4
 
@@ -85,15 +104,17 @@ final class OrderPageCache: TransactionObserver, Sendable {
     /// Keeps `page`, read after `stamp` was taken, unless a write that could change it committed since.
     func remember(_ page: Page, of userId: UserID, status: OrderStatus?, limit: Int, readAfter stamp: Stamp) {
         state.withLock { state in
-            guard state.stamp(of: userId) == stamp else { return }
+            guard state.stamp(of: userId) == stamp, page.orders.count <= Self.orderLimit else { return }
+            let entry = Entry(status: status, limit: limit, stamp: stamp, page: page)
             var entries = state.entries[userId] ?? []
             entries.removeAll { $0.status == status && $0.limit == limit || $0.stamp != stamp }
             if entries.count >= Self.pagesPerUser { entries.removeFirst() }
-            entries.append(Entry(status: status, limit: limit, stamp: stamp, page: page))
-            if state.entries[userId] == nil, state.entries.count >= Self.userLimit {
-                state.entries.remove(at: state.entries.startIndex)
+            state.keep(entries + [entry], of: userId)
+            while state.orderCount > Self.orderLimit, let other = state.entries.keys.first(where: { $0 != userId }) {
+                state.drop(other)
             }
-            state.entries[userId] = entries
+            // The user's own older pages go last; the page just read always fits.
+            if state.orderCount > Self.orderLimit { state.keep([entry], of: userId) }
         }
     }
 
@@ -103,8 +124,8 @@ final class OrderPageCache: TransactionObserver, Sendable {
         state.withLock { state in state.named[ObjectIdentifier(db), default: []].formUnion(users) }
     }
 
-    /// How many users' pages are kept, for tests.
-    var userCount: Int { state.withLock { $0.entries.count } }
+    /// How many users' pages are kept, and how many orders they hold, for tests.
+    var kept: (users: Int, orders: Int) { state.withLock { ($0.entries.count, $0.orderCount) } }
 
     /// Whether a commit naming one of two users also makes the other's pages stale, for tests.
     func sharesStripe(_ one: UserID, _ other: UserID) -> Bool { Self.stripe(of: one) == Self.stripe(of: other) }
@@ -119,12 +140,12 @@ final class OrderPageCache: TransactionObserver, Sendable {
         state.withLock { state in
             guard let named = state.named.removeValue(forKey: ObjectIdentifier(db)) else {
                 state.unnamed &+= 1
-                state.entries = [:]
+                state.dropAll()
                 return
             }
             for userId in named {
                 state.stripes[Self.stripe(of: userId)] &+= 1
-                state.entries[userId] = nil
+                state.drop(userId)
             }
         }
     }
