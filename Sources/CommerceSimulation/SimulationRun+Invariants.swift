@@ -57,6 +57,17 @@ extension SimulationRun {
                     "u\(user.alias) reads \(stored.map { "as \($0.user.username.value)" } ?? "as gone")")
             }
         }
+        // Each live user's own newest page, as they read it, is what the store holds of theirs: a store that
+        // keeps pages between reads must have dropped those the step changed.
+        let held = Dictionary(grouping: stored.values, by: \.userId)
+        for user in users.indices where !gone.contains(user) {
+            let expected = (held[users[user].id] ?? []).sorted { $0.cursor.precedes($1) }.prefix(100)
+            let page = try await harness.orderStore.liveOrders(
+                of: users[user].id, status: nil, after: nil, limit: 100, token: nil)
+            if page.map({ $0[...] }) != expected {
+                violate(.acknowledgedOrdersKept, "u\(user)'s own page is not the orders stored of theirs")
+            }
+        }
         let deletedIds = Set(gone.map { users[$0].id })
         if let kept = stored.values.first(where: { deletedIds.contains($0.userId) }) {
             violate(.noOrderOutlivesItsUser, "\(alias(of: kept.id)) is still its deleted user's")

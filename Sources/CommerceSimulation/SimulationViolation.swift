@@ -34,7 +34,8 @@ public enum SimulationInvariant: String, Sendable, Hashable, CaseIterable {
     /// Every live user reads back as last acknowledged (the name a profile change answered); a deleted
     /// user's record is gone from the User store.
     case acknowledgedProfilesKept = "acknowledged-profiles-kept"
-    /// Every acknowledged order of a live user can be read back as acknowledged or as moved since.
+    /// Every acknowledged order of a live user can be read back as acknowledged or as moved since, and the
+    /// user's own newest page lists what is stored of theirs.
     case acknowledgedOrdersKept = "acknowledged-orders-kept"
     /// A subscriber hears each order's acknowledged changes in the order they happened — all of them once the
     /// run is at rest — and nothing of a change that was not acknowledged.

@@ -10,9 +10,9 @@ import Synchronization
 ///
 /// It is right because one process writes a SQLite file (Documentation/Scaling.md), and every store this
 /// process opens on the file shares the file's one cache (``shared(by:)``), which observes each store's
-/// writer connection. A write transaction names the users whose pages it can change
-/// (``writes(pagesOf:in:)``): when it commits, their pages are dropped. A transaction that names none — any
-/// write this file does not know of — drops every page when it commits.
+/// writer connection. A write transaction of the store names the users whose pages it can change, none for
+/// a write of other things (``writes(pagesOf:in:)``): when it commits, their pages are dropped. A transaction
+/// that names nothing at all — any write this file does not know of — drops every page when it commits.
 ///
 /// A read that misses takes a ``Stamp`` before it reads and remembers its page only if no write that could
 /// change the page committed in between; a page is answered only while its stamp is current. A commit is
