@@ -11,12 +11,12 @@ import Testing
 struct OrderPageCacheTests {
     static let epoch = Date(millisecondsSince1970: 1_767_225_600_000)
 
-    static func order(of userId: UserID, at offset: Int, to address: String = "1 Main St") -> Order {
+    static func order(of userId: UserID, at offset: Int) -> Order {
         let at = epoch.addingTimeInterval(Double(offset))
         return Order(
             id: OrderID(), userId: userId,
             items: [OrderItem(productId: "p", name: "Tea", quantity: 1, unitPrice: Money(minorUnits: 499))],
-            deliveryAddress: address, status: .pending, currency: .usd, total: Money(minorUnits: 499),
+            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 499),
             createdAt: at, updatedAt: at)
     }
 
@@ -72,8 +72,9 @@ struct OrderPageCacheTests {
         }
     }
 
-    /// A write the store does not name (here one made straight on its connection) drops every kept page.
-    @Test func aWriteThatNamesNoUsersDropsEveryKeptPage() async throws {
+    /// A write that names nothing for the kept pages (here one made straight on the store's connection)
+    /// drops every kept page.
+    @Test func aWriteThatNamesNothingDropsEveryKeptPage() async throws {
         let store = try SQLiteOrderStore.inMemory()
         let users = [UserID(), UserID()]
         for (offset, user) in users.enumerated() {
