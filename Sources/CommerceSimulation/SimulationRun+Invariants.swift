@@ -65,7 +65,7 @@ extension SimulationRun {
             let page = try await harness.orderStore.liveOrders(
                 of: users[user].id, status: nil, after: nil, limit: 100, token: nil)
             if page.map({ $0[...] }) != expected {
-                violate(.acknowledgedOrdersKept, "u\(user)'s own page is not the orders stored of theirs")
+                violate(.acknowledgedOrdersKept, "u\(users[user].alias)'s own page is not the orders stored of theirs")
             }
         }
         let deletedIds = Set(gone.map { users[$0].id })

@@ -57,6 +57,19 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
+    /// Runs a write transaction that can change the kept pages (``OrderPageCache``) of `users` only — none,
+    /// for a write of other things — acknowledged only if it landed in the file the store opened. Every
+    /// write of the store but a placement's (which names its user in the insert batcher's transaction)
+    /// goes through here, so none can leave a page kept that it changed.
+    func write<T: Sendable>(
+        changingPagesOf users: [UserID], _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        try await watch.write(on: writer) { [pages] db in
+            pages.writes(pagesOf: users, in: db)
+            return try body(db)
+        }
+    }
+
     /// The underlying connection, for tests that inspect the schema and settings.
     var databaseWriter: any DatabaseWriter { writer }
 
@@ -97,7 +110,7 @@ public struct SQLiteOrderStore: OrderStore {
     public func importOrders(_ orders: [Order]) async throws {
         let rows = orders.map { ($0, OrderRow.encode($0)) }
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { db in
+            try await write(changingPagesOf: orders.map(\.userId)) { db in
                 for (order, row) in rows {
                     if try Self.isTombstoned(db, order.userId) {
                         throw CommerceError.notFound("The user no longer exists.")
@@ -187,8 +200,7 @@ public struct SQLiteOrderStore: OrderStore {
         let history = StoredOrderHistory.encode(moved.history)
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [order.userId], in: db)
+            try await write(changingPagesOf: [order.userId]) { db in
                 let update = try db.cachedStatement(
                     sql: """
                         UPDATE "order" SET status = ?, history = ?, version = ?, updatedAt = ?
@@ -239,8 +251,7 @@ public struct SQLiteOrderStore: OrderStore {
     public func purge(_ userId: UserID, at date: Date) async throws -> Int {
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
-            let deleted = try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [userId], in: db)
+            let deleted = try await write(changingPagesOf: [userId]) { db in
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
@@ -260,8 +271,7 @@ public struct SQLiteOrderStore: OrderStore {
     public func anonymise(_ userId: UserID, as anonymous: UserID, at date: Date) async throws -> Int {
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
-            let kept = try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [userId, anonymous], in: db)
+            let kept = try await write(changingPagesOf: [userId, anonymous]) { db in
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 let orders = try Row.fetchAll(
@@ -335,8 +345,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// expiry index.
     public func sweepExpiredIdempotencyRecords(now: Date, limit: Int) async throws -> Int {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 try db.execute(
                     sql: """
                         DELETE FROM idempotencyRecord WHERE (userId, key) IN (
@@ -351,8 +360,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``RevocationMarkStore/revokeTokens(of:issuedBefore:)``: one upsert keeping the later mark.
     public func revokeTokens(of userId: UserID, issuedBefore date: Date) async throws -> Date {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [userId], in: db)
+            try await write(changingPagesOf: [userId]) { db in
                 try db.execute(
                     sql: """
                         INSERT INTO tokenRevocation (userId, voidBefore) VALUES (?, ?)
@@ -399,8 +407,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// See ``ProductCatalog/putProduct(_:)``: one upsert, which says whether the row existed.
     public func putProduct(_ product: Product) async throws -> Bool {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 let existed =
                     try Bool.fetchOne(
                         db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ?)", arguments: [product.id]) ?? false
@@ -429,8 +436,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// other writer enters, so racing adjustments each apply.
     public func adjustStock(of id: String, by change: Int, at date: Date) async throws -> Product? {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 guard let product = try Self.products(db, ids: [id])[id] else { return nil }
                 let changed = try product.adjustingStock(by: change, at: date)
                 try db.execute(

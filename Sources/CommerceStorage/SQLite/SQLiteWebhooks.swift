@@ -179,8 +179,7 @@ extension SQLiteOrderStore: WebhookStore {
     public func createSubscription(_ subscription: WebhookSubscription) async throws {
         let events = "," + subscription.events.map(\.rawValue).sorted().joined(separator: ",") + ","
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 try db.execute(
                     sql: """
                         INSERT INTO webhookSubscription (id, url, events, secret, active, createdAt)
@@ -226,8 +225,7 @@ extension SQLiteOrderStore: WebhookStore {
     /// go in the same transaction.
     public func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 try db.execute(sql: "DELETE FROM webhookSubscription WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return false }
                 try db.execute(sql: "DELETE FROM webhookDelivery WHERE subscriptionId = ?", arguments: [id.description])
@@ -243,8 +241,7 @@ extension SQLiteOrderStore: WebhookStore {
     /// See ``WebhookSubscriptionStore/disableSubscription(_:)``.
     public func disableSubscription(_ id: WebhookSubscriptionID) async throws {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 try db.execute(
                     sql: "UPDATE webhookSubscription SET active = 0 WHERE id = ?", arguments: [id.description])
             }
@@ -281,8 +278,7 @@ extension SQLiteOrderStore: WebhookStore {
         async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
     {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 let active = try Bool.fetchOne(
                     db, sql: "SELECT active FROM webhookSubscription WHERE id = ?",
                     arguments: [subscription.description])
@@ -323,8 +319,7 @@ extension SQLiteOrderStore: WebhookStore {
     public func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
         guard !attempts.isEmpty else { return }
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 for (id, outcome) in attempts {
                     guard
                         let delivery = try Row.fetchOne(
@@ -360,8 +355,7 @@ extension SQLiteOrderStore: WebhookStore {
         -> Bool
     {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 let status = try String.fetchOne(
                     db, sql: "SELECT status FROM webhookDelivery WHERE id = ? AND subscriptionId = ?",
                     arguments: [id.description, subscription.description])
@@ -398,8 +392,7 @@ extension SQLiteOrderStore: WebhookStore {
     /// See ``WebhookDeliveryStore/forgetDeliveries(before:)``: one write transaction.
     public func forgetDeliveries(before cutoff: Date) async throws -> Int {
         try await translatingDatabaseErrors {
-            try await watch.write(on: writer) { [pages] db in
-                pages.writes(pagesOf: [], in: db)
+            try await write(changingPagesOf: []) { db in
                 try db.execute(
                     sql: "DELETE FROM webhookDelivery WHERE status <> 'pending' AND occurredAt < ?",
                     arguments: [cutoff.millisecondsSince1970])
