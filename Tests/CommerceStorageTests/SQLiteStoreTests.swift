@@ -282,8 +282,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    /// A placed order's event keeps no second copy of the order, which its row tells (Documentation/Storage.md);
-    /// a later event, of an order its row no longer shows as it was then, keeps its own.
+    /// A placed order's event has no row of its own, which its order's row tells (Documentation/Storage.md):
+    /// its delivery reads the order; a later event, of an order its row no longer shows as it was then,
+    /// keeps its data in its own row.
     @Test func aPlacedEventKeepsNoSecondCopyOfItsOrder() async throws {
         let store = try SQLiteOrderStore.inMemory()
         try await store.createSubscription(
@@ -302,14 +303,18 @@ struct SQLiteStoreTests {
         #expect(
             try await store.transition(placed, to: OrderHistoryEntry(status: .confirmed, at: Self.epoch, by: .staff))
                 != nil)
-        let lengths = try await store.databaseWriter.read { db in
-            try Dictionary(
-                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT type, length(data) FROM orderEvent").map {
-                    ($0[0] as String, $0[1] as Int)
-                })
+        let (lengths, toldByOrder) = try await store.databaseWriter.read { db in
+            (
+                try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT type, length(data) FROM orderEvent").map {
+                        ($0[0] as String, $0[1] as Int)
+                    }),
+                try String.fetchAll(db, sql: "SELECT type FROM webhookDelivery WHERE toldByOrder = 1")
+            )
         }
-        #expect(lengths["order.placed"] == 0)
+        #expect(lengths["order.placed"] == nil)
         #expect((lengths["order.confirmed"] ?? 0) > 0)
+        #expect(toldByOrder == ["order.placed"])
     }
 
     @Test func importStoresEverythingOrNothing() async throws {
@@ -460,6 +465,62 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// Up to v11 a placed event its order's row told had a row with empty data; v12 folds it into its
+    /// deliveries, which then read the order and keep the event's trace context.
+    @Test func placedEventsFromSchemaV11AreToldByTheirDeliveries() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let (orderId, eventId, subscription) = (OrderID(), EventID(), WebhookSubscriptionID())
+            let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            let at = Self.epoch.millisecondsSince1970
+            do {
+                let old = try DatabaseQueue(path: path)
+                try OrderSchema.migrator.migrate(old, upTo: "v11-order-indexes-ascending")
+                try await old.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO "order" (id, userId, items, deliveryAddress, status, currency,
+                                                 totalMinorUnits, createdAt, updatedAt, history, version)
+                            VALUES (?, ?, '[{"productId":"p","name":"n","quantity":1,"unitPriceMinorUnits":5}]',
+                                    'a', 'pending', 'EUR', 5, ?, ?, ?, 1)
+                            """,
+                        arguments: [
+                            orderId.description, UserID().description, at, at,
+                            #"[{"status":"pending","at":\#(at),"by":"customer"}]"#,
+                        ])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO webhookSubscription (id, url, events, secret, active, createdAt)
+                            VALUES (?, 'https://hooks.example.com/orders', ',order.placed,', zeroblob(32), 1, ?)
+                            """, arguments: [subscription.description, at])
+                    try db.execute(
+                        sql: "INSERT INTO orderEvent VALUES (?, 'order.placed', ?, 'u', ?, '', ?)",
+                        arguments: [eventId.description, orderId.description, at, trace])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO webhookDelivery (id, subscriptionId, eventId, type, orderId, occurredAt,
+                                                         status, attempts, nextAttemptAt)
+                            VALUES (?, ?, ?, 'order.placed', ?, ?, 'pending', 0, ?)
+                            """,
+                        arguments: [
+                            DeliveryID().description, subscription.description, eventId.description,
+                            orderId.description, at, at,
+                        ])
+                }
+            }
+            let store = try SQLiteOrderStore(path: path)
+            let claimed = try await store.claimDeliveries(
+                of: subscription, limit: 10, now: Self.epoch, leaseEnd: Self.epoch.addingTimeInterval(60))
+            #expect(claimed.map(\.event.id) == [eventId])
+            #expect(claimed.first?.event.orderId == orderId)
+            #expect(claimed.first?.event.traceContext == trace)
+            let eventRows = try await store.databaseWriter.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM orderEvent")
+            }
+            #expect(eventRows == 0)
+        }
+    }
+
     @Test(arguments: SQLiteDurability.allCases)
     func filesUseWALWithTheChosenSynchronousLevel(_ durability: SQLiteDurability) async throws {
         try await withTemporaryDirectory { directory in
@@ -523,6 +584,11 @@ struct SQLiteStoreTests {
             (orders.databaseWriter, SQLiteWebhooks.claimSQL.replacingOccurrences(of: "?", with: "'x'")),
             // The claims a stopped process left, ended when the file is opened.
             (orders.databaseWriter, SQLiteWebhooks.endClaimsSQL),
+            // A user's deletion: their orders' deliveries not yet delivered, then their events.
+            (orders.databaseWriter, SQLiteWebhooks.failUndeliveredSQL.replacingOccurrences(of: "?", with: "'u'")),
+            (orders.databaseWriter, "SELECT id FROM orderEvent WHERE userId = 'u' AND orderId IS NOT NULL"),
+            // A lane's pending deliveries counted for the backlog's gauge.
+            (orders.databaseWriter, "SELECT count(*) FROM webhookDelivery WHERE status = 'pending'"),
         ]
         for (writer, sql) in lookups {
             let detail = try await plan(writer, sql)

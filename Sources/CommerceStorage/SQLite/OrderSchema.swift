@@ -164,6 +164,29 @@ enum OrderSchema {
                     CREATE INDEX order_status ON "order"(status, createdAt, id);
                     """)
         }
+        // A placed event its order's row tells is written as its deliveries alone (`toldByOrder = 1`, the
+        // trace context beside them), not as an `orderEvent` row too. The indexes keep only what is read:
+        // a lane its pending deliveries, a user's deletion the deliveries not yet delivered by order, the
+        // orphaned events' sweep the deliveries whose events have rows. A placement then writes four
+        // b-trees for its event where it wrote six (Documentation/PerformanceLog.md, "2026-12-06: a placed event
+        // written as its deliveries").
+        migrator.registerMigration("v12-placed-events-in-their-deliveries") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE webhookDelivery ADD COLUMN toldByOrder INTEGER;
+                    ALTER TABLE webhookDelivery ADD COLUMN traceContext TEXT;
+                    UPDATE webhookDelivery SET toldByOrder = 1,
+                        traceContext = (SELECT e.traceContext FROM orderEvent e WHERE e.id = webhookDelivery.eventId)
+                    WHERE type = 'order.placed' AND eventId IN (SELECT id FROM orderEvent WHERE data = '');
+                    DELETE FROM orderEvent WHERE data = '';
+                    DROP INDEX webhookDelivery_lane;
+                    DROP INDEX webhookDelivery_event;
+                    CREATE INDEX webhookDelivery_lane ON webhookDelivery(subscriptionId, sequence)
+                        WHERE status = 'pending';
+                    CREATE INDEX webhookDelivery_undelivered ON webhookDelivery(orderId) WHERE status <> 'delivered';
+                    CREATE INDEX webhookDelivery_event ON webhookDelivery(eventId) WHERE toldByOrder IS NULL;
+                    """)
+        }
         return migrator
     }
 }

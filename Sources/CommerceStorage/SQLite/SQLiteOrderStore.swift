@@ -252,12 +252,15 @@ public struct SQLiteOrderStore: OrderStore {
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
             let deleted = try await write(changingPagesOf: [userId]) { db in
+                let first = try Self.forgetOrdersOnFirstDeletion(of: userId, at: date, in: db)
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 try db.execute(sql: #"DELETE FROM "order" WHERE userId = ?"#, arguments: [userId.description])
                 let deleted = db.changesCount
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
-                try Self.recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date, trace: trace, in: db)
+                if first {
+                    try Self.recordPurge(of: userId, deleted: deleted, anonymised: 0, at: date, trace: trace, in: db)
+                }
                 try Self.tombstone(userId, db)
                 return deleted
             }
@@ -272,6 +275,7 @@ public struct SQLiteOrderStore: OrderStore {
         let trace = TraceContextText.current()
         return try await translatingDatabaseErrors {
             let kept = try await write(changingPagesOf: [userId, anonymous]) { db in
+                let first = try Self.forgetOrdersOnFirstDeletion(of: userId, at: date, in: db)
                 try Self.putBackStock(
                     db, where: "userId = ? AND status IN \(Self.returningStatuses)", [userId.description])
                 let orders = try Row.fetchAll(
@@ -293,8 +297,10 @@ public struct SQLiteOrderStore: OrderStore {
                         ])
                 }
                 try db.execute(sql: "DELETE FROM idempotencyRecord WHERE userId = ?", arguments: [userId.description])
-                try Self.recordPurge(
-                    of: userId, deleted: 0, anonymised: orders.count, at: date, trace: trace, in: db)
+                if first {
+                    try Self.recordPurge(
+                        of: userId, deleted: 0, anonymised: orders.count, at: date, trace: trace, in: db)
+                }
                 try Self.tombstone(userId, db)
                 return orders.count
             }
@@ -303,13 +309,18 @@ public struct SQLiteOrderStore: OrderStore {
         }
     }
 
-    /// The `orders.purged` event of a user's first deletion (before its tombstone is recorded); what was not
-    /// yet delivered of their orders is forgotten.
+    /// Whether this is `userId`'s first deletion (no tombstone yet); if it is, what was not yet delivered of
+    /// their orders is forgotten, before their orders are deleted or rewritten (their ids find it).
+    private static func forgetOrdersOnFirstDeletion(of userId: UserID, at date: Date, in db: Database) throws -> Bool {
+        guard try !isTombstoned(db, userId) else { return false }
+        try SQLiteWebhooks.forgetOrders(of: userId, at: date, in: db)
+        return true
+    }
+
+    /// The `orders.purged` event of a user's first deletion.
     private static func recordPurge(
         of userId: UserID, deleted: Int, anonymised: Int, at date: Date, trace: String?, in db: Database
     ) throws {
-        guard try !isTombstoned(db, userId) else { return }
-        try SQLiteWebhooks.forgetOrders(of: userId, at: date, in: db)
         try SQLiteWebhooks.record(
             OrderEvent(
                 type: .purged, occurredAt: date,

@@ -84,6 +84,11 @@ struct SQLiteBindings {
         try check(sqlite3_bind_int64(handle, next, value))
     }
 
+    /// Binds `value`, or NULL when it is `nil`, to the next parameter.
+    mutating func bind(_ value: Int64?) throws {
+        try check(value.map { sqlite3_bind_int64(handle, next, $0) } ?? sqlite3_bind_null(handle, next))
+    }
+
     private mutating func check(_ code: Int32) throws {
         guard code == SQLITE_OK else { throw SQLiteRawStatement.error(code, on: sqlite3_db_handle(handle)) }
         next += 1

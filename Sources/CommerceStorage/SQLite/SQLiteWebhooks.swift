@@ -23,8 +23,9 @@ enum SQLiteWebhooks {
 
     /// Records `event` with a pending delivery for each of `takers` (``takers(of:in:)``); `data`, asked for
     /// only when some subscription takes the event, is its data as stored when the caller can make it more
-    /// cheaply than from the event (``StoredOrderEvent/encode(_:items:history:)``, or ``dataInOrderRow`` for
-    /// a placement its order's row will tell).
+    /// cheaply than from the event (``StoredOrderEvent/encode(_:items:history:)``), or ``dataInOrderRow``
+    /// for a placement its order's row will tell: then the event has no row of its own, and its deliveries
+    /// (`toldByOrder = 1`) keep its trace context.
     ///
     /// Both statements are driven through SQLite's C API (``SQLiteRawStatement``), as the placement's own
     /// are: through GRDB's statements and arguments, binding was about 40 % of what recording an event cost
@@ -33,22 +34,26 @@ enum SQLiteWebhooks {
         _ event: OrderEvent, to takers: [String], data: @autoclosure () -> String? = nil, in db: Database
     ) throws {
         guard !takers.isEmpty else { return }
-        let userId: UserID
-        switch event.data {
-        case .order(let order): userId = order.userId
-        case .purged(let user, _, _): userId = user
-        }
         let eventId = event.id.description
         let orderId = event.orderId?.description
         let occurredAt = event.occurredAt.millisecondsSince1970
-        try SQLiteRawStatement(try db.cachedStatement(sql: insertEventSQL)).execute { arguments in
-            try arguments.bind(eventId)
-            try arguments.bind(event.type.rawValue)
-            try arguments.bind(orderId)
-            try arguments.bind(userId.description)
-            try arguments.bind(occurredAt)
-            try arguments.bind(data() ?? StoredOrderEvent.encode(event.data))
-            try arguments.bind(event.traceContext)
+        let data = data() ?? StoredOrderEvent.encode(event.data)
+        let toldByOrder = data == dataInOrderRow
+        if !toldByOrder {
+            let userId: UserID
+            switch event.data {
+            case .order(let order): userId = order.userId
+            case .purged(let user, _, _): userId = user
+            }
+            try SQLiteRawStatement(try db.cachedStatement(sql: insertEventSQL)).execute { arguments in
+                try arguments.bind(eventId)
+                try arguments.bind(event.type.rawValue)
+                try arguments.bind(orderId)
+                try arguments.bind(userId.description)
+                try arguments.bind(occurredAt)
+                try arguments.bind(data)
+                try arguments.bind(event.traceContext)
+            }
         }
         let insert = SQLiteRawStatement(try db.cachedStatement(sql: insertDeliverySQL))
         for subscription in takers.sorted() {
@@ -60,12 +65,15 @@ enum SQLiteWebhooks {
                 try arguments.bind(orderId)
                 try arguments.bind(occurredAt)
                 try arguments.bind(occurredAt)
+                try arguments.bind(toldByOrder ? 1 : Int64?.none)
+                try arguments.bind(toldByOrder ? event.traceContext : nil)
             }
         }
     }
 
-    /// What an `order.placed` event stores as its data when its order's row tells it (``asPlaced(_:)``):
-    /// nothing, rather than the whole order written a second time in the placement's transaction.
+    /// What a placement passes as its event's data when its order's row tells it (``asPlaced(_:)``): the
+    /// event then gets no row of its own, rather than the whole order written a second time in the
+    /// placement's transaction.
     static let dataInOrderRow = ""
 
     /// Whether `order`, about to be placed, can be told again from its row later: ``asPlaced(_:)`` gives
@@ -90,24 +98,27 @@ enum SQLiteWebhooks {
         """
     private static let insertDeliverySQL = """
         INSERT INTO webhookDelivery (id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts,
-                                     nextAttemptAt)
-        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+                                     nextAttemptAt, toldByOrder, traceContext)
+        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
         """
 
     /// Fails the undelivered deliveries of `userId`'s order events and deletes those events: nothing of a
-    /// deleted user leaves after the deletion.
+    /// deleted user leaves after the deletion. Called before the user's orders are deleted or rewritten:
+    /// their ids find the deliveries (`webhookDelivery_undelivered`), and a delivery its order's row told
+    /// no longer reads that row (`toldByOrder` cleared), so a failed one retried by hand is not sent the
+    /// anonymised order.
     static func forgetOrders(of userId: UserID, at date: Date, in db: Database) throws {
-        try db.execute(
-            sql: """
-                UPDATE webhookDelivery SET status = 'failed', attempts = attempts + 1,
-                    lastError = 'The order''s user was deleted before it was delivered.', nextAttemptAt = NULL,
-                    leaseUntil = NULL
-                WHERE status <> 'delivered' AND eventId IN (
-                    SELECT id FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL)
-                """, arguments: [userId.description])
+        try db.execute(sql: failUndeliveredSQL, arguments: [userId.description])
         try db.execute(
             sql: "DELETE FROM orderEvent WHERE userId = ? AND orderId IS NOT NULL", arguments: [userId.description])
     }
+
+    static let failUndeliveredSQL = """
+        UPDATE webhookDelivery SET status = 'failed', attempts = attempts + 1,
+            lastError = 'The order''s user was deleted before it was delivered.', nextAttemptAt = NULL,
+            leaseUntil = NULL, toldByOrder = NULL
+        WHERE status <> 'delivered' AND orderId IN (SELECT id FROM "order" WHERE userId = ?)
+        """
 
     /// Ends every claim on a pending delivery (delivered and failed ones hold none), reading each
     /// subscription's pending deliveries by the lane's index.
@@ -121,28 +132,33 @@ enum SQLiteWebhooks {
         """
 
     /// A lane's pending deliveries in order, with their events' data and trace contexts (columns 14 and 15)
-    /// and, for an event whose data is ``dataInOrderRow``, its order's row (``OrderRow/columns`` from column
-    /// 16), as far as a claim looks: a thousand, so a lane whose head waits for retries still moves.
+    /// and, for a delivery its order's row tells (`toldByOrder = 1`), that row (``OrderRow/columns`` from
+    /// column 16), as far as a claim looks: a thousand, so a lane whose head waits for retries still moves.
     static let claimSQL = """
         SELECT d.id, d.subscriptionId, d.eventId, d.type, d.orderId, d.occurredAt, d.status, d.attempts,
             d.lastStatusCode, d.lastError, d.nextAttemptAt, d.deliveredAt, d.sequence, d.leaseUntil, e.data,
-            e.traceContext, \(OrderRow.columns(of: "o"))
-        FROM webhookDelivery d LEFT JOIN orderEvent e ON e.id = d.eventId
-            LEFT JOIN "order" o ON e.data = '\(dataInOrderRow)' AND o.id = e.orderId
+            coalesce(e.traceContext, d.traceContext), \(OrderRow.columns(of: "o"))
+        FROM webhookDelivery d LEFT JOIN orderEvent e ON d.toldByOrder IS NULL AND e.id = d.eventId
+            LEFT JOIN "order" o ON d.toldByOrder = 1 AND o.id = d.orderId
         WHERE d.subscriptionId = ? AND d.status = 'pending' ORDER BY d.sequence LIMIT 1000
         """
 
     /// The data of the event on a ``claimSQL`` row; `nil` when the event, or the order its data is read
     /// from, is gone.
     static func claimedData(_ row: Row) throws -> OrderEvent.Data? {
-        guard let text = row[14] as String? else { return nil }
-        guard text == dataInOrderRow else { return try StoredOrderEvent.decode(text) }
+        if let text = row[14] as String? { return try StoredOrderEvent.decode(text) }
         if row.hasNull(atIndex: 16) { return nil }
         guard let placed = asPlaced(try OrderRow.order(row, from: 16)) else {
             throw CommerceError.internalFailure("A stored order has no history.")
         }
         return .order(placed)
     }
+
+    /// The condition on an `orderEvent` row that no delivery reads it any more (by `webhookDelivery_event`,
+    /// which holds only the deliveries whose events have rows).
+    static let noDeliveryNeeds = """
+        NOT EXISTS (SELECT 1 FROM webhookDelivery d WHERE d.toldByOrder IS NULL AND d.eventId = orderEvent.id)
+        """
 
     static let deliveryColumns = """
         id, subscriptionId, eventId, type, orderId, occurredAt, status, attempts, lastStatusCode, lastError, \
@@ -229,10 +245,7 @@ extension SQLiteOrderStore: WebhookStore {
                 try db.execute(sql: "DELETE FROM webhookSubscription WHERE id = ?", arguments: [id.description])
                 guard db.changesCount == 1 else { return false }
                 try db.execute(sql: "DELETE FROM webhookDelivery WHERE subscriptionId = ?", arguments: [id.description])
-                try db.execute(
-                    sql:
-                        "DELETE FROM orderEvent WHERE NOT EXISTS (SELECT 1 FROM webhookDelivery d WHERE d.eventId = orderEvent.id)"
-                )
+                try db.execute(sql: "DELETE FROM orderEvent WHERE \(SQLiteWebhooks.noDeliveryNeeds)")
                 return true
             }
         }
@@ -399,8 +412,7 @@ extension SQLiteOrderStore: WebhookStore {
                 let forgotten = db.changesCount
                 try db.execute(
                     sql: """
-                        DELETE FROM orderEvent WHERE occurredAt < ?
-                        AND NOT EXISTS (SELECT 1 FROM webhookDelivery d WHERE d.eventId = orderEvent.id)
+                        DELETE FROM orderEvent WHERE occurredAt < ? AND \(SQLiteWebhooks.noDeliveryNeeds)
                         """, arguments: [cutoff.millisecondsSince1970])
                 return forgotten
             }

@@ -73,6 +73,22 @@ public enum WebhookConformance {
                 claimed.map(\.event.type) == [.placed, .purged] && claimed.first?.event.orderId == kept.id,
                 "the later subscription's events did not outlive the other's deletion")
         },
+        ConformanceCheck("a deleted user's order event, failed and then retried by hand, is not sent") { store in
+            let placed = subscription(takes: [.placed])
+            try await store.createSubscription(placed)
+            let deleted = UserID()
+            _ = try await place(store, for: deleted)
+            _ = try await store.anonymise(deleted, as: UserID(), at: Fixtures.epoch)
+            let failed = try required(
+                try await store.deliveries(of: placed.id, after: nil, limit: 10).first, "no delivery was recorded")
+            try require(failed.status == .failed, "the deleted user's order event was \(failed.status), not failed")
+            try require(
+                try await store.retryDelivery(failed.id, of: placed.id, at: Fixtures.epoch),
+                "the failed delivery was not found to retry")
+            let claimed = try await store.claimDeliveries(
+                of: placed.id, limit: 10, now: Fixtures.hourLater, leaseEnd: Fixtures.hourLater)
+            try require(claimed.isEmpty, "a deleted user's order was claimed to be sent after a retry")
+        },
         ConformanceCheck("a change that does not commit records nothing") { store in
             let everything = subscription(takes: Set(OrderEventType.allCases))
             try await store.createSubscription(everything)
