@@ -97,10 +97,12 @@ let package = Package(
             dependencies: ["CommerceCore"],
             swiftSettings: swiftSettings
         ),
+        // SQLite's process-wide settings, through its variadic `sqlite3_config`, which Swift cannot call.
+        .target(name: "CSQLiteSettings", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "CommerceStorage",
             dependencies: [
-                "CommerceCore", "CommerceInMemory", "CommerceStoreRows", "CommerceSupport",
+                "CommerceCore", "CommerceInMemory", "CommerceStoreRows", "CommerceSupport", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the read connections the order store drives itself (SQLiteReadConnection).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -295,7 +297,7 @@ let package = Package(
         .testTarget(
             name: "CommerceStorageTests",
             dependencies: [
-                "CommerceStorage", "CommerceTesting",
+                "CommerceStorage", "CommerceTesting", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import CommerceCore
 import Foundation
 import GRDB
@@ -15,10 +16,17 @@ public enum SQLiteDurability: String, Sendable, Hashable, CaseIterable {
 
 /// Opening and configuring the GRDB connection a SQLite store runs on.
 enum SQLiteDatabase {
+    /// SQLite's process-wide settings, applied once before this process opens its first connection: memory
+    /// statistics off, which no store reads and which cost every allocation SQLite makes a global mutex
+    /// (Documentation/PerformanceLog.md). If the embedding app opened a SQLite connection first, it is too
+    /// late and SQLite keeps its defaults; nothing else changes.
+    static let processSettings: Void = { _ = commerce_sqlite_disable_memory_statistics() }()
+
     /// Opens (creating if needed, with its directory) a WAL database file and runs `migrator` on it.
     static func open(
         path: String, durability: SQLiteDurability, migrator: DatabaseMigrator
     ) throws(CommerceError) -> DatabasePool {
+        processSettings
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(
@@ -56,6 +64,7 @@ enum SQLiteDatabase {
 
     /// A private in-memory database with `migrator` run on it: for tests and throwaway runs.
     static func inMemory(migrator: DatabaseMigrator) throws(CommerceError) -> DatabaseQueue {
+        processSettings
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false
         do {
