@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "CommerceBcrypt",
             dependencies: [
-                "CommerceCore",
+                "CommerceCore", "CommerceSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -291,7 +291,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CommerceCoreTests",
-            dependencies: ["CommerceBcrypt", "CommerceCore", "CommerceStorage", "CommerceTesting"],
+            dependencies: [
+                "CommerceBcrypt", "CommerceCore", "CommerceStorage", "CommerceTesting",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceSupport
 import Crypto
 import Foundation
 import HummingbirdBcrypt
@@ -68,11 +69,7 @@ public struct BcryptPasswordHasher: PasswordHasher {
         _ threadPool: NIOThreadPool, _ work: @escaping @Sendable () -> T
     ) async throws -> T {
         try await threadPool.runIfActive {
-            #if os(Linux)
-                // On Linux the nice value is per thread, and `who` 0 is the calling thread. Only ever lowered
-                // (raising needs privileges); a thread already at 10 stays there.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            #endif
+            ThreadPriority.lower(toNice: 10)
             return work()
         }
     }

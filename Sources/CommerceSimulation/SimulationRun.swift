@@ -154,7 +154,7 @@ public final class SimulationRun {
     }
 
     /// Both services over `userStore` and `orderStore`, as at a start or a restart: retries and webhook
-    /// back-offs without jitter, no cache of the user check, the propagator's attempts with a time-out the simulated clock never ends.
+    /// back-offs without jitter, webhook passes that send one delivery at a time, no cache of the user check, the propagator's attempts with a time-out the simulated clock never ends.
     static func services(
         clock: SimulatedClock, userStore: any UserStore, orderStore: any OrderStore, deletionPolicy: DeletionPolicy
     ) async throws -> CommerceHarness {
@@ -163,6 +163,7 @@ public final class SimulationRun {
             attemptTimeout: nil, deadline: nil)
         var webhookDelivery = CommerceHarness.fastWebhookDelivery
         webhookDelivery.jitter = false
+        webhookDelivery.concurrentSends = 1
         return try await CommerceHarness(
             clock: clock, userStore: userStore, orderStore: orderStore, requestRetry: noJitter,
             userCacheLifetime: .zero, deletionPolicy: deletionPolicy,

@@ -89,7 +89,7 @@ final class ServerRunner {
         switch settings.mode {
         case .all:
             let client = HTTPClient.forPeers()
-            let hooks = HTTPClient.forWebhooks()
+            let hooks = HTTPClient.forWebhooks(on: .webhooks)
             let (user, order) = services.inProcess(
                 userStore: try stores.userStore(), orderStore: try stores.orderStore(),
                 notifier: notifier(client: client), webhooks: webhooks(client: hooks),
@@ -114,7 +114,7 @@ final class ServerRunner {
             ]
         case .order:
             let client = HTTPClient.forPeers()
-            let hooks = HTTPClient.forWebhooks()
+            let hooks = HTTPClient.forWebhooks(on: .webhooks)
             let order = services.orderService(
                 store: try stores.orderStore(),
                 users: HTTPUserServicePeer(client: client, baseURL: settings.userServiceURL, apiKey: settings.apiKey),
@@ -127,9 +127,10 @@ final class ServerRunner {
         }
     }
 
-    /// How order events reach webhook subscribers: over `client` (``HTTPClient/forWebhooks()``), refusing
+    /// How order events reach webhook subscribers: over `client` (``HTTPClient/forWebhooks(on:)``), refusing
     /// private addresses unless allowed, retried for the configured window, kept for the configured retention,
-    /// each claim held for at least twice a send's timeout (as ``WebhookDispatcher/Configuration/lease`` asks).
+    /// each claim held for at least twice a send's timeout (as ``WebhookDispatcher/Configuration/lease`` asks),
+    /// the lanes on the deliveries' own thread (``BackgroundEventLoop/webhooks``), which yields to requests.
     private func webhooks(client: HTTPClient) -> (
         sender: any WebhookSender, configuration: WebhookDispatcher.Configuration
     ) {
@@ -140,7 +141,8 @@ final class ServerRunner {
             sender,
             WebhookDispatcher.Configuration(
                 lease: max(WebhookDispatcher.Configuration().lease, settings.webhookTimeout * 2),
-                retryWindow: settings.webhookRetryWindow, retention: settings.webhookRetention)
+                retryWindow: settings.webhookRetryWindow, retention: settings.webhookRetention,
+                executor: BackgroundEventLoop.webhooks)
         )
     }
 

@@ -1,7 +1,9 @@
 import CommerceCore
 import CommerceInMemory
 import CommerceTesting
+import CoreMetrics
 import Foundation
+import MetricsTestKit
 import Synchronization
 import Testing
 
@@ -79,6 +81,47 @@ struct WebhookDispatcherTests {
         #expect(noJitter.delay(afterAttempts: 1) == .seconds(8), "without jitter a delay is its whole length")
     }
 
+    /// A metrics factory that counts the counters asked of it, recording through `TestMetrics`.
+    final class CountingFactory: MetricsFactory {
+        let recorded = TestMetrics()
+        let countersMade = Mutex(0)
+
+        func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+            countersMade.withLock { $0 += 1 }
+            return recorded.makeCounter(label: label, dimensions: dimensions)
+        }
+        func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+            recorded.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        }
+        func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+            recorded.makeTimer(label: label, dimensions: dimensions)
+        }
+        func destroyCounter(_ handler: any CounterHandler) {}
+        func destroyRecorder(_ handler: any RecorderHandler) {}
+        func destroyTimer(_ handler: any TimerHandler) {}
+    }
+
+    @Test func everyAttemptIsCountedByItsOutcomeThroughOneCounterEach() async throws {
+        let clock = TestClock()
+        let store = InMemoryOrderStore()
+        let endpoints = Endpoints()
+        let healthy = await Self.subscribe(store, host: "healthy.example", at: clock.now())
+        let failing = await Self.subscribe(store, host: "failing.example", at: clock.now())
+        endpoints.answers.withLock { $0["failing.example"] = .status(503) }
+        let factory = CountingFactory()
+        let dispatcher = WebhookDispatcher(
+            store: store, sender: endpoints, clock: clock, metrics: CommerceMetrics(factory: factory))
+        for _ in 0..<3 { _ = try await store.insert(Self.order(at: clock.now()), idempotency: nil, now: clock.now()) }
+
+        #expect(try await dispatcher.deliverDue(to: healthy) == 3)
+        #expect(try await dispatcher.deliverDue(to: failing) == 3)
+
+        let label = "commerce_webhook_deliveries_total"
+        #expect(try factory.recorded.expectCounter(label, [("outcome", "delivered")]).totalValue == 3)
+        #expect(try factory.recorded.expectCounter(label, [("outcome", "retry")]).totalValue == 3)
+        #expect(factory.countersMade.withLock { $0 } == 2, "one counter made for each outcome, not each attempt")
+    }
+
     @Test func aFailingEndpointDelaysNoOtherAndGetsEverythingInOrderOnceItRecovers() async throws {
         let clock = TestClock()
         let store = InMemoryOrderStore()
@@ -134,7 +177,8 @@ struct WebhookDispatcherTests {
         let endpoint = SlowEndpoint(clock: clock)
         let subscription = await Self.subscribe(store, host: "slow.example", at: clock.now())
         let dispatcher = WebhookDispatcher(
-            store: store, sender: endpoint, clock: clock, configuration: .init(lease: .seconds(60), batchSize: 16))
+            store: store, sender: endpoint, clock: clock,
+            configuration: .init(lease: .seconds(60), batchSize: 16, concurrentSends: 1))
         for _ in 0..<5 {
             let order = Self.order(at: clock.now())
             _ = try await store.insert(order, idempotency: nil, now: clock.now())
@@ -151,6 +195,43 @@ struct WebhookDispatcherTests {
         let deliveries = await store.deliveries(of: subscription.id, after: nil, limit: 10)
         #expect(deliveries.map(\.status) == Array(repeating: .delivered, count: 5))
         #expect(deliveries.map(\.attempts) == Array(repeating: 1, count: 5))
+    }
+
+    /// An endpoint that answers a send only once `together` sends are under way at once (204), or after
+    /// five seconds without (503).
+    final class GatheringEndpoint: WebhookSender {
+        let together: Int
+        let underWay = Mutex((now: 0, most: 0))
+
+        init(together: Int) { self.together = together }
+
+        func send(_ event: OrderEvent, delivery: WebhookDelivery, to subscription: WebhookSubscription) async
+            -> WebhookAnswer
+        {
+            underWay.withLock { underWay in
+                underWay.now += 1
+                underWay.most = max(underWay.most, underWay.now)
+            }
+            defer { underWay.withLock { $0.now -= 1 } }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while underWay.withLock({ $0.most }) < together, ContinuousClock.now < deadline { await Task.yield() }
+            return underWay.withLock { $0.most } >= together ? .status(204) : .status(503)
+        }
+    }
+
+    @Test func aPassSendsItsDeliveriesSideBySideUpToItsLimit() async throws {
+        let clock = TestClock()
+        let store = InMemoryOrderStore()
+        let endpoint = GatheringEndpoint(together: 3)
+        let subscription = await Self.subscribe(store, host: "shop.example", at: clock.now())
+        let dispatcher = WebhookDispatcher(
+            store: store, sender: endpoint, clock: clock, configuration: .init(concurrentSends: 3))
+        for _ in 0..<7 { _ = try await store.insert(Self.order(at: clock.now()), idempotency: nil, now: clock.now()) }
+
+        #expect(try await dispatcher.deliverDue(to: subscription) == 7)
+        #expect(endpoint.underWay.withLock { $0.most } == 3, "never more than the limit at once")
+        let deliveries = await store.deliveries(of: subscription.id, after: nil, limit: 10)
+        #expect(deliveries.map(\.status) == Array(repeating: .delivered, count: 7))
     }
 
     @Test func aChangeMadeWithinTheSameMillisecondIsDueAtOnce() async throws {

@@ -28,12 +28,16 @@ public struct CommerceMetrics: Sendable {
     /// lookup under its lock, labels built as strings) cost more than the rest of the request's
     /// bookkeeping, and a request's labels repeat.
     private let requestMeters: RequestMeters
+    /// The webhook delivery counters made so far, by outcome, for the same reason: one is counted for
+    /// every delivery a dispatcher sends.
+    private let webhookAttempts: OutcomeCounters
 
     /// Metrics recorded by `factory`; by default whatever `MetricsSystem` was bootstrapped with (nothing,
     /// if it never was).
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
         self.requestMeters = RequestMeters(factory: factory)
+        self.webhookAttempts = OutcomeCounters(label: "commerce_webhook_deliveries_total", factory: factory)
     }
 
     /// The requests being handled now, by method; the returned meter is decremented when one is answered.
@@ -59,11 +63,9 @@ public struct CommerceMetrics: Sendable {
         Counter(label: "commerce_idempotent_replays_total", factory: factory).increment()
     }
 
-    /// A login refused by the throttle before any password work.
     /// One webhook delivery attempt, by its outcome (`delivered`, `retry`, `failed`, `gone`).
     package func webhookAttempt(_ outcome: String) {
-        Counter(label: "commerce_webhook_deliveries_total", dimensions: [("outcome", outcome)], factory: factory)
-            .increment()
+        webhookAttempts.counter(outcome: outcome).increment()
     }
 
     /// The webhook deliveries waiting, as they are at `now`.
@@ -73,6 +75,7 @@ public struct CommerceMetrics: Sendable {
             .record(backlog.oldestAge(at: now).timeInterval)
     }
 
+    /// A login refused by the throttle before any password work.
     package func loginThrottled() {
         Counter(label: "commerce_login_throttled_total", factory: factory).increment()
     }
@@ -166,6 +169,27 @@ private final class RequestMeters: Sendable {
             )
             state.answered[key] = meters
             return meters
+        }
+    }
+}
+
+/// The counters of one metric with an `outcome` label, by outcome: a few fixed values, made once each.
+private final class OutcomeCounters: Sendable {
+    private let label: String
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    init(label: String, factory: any MetricsFactory) {
+        self.label = label
+        self.factory = factory
+    }
+
+    func counter(outcome: String) -> CoreMetrics.Counter {
+        counters.withLock { counters in
+            if let counter = counters[outcome] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: [("outcome", outcome)], factory: factory)
+            counters[outcome] = counter
+            return counter
         }
     }
 }

@@ -15,9 +15,9 @@ public final class WebhookDispatcher: Service {
         /// How often each lane looks for due deliveries when it found none, and how often the dispatcher
         /// looks for new subscriptions.
         public var pollInterval: Duration
-        /// How long a claim holds a delivery: at least twice a send's timeout. A pass sends its claimed
-        /// deliveries one after another and starts no send once half the lease is spent, so the last send
-        /// ends before the lease does and no other process sends it meanwhile.
+        /// How long a claim holds a delivery: at least twice a send's timeout. A pass starts no send once
+        /// half the lease is spent, so the last send ends before the lease does and no other process sends
+        /// it meanwhile.
         public var lease: Duration
         /// How long after its event a delivery is retried before it is `failed`.
         public var retryWindow: Duration
@@ -27,6 +27,10 @@ public final class WebhookDispatcher: Service {
         public var maximumDelay: Duration
         /// How many deliveries a lane claims at once.
         public var batchSize: Int
+        /// How many of a pass's claimed deliveries are sent at once (at least 1: one after another, in
+        /// the claim's order). A claim holds at most one delivery of an order, so sends side by side never
+        /// reorder one order's events; they spare the lane a wait for each answer in turn.
+        public var concurrentSends: Int
         /// How long a finished (delivered or failed) delivery and its event are kept after the event, for
         /// the deliveries page and a retry by hand; then they are forgotten.
         public var retention: Duration
@@ -38,16 +42,25 @@ public final class WebhookDispatcher: Service {
         /// Whether each delay lands at random in its upper half (so many failing deliveries do not come
         /// back at once) or always at its whole length (for a run that must replay exactly).
         public var jitter: Bool
+        /// Where the dispatcher's lanes run (their task executor preference); `nil`: wherever its service
+        /// is run. `CommerceHTTP`'s `BackgroundEventLoop` runs them on a thread of their own at a lower
+        /// scheduling priority, so that a backlog of deliveries never takes a core from requests.
+        public var executor: (any TaskExecutor)?
 
         /// The defaults: poll every second, a 60 s lease, 24 hours of retries from 1 s to an hour apart,
-        /// finished deliveries kept for 7 days and forgotten hourly, the backlog read every 10 s.
+        /// passes of 16 deliveries sent 8 at a time, finished deliveries kept for 7 days and forgotten hourly,
+        /// the backlog read every 10 s.
         public init(
             pollInterval: Duration = .seconds(1), lease: Duration = .seconds(60),
             retryWindow: Duration = .seconds(86_400),
             firstDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(3600), batchSize: Int = 16,
+            concurrentSends: Int = 8,
             retention: Duration = .seconds(7 * 86_400), backlogInterval: Duration = .seconds(10),
-            retentionSweepInterval: Duration = .seconds(3600), jitter: Bool = true
+            retentionSweepInterval: Duration = .seconds(3600), jitter: Bool = true,
+            executor: (any TaskExecutor)? = nil
         ) {
+            self.concurrentSends = concurrentSends
+            self.executor = executor
             self.pollInterval = pollInterval
             self.lease = lease
             self.retryWindow = retryWindow
@@ -89,8 +102,12 @@ public final class WebhookDispatcher: Service {
     }
 
     /// Runs a lane for every active subscription, starting one for each new subscription within a poll,
-    /// until cancelled or the service group shuts down.
+    /// until cancelled or the service group shuts down; on ``Configuration/executor`` when it names one.
     public func run() async throws {
+        await withTaskExecutorPreference(configuration.executor) { await runLanes() }
+    }
+
+    private func runLanes() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.upkeep() }
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -171,9 +188,10 @@ public final class WebhookDispatcher: Service {
         }
     }
 
-    /// One pass of one subscription: claims its due deliveries and sends each, recording what each came
-    /// to, until half the lease is spent (the deliveries left stay held until the lease ends, then are
-    /// claimed again). Returns how many it sent.
+    /// One pass of one subscription: claims its due deliveries and sends each (``Configuration/concurrentSends``
+    /// at a time), recording what each came to, until half the lease is spent or the endpoint is gone (the
+    /// deliveries left unsent stay held until the lease ends, then are claimed again). Returns how many it
+    /// sent.
     @discardableResult
     public func deliverDue(to subscription: WebhookSubscription) async throws -> Int {
         // At the stores' precision: a delivery is due at its event's time rounded to the nearest millisecond,
@@ -187,15 +205,28 @@ public final class WebhookDispatcher: Service {
         // in between sends them again once the lease ends (at least once, as always).
         var attempts: [(id: DeliveryID, outcome: DeliveryOutcome)] = []
         let lastStart = now.addingTimeInterval(configuration.lease.timeInterval / 2)
-        for (delivery, event) in claimed {
-            // A send begun later could still be under way when the lease ends and another process claims
-            // the delivery: sent twice, which at least once allows but a slow endpoint should not cause.
-            if clock.now() > lastStart { break }
-            let answer = await send(event, delivery: delivery, to: subscription)
-            let outcome = outcome(of: answer, for: delivery, at: clock.now())
-            attempts.append((delivery.id, outcome))
-            log(outcome, of: delivery)
-            if case .gone = outcome { break }
+        await withTaskGroup(of: (WebhookDelivery, DeliveryOutcome).self) { group in
+            var unsent = claimed.makeIterator()
+            var sending = 0
+            var gone = false
+            while true {
+                // A send begun later could still be under way when the lease ends and another process claims
+                // the delivery: sent twice, which at least once allows but a slow endpoint should not cause.
+                while sending < max(1, configuration.concurrentSends), !gone, clock.now() <= lastStart,
+                    let (delivery, event) = unsent.next()
+                {
+                    group.addTask {
+                        let answer = await self.send(event, delivery: delivery, to: subscription)
+                        return (delivery, self.outcome(of: answer, for: delivery, at: self.clock.now()))
+                    }
+                    sending += 1
+                }
+                guard let (delivery, outcome) = await group.next() else { break }
+                sending -= 1
+                attempts.append((delivery.id, outcome))
+                log(outcome, of: delivery)
+                if case .gone = outcome { gone = true }
+            }
         }
         try await store.recordAttempts(attempts, at: clock.now())
         return attempts.count
@@ -265,29 +296,30 @@ public final class WebhookDispatcher: Service {
     }
 
     private func log(_ outcome: DeliveryOutcome, of delivery: WebhookDelivery) {
-        switch outcome {
-        case .delivered: metrics.webhookAttempt("delivered")
-        case .retry: metrics.webhookAttempt("retry")
-        case .failed: metrics.webhookAttempt("failed")
-        case .gone: metrics.webhookAttempt("gone")
+        // The metadata is built only for a message the logger writes: at the `error` level a shop's busy
+        // dispatcher logs no delivery, and five ids formatted as text for each would be most of its log work.
+        func metadata(_ more: Logger.Metadata = [:]) -> Logger.Metadata {
+            [
+                "deliveryId": "\(delivery.id)", "subscription": "\(delivery.subscriptionId)",
+                "eventId": "\(delivery.eventId)", "type": "\(delivery.type.rawValue)",
+                "attempt": "\(delivery.attempts + 1)",
+            ].merging(more) { _, more in more }
         }
-        var metadata: Logger.Metadata = [
-            "deliveryId": "\(delivery.id)", "subscription": "\(delivery.subscriptionId)",
-            "eventId": "\(delivery.eventId)", "type": "\(delivery.type.rawValue)",
-            "attempt": "\(delivery.attempts + 1)",
-        ]
         switch outcome {
         case .delivered:
-            logger.info("webhook delivered", metadata: metadata)
+            metrics.webhookAttempt("delivered")
+            logger.info("webhook delivered", metadata: metadata())
         case .retry(_, let error, let next):
-            metadata["error"] = "\(error)"
-            metadata["nextAttemptAt"] = "\(next)"
-            logger.warning("webhook delivery failed; will retry", metadata: metadata)
+            metrics.webhookAttempt("retry")
+            logger.warning(
+                "webhook delivery failed; will retry",
+                metadata: metadata(["error": "\(error)", "nextAttemptAt": "\(next)"]))
         case .failed(_, let error):
-            metadata["error"] = "\(error)"
-            logger.error("webhook delivery failed for good", metadata: metadata)
+            metrics.webhookAttempt("failed")
+            logger.error("webhook delivery failed for good", metadata: metadata(["error": "\(error)"]))
         case .gone:
-            logger.warning("webhook endpoint gone; subscription turned off", metadata: metadata)
+            metrics.webhookAttempt("gone")
+            logger.warning("webhook endpoint gone; subscription turned off", metadata: metadata())
         }
     }
 }

@@ -35,10 +35,20 @@ extension HTTPClient {
     /// address policy refuses, past its check) and makes no connection retries of its own (the dispatcher
     /// retries), with a 5 s connect timeout.
     public static func forWebhooks() -> HTTPClient {
+        HTTPClient(eventLoopGroupProvider: .singleton, configuration: webhookConfiguration)
+    }
+
+    /// The same client on `loop`'s thread (``BackgroundEventLoop``), so that its connections' work runs
+    /// where the dispatcher's lanes do.
+    public static func forWebhooks(on loop: BackgroundEventLoop) -> HTTPClient {
+        HTTPClient(eventLoopGroupProvider: .shared(loop.group), configuration: webhookConfiguration)
+    }
+
+    private static var webhookConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return configuration
     }
 }
