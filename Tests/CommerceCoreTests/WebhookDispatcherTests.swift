@@ -45,6 +45,20 @@ struct WebhookDispatcherTests {
         return subscription
     }
 
+    /// A store with two subscriptions, to `healthy.example` and to `failing.example`, whose endpoint answers
+    /// `answer`.
+    static func healthyAndFailing(answering answer: WebhookAnswer) async -> (
+        TestClock, InMemoryOrderStore, Endpoints, healthy: WebhookSubscription, failing: WebhookSubscription
+    ) {
+        let clock = TestClock()
+        let store = InMemoryOrderStore()
+        let endpoints = Endpoints()
+        let healthy = await subscribe(store, host: "healthy.example", at: clock.now())
+        let failing = await subscribe(store, host: "failing.example", at: clock.now())
+        endpoints.answers.withLock { $0["failing.example"] = answer }
+        return (clock, store, endpoints, healthy, failing)
+    }
+
     @Test func answersBecomeOutcomesAndTheBackOffDoublesUpToItsCapWithinTheWindow() {
         let dispatcher = WebhookDispatcher(
             store: InMemoryOrderStore(), sender: Endpoints(),
@@ -102,12 +116,7 @@ struct WebhookDispatcherTests {
     }
 
     @Test func everyAttemptIsCountedByItsOutcomeThroughOneCounterEach() async throws {
-        let clock = TestClock()
-        let store = InMemoryOrderStore()
-        let endpoints = Endpoints()
-        let healthy = await Self.subscribe(store, host: "healthy.example", at: clock.now())
-        let failing = await Self.subscribe(store, host: "failing.example", at: clock.now())
-        endpoints.answers.withLock { $0["failing.example"] = .status(503) }
+        let (clock, store, endpoints, healthy, failing) = await Self.healthyAndFailing(answering: .status(503))
         let factory = CountingFactory()
         let dispatcher = WebhookDispatcher(
             store: store, sender: endpoints, clock: clock, metrics: CommerceMetrics(factory: factory))
@@ -123,12 +132,7 @@ struct WebhookDispatcherTests {
     }
 
     @Test func aFailingEndpointDelaysNoOtherAndGetsEverythingInOrderOnceItRecovers() async throws {
-        let clock = TestClock()
-        let store = InMemoryOrderStore()
-        let endpoints = Endpoints()
-        let healthy = await Self.subscribe(store, host: "healthy.example", at: clock.now())
-        let failing = await Self.subscribe(store, host: "failing.example", at: clock.now())
-        endpoints.answers.withLock { $0["failing.example"] = .status(500) }
+        let (clock, store, endpoints, healthy, failing) = await Self.healthyAndFailing(answering: .status(500))
         let dispatcher = WebhookDispatcher(
             store: store, sender: endpoints, clock: clock, configuration: .init(firstDelay: .seconds(1)),
             jitter: { 1 })

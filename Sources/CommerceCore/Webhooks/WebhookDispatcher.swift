@@ -44,7 +44,7 @@ public final class WebhookDispatcher: Service {
         public var jitter: Bool
         /// Where the dispatcher's lanes run (their task executor preference); `nil`: wherever its service
         /// is run. `CommerceHTTP`'s `BackgroundEventLoop` runs them on a thread of their own at a lower
-        /// scheduling priority, so that a backlog of deliveries never takes a core from requests.
+        /// scheduling priority, so that a backlog of deliveries yields a busy core to requests.
         public var executor: (any TaskExecutor)?
 
         /// The defaults: poll every second, a 60 s lease, 24 hours of retries from 1 s to an hour apart,
