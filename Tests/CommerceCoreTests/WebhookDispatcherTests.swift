@@ -238,6 +238,18 @@ struct WebhookDispatcherTests {
         #expect(deliveries.map(\.status) == Array(repeating: .delivered, count: 7))
     }
 
+    @Test func aPassStartsNoSendOnceItsEndpointIsGoneAndTheSubscriptionTurnsOff() async throws {
+        let (clock, store, endpoints, _, gone) = await Self.healthyAndFailing(answering: .status(410))
+        let dispatcher = WebhookDispatcher(
+            store: store, sender: endpoints, clock: clock, configuration: .init(concurrentSends: 1))
+        for _ in 0..<3 { _ = try await store.insert(Self.order(at: clock.now()), idempotency: nil, now: clock.now()) }
+
+        #expect(try await dispatcher.deliverDue(to: gone) == 1, "the first 410 ends the pass")
+        #expect(await store.subscription(gone.id)?.active == false)
+        let deliveries = await store.deliveries(of: gone.id, after: nil, limit: 10)
+        #expect(deliveries.map(\.attempts).sorted() == [0, 0, 1], "the other two were never sent")
+    }
+
     @Test func aChangeMadeWithinTheSameMillisecondIsDueAtOnce() async throws {
         // 0.6 ms into a millisecond: the change's time is kept rounded up to the next one.
         let clock = TestClock()
