@@ -33,6 +33,23 @@ struct MoneyTests {
             ])
     }
 
+    /// Decimals built from their parts, as no decoder makes them: not in lowest terms, with a significand
+    /// past `Int64`, or a scale that overflows.
+    @Test(
+        arguments: [
+            (Decimal(sign: .plus, exponent: -3, significand: 4_990), 499),
+            (Decimal(sign: .minus, exponent: -4, significand: 12_300), -123),
+            (Decimal(sign: .plus, exponent: -3, significand: 4_991), nil),
+            (Decimal(sign: .plus, exponent: -20, significand: Decimal(string: "100000000000000000000")!), 100),
+            (Decimal(sign: .plus, exponent: 16, significand: 9), 9_000_000_000_000_000_000),
+            (Decimal(sign: .plus, exponent: 17, significand: 1), nil),
+            (Decimal(sign: .plus, exponent: -2, significand: Decimal(Int64.max)), .max),
+            (Decimal(sign: .minus, exponent: 0, significand: 0), 0),
+        ] as [(Decimal, Int64?)])
+    func decimalsConvertExactlyHoweverTheyAreBuilt(_ decimal: Decimal, _ minor: Int64?) {
+        #expect(Money(exactly: decimal) == minor.map(Money.init(minorUnits:)))
+    }
+
     @Test func arithmeticIsChecked() throws {
         #expect(try Money(minorUnits: 1).adding(Money(minorUnits: 2)) == Money(minorUnits: 3))
         #expect(try Money(minorUnits: 250).multiplied(by: 4) == Money(minorUnits: 1000))

@@ -22,10 +22,12 @@ enum SQLiteDatabase {
     /// late and SQLite keeps its defaults; nothing else changes.
     static let processSettings: Void = { _ = commerce_sqlite_disable_memory_statistics() }()
 
-    /// Opens (creating if needed, with its directory) a WAL database file and runs `migrator` on it.
+    /// Opens (creating if needed, with its directory) a WAL database file and runs `migrator` on it; its
+    /// checkpoints are the returned checkpointer's (``SQLiteCheckpointer``).
     static func open(
-        path: String, durability: SQLiteDurability, migrator: DatabaseMigrator
-    ) throws(CommerceError) -> DatabasePool {
+        path: String, durability: SQLiteDurability, migrator: DatabaseMigrator,
+        checkpoints: SQLiteCheckpointer.Limits = SQLiteCheckpointer.Limits()
+    ) throws(CommerceError) -> (writer: DatabasePool, checkpointer: SQLiteCheckpointer) {
         processSettings
         let url = URL(fileURLWithPath: path)
         do {
@@ -44,22 +46,24 @@ enum SQLiteDatabase {
             // Temporary tables and sorts stay in memory too; the statements here sort at most a page.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // What a deletion frees is overwritten with zeros in the page, not left as bytes a file reader
-            // could find: a deleted user's email, an anonymised order's address (``eraseFreedBytes(_:)``).
+            // could find: a deleted user's email, an anonymised order's address (``eraseFreedBytes(_:_:)``).
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         let pool: DatabasePool
+        let checkpointer: SQLiteCheckpointer
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB sets synchronous=NORMAL on the writer when it enables WAL; only the writer commits.
             let synchronous = durability == .full ? "FULL" : "NORMAL"
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            checkpointer = SQLiteCheckpointer.attach(to: pool, path: path, limits: checkpoints)
         } catch let error as DatabaseError {
             throw openFailure(path, describe(error))
         } catch {
             throw openFailure(path, "\(error)")
         }
         try migrate(pool, with: migrator, path: path)
-        return pool
+        return (pool, checkpointer)
     }
 
     /// A private in-memory database with `migrator` run on it: for tests and throwaway runs.
@@ -82,15 +86,21 @@ enum SQLiteDatabase {
     /// versions of its pages, but the WAL still holds the versions written before it. A truncating
     /// checkpoint copies the new versions into the database file and empties the WAL. It waits (the busy
     /// timeout) for readers still on older frames; the store's own readers hold no transaction between reads.
-    static func eraseFreedBytes(_ writer: any DatabaseWriter) async throws {
-        try await writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    static func eraseFreedBytes(_ writer: any DatabaseWriter, _ checkpointer: SQLiteCheckpointer?) async throws {
+        try await writer.writeWithoutTransaction { db in try truncate(db, checkpointer) }
+    }
+
+    /// A truncating checkpoint on the writer's connection `db`, after the checkpointer's running one.
+    private static func truncate(_ db: Database, _ checkpointer: SQLiteCheckpointer?) throws {
+        checkpointer?.waitForItsCheckpoint()
+        _ = try db.checkpoint(.truncate)
     }
 
     /// Checkpoints the WAL into the file (truncating it) and closes every connection. GRDB closes the writer
     /// before the readers, so SQLite's own checkpoint-on-last-close would not happen.
-    static func close(_ writer: any DatabaseWriter) throws {
+    static func close(_ writer: any DatabaseWriter, _ checkpointer: SQLiteCheckpointer?) throws {
         do {
-            try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            try writer.writeWithoutTransaction { db in try truncate(db, checkpointer) }
             try writer.close()
         } catch {
             throw translated(error)

@@ -15,6 +15,8 @@ public struct SQLiteOrderStore: OrderStore {
     private let inserts: OrderInsertBatcher
     let pages: OrderPageCache
     let watch: SQLiteFileWatch
+    /// The file's checkpoints; `nil` for an in-memory database, which has no WAL.
+    let checkpointer: SQLiteCheckpointer?
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     ///
@@ -25,14 +27,22 @@ public struct SQLiteOrderStore: OrderStore {
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
-        let writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: OrderSchema.migrator)
+        try self.init(path: path, durability: durability, checkpoints: SQLiteCheckpointer.Limits())
+    }
+
+    /// Opens the file at `path` as ``init(path:durability:)`` does, with its checkpoints at `checkpoints`.
+    init(path: String, durability: SQLiteDurability, checkpoints: SQLiteCheckpointer.Limits) throws(CommerceError) {
+        let (writer, checkpointer) = try SQLiteDatabase.open(
+            path: path, durability: durability, migrator: OrderSchema.migrator, checkpoints: checkpoints)
         do {
             try writer.write { db in try SQLiteWebhooks.endClaims(in: db) }
         } catch {
             throw translated(error) as? CommerceError
                 ?? .unavailable("Cannot open the database at \(path): \(error).")
         }
-        self.init(writer: writer, readers: SQLiteReadConnections(path: path), file: SQLiteFileIdentity(path: path))
+        self.init(
+            writer: writer, readers: SQLiteReadConnections(path: path), file: SQLiteFileIdentity(path: path),
+            checkpointer: checkpointer)
     }
 
     /// A private in-memory database, for tests.
@@ -41,8 +51,12 @@ public struct SQLiteOrderStore: OrderStore {
         return SQLiteOrderStore(writer: writer, readers: SQLiteReadConnections(borrowing: writer))
     }
 
-    private init(writer: any DatabaseWriter, readers: SQLiteReadConnections, file: SQLiteFileIdentity? = nil) {
+    private init(
+        writer: any DatabaseWriter, readers: SQLiteReadConnections, file: SQLiteFileIdentity? = nil,
+        checkpointer: SQLiteCheckpointer? = nil
+    ) {
         self.writer = writer
+        self.checkpointer = checkpointer
         self.readers = readers
         let pages = OrderPageCache.shared(by: file)
         writer.add(transactionObserver: pages, extent: .databaseLifetime)
@@ -81,7 +95,7 @@ public struct SQLiteOrderStore: OrderStore {
     /// - Throws: ``CommerceError/Code/unavailable`` when SQLite cannot close it.
     public func close() throws {
         readers.close()
-        try SQLiteDatabase.close(writer)
+        try SQLiteDatabase.close(writer, checkpointer)
     }
 
     /// See ``OrderRecordStore/checkReadiness()``: also that the file at the path is still the one opened and that
@@ -264,7 +278,7 @@ public struct SQLiteOrderStore: OrderStore {
                 try Self.tombstone(userId, db)
                 return deleted
             }
-            try await SQLiteDatabase.eraseFreedBytes(writer)
+            try await SQLiteDatabase.eraseFreedBytes(writer, checkpointer)
             return deleted
         }
     }
@@ -304,7 +318,7 @@ public struct SQLiteOrderStore: OrderStore {
                 try Self.tombstone(userId, db)
                 return orders.count
             }
-            try await SQLiteDatabase.eraseFreedBytes(writer)
+            try await SQLiteDatabase.eraseFreedBytes(writer, checkpointer)
             return kept
         }
     }

@@ -10,12 +10,15 @@ import GRDB
 public struct SQLiteUserStore: UserStore {
     let writer: any DatabaseWriter
     let watch: SQLiteFileWatch
+    /// The file's checkpoints; `nil` for an in-memory database, which has no WAL.
+    let checkpointer: SQLiteCheckpointer?
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Throws: ``CommerceError/Code/unavailable`` with the reason when the file cannot be opened, is not
     ///   a database, or cannot be migrated.
     public init(path: String, durability: SQLiteDurability = .normal) throws(CommerceError) {
-        writer = try SQLiteDatabase.open(path: path, durability: durability, migrator: UserSchema.migrator)
+        (writer, checkpointer) = try SQLiteDatabase.open(
+            path: path, durability: durability, migrator: UserSchema.migrator)
         watch = SQLiteFileWatch(file: SQLiteFileIdentity(path: path))
     }
 
@@ -27,6 +30,7 @@ public struct SQLiteUserStore: UserStore {
     init(writer: any DatabaseWriter) {
         self.writer = writer
         watch = SQLiteFileWatch(file: nil)
+        checkpointer = nil
     }
 
     /// The underlying connection, for tests that inspect the schema and settings.
@@ -298,7 +302,7 @@ public struct SQLiteUserStore: UserStore {
                 try Self.record(event, db)
                 return event
             }
-            if event != nil { try await SQLiteDatabase.eraseFreedBytes(writer) }
+            if event != nil { try await SQLiteDatabase.eraseFreedBytes(writer, checkpointer) }
             return event
         }
     }
@@ -340,7 +344,7 @@ public struct SQLiteUserStore: UserStore {
                 try db.execute(sql: "DELETE FROM outboxEvent WHERE id = ?", arguments: [id.description])
                 return db.changesCount > 0
             }
-            if deleted { try await SQLiteDatabase.eraseFreedBytes(writer) }
+            if deleted { try await SQLiteDatabase.eraseFreedBytes(writer, checkpointer) }
         }
     }
 
@@ -361,7 +365,7 @@ public struct SQLiteUserStore: UserStore {
     /// file alone then holds everything. Use the store no more afterwards.
     /// - Throws: ``CommerceError/Code/unavailable`` when SQLite cannot close it.
     public func close() throws {
-        try SQLiteDatabase.close(writer)
+        try SQLiteDatabase.close(writer, checkpointer)
     }
 
     /// See ``UserRecordStore/checkReadiness()``: also that the file at the path is still the one opened and that

@@ -1,0 +1,91 @@
+import CommerceCore
+import CommerceTesting
+import Foundation
+import GRDB
+import Testing
+
+@testable import CommerceStorage
+
+/// The WAL's checkpoints: run beside the writer, bounded, and out of the way of the store's own truncating
+/// ones (a deletion's erasure, closing).
+@Suite("SQLite checkpoints beside the writer")
+struct SQLiteCheckpointerTests {
+    static let epoch = Date(millisecondsSince1970: 1_767_225_600_000)
+    /// The size of one WAL frame: its header and a page of SQLite's default size.
+    static let frameBytes = 24 + 4_096
+
+    static func order(of userId: UserID = UserID()) -> Order {
+        Order(
+            id: OrderID(), userId: userId,
+            items: [OrderItem(productId: "tea", name: "Green tea", quantity: 1, unitPrice: Money(minorUnits: 499))],
+            deliveryAddress: "1 Main St", status: .pending, currency: .usd, total: Money(minorUnits: 499),
+            createdAt: epoch, updatedAt: epoch)
+    }
+
+    /// Whether the database file alone — a copy of it, without its WAL — holds `order`: only a checkpoint
+    /// puts a committed page there. A copy made while a checkpoint writes may not open; that is a no.
+    static func fileAlone(at path: String, holds order: Order, copyTo copy: String) -> Bool {
+        try? FileManager.default.removeItem(atPath: copy)
+        guard (try? FileManager.default.copyItem(atPath: path, toPath: copy)) != nil else { return false }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let found = try? DatabaseQueue(path: copy, configuration: readOnly).read { db in
+            try Bool.fetchOne(
+                db, sql: #"SELECT EXISTS (SELECT 1 FROM "order" WHERE id = ?)"#, arguments: [order.id.description])
+        }
+        return found == true
+    }
+
+    @Test func committedOrdersReachTheFileThoughTheWriterNeverCheckpoints() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let never = SQLiteCheckpointer.Limits(every: 1, restartFrom: 1_000_000_000)
+            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: never)
+            let first = Self.order()
+            _ = try await store.insert(first, idempotency: nil, now: Self.epoch)
+            // Each commit may start a checkpoint; one that ran before the first order's commit copied none of it.
+            let copied = try await eventually {
+                _ = try await store.insert(Self.order(), idempotency: nil, now: Self.epoch)
+                return Self.fileAlone(at: path, holds: first, copyTo: directory.appending(path: "copy.sqlite").path)
+            }
+            #expect(copied, "the first order reached the database file")
+            try store.close()
+        }
+    }
+
+    @Test func theWALStaysBoundedAndStartsAgainUnderSteadyWrites() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let limits = SQLiteCheckpointer.Limits(every: 10, restartFrom: 40)
+            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: limits)
+            let userId = UserID()
+            let count = 200
+            for _ in 0..<count { _ = try await store.insert(Self.order(of: userId), idempotency: nil, now: Self.epoch) }
+            // Never past twice `restartFrom` and one commit's frames (an order's commit writes fewer than 40).
+            let walBytes = try #require(
+                try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+            #expect(walBytes / Self.frameBytes <= 2 * 40 + 40, "the WAL file's size in frames")
+            try store.close()
+            let reopened = try SQLiteOrderStore(path: path)
+            #expect(try await reopened.orders(of: userId, after: nil, limit: 500).count == count)
+            try reopened.close()
+        }
+    }
+
+    /// A deletion's erasure and closing run truncating checkpoints on the writer, which SQLite refuses at
+    /// once while another checkpoint runs: they wait for the checkpointer's.
+    @Test func erasuresAndClosingWaitForARunningCheckpoint() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "orders.sqlite").path
+            let afterEveryCommit = SQLiteCheckpointer.Limits(every: 1, restartFrom: 1_000_000_000)
+            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: afterEveryCommit)
+            for _ in 0..<30 {
+                let userId = UserID()
+                _ = try await store.insert(Self.order(of: userId), idempotency: nil, now: Self.epoch)
+                #expect(try await store.purge(userId, at: Self.epoch) == 1)
+            }
+            _ = try await store.insert(Self.order(), idempotency: nil, now: Self.epoch)
+            try store.close()
+        }
+    }
+}
