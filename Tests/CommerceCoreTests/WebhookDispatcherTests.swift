@@ -3,6 +3,7 @@ import CommerceInMemory
 import CommerceTesting
 import CoreMetrics
 import Foundation
+import Logging
 import MetricsTestKit
 import Synchronization
 import Testing
@@ -283,5 +284,67 @@ struct WebhookDispatcherTests {
         clock.advance(by: .seconds(3600))
         #expect(try await dispatcher.forgetFinishedDeliveries() == 1)
         #expect(await store.deliveries(of: subscription.id, after: nil, limit: 10).isEmpty)
+    }
+
+    /// A webhook store whose subscription reads wait until their task is cancelled (as a read does that
+    /// the service group's shutdown cuts short) and say when one has begun; everything else is `inner`'s.
+    struct SubscriptionReadsUntilCancelled: WebhookStore {
+        let inner: InMemoryOrderStore
+        let began: AsyncStream<Void>.Continuation
+
+        func subscriptions(after: WebhookSubscriptionID?, limit: Int) async throws -> [WebhookSubscription] {
+            began.yield()
+            try await Task.sleep(for: .seconds(3_600))
+            return []
+        }
+
+        func createSubscription(_ subscription: WebhookSubscription) async throws {
+            try await inner.createSubscription(subscription)
+        }
+        func subscription(_ id: WebhookSubscriptionID) async throws -> WebhookSubscription? {
+            try await inner.subscription(id)
+        }
+        func deleteSubscription(_ id: WebhookSubscriptionID) async throws -> Bool {
+            try await inner.deleteSubscription(id)
+        }
+        func disableSubscription(_ id: WebhookSubscriptionID) async throws {
+            try await inner.disableSubscription(id)
+        }
+        func deliveries(of subscription: WebhookSubscriptionID, after: DeliveryID?, limit: Int) async throws
+            -> [WebhookDelivery]
+        {
+            try await inner.deliveries(of: subscription, after: after, limit: limit)
+        }
+        func claimDeliveries(of subscription: WebhookSubscriptionID, limit: Int, now: Date, leaseEnd: Date)
+            async throws -> [(delivery: WebhookDelivery, event: OrderEvent)]
+        {
+            try await inner.claimDeliveries(of: subscription, limit: limit, now: now, leaseEnd: leaseEnd)
+        }
+        func recordAttempts(_ attempts: [(id: DeliveryID, outcome: DeliveryOutcome)], at date: Date) async throws {
+            try await inner.recordAttempts(attempts, at: date)
+        }
+        func retryDelivery(_ id: DeliveryID, of subscription: WebhookSubscriptionID, at date: Date) async throws
+            -> Bool
+        {
+            try await inner.retryDelivery(id, of: subscription, at: date)
+        }
+        func deliveryBacklog() async throws -> OutboxBacklog { try await inner.deliveryBacklog() }
+        func forgetDeliveries(before cutoff: Date) async throws -> Int {
+            try await inner.forgetDeliveries(before: cutoff)
+        }
+    }
+
+    @Test func aDispatcherStoppedDuringItsSubscriptionReadLogsNoFailure() async throws {
+        let (began, beginning) = AsyncStream.makeStream(of: Void.self)
+        let recorder = LogRecorder()
+        let dispatcher = WebhookDispatcher(
+            store: SubscriptionReadsUntilCancelled(inner: InMemoryOrderStore(), began: beginning),
+            sender: Endpoints(), clock: TestClock(), logger: Logger(label: "test", factory: recorder.handler))
+        let running = Task { try await dispatcher.run() }
+        var reads = began.makeAsyncIterator()
+        _ = await reads.next()
+        running.cancel()
+        try await running.value
+        #expect(recorder.entriesSoFar.filter { $0.level >= .error }.map(\.message) == [])
     }
 }

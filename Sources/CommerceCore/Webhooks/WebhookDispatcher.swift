@@ -120,6 +120,8 @@ public final class WebhookDispatcher: Service {
                         }
                     }
                 } catch {
+                    // A read cut short by stopping (the service group cancels the dispatcher) is no failure.
+                    if error is CancellationError || Task.isCancelled { break }
                     logger.error("reading webhook subscriptions failed", metadata: ["error": "\(error)"])
                 }
                 do { try await clock.sleep(for: configuration.pollInterval) } catch { break }
