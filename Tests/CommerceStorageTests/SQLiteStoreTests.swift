@@ -577,9 +577,10 @@ struct SQLiteStoreTests {
             ),
             (orders.databaseWriter, #"SELECT * FROM "order" WHERE id = 'o' AND userId = 'u'"#),
             (orders.databaseWriter, "SELECT * FROM idempotencyRecord WHERE userId = 'u' AND key = 'k'"),
-            // A placement's checks: the token's mark, the tombstone, a live record and its order (its
-            // parameters given as values, as the plan is read without arguments).
+            // A placement's checks: the token's mark, the tombstone, a live record; then a replay's order
+            // (their parameters given as values, as the plan is read without arguments).
             (orders.databaseWriter, OrderPlacement.checksSQL.replacingOccurrences(of: "?", with: "'x'")),
+            (orders.databaseWriter, OrderPlacement.previousSQL.replacingOccurrences(of: "?", with: "'x'")),
             // A lane's claim, with the events and the orders whose rows tell placed events.
             (orders.databaseWriter, SQLiteWebhooks.claimSQL.replacingOccurrences(of: "?", with: "'x'")),
             // The claims a stopped process left, ended when the file is opened.
