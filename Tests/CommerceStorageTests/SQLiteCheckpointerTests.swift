@@ -36,11 +36,22 @@ struct SQLiteCheckpointerTests {
         return found == true
     }
 
-    @Test func committedOrdersReachTheFileThoughTheWriterNeverCheckpoints() async throws {
+    /// Runs `body` with a store on a new file (at the path it is given) whose checkpoints run at `limits`,
+    /// and closes the store after it.
+    static func withStore(
+        checkpoints limits: SQLiteCheckpointer.Limits,
+        _ body: (SQLiteOrderStore, _ path: String, _ directory: URL) async throws -> Void
+    ) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appending(path: "orders.sqlite").path
-            let never = SQLiteCheckpointer.Limits(every: 1, restartFrom: 1_000_000_000)
-            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: never)
+            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: limits)
+            try await body(store, path, directory)
+            try store.close()
+        }
+    }
+
+    @Test func committedOrdersReachTheFileThoughTheWriterNeverCheckpoints() async throws {
+        try await Self.withStore(checkpoints: .init(every: 1, restartFrom: 1_000_000_000)) { store, path, directory in
             let first = Self.order()
             _ = try await store.insert(first, idempotency: nil, now: Self.epoch)
             // Each commit may start a checkpoint; one that ran before the first order's commit copied none of it.
@@ -49,15 +60,11 @@ struct SQLiteCheckpointerTests {
                 return Self.fileAlone(at: path, holds: first, copyTo: directory.appending(path: "copy.sqlite").path)
             }
             #expect(copied, "the first order reached the database file")
-            try store.close()
         }
     }
 
     @Test func theWALStaysBoundedAndStartsAgainUnderSteadyWrites() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appending(path: "orders.sqlite").path
-            let limits = SQLiteCheckpointer.Limits(every: 10, restartFrom: 40)
-            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: limits)
+        try await Self.withStore(checkpoints: .init(every: 10, restartFrom: 40)) { store, path, _ in
             let userId = UserID()
             let count = 200
             for _ in 0..<count { _ = try await store.insert(Self.order(of: userId), idempotency: nil, now: Self.epoch) }
@@ -65,27 +72,21 @@ struct SQLiteCheckpointerTests {
             let walBytes = try #require(
                 try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
             #expect(walBytes / Self.frameBytes <= 2 * 40 + 40, "the WAL file's size in frames")
-            try store.close()
-            let reopened = try SQLiteOrderStore(path: path)
-            #expect(try await reopened.orders(of: userId, after: nil, limit: 500).count == count)
-            try reopened.close()
+            // Read back across the WAL's new starts: the pages the checkpoints copied are the ones committed.
+            #expect(try await store.orders(of: userId, after: nil, limit: 500).count == count)
         }
     }
 
     /// A deletion's erasure and closing run truncating checkpoints on the writer, which SQLite refuses at
     /// once while another checkpoint runs: they wait for the checkpointer's.
     @Test func erasuresAndClosingWaitForARunningCheckpoint() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appending(path: "orders.sqlite").path
-            let afterEveryCommit = SQLiteCheckpointer.Limits(every: 1, restartFrom: 1_000_000_000)
-            let store = try SQLiteOrderStore(path: path, durability: .normal, checkpoints: afterEveryCommit)
+        try await Self.withStore(checkpoints: .init(every: 1, restartFrom: 1_000_000_000)) { store, _, _ in
             for _ in 0..<30 {
                 let userId = UserID()
                 _ = try await store.insert(Self.order(of: userId), idempotency: nil, now: Self.epoch)
                 #expect(try await store.purge(userId, at: Self.epoch) == 1)
             }
             _ = try await store.insert(Self.order(), idempotency: nil, now: Self.epoch)
-            try store.close()
         }
     }
 }
