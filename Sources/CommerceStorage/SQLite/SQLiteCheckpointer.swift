@@ -59,9 +59,8 @@ final class SQLiteCheckpointer: Sendable {
     }
 
     /// Makes a checkpointer for the database file at `path` the WAL hook of `writer`'s connection, in place
-    /// of SQLite's autocheckpoint (or of a checkpointer attached before). The connection keeps it (as a
-    /// transaction observer for its lifetime, which observes nothing) as long as its hook may call it.
-    @discardableResult
+    /// of SQLite's autocheckpoint. The connection keeps it (as a transaction observer for its lifetime, which
+    /// observes nothing) as long as its hook may call it.
     static func attach(to writer: any DatabaseWriter, path: String, limits: Limits = Limits()) -> SQLiteCheckpointer {
         let checkpointer = SQLiteCheckpointer(path: path, limits: limits)
         writer.writeWithoutTransaction { db in
@@ -105,7 +104,9 @@ final class SQLiteCheckpointer: Sendable {
             state.frames = frames
             let copiedAll = state.copiedAll
             state.copiedAll = false
-            if frames >= 2 * limits.restartFrom || (copiedAll && frames >= limits.restartFrom) { return .writer }
+            if Int(frames) >= 2 * Int(limits.restartFrom) || (copiedAll && frames >= limits.restartFrom) {
+                return .writer
+            }
             guard frames >= state.nextAt, !state.running else { return .none }
             state.running = true
             state.nextAt = frames + limits.every
