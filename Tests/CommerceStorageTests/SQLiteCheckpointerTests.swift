@@ -63,17 +63,35 @@ struct SQLiteCheckpointerTests {
         }
     }
 
-    @Test func theWALStaysBoundedAndStartsAgainUnderSteadyWrites() async throws {
+    /// Places `count` orders of one user one after another, and returns the WAL file's size in frames and
+    /// how many of the user's orders read back.
+    static func placeInTurn(_ count: Int, in store: SQLiteOrderStore, path: String) async throws -> (
+        walFrames: Int, readBack: Int
+    ) {
+        let userId = UserID()
+        for _ in 0..<count { _ = try await store.insert(Self.order(of: userId), idempotency: nil, now: Self.epoch) }
+        let walBytes = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        return (walBytes / Self.frameBytes, try await store.orders(of: userId, after: nil, limit: 500).count)
+    }
+
+    /// With no checkpointer's checkpoint to wait for, the writer's own keeps the WAL within twice
+    /// `restartFrom` and one commit's frames (an order's commit writes fewer than 10).
+    @Test func theWriterBoundsTheWALWhenTheCheckpointerDoesNotRun() async throws {
+        try await Self.withStore(checkpoints: .init(every: .max, restartFrom: 40)) { store, path, _ in
+            let placed = try await Self.placeInTurn(200, in: store, path: path)
+            #expect(placed.walFrames <= 2 * 40 + 10, "the WAL file's size in frames")
+            #expect(placed.readBack == 200)
+        }
+    }
+
+    /// With the checkpointer's checkpoints, the WAL starts again after one of them copied everything. How
+    /// soon depends on when its checkpoints run, so the bound is loose: 200 orders written without any
+    /// checkpoint leave a WAL of more than 1,100 frames.
+    @Test func theWALStartsAgainAfterTheCheckpointersCheckpoints() async throws {
         try await Self.withStore(checkpoints: .init(every: 10, restartFrom: 40)) { store, path, _ in
-            let userId = UserID()
-            let count = 200
-            for _ in 0..<count { _ = try await store.insert(Self.order(of: userId), idempotency: nil, now: Self.epoch) }
-            // Never past twice `restartFrom` and one commit's frames (an order's commit writes fewer than 40).
-            let walBytes = try #require(
-                try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
-            #expect(walBytes / Self.frameBytes <= 2 * 40 + 40, "the WAL file's size in frames")
-            // Read back across the WAL's new starts: the pages the checkpoints copied are the ones committed.
-            #expect(try await store.orders(of: userId, after: nil, limit: 500).count == count)
+            let placed = try await Self.placeInTurn(200, in: store, path: path)
+            #expect(placed.walFrames < 600, "the WAL file's size in frames")
+            #expect(placed.readBack == 200, "the pages the checkpoints copied are the ones committed")
         }
     }
 
