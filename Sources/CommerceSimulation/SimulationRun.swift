@@ -154,7 +154,8 @@ public final class SimulationRun {
     }
 
     /// Both services over `userStore` and `orderStore`, as at a start or a restart: retries and webhook
-    /// back-offs without jitter, webhook passes that send one delivery at a time, no cache of the user check, the propagator's attempts with a time-out the simulated clock never ends.
+    /// back-offs without jitter, webhook passes that send one delivery at a time, no cache of the user
+    /// check, the propagator's attempts with a time-out the simulated clock never ends.
     static func services(
         clock: SimulatedClock, userStore: any UserStore, orderStore: any OrderStore, deletionPolicy: DeletionPolicy
     ) async throws -> CommerceHarness {

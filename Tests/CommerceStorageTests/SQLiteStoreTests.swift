@@ -209,6 +209,42 @@ struct SQLiteStoreTests {
         #expect(try await store.orders(of: first.userId, after: nil, limit: 10) == [first])
     }
 
+    /// A live record whose order row is gone (no purge leaves one; a file from before might) is no record:
+    /// the key places a new order instead of answering with nothing, and then points at it. A replay reads its
+    /// order apart from the placement's checks, so the two must agree.
+    @Test func aRecordWhoseOrderIsGoneIsNoRecord() async throws {
+        let store = try SQLiteOrderStore.inMemory()
+        let now = Date(millisecondsSince1970: 2_000)
+        let userId = UserID()
+        let key = try IdempotencyKey("retry-1")
+        func place() async throws -> OrderInsertion {
+            let order = Order(
+                id: OrderID(), userId: userId,
+                items: [OrderItem(productId: "p", name: "n", quantity: 1, unitPrice: Money(minorUnits: 100))],
+                deliveryAddress: "here", status: .pending, currency: .usd, total: Money(minorUnits: 100),
+                createdAt: now, updatedAt: now)
+            let record = IdempotencyRecord(
+                userId: userId, key: key, fingerprint: "f", orderId: order.id, expiresAt: now.addingTimeInterval(60))
+            return try await store.insert(order, idempotency: record, now: now)
+        }
+        guard case .created(let first) = try await place() else {
+            Issue.record("the first placement")
+            return
+        }
+        try await store.databaseWriter.write { db in
+            try db.execute(sql: #"DELETE FROM "order" WHERE id = ?"#, arguments: [first.id.description])
+        }
+        guard case .created(let second) = try await place() else {
+            Issue.record("a record without its order answered as a replay")
+            return
+        }
+        guard case .existing(let replayed, let fingerprint) = try await place() else {
+            Issue.record("the new record answers no replay")
+            return
+        }
+        #expect(replayed == second && fingerprint == "f")
+    }
+
     /// A database that fills up refuses the inserts that do not fit: every acknowledged order is stored, a
     /// refused one leaves neither its row nor its idempotency record, and once there is room again the store
     /// takes orders (no transaction was left open).

@@ -52,7 +52,8 @@ final class SQLiteCheckpointer: Sendable {
     private let state: Mutex<State>
     private let queue = DispatchQueue(label: "swift-commerce.sqlite-checkpoints")
 
-    private init(path: String, limits: Limits) {
+    /// A checkpointer not yet attached (``attach(to:path:limits:)`` makes the ones in use).
+    init(path: String, limits: Limits) {
         self.path = path
         self.limits = limits
         state = Mutex(State(nextAt: limits.every))
@@ -94,10 +95,11 @@ final class SQLiteCheckpointer: Sendable {
             return SQLITE_OK
         }
 
-    private enum Step { case none, checkpointer, writer }
+    /// What a commit starts: nothing, a checkpoint of the checkpointer's, or one on the writer.
+    enum Step { case none, checkpointer, writer }
 
-    /// What the commit that left the WAL at `frames` starts.
-    private func step(atFrames frames: Int32) -> Step {
+    /// What the commit that left the WAL at `frames` starts (internal for the test of its table).
+    func step(atFrames frames: Int32) -> Step {
         state.withLock { state in
             // A WAL smaller than the last commit left has started again, and so does the count.
             if frames < state.frames { state.nextAt = limits.every }
@@ -127,9 +129,14 @@ final class SQLiteCheckpointer: Sendable {
             && sqlite3_exec(handle, "PRAGMA schema_version", nil, nil, nil) == SQLITE_OK
             && sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK
         sqlite3_close_v2(handle)
+        finished(copiedAll: ran && frames > 0 && copied >= frames)
+    }
+
+    /// Records that the checkpointer's checkpoint ended, and whether it copied every frame it found.
+    func finished(copiedAll: Bool) {
         state.withLock { state in
             state.running = false
-            state.copiedAll = ran && frames > 0 && copied >= frames
+            state.copiedAll = copiedAll
         }
     }
 }
