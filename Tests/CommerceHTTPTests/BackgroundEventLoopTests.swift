@@ -2,6 +2,7 @@
     import CommerceCore
     import CommerceHTTP
     import CommerceInMemory
+    import CommerceTesting
     import Foundation
     import Glibc
     import Synchronization
@@ -53,10 +54,7 @@
             let own = Self.niceness()
             let running = Task { try await dispatcher.run() }
             defer { running.cancel() }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while sender.seen.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            #expect(await eventually(timeout: .seconds(10)) { !sender.seen.withLock { $0.isEmpty } })
             #expect(sender.seen.withLock { $0 } == [max(own, 5)], "the send ran on the loop's thread")
         }
     }
