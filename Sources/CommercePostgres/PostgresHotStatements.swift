@@ -115,8 +115,9 @@ enum PostgresPlacedEvents {
     }
 }
 
-/// A placement: `commerce_place_order` (``PostgresPlaceOrder``) with every value it takes, its event recorded
-/// after it (``PostgresPlacedEvents``). The lines are sent as text and cast, since a `jsonb` value in binary
+/// A placement alone: `commerce_place_order` (``PostgresPlaceOrder``) with every value it takes, its event
+/// recorded after it (``PostgresPlacedEvents``). ``PostgresOrderStore`` runs it for each placement of a batch
+/// PostgreSQL refused; the values of a batch's (``PostgresPlaceOrdersStatement``) are these. The lines are sent as text and cast, since a `jsonb` value in binary
 /// form starts with a version byte.
 struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
     static let sql = PostgresPlacedEvents.statement(
@@ -230,34 +231,24 @@ struct PostgresUserPagesStatement: PostgresPreparedStatement {
 }
 
 /// Several placements (``PostgresPlaceOrderStatement``'s) in one statement, for ``PostgresBatcher``:
-/// `commerce_place_order` once for each row of the `unnest`ed arrays, in their order, all in the
-/// statement's one transaction. Each placement is decided as when alone: the function's queries each see
-/// what the placements before it wrote (a second placement with the first's key finds its record). The
-/// `WHERE` is a one-time filter, run before the first placement: it locks the tracked products of every
-/// placement of the batch in id order, as the lock order in ``PostgresPlaceOrder`` asks (one placement
-/// after another would take them in the batch's order, and two batches could each wait for the other). Rows:
-/// ``PostgresPlaceOrderStatement``'s, preceded by the placement's number (`n`, from 1).
+/// `commerce_place_orders` (``PostgresPlaceOrders``) with a column of the placements' values for each of
+/// `commerce_place_order`'s arguments, in their order, all in the statement's one transaction; each placement is
+/// decided as when alone. Rows: ``PostgresPlaceOrderStatement``'s, preceded by the placement's number (`n`,
+/// from 1).
 struct PostgresPlaceOrdersStatement: PostgresPreparedStatement {
     static let sql = PostgresPlacedEvents.statement(
         placed: """
-            SELECT r.n, r.user_id, r.delivery_address, r.status, r.created_at, r.updated_at, r.history, r.version,
-                r.trace_context, f.*
-            FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int8[], $6::text[], $7::text[],
-                    $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[], $14::int8[],
-                    $15::text[], $16::int8[], $17::text[], $18::text[], $19::int8[], $20::int8[], $21::text[])
-                WITH ORDINALITY AS r(lock_key, order_id, user_id, token_user, token_iat, items, lines,
-                    requested_currency, delivery_address, status, currency, total, created_at, updated_at, history,
-                    version, key, fingerprint, expires_at, now, trace_context, n)
-            CROSS JOIN LATERAL commerce_place_order(r.lock_key, r.order_id, r.user_id, r.token_user, r.token_iat,
-                r.items, r.lines::jsonb, r.requested_currency, r.delivery_address, r.status, r.currency, r.total,
-                r.created_at, r.updated_at, r.history, r.version, r.key, r.fingerprint, r.expires_at, r.now,
-                r.trace_context, false) f
-            WHERE (SELECT count(*) FROM (
-                SELECT 1 FROM products
-                WHERE id = ANY (ARRAY(
-                    SELECT jsonb_array_elements(u.l::jsonb)->>'productId' FROM unnest($7::text[]) AS u(l)))
-                  AND stock IS NOT NULL
-                ORDER BY id FOR UPDATE) locked) >= 0
+            SELECT f.n, r.user_id, r.delivery_address, r.status, r.created_at, r.updated_at, r.history, r.version,
+                r.trace_context, f.outcome, f.mark, f.order_id, f.items, f.currency, f.total, f.fingerprint,
+                f.products
+            FROM commerce_place_orders($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int8[], $6::text[],
+                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[],
+                    $14::int8[], $15::text[], $16::int8[], $17::text[], $18::text[], $19::int8[], $20::int8[],
+                    $21::text[]) f
+            JOIN unnest($3::uuid[], $9::text[], $10::text[], $13::int8[], $14::int8[], $15::text[], $16::int8[],
+                    $21::text[])
+                WITH ORDINALITY AS r(user_id, delivery_address, status, created_at, updated_at, history, version,
+                    trace_context, n) ON r.n = f.n
             """,
         rows: "n, outcome, mark, order_id, items, currency, total, fingerprint, products::text")
     static let bindingDataTypes: [PostgresDataType] = [

@@ -116,5 +116,9 @@ enum PostgresOrderSchema {
                     PostgresPlaceOrder.placedEventData, PostgresPlaceOrder.dropWithoutRecordEvent,
                     PostgresPlaceOrder.function,
                 ]),
+            // A batch of placements placed by one function, set-based when all of them are plain
+            // (PostgresPlaceOrders); `commerce_place_order` stays for a placement alone, for the batches that
+            // are not plain, and for processes of the previous version.
+            .init(version: "v13-placements-set-based", statements: [PostgresPlaceOrders.function]),
         ])
 }

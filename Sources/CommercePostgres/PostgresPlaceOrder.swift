@@ -18,8 +18,9 @@
 /// Lock order, which every writer of this schema keeps so that none waits for another in a circle:
 /// products first, in id order (`FOR UPDATE`), then the user's advisory lock, then order and key rows.
 /// Here the tracked products the lines name are locked before anything else; a batch
-/// (`PostgresPlaceOrdersStatement`) locks those of all its placements before the first, a cancel those its
-/// order took before the order's row, a purge those of the user's orders before the user's lock.
+/// (`commerce_place_orders`, ``PostgresPlaceOrders``) locks those of all its placements before the first, a
+/// cancel those its order took before the order's row, a purge those of the user's orders before the user's
+/// lock.
 /// A product that becomes tracked between the lock and the take is not locked beforehand; should a racing
 /// placement take from it meanwhile, the take would go below zero, which the table's `CHECK (stock >= 0)`
 /// refuses: that placement fails whole (SQLSTATE 23514, "try again"), and nothing is ever oversold.

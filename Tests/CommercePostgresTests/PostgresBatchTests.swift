@@ -1,4 +1,5 @@
 import CommerceCore
+import CommerceStoreRows
 import Foundation
 import PostgresNIO
 import Testing
@@ -157,6 +158,92 @@ struct PostgresBatchTests {
             } else {
                 Issue.record("the catalog-priced order's event holds no order")
             }
+        }
+    }
+
+    /// Puts `tea` (EUR 4.50, its stock tracked at `teaStock`) and `mug` (EUR 12.00, untracked) in the catalog.
+    static func stockTeaAndMugs(_ store: PostgresOrderStore, teaStock: Int) async throws {
+        for (id, price, stock) in [("tea", Int64(450), Optional(teaStock)), ("mug", 1200, nil)] {
+            _ = try await store.putProduct(
+                Product(
+                    id: id, name: id.capitalized, price: Money(minorUnits: price),
+                    currency: CurrencyCode(trusted: "EUR"), active: true, updatedAt: Self.epoch, stock: stock))
+        }
+    }
+
+    /// A batch with nothing to refuse and nothing to replay (`commerce_place_orders` places it set-based):
+    /// every order priced, stocked and keyed as alone, one product named twice in an order taken once for both.
+    @Test func aPlainBatchIsPricedStockedAndKeyedAsEachAlone() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            try await Self.stockTeaAndMugs(store, teaStock: 6)
+            let (ann, bob) = (UserID(), UserID())
+            let (teas, mixed, clientPriced) = (Self.order(of: ann), Self.order(of: bob), Self.order(of: ann))
+            let twiceTea = CatalogPricing(
+                lines: [
+                    CatalogPricing.Line(productId: "tea", quantity: 2, requestedPrice: Money(minorUnits: 450)),
+                    CatalogPricing.Line(productId: "mug", quantity: 1, requestedPrice: nil),
+                    CatalogPricing.Line(productId: "tea", quantity: 1, requestedPrice: nil),
+                ],
+                requestedCurrency: CurrencyCode(trusted: "EUR"))
+            let placements = [
+                try Self.placement(teas, key: "k1", pricing: Self.pricing("tea")),
+                try Self.placement(mixed, pricing: twiceTea),
+                try Self.placement(clientPriced, key: "k2"),
+            ]
+
+            let answers = try await PostgresOrderStore.place(
+                placements, database: PostgresDatabase(client), logger: Self.logger
+            )
+            .map { try $0.get() }
+
+            #expect(answers.map(\.name) == ["created", "created", "created"])
+            if case .created(let priced?) = answers[0] {
+                #expect(priced.currency == "EUR" && priced.total == 1350, "three teas at the catalog's price")
+            } else {
+                Issue.record("the first placement answered no prices")
+            }
+            if case .created(let priced?) = answers[1] {
+                let items = try StoredOrderItems.decode(priced.items)
+                #expect(items.map(\.productId) == ["tea", "mug", "tea"] && items.map(\.quantity) == [2, 1, 1])
+                #expect(priced.total == 2 * 450 + 1200 + 450)
+            } else {
+                Issue.record("the second placement answered no prices")
+            }
+            #expect(try await store.product("tea")?.stock == 0, "six teas taken from six, each line once")
+            for try await (taken, ordered) in try await client.query(
+                "SELECT o.stock_taken, o.id = \(mixed.id.uuid) FROM orders o ORDER BY o.id"
+            ).decode((String?, Bool).self) where ordered {
+                #expect(taken == #"{"tea": 3}"#, "what the order took, to put back once")
+            }
+            for order in [teas, clientPriced] {
+                let key = order.id == teas.id ? "k1" : "k2"
+                let record = try await store.idempotentOrder(
+                    userId: ann, key: try IdempotencyKey(key), now: Self.epoch, token: nil)
+                #expect(record?.order.id == order.id && record?.fingerprint == "fp-\(key)")
+            }
+            #expect(try await store.orders(of: ann, status: nil, after: nil, limit: 10).count == 2)
+        }
+    }
+
+    /// A batch whose placements together want more of a product than its stock holds is placed one
+    /// placement after another: those that fit are stored, the rest refused, and nothing is oversold.
+    @Test func aBatchThatWouldOversellPlacesEachInTurn() async throws {
+        try await PostgresTestDatabase.withIsolatedClient { client in
+            let store = PostgresOrderStore(client: client)
+            try await store.migrate()
+            try await Self.stockTeaAndMugs(store, teaStock: 5)
+            let orders = [Self.order(of: UserID()), Self.order(of: UserID()), Self.order(of: UserID())]
+            let placements = try orders.map { try Self.placement($0, pricing: Self.pricing("tea", quantity: 2)) }
+
+            let answers = try await PostgresOrderStore.place(
+                placements, database: PostgresDatabase(client), logger: Self.logger
+            )
+            .map { try $0.get() }
+
+            #expect(answers.map(\.name) == ["created", "created", "unpriceable"])
+            #expect(try await store.product("tea")?.stock == 1)
         }
     }
 

@@ -30,7 +30,7 @@ struct PostgresMigrationTests {
             #expect(
                 try await Self.versions(client) == [
                     "v1-orders", "v1-users", "v10-time-ordered-event-ids", "v11-order-event-trace-context",
-                    "v12-placement-by-product-key",
+                    "v12-placement-by-product-key", "v13-placements-set-based",
                     "v2-deletion-outbox",
                     "v2-idempotency-expiry", "v3-order-lifecycle",
                     "v3-user-role", "v4-sessions", "v4-token-revocation", "v5-catalog",
