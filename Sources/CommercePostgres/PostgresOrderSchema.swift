@@ -118,7 +118,9 @@ enum PostgresOrderSchema {
                 ]),
             // A batch of placements placed by one function, set-based when all of them are plain
             // (PostgresPlaceOrders); `commerce_place_order` stays for a placement alone, for the batches that
-            // are not plain, and for processes of the previous version.
-            .init(version: "v13-placements-set-based", statements: [PostgresPlaceOrders.function]),
+            // are not plain, and for processes of the previous version. A placed event's data built as `json`.
+            .init(
+                version: "v13-placements-set-based",
+                statements: [PostgresPlaceOrders.function, PostgresPlaceOrder.placedEventData]),
         ])
 }

@@ -5,8 +5,8 @@ import Foundation
 /// How a durable store keeps an order event's data: one JSON object. An order's is its stored row —
 /// `{"kind":"order", "id", "userId", "items", "deliveryAddress", "status", "currency", "totalMinorUnits",
 /// "createdAt", "updatedAt", "history", "version"}`, `items` and `history` as the texts
-/// ``StoredOrderItems`` and ``StoredOrderHistory`` write (PostgreSQL's `commerce_place_order` builds the
-/// same object with `jsonb_build_object`) — and a purge's `{"kind":"purged", "userId", "deleted",
+/// ``StoredOrderItems`` and ``StoredOrderHistory`` write (PostgreSQL's `commerce_order_placed_data` builds
+/// the same object with `json_build_object`) — and a purge's `{"kind":"purged", "userId", "deleted",
 /// "anonymised"}`.
 package enum StoredOrderEvent {
     private struct Stored: Codable {
