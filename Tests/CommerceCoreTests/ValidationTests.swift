@@ -175,6 +175,29 @@ struct ValidationTests {
         #expect(try OrderDraft(form).fingerprint != OrderDraft(other).fingerprint)
     }
 
+    /// A fingerprint is stored with its idempotency record, so a replay after an upgrade must hash the text a
+    /// version before hashed: these are the digests of the texts in the comments.
+    @Test func fingerprintsHashTheTextTheyAlwaysHave() throws {
+        let tea = OrderItemForm(productId: "tea-1", name: "Green tea", quantity: 2, price: Decimal(string: "4.99"))
+        let form = OrderForm(items: [tea], deliveryAddress: "1 Main St")
+        // v1|USD|9:1 Main St|5:tea-1|9:Green tea|2|499
+        #expect(
+            try OrderDraft(form).fingerprint == "8fc6f8765fde46b6c12301cf81c9a3aa73aac18f6391f5a109ab315cb1d91124")
+        // v2-catalog|-|9:1 Main St|5:tea-1|2|499
+        #expect(
+            try OrderDraft(form, pricing: .catalog).fingerprint
+                == "b07265f3299c89460815cb9e8f4ae5dc71edf651f2e218bb7bf1e9ed63fc3334")
+        let mixed = OrderForm(
+            items: [
+                OrderItemForm(productId: "tea-1", quantity: 2), OrderItemForm(productId: "mug", quantity: 1, price: 12),
+            ],
+            deliveryAddress: "Straße 1 é", currency: "EUR")
+        // v2-catalog|EUR|10:Straße 1 é|5:tea-1|2|-|3:mug|1|1200
+        #expect(
+            try OrderDraft(mixed, pricing: .catalog).fingerprint
+                == "7511dd1b6ade45df8d7eae411195fc7a63d27f24166a944be0c969df3fe1436a")
+    }
+
     @Test func idempotencyKeysAreVisibleASCII() {
         #expect((try? IdempotencyKey("abc-123_XYZ")) != nil)
         #expect((try? IdempotencyKey("")) == nil)

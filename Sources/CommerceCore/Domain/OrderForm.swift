@@ -164,22 +164,41 @@ public struct OrderDraft: Sendable, Hashable {
     /// different request that reuses its key.
     /// With catalog pricing it covers what the client sent (products, quantities, the prices and currency
     /// it named), never the catalog's answer, so a retry after a price change still replays its order.
+    ///
+    /// The text it hashes is written as bytes (``FingerprintText``): joined by string interpolation it was
+    /// about half of the fingerprint's 2 µs, on every placement with a key (Documentation/PerformanceLog.md).
     public var fingerprint: String {
+        var text = FingerprintText()
         switch mode {
         case .client:
-            var text = "v1|\(currency.value)|\(deliveryAddress.count):\(deliveryAddress)"
+            text.append("v1|")
+            text.append(currency.value)
+            text.append("|")
+            text.appendCounted(deliveryAddress)
             for item in items {
-                text += "|\(item.productId.count):\(item.productId)|\(item.name.count):\(item.name)"
-                text += "|\(item.quantity)|\(item.unitPrice.minorUnits)"
+                text.append("|")
+                text.appendCounted(item.productId)
+                text.append("|")
+                text.appendCounted(item.name)
+                text.append("|")
+                text.append(item.quantity)
+                text.append("|")
+                text.append(item.unitPrice.minorUnits)
             }
-            return Digest.sha256Hex(text)
         case .catalog:
-            var text = "v2-catalog|\(requestedCurrency?.value ?? "-")|\(deliveryAddress.count):\(deliveryAddress)"
+            text.append("v2-catalog|")
+            text.append(requestedCurrency?.value ?? "-")
+            text.append("|")
+            text.appendCounted(deliveryAddress)
             for (item, price) in zip(items, requestedPrices) {
-                text += "|\(item.productId.count):\(item.productId)|\(item.quantity)"
-                text += "|\(price.map { "\($0.minorUnits)" } ?? "-")"
+                text.append("|")
+                text.appendCounted(item.productId)
+                text.append("|")
+                text.append(item.quantity)
+                text.append("|")
+                if let price { text.append(price.minorUnits) } else { text.append("-") }
             }
-            return Digest.sha256Hex(text)
         }
+        return Digest.sha256Hex(text.bytes)
     }
 }

@@ -34,11 +34,22 @@ public struct Credentials: Sendable {
         return .internalService
     }
 
+    /// The request's bearer token (``bearerToken(in:)``), if it sent one.
     static func bearerToken(_ request: Request) -> String? {
-        guard let value = request.headers.value(of: .authorization) else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingSpacesAndTabs
+        request.headers.value(of: .authorization).flatMap(bearerToken(in:))
+    }
+
+    /// The token of an `Authorization` value: after spaces, the scheme `Bearer` in any letter case, a space,
+    /// then the rest without spaces and tabs at either end; `nil` when the scheme is another or the token is
+    /// empty. Read byte by byte: splitting the value into `Character`s and lower-casing its scheme was about
+    /// 1.4 µs of every authenticated request (Documentation/PerformanceLog.md).
+    static func bearerToken(in value: String) -> String? {
+        let bytes = value.utf8
+        guard let start = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+            let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")),
+            bytes[start..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        let token = value[bytes.index(after: space)...].trimmingSpacesAndTabs
         return token.isEmpty ? nil : String(token)
     }
 }
