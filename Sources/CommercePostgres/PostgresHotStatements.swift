@@ -116,9 +116,9 @@ enum PostgresPlacedEvents {
 }
 
 /// A placement alone: `commerce_place_order` (``PostgresPlaceOrder``) with every value it takes, its event
-/// recorded after it (``PostgresPlacedEvents``). ``PostgresOrderStore`` runs it for each placement of a batch
-/// PostgreSQL refused; the values of a batch's (``PostgresPlaceOrdersStatement``) are these. The lines are sent as text and cast, since a `jsonb` value in binary
-/// form starts with a version byte.
+/// recorded after it (``PostgresPlacedEvents``), which ``PostgresOrderStore`` runs for each placement of a
+/// batch PostgreSQL refused. A batch (``PostgresPlaceOrdersStatement``) sends these values as columns. The
+/// lines are sent as text and cast, since a `jsonb` value in binary form starts with a version byte.
 struct PostgresPlaceOrderStatement: PostgresPreparedStatement {
     static let sql = PostgresPlacedEvents.statement(
         placed: """

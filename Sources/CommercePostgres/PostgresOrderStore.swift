@@ -67,7 +67,7 @@ public struct PostgresOrderStore: OrderStore {
     public func insert(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
     ) async throws -> OrderInsertion {
-        let placement = try Self.placement(order, idempotency: idempotency, now: now, token: token, pricing: pricing)
+        let placement = Self.placement(order, idempotency: idempotency, now: now, token: token, pricing: pricing)
         return try await translatingPostgresErrors {
             switch try await placements.answer(placement).get() {
             case .revoked(let mark):
@@ -105,7 +105,7 @@ public struct PostgresOrderStore: OrderStore {
     /// The statement that places `order` alone.
     static func placement(
         _ order: Order, idempotency: IdempotencyRecord?, now: Date, token: CallerToken?, pricing: CatalogPricing?
-    ) throws -> PostgresPlaceOrderStatement {
+    ) -> PostgresPlaceOrderStatement {
         PostgresPlaceOrderStatement(
             order: order, items: pricing == nil ? StoredOrderItems.encode(order.items) : nil,
             lines: pricing.map(Self.lines), requestedCurrency: pricing?.requestedCurrency?.value,
