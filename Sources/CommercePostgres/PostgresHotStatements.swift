@@ -82,7 +82,8 @@ struct PostgresOrderByIDStatement: PostgresPreparedStatement {
 /// The `order.placed` events of a statement's placements, recorded after them: two inserts for all the
 /// statement's orders, where `commerce_place_order` recording each order's event itself ran four statements
 /// of PL/pgSQL per order (Documentation/PerformanceLog.md). `placed` is the statement's first part, a
-/// `MATERIALIZED` CTE of `commerce_place_order(…, false)`'s rows (so that each placement runs once) with
+/// `MATERIALIZED` CTE of `commerce_place_orders`' rows, or `commerce_place_order(…, false)`'s for a placement
+/// alone (so that each placement runs once), with
 /// what the placement was asked beside them: `n` (its place in the statement), `user_id`, `delivery_address`,
 /// `status`, `created_at`, `updated_at`, `history`, `version`, `trace_context`. Each order created gets an
 /// event and a delivery for each active subscription that takes `order.placed`, in the placements' order, as
